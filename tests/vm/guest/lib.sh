@@ -1,0 +1,40 @@
+# Sourced by guest scripts (POSIX sh). The harness's run.sh exports:
+#   DAEDALUS_KERNEL (6.1|6.12) DAEDALUS_KMOD_DIR (built module) DAEDALUS_MEDIA_DIR (v4l2-mem2mem.ko)
+#   DAEDALUS_RESULTS (read-write, kept on the host) DAEDALUS_REPO (read-only) DAEDALUS_CACHE
+#   V4L2_COMPLIANCE (v4l2-compliance 1.30.1) GST_REGISTRY
+
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+
+# Load the media core (Debian's modules), v4l2-mem2mem (built from source), then daedalus_v4l2 with the
+# given module parameters.
+load_daedalus() {
+  modprobe -a videodev videobuf2-v4l2 videobuf2-vmalloc mc || fail "modprobe media core"
+  grep -q '^v4l2_mem2mem ' /proc/modules || insmod "$DAEDALUS_MEDIA_DIR/v4l2-mem2mem.ko" || fail "insmod v4l2-mem2mem"
+  insmod "$DAEDALUS_KMOD_DIR/daedalus_v4l2.ko" "$@" || fail "insmod daedalus_v4l2 $*"
+}
+
+# /dev/videoN whose QUERYCAP driver name is $1 (default: the daedalus decoder).
+video_node() {
+  for d in /dev/video*; do
+    v4l2-ctl -d "$d" -D 2>/dev/null | grep -Eq "Driver name *: *${1:-daedalus[-_]v4l2}\$" && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+# /dev/mediaN whose driver is $1 (default: the daedalus decoder).
+media_node() {
+  for m in /dev/media*; do
+    media-ctl -d "$m" -p 2>/dev/null | grep -Eq "^driver +${1:-daedalus[-_]v4l2}\$" && { echo "$m"; return 0; }
+  done
+  return 1
+}
+
+# v4l2-compliance 1.30.1, its log kept in the results; prints its "Total for" line.
+compliance() { # <log-name> <args...>
+  name=$1; shift
+  $V4L2_COMPLIANCE "$@" > "$DAEDALUS_RESULTS/$name.log" 2>&1
+  rc=$?
+  grep -h '^Total for' "$DAEDALUS_RESULTS/$name.log" | tail -n 1
+  return $rc
+}

@@ -1,0 +1,175 @@
+/**
+ * The VM test harness: prepares kernels (tests/vm/prepare.sh), builds the module for them
+ * (build-kmod.sh), boots a kernel under qemu and runs one guest script (vmrun.sh), then judges
+ * the guest's dmesg and taint. Every VM is bounded by a timeout; a boot that never reports is
+ * retried once, a failing test never.
+ */
+import { fileURLToPath } from "node:url";
+
+export type Kernel = "6.1" | "6.12";
+export const KERNELS: readonly Kernel[] = ["6.1", "6.12"];
+
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+export const REPO = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
+export const CACHE = Deno.env.get("DAEDALUS_VM_CACHE") ?? "/var/cache/daedalus-v4l2-vm";
+
+/** dmesg lines that fail any VM test. */
+const DMESG_PROBLEMS =
+  /WARNING:|BUG:|Oops|general protection|list_add corruption|list_del corruption|blocked for more than|Kernel panic|UBSAN|KASAN|refcount_t:/;
+/** Taint flags a test may leave: O (out-of-tree module, 1<<12) and E (unsigned module, 1<<13). */
+const ALLOWED_TAINT = (1 << 12) | (1 << 13);
+
+async function sh(cmd: string, args: string[], env?: Record<string, string>) {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const once = new Map<string, Promise<string>>();
+function memo(key: string, f: () => Promise<string>): Promise<string> {
+  let p = once.get(key);
+  if (!p) {
+    p = f();
+    once.set(key, p);
+  }
+  return p;
+}
+
+/** Runs prepare.sh for a target (6.1, 6.12, arm64, tools) once per test process. */
+export function prepare(target: Kernel | "arm64" | "tools"): Promise<string> {
+  return memo(`prepare:${target}`, async () => {
+    const r = await sh("bash", [`${HERE}prepare.sh`, target]);
+    if (r.code !== 0) throw new Error(`prepare.sh ${target} failed:\n${r.stdout}${r.stderr}`);
+    return target;
+  });
+}
+
+/** Builds the module for a kernel (warning-free or it throws); returns the build directory. */
+export function buildKmod(kernel: Kernel | "arm64"): Promise<string> {
+  return memo(`kmod:${kernel}`, async () => {
+    await prepare(kernel === "arm64" ? "arm64" : kernel);
+    const r = await sh("bash", [`${HERE}build-kmod.sh`, kernel]);
+    if (r.code !== 0) throw new Error(`build-kmod.sh ${kernel} failed:\n${r.stderr}`);
+    return r.stdout.trim();
+  });
+}
+
+export interface GuestOptions {
+  /** Arguments for the guest script. */
+  args?: string[];
+  /** Extra environment for the guest script. */
+  env?: Record<string, string>;
+  /** Seconds before the VM is killed (default 300). */
+  timeoutS?: number;
+  /** Files to place in the run directory before boot (name -> host path), e.g. test binaries. */
+  files?: Record<string, string>;
+}
+
+export interface GuestResult {
+  /** The guest script's exit status. */
+  status: number;
+  /** What the guest script printed. */
+  log: string;
+  /** The run's directory on the host: the script's DAEDALUS_RESULTS. */
+  runDir: string;
+  dmesg: string;
+  /** dmesg lines and taint flags that fail a test. */
+  problems: string[];
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+async function bootOnce(
+  kernel: Kernel,
+  script: string,
+  opts: GuestOptions,
+  kmodDir: string,
+): Promise<{ vm: number; runDir: string }> {
+  await Deno.mkdir(`${CACHE}/runs`, { recursive: true });
+  const runDir = await Deno.makeTempDir({ dir: `${CACHE}/runs`, prefix: `${kernel}-` });
+  for (const [name, src] of Object.entries(opts.files ?? {})) {
+    await Deno.copyFile(src, `${runDir}/${name}`);
+    await Deno.chmod(`${runDir}/${name}`, 0o755);
+  }
+  const env: Record<string, string> = {
+    DAEDALUS_KERNEL: kernel,
+    DAEDALUS_KMOD_DIR: kmodDir,
+    DAEDALUS_MEDIA_DIR: `${CACHE}/build/media-${kernel}`,
+    DAEDALUS_RESULTS: runDir,
+    DAEDALUS_REPO: REPO,
+    DAEDALUS_CACHE: CACHE,
+    V4L2_COMPLIANCE: `${HERE}v4l2-compliance.sh`,
+    GST_REGISTRY: `${CACHE}/gst-registry-${kernel}.bin`,
+    ...opts.env,
+  };
+  const exports = Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}`).join("\n");
+  const argv = [script, ...(opts.args ?? [])].map(shellQuote).join(" ");
+  await Deno.writeTextFile(
+    `${runDir}/run.sh`,
+    `#!/bin/sh\n${exports}\n${argv}\necho $? > ${shellQuote(runDir)}/rc\n`,
+  );
+  await Deno.chmod(`${runDir}/run.sh`, 0o755);
+  const r = await sh("bash", [`${HERE}vmrun.sh`, kernel, runDir], {
+    VM_TIMEOUT: String(opts.timeoutS ?? 300),
+  });
+  return { vm: r.code, runDir };
+}
+
+async function readOr(path: string, fallback: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return fallback;
+  }
+}
+
+/** Boots `kernel` and runs `script` (a path on the host, visible in the guest) as its only job. */
+export async function runGuest(
+  kernel: Kernel,
+  script: string,
+  opts: GuestOptions = {},
+): Promise<GuestResult> {
+  const [kmodDir] = await Promise.all([buildKmod(kernel), prepare("tools")]);
+  let boot = await bootOnce(kernel, script, opts, kmodDir);
+  if (boot.vm === 124 || boot.vm === 125) {
+    // About 1 boot in 100 hangs or dies before reporting under TCG: retry those, never a failure.
+    const first = boot.runDir;
+    boot = await bootOnce(kernel, script, opts, kmodDir);
+    if (boot.vm === 124 || boot.vm === 125) {
+      const why = boot.vm === 124 ? "timed out" : "never reported";
+      const tail = (await readOr(`${boot.runDir}/console.log`, "")).split("\n").slice(-40).join(
+        "\n",
+      );
+      throw new Error(`VM ${kernel} ${why} twice (${first}, ${boot.runDir}):\n${tail}`);
+    }
+  }
+  const dmesg = await readOr(`${boot.runDir}/dmesg.txt`, "");
+  const tainted = Number((await readOr(`${boot.runDir}/tainted`, "0")).trim());
+  const problems = dmesg.split("\n").filter((l) => DMESG_PROBLEMS.test(l));
+  if (tainted & ~ALLOWED_TAINT) {
+    problems.push(`kernel taint ${tainted} beyond out-of-tree/unsigned`);
+  }
+  if (!dmesg) problems.push("the guest saved no dmesg");
+  return {
+    status: boot.vm,
+    log: await readOr(`${boot.runDir}/guest.log`, ""),
+    runDir: boot.runDir,
+    dmesg,
+    problems,
+  };
+}
+
+/** Throws unless the guest script passed and the kernel stayed clean. */
+export function assertGuestOk(r: GuestResult): void {
+  if (r.status === 0 && r.problems.length === 0) return;
+  throw new Error(
+    `guest status ${r.status}, ${r.problems.length} kernel problem(s) (run dir ${r.runDir})\n` +
+      `--- kernel problems\n${r.problems.join("\n")}\n--- guest log (tail)\n` +
+      r.log.split("\n").slice(-60).join("\n"),
+  );
+}
+
+/** Deno.test options for VM tests: the harness's subprocesses outlive single assertions. */
+export const VM_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
