@@ -1,10 +1,13 @@
 #!/bin/bash
 # Build daedalus_v4l2.ko for a prepared kernel (6.1, 6.12, or arm64: Debian's arm64 6.1, cross-compiled),
 # from a clean copy of kmod/ so several kernels build from one tree. Any compiler or modpost warning fails.
-# usage: build-kmod.sh <6.1|6.12|arm64> [source-dir]     prints the build directory on success
+# usage: build-kmod.sh [6.1|6.12|arm64 ...]    (default: all; env KMOD_SRC: another source tree)
+# prints each build directory on success
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-K=$1 SRC=$(readlink -f "${2:-$REPO/kmod}")
+SRC=$(readlink -f "${KMOD_SRC:-$REPO/kmod}")
+[ $# -gt 0 ] || set -- 6.1 6.12 arm64
+for K in "$@"; do
 case $K in
   arm64) KDIR=$(cat "$CACHE/karm64/KDIR" 2>/dev/null) || die "arm64 headers are not prepared: run tests/vm/prepare.sh arm64"
          ARGS=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-);;
@@ -13,6 +16,7 @@ case $K in
      ARGS=(KBUILD_EXTRA_SYMBOLS="$CACHE/build/media-$K/Module.symvers");;
 esac
 O=$CACHE/build/kmod-$K
+mkdir -p "$CACHE/build"; exec 9>"$O.lock"; flock 9   # one build per kernel at a time; guests load a copy
 rm -rf "$O"; mkdir -p "$O"; cp -r "$SRC"/. "$O"/
 # The 6.12 headers ship a vmlinux, which makes kbuild want pahole for BTF: not needed for tests.
 if ! make -C "$KDIR" M="$O" W=1 CONFIG_DEBUG_INFO_BTF_MODULES= "${ARGS[@]}" -j2 modules > "$O/build.log" 2>&1; then
@@ -20,3 +24,4 @@ if ! make -C "$KDIR" M="$O" W=1 CONFIG_DEBUG_INFO_BTF_MODULES= "${ARGS[@]}" -j2 
 fi
 if grep -E 'warning:|WARNING:' "$O/build.log" >&2; then die "build for $K has warnings"; fi
 echo "$O"
+done

@@ -89,13 +89,15 @@ async function bootOnce(
 ): Promise<{ vm: number; runDir: string }> {
   await Deno.mkdir(`${CACHE}/runs`, { recursive: true });
   const runDir = await Deno.makeTempDir({ dir: `${CACHE}/runs`, prefix: `${kernel}-` });
+  // The guest loads its own copy: another test process may rebuild the module meanwhile.
+  await Deno.copyFile(`${kmodDir}/daedalus_v4l2.ko`, `${runDir}/daedalus_v4l2.ko`);
   for (const [name, src] of Object.entries(opts.files ?? {})) {
     await Deno.copyFile(src, `${runDir}/${name}`);
     await Deno.chmod(`${runDir}/${name}`, 0o755);
   }
   const env: Record<string, string> = {
     DAEDALUS_KERNEL: kernel,
-    DAEDALUS_KMOD_DIR: kmodDir,
+    DAEDALUS_KMOD_DIR: runDir,
     DAEDALUS_MEDIA_DIR: `${CACHE}/build/media-${kernel}`,
     DAEDALUS_RESULTS: runDir,
     DAEDALUS_REPO: REPO,
