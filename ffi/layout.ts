@@ -1,0 +1,88 @@
+/**
+ * Offsets of the few libav struct fields that have no accessor function and no AVOption.
+ *
+ * Everything else is reached through av_opt_* by name or found at run time (get_buffer2), so
+ * this table is all that must follow FFmpeg's ABI. tests/unit/ffi-layout.test.ts compiles a C
+ * program against the installed headers and checks the installed major's row.
+ */
+export interface LibavLayout {
+  frame: {
+    data: number; // uint8_t *data[8]
+    linesize: number; // int linesize[8]
+    width: number;
+    height: number;
+    format: number;
+    pts: number; // int64_t
+  };
+  packet: {
+    pts: number; // int64_t
+    dts: number; // int64_t
+    data: number; // uint8_t *
+    size: number; // int
+  };
+  codec: {
+    name: number; // const char *
+    id: number; // enum AVCodecID
+  };
+}
+
+// AVFrame/AVPacket/AVCodec kept these offsets from lavc 59 to 63 (checked against the headers
+// of 59.37, 61.19 and 63); new majors get a row once their headers are checked.
+const STABLE: LibavLayout = {
+  frame: { data: 0, linesize: 64, width: 104, height: 108, format: 116, pts: 136 },
+  packet: { pts: 8, dts: 16, data: 24, size: 32 },
+  codec: { name: 0, id: 20 },
+};
+
+export const LAYOUTS: Readonly<Record<number, LibavLayout>> = {
+  59: STABLE,
+  60: STABLE,
+  61: STABLE,
+  62: STABLE,
+};
+
+/** A typed view of an AVFrame owned by libavcodec. */
+export class AVFrameView {
+  readonly #v: Deno.UnsafePointerView;
+  constructor(readonly ptr: Deno.PointerObject, readonly layout: LibavLayout) {
+    this.#v = new Deno.UnsafePointerView(ptr);
+  }
+  data(plane: number): Deno.PointerValue {
+    return Deno.UnsafePointer.create(this.#v.getBigUint64(this.layout.frame.data + 8 * plane));
+  }
+  linesize(plane: number): number {
+    return this.#v.getInt32(this.layout.frame.linesize + 4 * plane);
+  }
+  get width(): number {
+    return this.#v.getInt32(this.layout.frame.width);
+  }
+  get height(): number {
+    return this.#v.getInt32(this.layout.frame.height);
+  }
+  get format(): number {
+    return this.#v.getInt32(this.layout.frame.format);
+  }
+  get pts(): bigint {
+    return this.#v.getBigInt64(this.layout.frame.pts);
+  }
+}
+
+/** A typed view of an AVPacket this process allocated (fields are written, not only read). */
+export class AVPacketView {
+  readonly #v: DataView;
+  constructor(readonly ptr: Deno.PointerObject, readonly layout: LibavLayout) {
+    this.#v = new DataView(Deno.UnsafePointerView.getArrayBuffer(ptr, 64));
+  }
+  set pts(value: bigint) {
+    this.#v.setBigInt64(this.layout.packet.pts, value, true);
+  }
+  set dts(value: bigint) {
+    this.#v.setBigInt64(this.layout.packet.dts, value, true);
+  }
+  set data(p: Deno.PointerValue) {
+    this.#v.setBigUint64(this.layout.packet.data, BigInt(Deno.UnsafePointer.value(p)), true);
+  }
+  set size(n: number) {
+    this.#v.setInt32(this.layout.packet.size, n, true);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * One libavcodec decoder context that returns each packet's picture at once, in decode order.
+ *
+ * libavcodec outputs in display order with a reorder delay; a stateless V4L2 request needs its
+ * own picture now. The picture is caught where libavcodec allocates it: get_buffer2 is replaced
+ * by a callback that calls the default allocator and records the frame. With threads=1 the
+ * callback runs synchronously inside avcodec_send_packet, and when send_packet returns the
+ * recorded frame holds the packet's complete picture. receive_frame is drained after every
+ * packet (its output is not needed) or send_packet would start refusing packets.
+ */
+import { cString } from "../../ffi/library.ts";
+import type { Libav } from "../../ffi/libav.ts";
+import { AVFrameView, AVPacketView } from "../../ffi/layout.ts";
+import { AVERROR_EAGAIN, AVERROR_EOF, avErrorString } from "../../ffi/libavutil.ts";
+import { EINVAL, EIO, ENOMEM } from "../../ffi/libc.ts";
+import { JobError } from "./job.ts";
+
+const PADDING = 64; // AV_INPUT_BUFFER_PADDING_SIZE
+
+const GET_BUFFER2 = {
+  parameters: ["pointer", "pointer", "i32"],
+  result: "i32",
+} as const satisfies Deno.UnsafeCallbackDefinition;
+
+export class AvDecoder {
+  #ctx: Deno.PointerObject | null = null;
+  #packet: Deno.PointerObject;
+  #packetView: AVPacketView;
+  #drain: Deno.PointerObject;
+  /** Our reference to the last captured picture (keeps its buffer alive across fields). */
+  #held: Deno.PointerObject;
+  #hasPicture = false;
+  #recorded: Deno.PointerValue = null;
+  #callbackError: unknown;
+  #callback: Deno.UnsafeCallback<typeof GET_BUFFER2>;
+  #buf: Deno.PointerObject | null = null;
+  #bufSize = 0;
+
+  constructor(private readonly av: Libav, readonly codecName: string) {
+    const packet = av.avcodec.av_packet_alloc();
+    const drain = av.avutil.av_frame_alloc();
+    const held = av.avutil.av_frame_alloc();
+    if (!packet || !drain || !held) throw new JobError(ENOMEM, "out of memory");
+    this.#packet = packet;
+    this.#packetView = new AVPacketView(packet, av.layout);
+    this.#drain = drain;
+    this.#held = held;
+    this.#callback = new Deno.UnsafeCallback(GET_BUFFER2, (ctx, frame, flags) => {
+      // An exception escaping here would return 0 without a buffer: libavcodec aborts.
+      try {
+        const r = this.av.avcodec.avcodec_default_get_buffer2(ctx, frame, flags);
+        if (r >= 0) this.#recorded = frame;
+        return r;
+      } catch (e) {
+        this.#callbackError = e;
+        return -ENOMEM;
+      }
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.#ctx !== null;
+  }
+
+  open(): void {
+    this.closeContext();
+    const { avcodec, avutil } = this.av;
+    const codec = avcodec.avcodec_find_decoder_by_name(cString(this.codecName));
+    if (!codec) throw new JobError(EINVAL, `libavcodec has no ${this.codecName} decoder`);
+    const ctx = avcodec.avcodec_alloc_context3(codec);
+    if (!ctx) throw new JobError(ENOMEM, "avcodec_alloc_context3 failed");
+    this.#ctx = ctx;
+    // Frame threading would capture wrong pictures and call back from foreign threads.
+    avutil.av_opt_set_int(ctx, cString("threads"), 1n, 0);
+    avutil.av_opt_set(ctx, cString("thread_type"), cString("slice"), 0);
+    // A damaged slice fails its job (the client sees V4L2_BUF_FLAG_ERROR) instead of being
+    // silently concealed.
+    avutil.av_opt_set(ctx, cString("err_detect"), cString("+explode"), 0);
+    new DataView(Deno.UnsafePointerView.getArrayBuffer(ctx, 8, this.av.getBuffer2Offset))
+      .setBigUint64(0, BigInt(Deno.UnsafePointer.value(this.#callback.pointer)), true);
+    const r = avcodec.avcodec_open2(ctx, codec, null);
+    if (r < 0) {
+      this.closeContext();
+      throw new JobError(EIO, `avcodec_open2: ${avErrorString(avutil, r)}`);
+    }
+  }
+
+  /**
+   * Decodes one packet (a picture, or one field of a pair) and returns its picture, or the
+   * held picture when the packet allocated none (the second field of a pair).
+   */
+  decode(data: Uint8Array, pts: bigint, mayReusePicture: boolean): AVFrameView {
+    if (!this.#ctx) this.open();
+    const ctx = this.#ctx!;
+    const { avcodec, avutil } = this.av;
+    this.#ensureBuffer(data.length);
+    const buf = new Uint8Array(
+      Deno.UnsafePointerView.getArrayBuffer(this.#buf!, data.length + PADDING),
+    );
+    buf.set(data);
+    buf.fill(0, data.length);
+    this.#packetView.data = this.#buf;
+    this.#packetView.size = data.length;
+    this.#packetView.pts = pts;
+    this.#packetView.dts = pts;
+    this.#recorded = null;
+    this.#callbackError = undefined;
+    const r = avcodec.avcodec_send_packet(ctx, this.#packet);
+    this.#packetView.data = null;
+    this.#packetView.size = 0;
+    this.#drainFrames();
+    if (this.#callbackError !== undefined) {
+      throw new JobError(ENOMEM, `get_buffer2 failed: ${String(this.#callbackError)}`);
+    }
+    if (r < 0) throw new JobError(EIO, `avcodec_send_packet: ${avErrorString(avutil, r)}`);
+    if (this.#recorded !== null) {
+      avutil.av_frame_unref(this.#held);
+      if (avutil.av_frame_ref(this.#held, this.#recorded) < 0) {
+        this.#hasPicture = false;
+        throw new JobError(ENOMEM, "av_frame_ref failed");
+      }
+      this.#hasPicture = true;
+      this.#recorded = null;
+    } else if (!this.#hasPicture || !mayReusePicture) {
+      this.dropPicture();
+      throw new JobError(EIO, "the bitstream produced no picture");
+    }
+    return new AVFrameView(this.#held, this.av.layout);
+  }
+
+  /** Forgets the held picture (a new picture starts; a lone field must not reuse it). */
+  dropPicture(): void {
+    this.av.avutil.av_frame_unref(this.#held);
+    this.#hasPicture = false;
+  }
+
+  #drainFrames(): void {
+    for (;;) {
+      const r = this.av.avcodec.avcodec_receive_frame(this.#ctx!, this.#drain);
+      if (r === AVERROR_EAGAIN || r === AVERROR_EOF || r < 0) break;
+      this.av.avutil.av_frame_unref(this.#drain);
+    }
+  }
+
+  #ensureBuffer(size: number): void {
+    if (this.#buf && this.#bufSize >= size) return;
+    if (this.#buf) this.av.avutil.av_free(this.#buf);
+    const want = Math.max(size, this.#bufSize * 2, 65536);
+    this.#buf = this.av.avutil.av_malloc(BigInt(want + PADDING));
+    if (!this.#buf) {
+      this.#bufSize = 0;
+      throw new JobError(ENOMEM, `av_malloc(${want}) failed`);
+    }
+    this.#bufSize = want;
+  }
+
+  closeContext(): void {
+    this.dropPicture();
+    if (this.#ctx) {
+      const holder = new BigUint64Array([BigInt(Deno.UnsafePointer.value(this.#ctx))]);
+      this.av.avcodec.avcodec_free_context(holder);
+      this.#ctx = null;
+    }
+  }
+
+  /** Frees everything; the decoder cannot be used afterwards. */
+  close(): void {
+    this.closeContext();
+    const { avutil, avcodec } = this.av;
+    const ptrHolder = (p: Deno.PointerObject) =>
+      new BigUint64Array([BigInt(Deno.UnsafePointer.value(p))]);
+    avutil.av_frame_free(ptrHolder(this.#held));
+    avutil.av_frame_free(ptrHolder(this.#drain));
+    avcodec.av_packet_free(ptrHolder(this.#packet));
+    if (this.#buf) avutil.av_free(this.#buf);
+    this.#buf = null;
+    this.#callback.close();
+  }
+}

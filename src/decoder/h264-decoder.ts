@@ -1,0 +1,194 @@
+/**
+ * H.264 for one V4L2 context: turns the request's controls and slice data back into a byte
+ * stream libavcodec parses (rebuilt SPS/PPS + slices), collects the slices of a held picture,
+ * and writes each picture into its CAPTURE buffer.
+ */
+import type { Libav } from "../../ffi/libav.ts";
+import { EINVAL } from "../../ffi/libc.ts";
+import { hasStartCode, START_CODE } from "../h264/annexb.ts";
+import { buildPps, buildSps, ParamSetError } from "../h264/param-sets.ts";
+import {
+  DECODE_MODE_FRAME_BASED,
+  DECODE_PARAM_FLAG_FIELD_PIC,
+  type H264Sps,
+  readDecodeParams,
+  readPps,
+  readScalingMatrix,
+  readSps,
+  SPS_FLAG_FRAME_MBS_ONLY,
+  START_CODE_ANNEX_B,
+  START_CODE_NONE,
+  V4L2_CID_STATELESS_H264_DECODE_MODE,
+  V4L2_CID_STATELESS_H264_DECODE_PARAMS,
+  V4L2_CID_STATELESS_H264_PPS,
+  V4L2_CID_STATELESS_H264_SCALING_MATRIX,
+  V4L2_CID_STATELESS_H264_SPS,
+  V4L2_CID_STATELESS_H264_START_CODE,
+} from "../h264/v4l2-h264.ts";
+import { AvDecoder } from "./av-decoder.ts";
+import type { ContextDecoder } from "./context-decoder.ts";
+import type { CaptureMemory, DecodeJob, JobResult } from "./job.ts";
+import { JobError } from "./job.ts";
+import { PictureWriter } from "./picture-writer.ts";
+
+function ctrl(job: DecodeJob, id: number, name: string): Uint8Array {
+  const payload = job.ctrls.get(id);
+  if (!payload) throw new JobError(EINVAL, `request lacks the ${name} control`);
+  return payload;
+}
+
+function menuValue(job: DecodeJob, id: number): number | undefined {
+  const p = job.ctrls.get(id);
+  return p && p.byteLength >= 4
+    ? new DataView(p.buffer, p.byteOffset, 4).getInt32(0, true)
+    : undefined;
+}
+
+/** What, when it changes, needs a fresh decoder (a new sequence: size, format, depth). */
+function geometryKey(s: H264Sps): string {
+  return [
+    s.profile_idc,
+    s.chroma_format_idc,
+    s.bit_depth_luma_minus8,
+    s.pic_width_in_mbs_minus1,
+    s.pic_height_in_map_units_minus1,
+    s.flags & SPS_FLAG_FRAME_MBS_ONLY,
+  ].join(":");
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+interface HeldPicture {
+  captureIndex: number;
+  timestamp: bigint;
+  parts: Uint8Array[];
+  fieldPic: boolean;
+}
+
+export class H264Decoder implements ContextDecoder {
+  readonly #dec: AvDecoder;
+  readonly #writer: PictureWriter;
+  #geometry: string | undefined;
+  /** The SPS/PPS NAL units libavcodec has, by id: sent again only when they change. */
+  #sentSps = new Map<number, Uint8Array>();
+  #sentPps = new Map<number, Uint8Array>();
+  #held: HeldPicture | undefined;
+  /** The last picture written: width, height, pixel format name. */
+  lastPicture: { width: number; height: number } | undefined;
+
+  constructor(av: Libav) {
+    this.#dec = new AvDecoder(av, "h264");
+    this.#writer = new PictureWriter(av);
+  }
+
+  decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
+    try {
+      return this.#decode(job, mem);
+    } catch (e) {
+      this.#held = undefined;
+      this.#sentSps.clear();
+      this.#sentPps.clear();
+      this.#dec.dropPicture();
+      const errno = e instanceof JobError ? e.errno : EINVAL;
+      const message = e instanceof JobError || e instanceof ParamSetError || e instanceof RangeError
+        ? e.message
+        : `unexpected: ${String(e)}`;
+      return { status: -errno, held: false, bytesused: [], message };
+    }
+  }
+
+  #decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
+    const sps = readSps(ctrl(job, V4L2_CID_STATELESS_H264_SPS, "H264_SPS"));
+    const pps = readPps(ctrl(job, V4L2_CID_STATELESS_H264_PPS, "H264_PPS"));
+    if (pps.seq_parameter_set_id !== sps.seq_parameter_set_id) {
+      throw new JobError(EINVAL, "PPS refers to another SPS than the request carries");
+    }
+    const matrixPayload = job.ctrls.get(V4L2_CID_STATELESS_H264_SCALING_MATRIX);
+    const matrix = matrixPayload ? readScalingMatrix(matrixPayload) : undefined;
+    const decodeParams = job.ctrls.get(V4L2_CID_STATELESS_H264_DECODE_PARAMS);
+    const fieldPic = decodeParams
+      ? (readDecodeParams(decodeParams).flags & DECODE_PARAM_FLAG_FIELD_PIC) !== 0
+      : false;
+    const frameBased = menuValue(job, V4L2_CID_STATELESS_H264_DECODE_MODE) ===
+      DECODE_MODE_FRAME_BASED;
+    const startCode = menuValue(job, V4L2_CID_STATELESS_H264_START_CODE) ??
+      (hasStartCode(job.bitstream) ? START_CODE_ANNEX_B : START_CODE_NONE);
+    if (job.bitstream.length === 0) throw new JobError(EINVAL, "empty OUTPUT buffer");
+
+    const held = this.#held;
+    if (held && (held.captureIndex !== job.captureIndex || held.timestamp !== job.timestamp)) {
+      // The kernel already returned the held CAPTURE buffer: that picture is abandoned.
+      this.#held = undefined;
+    }
+    if (!this.#held) {
+      const key = geometryKey(sps);
+      if (key !== this.#geometry) {
+        this.#dec.open(); // a new sequence: a fresh decoder, as after a resolution change
+        this.#geometry = key;
+        this.#sentSps.clear();
+        this.#sentPps.clear();
+      }
+      this.#held = {
+        captureIndex: job.captureIndex,
+        timestamp: job.timestamp,
+        parts: [],
+        fieldPic,
+      };
+    }
+    const pic = this.#held;
+    pic.fieldPic ||= fieldPic;
+
+    const spsNal = buildSps(sps);
+    const ppsNal = buildPps(pps, sps, matrix);
+    if (!sameBytes(this.#sentSps.get(sps.seq_parameter_set_id), spsNal)) {
+      pic.parts.push(START_CODE, spsNal);
+      this.#sentSps.set(sps.seq_parameter_set_id, spsNal);
+      this.#sentPps.clear(); // a new SPS invalidates the PPSs that use it
+    }
+    if (!sameBytes(this.#sentPps.get(pps.pic_parameter_set_id), ppsNal)) {
+      pic.parts.push(START_CODE, ppsNal);
+      this.#sentPps.set(pps.pic_parameter_set_id, ppsNal);
+    }
+    // Without start codes a buffer holds exactly one slice (frame-based mode: one per picture).
+    if (startCode === START_CODE_NONE) pic.parts.push(START_CODE);
+    pic.parts.push(job.bitstream.slice());
+    if (job.hold) {
+      return {
+        status: 0,
+        held: true,
+        bytesused: [],
+        message: `held slice for CAPTURE ${job.captureIndex}` +
+          (frameBased ? " (frame-based)" : ""),
+      };
+    }
+
+    this.#held = undefined;
+    let size = 0;
+    for (const p of pic.parts) size += p.length;
+    const packet = new Uint8Array(size);
+    let off = 0;
+    for (const p of pic.parts) {
+      packet.set(p, off);
+      off += p.length;
+    }
+    const frame = this.#dec.decode(packet, job.timestamp, pic.fieldPic);
+    if (!mem) throw new JobError(EINVAL, "no CAPTURE memory for the picture");
+    const bytesused = this.#writer.write(frame, job.format, mem);
+    this.lastPicture = { width: frame.width, height: frame.height };
+    return {
+      status: 0,
+      held: false,
+      bytesused,
+      message: `OK ${frame.width}x${frame.height}`,
+    };
+  }
+
+  close(): void {
+    this.#dec.close();
+    this.#writer.close();
+  }
+}

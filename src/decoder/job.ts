@@ -1,0 +1,68 @@
+/** A decode job as the decoding core sees it: what the kernel sends, minus the transport. */
+
+export const V4L2_PIX_FMT_NV12 = 0x3231564e; // 'NV12'
+export const V4L2_PIX_FMT_YUV420 = 0x32315559; // 'YU12'
+export const V4L2_PIX_FMT_NV12M = 0x32314d4e; // 'NM12'
+export const V4L2_PIX_FMT_YUV420M = 0x32314d59; // 'YM12'
+
+export type CodecName = "h264";
+
+export interface CapturePlane {
+  bytesperline: number;
+  /** Size of the plane's memory (sizeimage for single-plane formats). */
+  length: number;
+}
+
+export interface CaptureFormat {
+  /** Coded width and height, aligned to the codec's block size. */
+  width: number;
+  height: number;
+  pixelformat: number;
+  planes: CapturePlane[];
+}
+
+export interface DecodeJob {
+  codec: CodecName;
+  /** The request's controls: V4L2 control id → raw payload of its uAPI struct. */
+  ctrls: Map<number, Uint8Array>;
+  /** The OUTPUT buffer's bitstream bytes. */
+  bitstream: Uint8Array;
+  /** More slices of this picture follow (V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF). */
+  hold: boolean;
+  captureIndex: number;
+  timestamp: bigint;
+  format: CaptureFormat;
+}
+
+/** Where the picture goes: one writable region per CAPTURE plane. */
+export interface CaptureMemory {
+  planes: { ptr: Deno.PointerObject; length: number }[];
+}
+
+export interface JobResult {
+  /** 0, or a negative errno (the buffers return with V4L2_BUF_FLAG_ERROR). */
+  status: number;
+  /** The slice was kept for a held picture; nothing was written. */
+  held: boolean;
+  /** Bytes written per CAPTURE plane. */
+  bytesused: number[];
+  /** What went wrong, or what was decoded, for the log. */
+  message: string;
+}
+
+export function fourccName(fourcc: number): string {
+  return String.fromCharCode(
+    fourcc & 0xff,
+    (fourcc >> 8) & 0xff,
+    (fourcc >> 16) & 0xff,
+    (fourcc >>> 24) & 0xff,
+  );
+}
+
+/** A job failure with the errno the kernel should see. */
+export class JobError extends Error {
+  override name = "JobError";
+  constructor(readonly errno: number, message: string) {
+    super(message);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Rebuilds SPS and PPS NAL units from the V4L2 controls, for a decoder that parses them itself.
+ *
+ * V4L2 keeps what decoding needs and drops the rest (VUI, cropping): the rebuilt SPS has
+ * neither, which changes nothing in the decoded samples. Scaling matrices arrive already
+ * resolved (fall-back rules applied, raster order), so the PPS carries every list explicitly.
+ */
+import { BitWriter } from "./bits.ts";
+import { toZigzag } from "./scaling.ts";
+import {
+  type H264Pps,
+  type H264ScalingMatrix,
+  type H264Sps,
+  PPS_FLAG_BOTTOM_FIELD_PIC_ORDER_IN_FRAME_PRESENT,
+  PPS_FLAG_CONSTRAINED_INTRA_PRED,
+  PPS_FLAG_DEBLOCKING_FILTER_CONTROL_PRESENT,
+  PPS_FLAG_ENTROPY_CODING_MODE,
+  PPS_FLAG_REDUNDANT_PIC_CNT_PRESENT,
+  PPS_FLAG_SCALING_MATRIX_PRESENT,
+  PPS_FLAG_TRANSFORM_8X8_MODE,
+  PPS_FLAG_WEIGHTED_PRED,
+  SPS_FLAG_DELTA_PIC_ORDER_ALWAYS_ZERO,
+  SPS_FLAG_DIRECT_8X8_INFERENCE,
+  SPS_FLAG_FRAME_MBS_ONLY,
+  SPS_FLAG_GAPS_IN_FRAME_NUM_VALUE_ALLOWED,
+  SPS_FLAG_MB_ADAPTIVE_FRAME_FIELD,
+  SPS_FLAG_QPPRIME_Y_ZERO_TRANSFORM_BYPASS,
+  SPS_FLAG_SEPARATE_COLOUR_PLANE,
+} from "./v4l2-h264.ts";
+
+export const NAL_SLICE = 1;
+export const NAL_IDR = 5;
+export const NAL_SEI = 6;
+export const NAL_SPS = 7;
+export const NAL_PPS = 8;
+export const NAL_AUD = 9;
+
+/** Profiles whose SPS carries chroma_format_idc and bit depths (V4L2_H264_SPS_HAS_CHROMA_FORMAT). */
+export const HIGH_PROFILES = new Set([
+  100,
+  110,
+  122,
+  244,
+  44,
+  83,
+  86,
+  118,
+  128,
+  138,
+  139,
+  134,
+  135,
+]);
+
+export class ParamSetError extends Error {
+  override name = "ParamSetError";
+}
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new ParamSetError(what);
+}
+
+/** Rejects values the H.264 syntax cannot express or libavcodec would misread. */
+export function validateSps(s: H264Sps): void {
+  check(s.seq_parameter_set_id < 32, `SPS id ${s.seq_parameter_set_id} > 31`);
+  check(s.chroma_format_idc <= 3, `chroma_format_idc ${s.chroma_format_idc}`);
+  check(s.bit_depth_luma_minus8 <= 6, `bit_depth_luma_minus8 ${s.bit_depth_luma_minus8}`);
+  check(s.bit_depth_chroma_minus8 <= 6, `bit_depth_chroma_minus8 ${s.bit_depth_chroma_minus8}`);
+  check(
+    s.log2_max_frame_num_minus4 <= 12,
+    `log2_max_frame_num_minus4 ${s.log2_max_frame_num_minus4}`,
+  );
+  check(s.pic_order_cnt_type <= 2, `pic_order_cnt_type ${s.pic_order_cnt_type}`);
+  check(
+    s.log2_max_pic_order_cnt_lsb_minus4 <= 12,
+    `log2_max_pic_order_cnt_lsb_minus4 ${s.log2_max_pic_order_cnt_lsb_minus4}`,
+  );
+  check(s.max_num_ref_frames <= 16, `max_num_ref_frames ${s.max_num_ref_frames}`);
+  check(s.pic_width_in_mbs_minus1 < 1024, `pic_width_in_mbs_minus1 ${s.pic_width_in_mbs_minus1}`);
+  check(
+    s.pic_height_in_map_units_minus1 < 1024,
+    `pic_height_in_map_units_minus1 ${s.pic_height_in_map_units_minus1}`,
+  );
+}
+
+export function validatePps(p: H264Pps): void {
+  check(p.seq_parameter_set_id < 32, `PPS refers to SPS id ${p.seq_parameter_set_id}`);
+  check(p.num_slice_groups_minus1 === 0, "slice groups (FMO) are not supported");
+  check(p.num_ref_idx_l0_default_active_minus1 < 32, "num_ref_idx_l0_default_active_minus1");
+  check(p.num_ref_idx_l1_default_active_minus1 < 32, "num_ref_idx_l1_default_active_minus1");
+  check(p.weighted_bipred_idc <= 2, `weighted_bipred_idc ${p.weighted_bipred_idc}`);
+  check(p.pic_init_qp_minus26 >= -26 && p.pic_init_qp_minus26 <= 25, "pic_init_qp_minus26");
+  check(p.pic_init_qs_minus26 >= -26 && p.pic_init_qs_minus26 <= 25, "pic_init_qs_minus26");
+  check(Math.abs(p.chroma_qp_index_offset) <= 12, "chroma_qp_index_offset");
+  check(Math.abs(p.second_chroma_qp_index_offset) <= 12, "second_chroma_qp_index_offset");
+}
+
+/** seq_parameter_set_rbsp() as a NAL unit (no start code). */
+export function buildSps(s: H264Sps): Uint8Array<ArrayBuffer> {
+  validateSps(s);
+  const w = new BitWriter();
+  w.u(8, s.profile_idc);
+  let constraints = 0; // constraint_set0_flag is the byte's MSB, V4L2's bit 0
+  for (let i = 0; i < 6; i++) if (s.constraint_set_flags & (1 << i)) constraints |= 0x80 >> i;
+  w.u(8, constraints);
+  w.u(8, s.level_idc);
+  w.ue(s.seq_parameter_set_id);
+  if (HIGH_PROFILES.has(s.profile_idc)) {
+    w.ue(s.chroma_format_idc);
+    if (s.chroma_format_idc === 3) w.flag(s.flags & SPS_FLAG_SEPARATE_COLOUR_PLANE);
+    w.ue(s.bit_depth_luma_minus8);
+    w.ue(s.bit_depth_chroma_minus8);
+    w.flag(s.flags & SPS_FLAG_QPPRIME_Y_ZERO_TRANSFORM_BYPASS);
+    w.flag(false); // seq_scaling_matrix_present_flag: the PPS carries the resolved lists
+  }
+  w.ue(s.log2_max_frame_num_minus4);
+  w.ue(s.pic_order_cnt_type);
+  if (s.pic_order_cnt_type === 0) {
+    w.ue(s.log2_max_pic_order_cnt_lsb_minus4);
+  } else if (s.pic_order_cnt_type === 1) {
+    w.flag(s.flags & SPS_FLAG_DELTA_PIC_ORDER_ALWAYS_ZERO);
+    w.se(s.offset_for_non_ref_pic);
+    w.se(s.offset_for_top_to_bottom_field);
+    w.ue(s.num_ref_frames_in_pic_order_cnt_cycle);
+    for (let i = 0; i < s.num_ref_frames_in_pic_order_cnt_cycle; i++) {
+      w.se(s.offset_for_ref_frame[i]);
+    }
+  }
+  w.ue(s.max_num_ref_frames);
+  w.flag(s.flags & SPS_FLAG_GAPS_IN_FRAME_NUM_VALUE_ALLOWED);
+  w.ue(s.pic_width_in_mbs_minus1);
+  w.ue(s.pic_height_in_map_units_minus1);
+  w.flag(s.flags & SPS_FLAG_FRAME_MBS_ONLY);
+  if (!(s.flags & SPS_FLAG_FRAME_MBS_ONLY)) w.flag(s.flags & SPS_FLAG_MB_ADAPTIVE_FRAME_FIELD);
+  w.flag(s.flags & SPS_FLAG_DIRECT_8X8_INFERENCE);
+  w.flag(false); // frame_cropping_flag: CAPTURE holds the coded picture
+  w.flag(false); // vui_parameters_present_flag
+  w.trailing();
+  return w.nal(3, NAL_SPS);
+}
+
+function writeScalingList(w: BitWriter, raster: Uint8Array): void {
+  let last = 8;
+  for (const value of toZigzag(raster)) {
+    check(value !== 0, "scaling list value 0");
+    let delta = value - last;
+    if (delta > 127) delta -= 256;
+    if (delta < -128) delta += 256;
+    w.se(delta);
+    last = value;
+  }
+}
+
+/** pic_parameter_set_rbsp() as a NAL unit (no start code). */
+export function buildPps(
+  p: H264Pps,
+  sps: H264Sps,
+  matrix: H264ScalingMatrix | undefined,
+): Uint8Array<ArrayBuffer> {
+  validatePps(p);
+  const w = new BitWriter();
+  w.ue(p.pic_parameter_set_id);
+  w.ue(p.seq_parameter_set_id);
+  w.flag(p.flags & PPS_FLAG_ENTROPY_CODING_MODE);
+  w.flag(p.flags & PPS_FLAG_BOTTOM_FIELD_PIC_ORDER_IN_FRAME_PRESENT);
+  w.ue(p.num_slice_groups_minus1);
+  w.ue(p.num_ref_idx_l0_default_active_minus1);
+  w.ue(p.num_ref_idx_l1_default_active_minus1);
+  w.flag(p.flags & PPS_FLAG_WEIGHTED_PRED);
+  w.u(2, p.weighted_bipred_idc);
+  w.se(p.pic_init_qp_minus26);
+  w.se(p.pic_init_qs_minus26);
+  w.se(p.chroma_qp_index_offset);
+  w.flag(p.flags & PPS_FLAG_DEBLOCKING_FILTER_CONTROL_PRESENT);
+  w.flag(p.flags & PPS_FLAG_CONSTRAINED_INTRA_PRED);
+  w.flag(p.flags & PPS_FLAG_REDUNDANT_PIC_CNT_PRESENT);
+  const transform8x8 = (p.flags & PPS_FLAG_TRANSFORM_8X8_MODE) !== 0;
+  const scaling = (p.flags & PPS_FLAG_SCALING_MATRIX_PRESENT) !== 0;
+  check(!scaling || matrix !== undefined, "PPS flags a scaling matrix but none was given");
+  // Baseline/Main decoders may stop before the High extension, so write it only when needed.
+  if (transform8x8 || scaling || p.second_chroma_qp_index_offset !== p.chroma_qp_index_offset) {
+    w.flag(transform8x8);
+    w.flag(scaling);
+    if (scaling && matrix) {
+      const lists8x8 = transform8x8 ? (sps.chroma_format_idc === 3 ? 6 : 2) : 0;
+      for (let i = 0; i < 6 + lists8x8; i++) {
+        w.flag(true); // pic_scaling_list_present_flag: every list explicit
+        writeScalingList(w, i < 6 ? matrix.scaling_list_4x4[i] : matrix.scaling_list_8x8[i - 6]);
+      }
+    }
+    w.se(p.second_chroma_qp_index_offset);
+  }
+  w.trailing();
+  return w.nal(3, NAL_PPS);
+}
