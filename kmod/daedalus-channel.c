@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * daedalus-v4l2: the control device, the daemon's end of each job.
+ *
+ * The protocol is kmod/uapi/daedalus_v4l2.h, explained in docs/protocol.md.
+ * Nothing the daemon sends is trusted: a completion that does not match an
+ * in-flight job changes nothing. The daemon maps job buffers through mmap()
+ * of this device: the vb2 memory's own mmap (refcounted, so a late daemon
+ * never writes into freed memory) or, for imported buffers, dma_buf_mmap().
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <media/videobuf2-v4l2.h>
+
+#include "daedalus.h"
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+MODULE_IMPORT_NS("DMA_BUF");
+#else
+MODULE_IMPORT_NS(DMA_BUF);
+#endif
+
+/* Context messages pending at most: a daemon that never fetches is bounded. */
+#define DAEDALUS_MAX_CTX_MSGS	4096
+/* Cookies stay below 2^30 so mmap offsets fit a 32-bit mmap2() pgoff. */
+#define DAEDALUS_COOKIE_MASK	(BIT(30) - 1)
+/* mmap offset in pages: cookie * 4 + slot (0 OUTPUT, 1.. CAPTURE planes) */
+#define DAEDALUS_SLOTS_SHIFT	2
+
+struct daedalus_ctx_msg {
+	struct daedalus_qnode q;
+	struct daedalus_msg_hdr hdr;
+};
+
+static struct daedalus_channel *daedalus_file_chan(struct file *file)
+{
+	struct miscdevice *misc = file->private_data;
+
+	return container_of(misc, struct daedalus_channel, misc);
+}
+
+static struct daedalus_ctx *daedalus_job_ctx(struct daedalus_qnode *q)
+{
+	struct daedalus_job_slot *job = container_of(q, struct daedalus_job_slot, q);
+
+	return container_of(job, struct daedalus_ctx, job);
+}
+
+/* Channel lock held. Takes ownership of the context's queued or fetched job. */
+bool daedalus_channel_take(struct daedalus_ctx *ctx)
+{
+	if (ctx->job.state != DAEDALUS_JOB_QUEUED &&
+	    ctx->job.state != DAEDALUS_JOB_FETCHED)
+		return false;
+	list_del_init(&ctx->job.q.list);
+	ctx->job.state = DAEDALUS_JOB_IDLE;
+	atomic_inc(&ctx->finishing);
+	return true;
+}
+
+/* Channel lock held. Queues the job device_run() built. */
+void daedalus_channel_submit(struct daedalus_ctx *ctx)
+{
+	struct daedalus_channel *chan = &ctx->dev->chan;
+	struct daedalus_job *job = ctx->job.msg;
+	u64 base;
+	unsigned int i;
+
+	chan->next_cookie = (chan->next_cookie + 1) & DAEDALUS_COOKIE_MASK;
+	if (!chan->next_cookie)
+		chan->next_cookie = 1;
+	ctx->job.cookie = chan->next_cookie;
+	job->hdr.cookie = ctx->job.cookie;
+
+	base = (u64)ctx->job.cookie << DAEDALUS_SLOTS_SHIFT;
+	job->output.mmap_offset = base << PAGE_SHIFT;
+	for (i = 0; i < job->num_capture_planes; i++)
+		job->capture[i].mmap_offset = (base + 1 + i) << PAGE_SHIFT;
+
+	ctx->job.deadline = jiffies + msecs_to_jiffies(daedalus_job_timeout_ms);
+	ctx->job.state = DAEDALUS_JOB_QUEUED;
+	list_add_tail(&ctx->job.q.list, &chan->msgs);
+	atomic64_inc(&chan->jobs_queued);
+	wake_up_interruptible(&chan->wq);
+}
+
+void daedalus_channel_ctx_event(struct daedalus_dev *dev, u32 type, u32 id)
+{
+	struct daedalus_channel *chan = &dev->chan;
+	struct daedalus_ctx_msg *msg;
+
+	msg = kzalloc(sizeof(*msg), GFP_KERNEL);
+	if (!msg)
+		return;
+	msg->hdr.type = type;
+	msg->hdr.size = sizeof(msg->hdr);
+	msg->hdr.ctx_id = id;
+
+	mutex_lock(&chan->lock);
+	if (chan->daemon && chan->num_ctx_msgs < DAEDALUS_MAX_CTX_MSGS) {
+		list_add_tail(&msg->q.list, &chan->msgs);
+		chan->num_ctx_msgs++;
+		msg = NULL;
+		wake_up_interruptible(&chan->wq);
+	}
+	mutex_unlock(&chan->lock);
+	kfree(msg);
+}
+
+static struct daedalus_ctx *daedalus_find_fetched(struct daedalus_channel *chan,
+						  u32 cookie)
+{
+	struct daedalus_qnode *q;
+
+	list_for_each_entry(q, &chan->fetched, list) {
+		struct daedalus_ctx *ctx = daedalus_job_ctx(q);
+
+		if (ctx->job.cookie == cookie)
+			return ctx;
+	}
+	return NULL;
+}
+
+static long daedalus_ioc_hello(struct daedalus_channel *chan,
+			       struct file *file, void __user *arg)
+{
+	struct daedalus_hello hello;
+	unsigned int i;
+	int ret = 0;
+
+	if (copy_from_user(&hello, arg, sizeof(hello)))
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(hello.reserved); i++)
+		if (hello.reserved[i])
+			return -EINVAL;
+	if (hello.abi_version >> 16 != DAEDALUS_ABI_MAJOR)
+		return -EPROTO;
+
+	mutex_lock(&chan->lock);
+	if (chan->daemon) {
+		ret = -EBUSY;
+	} else {
+		chan->daemon = file;
+		chan->daemon_codecs = hello.codecs;
+		chan->daemon_seen = true;
+	}
+	mutex_unlock(&chan->lock);
+	if (ret)
+		return ret;
+
+	memset(&hello, 0, sizeof(hello));
+	hello.abi_version = DAEDALUS_ABI_VERSION(DAEDALUS_ABI_MAJOR,
+						 DAEDALUS_ABI_MINOR);
+	hello.codecs = chan->daemon_codecs;
+	hello.kernel_abi_version = hello.abi_version;
+	hello.kernel_codecs = daedalus_kernel_codecs();
+	hello.max_msg_size = DAEDALUS_MAX_MSG_SIZE;
+	strscpy(hello.driver_version, DAEDALUS_VERSION,
+		sizeof(hello.driver_version));
+	dev_info(chan->misc.this_device, "daemon connected (codecs %#x)\n",
+		 chan->daemon_codecs);
+	if (copy_to_user(arg, &hello, sizeof(hello)))
+		return -EFAULT;
+	return 0;
+}
+
+static long daedalus_ioc_fetch(struct daedalus_channel *chan,
+			       struct file *file, void __user *arg)
+{
+	struct daedalus_fetch fetch;
+	struct daedalus_qnode *q;
+	void *kbuf = NULL;
+	u32 size;
+	int ret = 0;
+
+	if (copy_from_user(&fetch, arg, sizeof(fetch)))
+		return -EFAULT;
+
+	mutex_lock(&chan->lock);
+	if (chan->daemon != file) {
+		ret = -ENOTCONN;
+		goto unlock;
+	}
+	q = list_first_entry_or_null(&chan->msgs, struct daedalus_qnode, list);
+	if (!q) {
+		ret = -EAGAIN;
+		goto unlock;
+	}
+	size = q->job ? daedalus_job_ctx(q)->job.msg_size :
+		sizeof(struct daedalus_msg_hdr);
+	fetch.msg_size = size;
+	if (fetch.buf_size < size) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
+	kbuf = kmalloc(size, GFP_KERNEL);
+	if (!kbuf) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	if (q->job) {
+		struct daedalus_ctx *ctx = daedalus_job_ctx(q);
+
+		memcpy(kbuf, ctx->job.msg, size);
+		list_move_tail(&q->list, &chan->fetched);
+		ctx->job.state = DAEDALUS_JOB_FETCHED;
+	} else {
+		struct daedalus_ctx_msg *msg =
+			container_of(q, struct daedalus_ctx_msg, q);
+
+		memcpy(kbuf, &msg->hdr, size);
+		list_del(&q->list);
+		chan->num_ctx_msgs--;
+		kfree(msg);
+	}
+unlock:
+	mutex_unlock(&chan->lock);
+
+	/* A job whose copy fails stays fetched: its watchdog ends it. */
+	if (kbuf && copy_to_user(u64_to_user_ptr(fetch.buf), kbuf, size))
+		ret = -EFAULT;
+	kfree(kbuf);
+	if ((!ret || ret == -ENOSPC) &&
+	    copy_to_user(arg, &fetch, sizeof(fetch)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static long daedalus_ioc_complete(struct daedalus_channel *chan,
+				  struct file *file, void __user *arg)
+{
+	struct daedalus_complete c;
+	struct daedalus_ctx *ctx;
+	unsigned int i, planes;
+	int ret = 0;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.reserved || c.reserved2 || c.status > 0 || c.status < -MAX_ERRNO ||
+	    c.num_planes > DAEDALUS_MAX_PLANES)
+		return -EINVAL;
+
+	mutex_lock(&chan->lock);
+	if (chan->daemon != file) {
+		ret = -ENOTCONN;
+		goto unlock;
+	}
+	ctx = daedalus_find_fetched(chan, c.cookie);
+	if (!ctx) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	planes = ctx->job.num_planes;
+	if (!c.status && c.num_planes != planes) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	for (i = 0; i < DAEDALUS_MAX_PLANES; i++) {
+		if (i >= c.num_planes || c.status) {
+			if (c.bytesused[i])
+				ret = -EINVAL;
+		} else if (c.bytesused[i] > ctx->job.plane_len[i]) {
+			ret = -EINVAL;
+		}
+	}
+	if (!ret)
+		daedalus_channel_take(ctx);
+unlock:
+	mutex_unlock(&chan->lock);
+	if (ret)
+		return ret;
+
+	if (c.status) {
+		atomic64_inc(&chan->jobs_failed);
+		daedalus_job_finish(ctx, VB2_BUF_STATE_ERROR, NULL, 0);
+	} else {
+		atomic64_inc(&chan->jobs_done);
+		daedalus_job_finish(ctx, VB2_BUF_STATE_DONE, c.bytesused,
+				    c.num_planes);
+	}
+	return 0;
+}
+
+static long daedalus_chan_ioctl(struct file *file, unsigned int cmd,
+				unsigned long arg)
+{
+	struct daedalus_channel *chan = daedalus_file_chan(file);
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case DAEDALUS_IOC_VERSION:
+		return put_user(DAEDALUS_ABI_VERSION(DAEDALUS_ABI_MAJOR,
+						     DAEDALUS_ABI_MINOR),
+				(__u32 __user *)uarg);
+	case DAEDALUS_IOC_HELLO:
+		return daedalus_ioc_hello(chan, file, uarg);
+	case DAEDALUS_IOC_FETCH:
+		return daedalus_ioc_fetch(chan, file, uarg);
+	case DAEDALUS_IOC_COMPLETE:
+		return daedalus_ioc_complete(chan, file, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static __poll_t daedalus_chan_poll(struct file *file, poll_table *wait)
+{
+	struct daedalus_channel *chan = daedalus_file_chan(file);
+	__poll_t mask = 0;
+
+	poll_wait(file, &chan->wq, wait);
+	mutex_lock(&chan->lock);
+	if (chan->daemon == file && !list_empty(&chan->msgs))
+		mask = EPOLLIN | EPOLLRDNORM;
+	mutex_unlock(&chan->lock);
+	return mask;
+}
+
+static int daedalus_chan_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct daedalus_channel *chan = daedalus_file_chan(file);
+	u32 cookie = vma->vm_pgoff >> DAEDALUS_SLOTS_SHIFT;
+	unsigned int slot = vma->vm_pgoff & (BIT(DAEDALUS_SLOTS_SHIFT) - 1);
+	struct vb2_v4l2_buffer *vbuf;
+	struct daedalus_ctx *ctx;
+	struct vb2_buffer *vb;
+	unsigned int plane;
+	int ret;
+
+	if (!(vma->vm_flags & VM_SHARED) ||
+	    (vma->vm_pgoff >> DAEDALUS_SLOTS_SHIFT) > DAEDALUS_COOKIE_MASK)
+		return -EINVAL;
+
+	mutex_lock(&chan->lock);
+	if (chan->daemon != file) {
+		ret = -ENOTCONN;
+		goto unlock;
+	}
+	ctx = daedalus_find_fetched(chan, cookie);
+	if (!ctx) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	if (!slot) {
+		/* The bitstream is the client's: read-only. */
+		if (vma->vm_flags & VM_WRITE) {
+			ret = -EACCES;
+			goto unlock;
+		}
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+		vm_flags_clear(vma, VM_MAYWRITE);
+#else
+		vma->vm_flags &= ~VM_MAYWRITE;
+#endif
+		vbuf = v4l2_m2m_next_src_buf(ctx->fh.m2m_ctx);
+		plane = 0;
+	} else {
+		vbuf = v4l2_m2m_next_dst_buf(ctx->fh.m2m_ctx);
+		plane = slot - 1;
+	}
+	if (!vbuf || plane >= vbuf->vb2_buf.num_planes) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	vb = &vbuf->vb2_buf;
+	if (vma->vm_end - vma->vm_start >
+	    PAGE_ALIGN(vb2_plane_size(vb, plane))) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+
+	if (vb->memory == VB2_MEMORY_DMABUF)
+		ret = dma_buf_mmap(vb->planes[plane].dbuf, vma, 0);
+	else if (vb->memory == VB2_MEMORY_MMAP)
+		ret = vb->vb2_queue->mem_ops->mmap(vb->planes[plane].mem_priv,
+						   vma);
+	else
+		ret = -EINVAL;
+unlock:
+	mutex_unlock(&chan->lock);
+	return ret;
+}
+
+static int daedalus_chan_release(struct inode *inode, struct file *file)
+{
+	struct daedalus_channel *chan = daedalus_file_chan(file);
+	struct daedalus_qnode *q, *tmp;
+	LIST_HEAD(failed);
+	unsigned int n = 0;
+
+	mutex_lock(&chan->lock);
+	if (chan->daemon != file) {
+		mutex_unlock(&chan->lock);
+		return 0;
+	}
+	chan->daemon = NULL;
+	list_for_each_entry_safe(q, tmp, &chan->msgs, list) {
+		if (q->job)
+			continue;
+		list_del(&q->list);
+		kfree(container_of(q, struct daedalus_ctx_msg, q));
+	}
+	chan->num_ctx_msgs = 0;
+	/* Fetched jobs die with the daemon; queued ones wait for the next. */
+	list_for_each_entry(q, &chan->fetched, list) {
+		struct daedalus_ctx *ctx = daedalus_job_ctx(q);
+
+		ctx->job.state = DAEDALUS_JOB_IDLE;
+		atomic_inc(&ctx->finishing);
+	}
+	list_splice_init(&chan->fetched, &failed);
+	mutex_unlock(&chan->lock);
+
+	while ((q = list_first_entry_or_null(&failed, struct daedalus_qnode,
+					     list))) {
+		list_del_init(&q->list);
+		atomic64_inc(&chan->jobs_failed);
+		daedalus_job_finish(daedalus_job_ctx(q), VB2_BUF_STATE_ERROR,
+				    NULL, 0);
+		n++;
+	}
+	dev_info(chan->misc.this_device,
+		 "daemon disconnected, %u job(s) in flight failed\n", n);
+	return 0;
+}
+
+static const struct file_operations daedalus_chan_fops = {
+	.owner		= THIS_MODULE,
+	.release	= daedalus_chan_release,
+	.unlocked_ioctl	= daedalus_chan_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.poll		= daedalus_chan_poll,
+	.mmap		= daedalus_chan_mmap,
+	.llseek		= noop_llseek,
+};
+
+static struct daedalus_channel *daedalus_dev_chan(struct device *dev)
+{
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct daedalus_channel, misc);
+}
+
+#define DAEDALUS_COUNTER_ATTR(name)					\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lld\n",				\
+			  atomic64_read(&daedalus_dev_chan(dev)->name));\
+}									\
+static DEVICE_ATTR_RO(name)
+
+DAEDALUS_COUNTER_ATTR(jobs_queued);
+DAEDALUS_COUNTER_ATTR(jobs_done);
+DAEDALUS_COUNTER_ATTR(jobs_failed);
+DAEDALUS_COUNTER_ATTR(jobs_timedout);
+
+static ssize_t daemon_connected_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct daedalus_channel *chan = daedalus_dev_chan(dev);
+	bool connected;
+
+	mutex_lock(&chan->lock);
+	connected = chan->daemon;
+	mutex_unlock(&chan->lock);
+	return sysfs_emit(buf, "%d\n", connected);
+}
+static DEVICE_ATTR_RO(daemon_connected);
+
+static ssize_t abi_version_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d.%d\n", DAEDALUS_ABI_MAJOR,
+			  DAEDALUS_ABI_MINOR);
+}
+static DEVICE_ATTR_RO(abi_version);
+
+/* The codecs clients are offered now, by name. */
+static ssize_t codecs_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct daedalus_channel *chan = daedalus_dev_chan(dev);
+	struct daedalus_dev *ddev = container_of(chan, struct daedalus_dev, chan);
+	u32 mask = daedalus_advertised_codecs(ddev);
+	const struct daedalus_codec_desc *codec;
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; (codec = daedalus_codec_by_index(i)); i++)
+		if (mask & DAEDALUS_CODEC_BIT(codec->codec))
+			len += sysfs_emit_at(buf, len, "%s%s", len ? " " : "",
+					     codec->name);
+	len += sysfs_emit_at(buf, len, "\n");
+	return len;
+}
+static DEVICE_ATTR_RO(codecs);
+
+static struct attribute *daedalus_chan_attrs[] = {
+	&dev_attr_jobs_queued.attr,
+	&dev_attr_jobs_done.attr,
+	&dev_attr_jobs_failed.attr,
+	&dev_attr_jobs_timedout.attr,
+	&dev_attr_daemon_connected.attr,
+	&dev_attr_abi_version.attr,
+	&dev_attr_codecs.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(daedalus_chan);
+
+int daedalus_channel_register(struct daedalus_dev *dev)
+{
+	struct daedalus_channel *chan = &dev->chan;
+
+	mutex_init(&chan->lock);
+	init_waitqueue_head(&chan->wq);
+	INIT_LIST_HEAD(&chan->msgs);
+	INIT_LIST_HEAD(&chan->fetched);
+
+	chan->misc.minor = MISC_DYNAMIC_MINOR;
+	chan->misc.name = DAEDALUS_CTL_NAME;
+	chan->misc.fops = &daedalus_chan_fops;
+	chan->misc.parent = &dev->pdev->dev;
+	chan->misc.mode = 0600;
+	chan->misc.groups = daedalus_chan_groups;
+	return misc_register(&chan->misc);
+}
+
+void daedalus_channel_unregister(struct daedalus_dev *dev)
+{
+	struct daedalus_channel *chan = &dev->chan;
+
+	misc_deregister(&chan->misc);
+	mutex_destroy(&chan->lock);
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * daedalus-v4l2: module, devices and contexts.
+ *
+ * The decoder has no hardware: each job goes to a userspace daemon through
+ * the control device (daedalus-channel.c). Every open() of the video node is
+ * a context with its own vb2 queues, its own lock and its own m2m device, so
+ * the daemon can hold jobs of several contexts at once.
+ */
+
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <media/v4l2-event.h>
+#include <media/v4l2-ioctl.h>
+
+#include "daedalus.h"
+
+unsigned int daedalus_job_timeout_ms = 2000;
+module_param_named(job_timeout_ms, daedalus_job_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(job_timeout_ms,
+		 "a job not completed in this time fails (also with no daemon); default 2000");
+
+unsigned int daedalus_codecs_param = ~0U;
+module_param_named(codecs, daedalus_codecs_param, uint, 0444);
+MODULE_PARM_DESC(codecs, "mask of codecs offered, bit 1 << enum daedalus_codec (H.264 = 0x2)");
+
+unsigned int daedalus_h264_decode_modes = 3;
+module_param_named(h264_decode_modes, daedalus_h264_decode_modes, uint, 0444);
+MODULE_PARM_DESC(h264_decode_modes,
+		 "H.264 decode modes offered: 1 slice-based, 2 frame-based, 3 both (default; frame-based is the default value)");
+
+unsigned int daedalus_h264_start_codes = 3;
+module_param_named(h264_start_codes, daedalus_h264_start_codes, uint, 0444);
+MODULE_PARM_DESC(h264_start_codes,
+		 "H.264 start code modes offered: 1 none, 2 Annex B, 3 both (default; Annex B is the default value)");
+
+static const struct daedalus_codec_desc * const daedalus_codecs[] = {
+	&daedalus_h264_desc,
+};
+
+const struct daedalus_codec_desc *daedalus_codec_by_index(unsigned int i)
+{
+	return i < ARRAY_SIZE(daedalus_codecs) ? daedalus_codecs[i] : NULL;
+}
+
+const struct daedalus_codec_desc *daedalus_codec_by_fourcc(u32 fourcc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(daedalus_codecs); i++)
+		if (daedalus_codecs[i]->fourcc == fourcc)
+			return daedalus_codecs[i];
+	return NULL;
+}
+
+/* Codecs built in and allowed by the module parameter. */
+u32 daedalus_kernel_codecs(void)
+{
+	u32 mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(daedalus_codecs); i++)
+		mask |= DAEDALUS_CODEC_BIT(daedalus_codecs[i]->codec);
+	return mask & daedalus_codecs_param;
+}
+
+/*
+ * What clients see: the module's codecs, narrowed by what the last daemon
+ * declared (see docs/protocol.md for why it is kept across a restart).
+ */
+u32 daedalus_advertised_codecs(struct daedalus_dev *dev)
+{
+	u32 mask = daedalus_kernel_codecs();
+
+	mutex_lock(&dev->chan.lock);
+	if (dev->chan.daemon_seen)
+		mask &= dev->chan.daemon_codecs;
+	mutex_unlock(&dev->chan.lock);
+	return mask;
+}
+
+/*
+ * m2m devices are pooled rather than freed with their context: the m2m core
+ * schedules its job work on the m2m device after every finished job and
+ * offers no way to flush it, so freeing one when its context closes could
+ * free memory that work is about to use.
+ */
+static struct daedalus_m2m *daedalus_m2m_get(struct daedalus_dev *dev)
+{
+	struct daedalus_m2m *m2m;
+
+	mutex_lock(&dev->ctx_lock);
+	m2m = list_first_entry_or_null(&dev->m2m_pool, struct daedalus_m2m,
+				       node);
+	if (m2m)
+		list_del(&m2m->node);
+	mutex_unlock(&dev->ctx_lock);
+	if (m2m)
+		return m2m;
+
+	m2m = kzalloc(sizeof(*m2m), GFP_KERNEL);
+	if (!m2m)
+		return ERR_PTR(-ENOMEM);
+	m2m->m2m_dev = v4l2_m2m_init(&daedalus_m2m_ops);
+	if (IS_ERR(m2m->m2m_dev)) {
+		struct v4l2_m2m_dev *err = m2m->m2m_dev;
+
+		kfree(m2m);
+		return ERR_CAST(err);
+	}
+	return m2m;
+}
+
+static void daedalus_m2m_put(struct daedalus_dev *dev, struct daedalus_m2m *m2m)
+{
+	mutex_lock(&dev->ctx_lock);
+	list_add(&m2m->node, &dev->m2m_pool);
+	mutex_unlock(&dev->ctx_lock);
+}
+
+static void daedalus_m2m_pool_free(struct daedalus_dev *dev)
+{
+	struct daedalus_m2m *m2m, *tmp;
+
+	list_for_each_entry_safe(m2m, tmp, &dev->m2m_pool, node) {
+		list_del(&m2m->node);
+		v4l2_m2m_release(m2m->m2m_dev);
+		kfree(m2m);
+	}
+}
+
+static int daedalus_open(struct file *file)
+{
+	struct daedalus_dev *dev = video_drvdata(file);
+	struct daedalus_ctx *ctx;
+	int ret;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+
+	ctx->dev = dev;
+	mutex_init(&ctx->lock);
+	ctx->job.msg = kvzalloc(DAEDALUS_MAX_MSG_SIZE, GFP_KERNEL);
+	if (!ctx->job.msg) {
+		kfree(ctx);
+		return -ENOMEM;
+	}
+	daedalus_job_init(ctx);
+	v4l2_fh_init(&ctx->fh, video_devdata(file));
+	file->private_data = &ctx->fh;
+
+	ret = daedalus_ctrls_init(ctx);
+	if (ret)
+		goto err_fh;
+	daedalus_fmt_init(ctx);
+
+	ctx->m2m = daedalus_m2m_get(dev);
+	if (IS_ERR(ctx->m2m)) {
+		ret = PTR_ERR(ctx->m2m);
+		goto err_ctrls;
+	}
+
+	ctx->fh.m2m_ctx = v4l2_m2m_ctx_init(ctx->m2m->m2m_dev, ctx,
+					    daedalus_queue_init);
+	if (IS_ERR(ctx->fh.m2m_ctx)) {
+		ret = PTR_ERR(ctx->fh.m2m_ctx);
+		goto err_m2m;
+	}
+
+	mutex_lock(&dev->ctx_lock);
+	ctx->id = ++dev->next_ctx_id;
+	if (!ctx->id)
+		ctx->id = ++dev->next_ctx_id;
+	list_add_tail(&ctx->node, &dev->contexts);
+	mutex_unlock(&dev->ctx_lock);
+
+	v4l2_fh_add(&ctx->fh);
+	daedalus_channel_ctx_event(dev, DAEDALUS_MSG_CTX_OPEN, ctx->id);
+	return 0;
+
+err_m2m:
+	daedalus_m2m_put(dev, ctx->m2m);
+err_ctrls:
+	v4l2_ctrl_handler_free(&ctx->hdl);
+err_fh:
+	v4l2_fh_exit(&ctx->fh);
+	kvfree(ctx->job.msg);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+	return ret;
+}
+
+static int daedalus_release(struct file *file)
+{
+	struct daedalus_dev *dev = video_drvdata(file);
+	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
+
+	v4l2_fh_del(&ctx->fh);
+
+	mutex_lock(&dev->ctx_lock);
+	list_del(&ctx->node);
+	mutex_unlock(&dev->ctx_lock);
+
+	daedalus_ctx_quiesce(ctx, file);
+	mutex_lock(&ctx->lock);
+	v4l2_m2m_ctx_release(ctx->fh.m2m_ctx);
+	mutex_unlock(&ctx->lock);
+	cancel_delayed_work_sync(&ctx->watchdog);
+
+	daedalus_channel_ctx_event(dev, DAEDALUS_MSG_CTX_CLOSE, ctx->id);
+	daedalus_m2m_put(dev, ctx->m2m);
+	v4l2_ctrl_handler_free(&ctx->hdl);
+	v4l2_fh_exit(&ctx->fh);
+	kvfree(ctx->job.msg);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+	return 0;
+}
+
+static const struct v4l2_file_operations daedalus_fops = {
+	.owner		= THIS_MODULE,
+	.open		= daedalus_open,
+	.release	= daedalus_release,
+	.poll		= v4l2_m2m_fop_poll,
+	.unlocked_ioctl	= video_ioctl2,
+	.mmap		= v4l2_m2m_fop_mmap,
+};
+
+static const struct media_device_ops daedalus_media_ops = {
+	.req_validate	= daedalus_request_validate,
+	.req_queue	= v4l2_m2m_request_queue,
+};
+
+static struct daedalus_dev *daedalus_device;
+
+static int daedalus_video_register(struct daedalus_dev *dev)
+{
+	struct video_device *vfd = &dev->vfd;
+	int ret;
+
+	strscpy(vfd->name, DAEDALUS_NAME, sizeof(vfd->name));
+	vfd->vfl_dir = VFL_DIR_M2M;
+	vfd->fops = &daedalus_fops;
+	vfd->ioctl_ops = &daedalus_ioctl_ops;
+	vfd->minor = -1;
+	vfd->release = video_device_release_empty;
+	vfd->v4l2_dev = &dev->v4l2_dev;
+	vfd->device_caps = V4L2_CAP_VIDEO_M2M_MPLANE | V4L2_CAP_STREAMING;
+	/*
+	 * No vfd->lock: queue ioctls take the context's own lock (the vb2
+	 * queue lock) and the format ioctls take it themselves, so no ioctl
+	 * of one context ever waits for another context.
+	 */
+	video_set_drvdata(vfd, dev);
+
+	ret = video_register_device(vfd, VFL_TYPE_VIDEO, -1);
+	if (ret)
+		return ret;
+
+	ret = v4l2_m2m_register_media_controller(dev->mc_m2m_dev, vfd,
+						 MEDIA_ENT_F_PROC_VIDEO_DECODER);
+	if (ret)
+		goto err_vfd;
+
+	ret = media_device_register(&dev->mdev);
+	if (ret)
+		goto err_mc;
+	return 0;
+
+err_mc:
+	v4l2_m2m_unregister_media_controller(dev->mc_m2m_dev);
+err_vfd:
+	video_unregister_device(vfd);
+	return ret;
+}
+
+static int __init daedalus_init(void)
+{
+	struct daedalus_dev *dev;
+	int ret;
+
+	if (!daedalus_kernel_codecs()) {
+		pr_err(DAEDALUS_NAME ": the codecs parameter leaves no codec\n");
+		return -EINVAL;
+	}
+	if (!(daedalus_h264_decode_modes & 3) ||
+	    !(daedalus_h264_start_codes & 3)) {
+		pr_err(DAEDALUS_NAME ": h264_decode_modes and h264_start_codes must be 1, 2 or 3\n");
+		return -EINVAL;
+	}
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	mutex_init(&dev->ctx_lock);
+	INIT_LIST_HEAD(&dev->m2m_pool);
+	INIT_LIST_HEAD(&dev->contexts);
+
+	dev->pdev = platform_device_register_simple(DAEDALUS_NAME,
+						    PLATFORM_DEVID_NONE,
+						    NULL, 0);
+	if (IS_ERR(dev->pdev)) {
+		ret = PTR_ERR(dev->pdev);
+		goto err_free;
+	}
+
+	ret = v4l2_device_register(&dev->pdev->dev, &dev->v4l2_dev);
+	if (ret)
+		goto err_pdev;
+
+	dev->mdev.dev = &dev->pdev->dev;
+	strscpy(dev->mdev.model, DAEDALUS_NAME, sizeof(dev->mdev.model));
+	strscpy(dev->mdev.bus_info, DAEDALUS_BUS_INFO,
+		sizeof(dev->mdev.bus_info));
+	media_device_init(&dev->mdev);
+	dev->mdev.ops = &daedalus_media_ops;
+	dev->v4l2_dev.mdev = &dev->mdev;
+
+	dev->mc_m2m_dev = v4l2_m2m_init(&daedalus_m2m_ops);
+	if (IS_ERR(dev->mc_m2m_dev)) {
+		ret = PTR_ERR(dev->mc_m2m_dev);
+		goto err_media;
+	}
+
+	ret = daedalus_channel_register(dev);
+	if (ret)
+		goto err_m2m;
+
+	ret = daedalus_video_register(dev);
+	if (ret)
+		goto err_chan;
+
+	daedalus_debugfs_init(dev);
+	daedalus_device = dev;
+	v4l2_info(&dev->v4l2_dev, "decoder /dev/video%d, control device /dev/%s\n",
+		  dev->vfd.num, DAEDALUS_CTL_NAME);
+	return 0;
+
+err_chan:
+	daedalus_channel_unregister(dev);
+err_m2m:
+	v4l2_m2m_release(dev->mc_m2m_dev);
+err_media:
+	media_device_cleanup(&dev->mdev);
+	v4l2_device_unregister(&dev->v4l2_dev);
+err_pdev:
+	platform_device_unregister(dev->pdev);
+err_free:
+	kfree(dev);
+	return ret;
+}
+
+static void __exit daedalus_exit(void)
+{
+	struct daedalus_dev *dev = daedalus_device;
+
+	/* Every file holds a module reference: nothing is open here. */
+	daedalus_debugfs_exit(dev);
+	media_device_unregister(&dev->mdev);
+	v4l2_m2m_unregister_media_controller(dev->mc_m2m_dev);
+	video_unregister_device(&dev->vfd);
+	daedalus_channel_unregister(dev);
+	v4l2_m2m_release(dev->mc_m2m_dev);
+	daedalus_m2m_pool_free(dev);
+	media_device_cleanup(&dev->mdev);
+	v4l2_device_unregister(&dev->v4l2_dev);
+	platform_device_unregister(dev->pdev);
+	mutex_destroy(&dev->ctx_lock);
+	kfree(dev);
+}
+
+module_init(daedalus_init);
+module_exit(daedalus_exit);
+
+MODULE_DESCRIPTION("V4L2 stateless decoder backed by a userspace daemon");
+MODULE_AUTHOR("daedalus-v4l2 developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(DAEDALUS_VERSION);

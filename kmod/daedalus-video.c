@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * daedalus-v4l2: formats, ioctls, vb2 queues, controls and requests.
+ */
+
+#include <linux/slab.h>
+#include <media/v4l2-event.h>
+#include <media/v4l2-ioctl.h>
+#include <media/videobuf2-v4l2.h>
+#include <media/videobuf2-vmalloc.h>
+
+#include "daedalus.h"
+
+static const u32 daedalus_cap_fourccs[] = {
+	V4L2_PIX_FMT_NV12,
+	V4L2_PIX_FMT_YUV420,
+};
+
+static bool daedalus_is_cap_fourcc(u32 fourcc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(daedalus_cap_fourccs); i++)
+		if (daedalus_cap_fourccs[i] == fourcc)
+			return true;
+	return false;
+}
+
+/* The coded format's size limits and alignment, as V4L2 frame sizes. */
+static void daedalus_frmsize(const struct daedalus_codec_desc *codec,
+			     struct v4l2_frmsize_stepwise *s)
+{
+	s->min_width = DAEDALUS_MIN_SIZE;
+	s->max_width = DAEDALUS_MAX_WIDTH;
+	s->step_width = codec->block;
+	s->min_height = DAEDALUS_MIN_SIZE;
+	s->max_height = DAEDALUS_MAX_HEIGHT;
+	s->step_height = codec->block;
+}
+
+static void daedalus_fill_cap(struct daedalus_ctx *ctx,
+			      struct v4l2_pix_format_mplane *pix)
+{
+	struct v4l2_frmsize_stepwise s;
+
+	daedalus_frmsize(ctx->codec, &s);
+	v4l2_apply_frmsize_constraints(&pix->width, &pix->height, &s);
+	if (!daedalus_is_cap_fourcc(pix->pixelformat))
+		pix->pixelformat = daedalus_cap_fourccs[0];
+	/* One plane of W*H*3/2 bytes: what every client maps. */
+	v4l2_fill_pixfmt_mp(pix, pix->pixelformat, pix->width, pix->height);
+	pix->field = V4L2_FIELD_NONE;
+	pix->colorspace = ctx->out_fmt.colorspace;
+	pix->xfer_func = ctx->out_fmt.xfer_func;
+	pix->ycbcr_enc = ctx->out_fmt.ycbcr_enc;
+	pix->quantization = ctx->out_fmt.quantization;
+	memset(pix->reserved, 0, sizeof(pix->reserved));
+	memset(pix->plane_fmt[0].reserved, 0,
+	       sizeof(pix->plane_fmt[0].reserved));
+}
+
+static void daedalus_fill_out(struct daedalus_ctx *ctx,
+			      struct v4l2_pix_format_mplane *pix,
+			      const struct daedalus_codec_desc *codec)
+{
+	struct v4l2_frmsize_stepwise s;
+	u32 sizeimage = pix->plane_fmt[0].sizeimage;
+	u32 def;
+
+	daedalus_frmsize(codec, &s);
+	v4l2_apply_frmsize_constraints(&pix->width, &pix->height, &s);
+	pix->pixelformat = codec->fourcc;
+	pix->num_planes = 1;
+	pix->field = V4L2_FIELD_NONE;
+	pix->flags = 0;
+	/* A compressed picture rarely exceeds 3/4 of its raw 4:2:0 size. */
+	def = max_t(u32, pix->width * pix->height * 3 / 4, SZ_256K);
+	if (!sizeimage)
+		sizeimage = def;
+	pix->plane_fmt[0].sizeimage = clamp_t(u32, sizeimage, SZ_4K, SZ_64M);
+	pix->plane_fmt[0].bytesperline = 0;
+	if (pix->colorspace == V4L2_COLORSPACE_DEFAULT)
+		pix->colorspace = V4L2_COLORSPACE_REC709;
+	memset(pix->reserved, 0, sizeof(pix->reserved));
+	memset(pix->plane_fmt[0].reserved, 0,
+	       sizeof(pix->plane_fmt[0].reserved));
+}
+
+void daedalus_fmt_init(struct daedalus_ctx *ctx)
+{
+	u32 mask = daedalus_advertised_codecs(ctx->dev);
+	const struct daedalus_codec_desc *codec;
+	unsigned int i;
+
+	ctx->codec = daedalus_codec_by_index(0);
+	for (i = 0; (codec = daedalus_codec_by_index(i)); i++) {
+		if (mask & DAEDALUS_CODEC_BIT(codec->codec)) {
+			ctx->codec = codec;
+			break;
+		}
+	}
+
+	memset(&ctx->out_fmt, 0, sizeof(ctx->out_fmt));
+	ctx->out_fmt.width = DAEDALUS_DEF_WIDTH;
+	ctx->out_fmt.height = DAEDALUS_DEF_HEIGHT;
+	daedalus_fill_out(ctx, &ctx->out_fmt, ctx->codec);
+
+	memset(&ctx->cap_fmt, 0, sizeof(ctx->cap_fmt));
+	ctx->cap_fmt.width = ctx->out_fmt.width;
+	ctx->cap_fmt.height = ctx->out_fmt.height;
+	ctx->cap_fmt.pixelformat = daedalus_cap_fourccs[0];
+	daedalus_fill_cap(ctx, &ctx->cap_fmt);
+}
+
+static int daedalus_querycap(struct file *file, void *priv,
+			     struct v4l2_capability *cap)
+{
+	strscpy(cap->driver, DAEDALUS_NAME, sizeof(cap->driver));
+	strscpy(cap->card, DAEDALUS_NAME, sizeof(cap->card));
+	strscpy(cap->bus_info, DAEDALUS_BUS_INFO, sizeof(cap->bus_info));
+	return 0;
+}
+
+static int daedalus_enum_fmt_out(struct file *file, void *priv,
+				 struct v4l2_fmtdesc *f)
+{
+	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
+	u32 mask = daedalus_advertised_codecs(ctx->dev);
+	const struct daedalus_codec_desc *codec;
+	unsigned int i, n = 0;
+
+	for (i = 0; (codec = daedalus_codec_by_index(i)); i++) {
+		if (!(mask & DAEDALUS_CODEC_BIT(codec->codec)))
+			continue;
+		if (n++ == f->index) {
+			f->pixelformat = codec->fourcc;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int daedalus_enum_fmt_cap(struct file *file, void *priv,
+				 struct v4l2_fmtdesc *f)
+{
+	if (f->index >= ARRAY_SIZE(daedalus_cap_fourccs))
+		return -EINVAL;
+	f->pixelformat = daedalus_cap_fourccs[f->index];
+	return 0;
+}
+
+static int daedalus_enum_framesizes(struct file *file, void *priv,
+				    struct v4l2_frmsizeenum *fsize)
+{
+	const struct daedalus_codec_desc *codec;
+
+	if (fsize->index)
+		return -EINVAL;
+	codec = daedalus_codec_by_fourcc(fsize->pixel_format);
+	if (!codec)
+		return -EINVAL;
+	fsize->type = V4L2_FRMSIZE_TYPE_STEPWISE;
+	daedalus_frmsize(codec, &fsize->stepwise);
+	return 0;
+}
+
+static int daedalus_g_fmt_out(struct file *file, void *priv,
+			      struct v4l2_format *f)
+{
+	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
+
+	mutex_lock(&ctx->lock);
+	f->fmt.pix_mp = ctx->out_fmt;
+	mutex_unlock(&ctx->lock);
+	return 0;
+}
+
+static int daedalus_g_fmt_cap(struct file *file, void *priv,
+			      struct v4l2_format *f)
+{
+	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
+
+	mutex_lock(&ctx->lock);
+	f->fmt.pix_mp = ctx->cap_fmt;
+	mutex_unlock(&ctx->lock);
+	return 0;
+}
+
+static const struct daedalus_codec_desc *
+daedalus_out_codec(struct daedalus_ctx *ctx, u32 fourcc)
+{
+	const struct daedalus_codec_desc *codec = daedalus_codec_by_fourcc(fourcc);
+	u32 mask = daedalus_advertised_codecs(ctx->dev);
+
+	if (codec && (mask & DAEDALUS_CODEC_BIT(codec->codec)))
+		return codec;
+	return ctx->codec;
+}
+
+static int daedalus_try_fmt_out(struct file *file, void *priv,
+				struct v4l2_format *f)
+{
+	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
+	struct v4l2_pix_format_mplane *pix = &f->fmt.pix_mp;
+
+	daedalus_fill_out(ctx, pix, daedalus_out_codec(ctx, pix->pixelformat));
+	return 0;
+}
+
+static int daedalus_try_fmt_cap(struct file *file, void *priv,
+				struct v4l2_format *f)
+{
+	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
+
+	mutex_lock(&ctx->lock);
+	daedalus_fill_cap(ctx, &f->fmt.pix_mp);
+	mutex_unlock(&ctx->lock);
+	return 0;
+}
+
+static int daedalus_s_fmt_out(struct file *file, void *priv,
+			      struct v4l2_format *f)
+{
+	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
+	struct v4l2_pix_format_mplane *pix = &f->fmt.pix_mp;
+	const struct daedalus_codec_desc *codec;
+	struct vb2_queue *vq, *cap_vq;
+	int ret = 0;
+
+	mutex_lock(&ctx->lock);
+	codec = daedalus_out_codec(ctx, pix->pixelformat);
+	daedalus_fill_out(ctx, pix, codec);
+
+	vq = v4l2_m2m_get_vq(ctx->fh.m2m_ctx, f->type);
+	cap_vq = v4l2_m2m_get_vq(ctx->fh.m2m_ctx,
+				 V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
+	/*
+	 * Allocated OUTPUT buffers keep their codec but may change size (a
+	 * resolution change); streaming ones keep everything.
+	 */
+	if (vb2_is_streaming(vq) ||
+	    (vb2_is_busy(vq) && codec != ctx->codec)) {
+		ret = -EBUSY;
+		goto out;
+	}
+
+	ctx->out_fmt = *pix;
+	ctx->codec = codec;
+	/*
+	 * The CAPTURE format follows the coded size, unless CAPTURE buffers
+	 * exist: then it stays (clients set OUTPUT again with CAPTURE
+	 * buffers allocated, and must not get EBUSY for it).
+	 */
+	if (!vb2_is_busy(cap_vq)) {
+		ctx->cap_fmt.width = pix->width;
+		ctx->cap_fmt.height = pix->height;
+		daedalus_fill_cap(ctx, &ctx->cap_fmt);
+	} else {
+		ctx->cap_fmt.colorspace = pix->colorspace;
+		ctx->cap_fmt.xfer_func = pix->xfer_func;
+		ctx->cap_fmt.ycbcr_enc = pix->ycbcr_enc;
+		ctx->cap_fmt.quantization = pix->quantization;
+	}
+out:
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+static int daedalus_s_fmt_cap(struct file *file, void *priv,
+			      struct v4l2_format *f)
+{
+	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
+	struct vb2_queue *vq;
+	int ret = 0;
+
+	mutex_lock(&ctx->lock);
+	daedalus_fill_cap(ctx, &f->fmt.pix_mp);
+	vq = v4l2_m2m_get_vq(ctx->fh.m2m_ctx, f->type);
+	if (vb2_is_busy(vq))
+		ret = -EBUSY;
+	else
+		ctx->cap_fmt = f->fmt.pix_mp;
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+static int daedalus_decoder_cmd(struct file *file, void *priv,
+				struct v4l2_decoder_cmd *dc)
+{
+	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
+	int ret;
+
+	mutex_lock(&ctx->lock);
+	ret = v4l2_m2m_ioctl_stateless_decoder_cmd(file, priv, dc);
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+const struct v4l2_ioctl_ops daedalus_ioctl_ops = {
+	.vidioc_querycap		= daedalus_querycap,
+	.vidioc_enum_framesizes		= daedalus_enum_framesizes,
+
+	.vidioc_enum_fmt_vid_cap	= daedalus_enum_fmt_cap,
+	.vidioc_g_fmt_vid_cap_mplane	= daedalus_g_fmt_cap,
+	.vidioc_try_fmt_vid_cap_mplane	= daedalus_try_fmt_cap,
+	.vidioc_s_fmt_vid_cap_mplane	= daedalus_s_fmt_cap,
+
+	.vidioc_enum_fmt_vid_out	= daedalus_enum_fmt_out,
+	.vidioc_g_fmt_vid_out_mplane	= daedalus_g_fmt_out,
+	.vidioc_try_fmt_vid_out_mplane	= daedalus_try_fmt_out,
+	.vidioc_s_fmt_vid_out_mplane	= daedalus_s_fmt_out,
+
+	.vidioc_reqbufs			= v4l2_m2m_ioctl_reqbufs,
+	.vidioc_querybuf		= v4l2_m2m_ioctl_querybuf,
+	.vidioc_qbuf			= v4l2_m2m_ioctl_qbuf,
+	.vidioc_dqbuf			= v4l2_m2m_ioctl_dqbuf,
+	.vidioc_prepare_buf		= v4l2_m2m_ioctl_prepare_buf,
+	.vidioc_create_bufs		= v4l2_m2m_ioctl_create_bufs,
+	.vidioc_expbuf			= v4l2_m2m_ioctl_expbuf,
+
+	.vidioc_streamon		= v4l2_m2m_ioctl_streamon,
+	.vidioc_streamoff		= v4l2_m2m_ioctl_streamoff,
+
+	.vidioc_decoder_cmd		= daedalus_decoder_cmd,
+	.vidioc_try_decoder_cmd		= v4l2_m2m_ioctl_stateless_try_decoder_cmd,
+
+	.vidioc_subscribe_event		= v4l2_ctrl_subscribe_event,
+	.vidioc_unsubscribe_event	= v4l2_event_unsubscribe,
+};
+
+static int daedalus_queue_setup(struct vb2_queue *vq, unsigned int *nbuffers,
+				unsigned int *nplanes, unsigned int sizes[],
+				struct device *alloc_devs[])
+{
+	struct daedalus_ctx *ctx = vb2_get_drv_priv(vq);
+	struct v4l2_pix_format_mplane *pix = V4L2_TYPE_IS_OUTPUT(vq->type) ?
+		&ctx->out_fmt : &ctx->cap_fmt;
+	unsigned int i;
+
+	if (*nplanes) {
+		if (*nplanes != pix->num_planes)
+			return -EINVAL;
+		for (i = 0; i < *nplanes; i++)
+			if (sizes[i] < pix->plane_fmt[i].sizeimage)
+				return -EINVAL;
+		return 0;
+	}
+
+	*nplanes = pix->num_planes;
+	for (i = 0; i < pix->num_planes; i++)
+		sizes[i] = pix->plane_fmt[i].sizeimage;
+	return 0;
+}
+
+static int daedalus_buf_out_validate(struct vb2_buffer *vb)
+{
+	struct vb2_v4l2_buffer *vbuf = to_vb2_v4l2_buffer(vb);
+
+	vbuf->field = V4L2_FIELD_NONE;
+	return 0;
+}
+
+static int daedalus_buf_prepare(struct vb2_buffer *vb)
+{
+	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
+	struct v4l2_pix_format_mplane *pix =
+		V4L2_TYPE_IS_OUTPUT(vb->vb2_queue->type) ?
+		&ctx->out_fmt : &ctx->cap_fmt;
+	unsigned int i;
+
+	if (vb->num_planes != pix->num_planes)
+		return -EINVAL;
+	for (i = 0; i < pix->num_planes; i++) {
+		if (vb2_plane_size(vb, i) < pix->plane_fmt[i].sizeimage)
+			return -EINVAL;
+		if (!V4L2_TYPE_IS_OUTPUT(vb->vb2_queue->type))
+			vb2_set_plane_payload(vb, i,
+					      pix->plane_fmt[i].sizeimage);
+	}
+	return 0;
+}
+
+static void daedalus_buf_queue(struct vb2_buffer *vb)
+{
+	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
+
+	v4l2_m2m_buf_queue(ctx->fh.m2m_ctx, to_vb2_v4l2_buffer(vb));
+}
+
+static void daedalus_buf_request_complete(struct vb2_buffer *vb)
+{
+	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
+
+	v4l2_ctrl_request_complete(vb->req_obj.req, &ctx->hdl);
+}
+
+static int daedalus_start_streaming(struct vb2_queue *vq, unsigned int count)
+{
+	struct daedalus_ctx *ctx = vb2_get_drv_priv(vq);
+
+	if (V4L2_TYPE_IS_OUTPUT(vq->type))
+		ctx->out_seq = 0;
+	else
+		ctx->cap_seq = 0;
+	return 0;
+}
+
+static void daedalus_stop_streaming(struct vb2_queue *vq)
+{
+	struct daedalus_ctx *ctx = vb2_get_drv_priv(vq);
+	struct vb2_v4l2_buffer *vbuf;
+
+	for (;;) {
+		if (V4L2_TYPE_IS_OUTPUT(vq->type))
+			vbuf = v4l2_m2m_src_buf_remove(ctx->fh.m2m_ctx);
+		else
+			vbuf = v4l2_m2m_dst_buf_remove(ctx->fh.m2m_ctx);
+		if (!vbuf)
+			break;
+		v4l2_ctrl_request_complete(vbuf->vb2_buf.req_obj.req,
+					   &ctx->hdl);
+		v4l2_m2m_buf_done(vbuf, VB2_BUF_STATE_ERROR);
+	}
+}
+
+static const struct vb2_ops daedalus_qops = {
+	.queue_setup		= daedalus_queue_setup,
+	.buf_out_validate	= daedalus_buf_out_validate,
+	.buf_prepare		= daedalus_buf_prepare,
+	.buf_queue		= daedalus_buf_queue,
+	.buf_request_complete	= daedalus_buf_request_complete,
+	.start_streaming	= daedalus_start_streaming,
+	.stop_streaming		= daedalus_stop_streaming,
+	.wait_prepare		= vb2_ops_wait_prepare,
+	.wait_finish		= vb2_ops_wait_finish,
+};
+
+/*
+ * vmalloc memory: the daemon maps it through the control device and
+ * clients export it as dmabuf. A board whose GPU imports CAPTURE buffers
+ * directly would want dma-contig instead (see docs/kernel.md).
+ */
+int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
+			struct vb2_queue *dst_vq)
+{
+	struct daedalus_ctx *ctx = priv;
+	const struct daedalus_codec_desc *codec;
+	unsigned int i;
+	int ret;
+
+	src_vq->type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
+	src_vq->io_modes = VB2_MMAP | VB2_DMABUF;
+	src_vq->drv_priv = ctx;
+	src_vq->buf_struct_size = sizeof(struct v4l2_m2m_buffer);
+	src_vq->ops = &daedalus_qops;
+	src_vq->mem_ops = &vb2_vmalloc_memops;
+	src_vq->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_COPY;
+	src_vq->lock = &ctx->lock;
+	src_vq->supports_requests = true;
+	src_vq->requires_requests = true;
+	src_vq->dev = ctx->dev->v4l2_dev.dev;
+	for (i = 0; (codec = daedalus_codec_by_index(i)); i++)
+		if (codec->queue_flags)
+			src_vq->subsystem_flags |= codec->queue_flags();
+
+	ret = vb2_queue_init(src_vq);
+	if (ret)
+		return ret;
+
+	dst_vq->type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	dst_vq->io_modes = VB2_MMAP | VB2_DMABUF;
+	dst_vq->drv_priv = ctx;
+	dst_vq->buf_struct_size = sizeof(struct v4l2_m2m_buffer);
+	dst_vq->ops = &daedalus_qops;
+	dst_vq->mem_ops = &vb2_vmalloc_memops;
+	dst_vq->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_COPY;
+	dst_vq->lock = &ctx->lock;
+	dst_vq->dev = ctx->dev->v4l2_dev.dev;
+
+	return vb2_queue_init(dst_vq);
+}
+
+int daedalus_ctrls_init(struct daedalus_ctx *ctx)
+{
+	struct v4l2_ctrl_handler *hdl = &ctx->hdl;
+	const struct daedalus_codec_desc *codec;
+	unsigned int i, j, n = 0;
+	int ret;
+
+	for (i = 0; (codec = daedalus_codec_by_index(i)); i++)
+		n += codec->num_ctrls + 2;
+	v4l2_ctrl_handler_init(hdl, n);
+
+	for (i = 0; (codec = daedalus_codec_by_index(i)); i++) {
+		for (j = 0; j < codec->num_ctrls; j++)
+			v4l2_ctrl_new_custom(hdl, &codec->ctrls[j], NULL);
+		if (codec->init_ctrls)
+			codec->init_ctrls(hdl);
+	}
+
+	ret = hdl->error;
+	if (ret) {
+		v4l2_ctrl_handler_free(hdl);
+		return ret;
+	}
+	ctx->fh.ctrl_handler = hdl;
+	return v4l2_ctrl_handler_setup(hdl);
+}
+
+int daedalus_request_validate(struct media_request *req)
+{
+	struct media_request_object *obj;
+	struct v4l2_ctrl_handler *hdl;
+	struct daedalus_ctx *ctx = NULL;
+	unsigned int count;
+	int ret;
+
+	list_for_each_entry(obj, &req->objects, list) {
+		if (vb2_request_object_is_buffer(obj)) {
+			struct vb2_buffer *vb =
+				container_of(obj, struct vb2_buffer, req_obj);
+
+			ctx = vb2_get_drv_priv(vb->vb2_queue);
+			break;
+		}
+	}
+	if (!ctx)
+		return -ENOENT;
+
+	count = vb2_request_buffer_cnt(req);
+	if (!count) {
+		v4l2_info(&ctx->dev->v4l2_dev, "request without a buffer\n");
+		return -ENOENT;
+	}
+	if (count > 1) {
+		v4l2_info(&ctx->dev->v4l2_dev, "request with %u buffers\n",
+			  count);
+		return -EINVAL;
+	}
+
+	hdl = v4l2_ctrl_request_hdl_find(req, &ctx->hdl);
+	if (!hdl) {
+		v4l2_info(&ctx->dev->v4l2_dev, "request without controls\n");
+		return -ENOENT;
+	}
+	ret = ctx->codec->validate ? ctx->codec->validate(ctx, hdl) : 0;
+	v4l2_ctrl_request_hdl_put(hdl);
+	if (ret)
+		return ret;
+
+	return vb2_request_validate(req);
+}

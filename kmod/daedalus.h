@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * daedalus-v4l2: a V4L2 stateless decoder whose decoding is done by a
+ * userspace daemon reached through a control device.
+ */
+#ifndef _DAEDALUS_H_
+#define _DAEDALUS_H_
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/version.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <media/media-device.h>
+#include <media/v4l2-ctrls.h>
+#include <media/v4l2-device.h>
+#include <media/v4l2-fh.h>
+#include <media/v4l2-mem2mem.h>
+
+#include "uapi/daedalus_v4l2.h"
+
+#define DAEDALUS_NAME		"daedalus-v4l2"
+#define DAEDALUS_BUS_INFO	"platform:" DAEDALUS_NAME
+#define DAEDALUS_VERSION	"0.1.0"
+
+#define DAEDALUS_MIN_SIZE	16
+#define DAEDALUS_MAX_WIDTH	8192
+#define DAEDALUS_MAX_HEIGHT	4352
+#define DAEDALUS_DEF_WIDTH	1280
+#define DAEDALUS_DEF_HEIGHT	720
+
+/* Controls carried by one job: bounded so a message always fits. */
+#define DAEDALUS_MAX_JOB_CTRLS	16
+
+extern unsigned int daedalus_job_timeout_ms;
+extern unsigned int daedalus_codecs_param;
+extern unsigned int daedalus_h264_decode_modes;
+extern unsigned int daedalus_h264_start_codes;
+
+struct daedalus_ctx;
+
+/**
+ * struct daedalus_codec_desc - what one codec adds to the driver
+ * @codec: enum daedalus_codec
+ * @name: short name, for sysfs and debugfs
+ * @fourcc: the OUTPUT (coded) pixel format
+ * @block: width and height alignment of the decoded picture
+ * @ctrls: the codec's controls
+ * @num_ctrls: entries in @ctrls
+ * @init_ctrls: optional; adds controls whose ranges follow module parameters
+ * @job_ctrl_ids: fills @ids with the controls a job carries; returns count
+ * @validate: checks a request before it is queued (required controls)
+ * @queue_flags: vb2 subsystem flags of the OUTPUT queue
+ */
+struct daedalus_codec_desc {
+	u32 codec;
+	const char *name;
+	u32 fourcc;
+	unsigned int block;
+	const struct v4l2_ctrl_config *ctrls;
+	unsigned int num_ctrls;
+	int (*init_ctrls)(struct v4l2_ctrl_handler *hdl);
+	unsigned int (*job_ctrl_ids)(struct daedalus_ctx *ctx, u32 *ids,
+				     unsigned int max);
+	int (*validate)(struct daedalus_ctx *ctx,
+			struct v4l2_ctrl_handler *req_hdl);
+	u32 (*queue_flags)(void);
+};
+
+extern const struct daedalus_codec_desc daedalus_h264_desc;
+
+enum daedalus_job_state {
+	DAEDALUS_JOB_IDLE,	/* no job, or owned by a finisher */
+	DAEDALUS_JOB_BUILDING,	/* device_run is building the message */
+	DAEDALUS_JOB_QUEUED,	/* waiting for the daemon to fetch it */
+	DAEDALUS_JOB_FETCHED,	/* the daemon has it */
+};
+
+/**
+ * struct daedalus_job_slot - the one job a context can have in flight
+ *
+ * Every field but @msg is protected by the channel lock. Whoever moves
+ * @state to IDLE from QUEUED or FETCHED owns the job and must finish it.
+ */
+struct daedalus_qnode {
+	struct list_head list;
+	bool job;
+};
+
+struct daedalus_job_slot {
+	enum daedalus_job_state state;
+	struct daedalus_qnode q;
+	u32 cookie;
+	bool abort;
+	bool hold;
+	unsigned int num_planes;
+	u32 plane_len[DAEDALUS_MAX_PLANES];
+	unsigned long deadline;
+	void *msg;
+	u32 msg_size;
+};
+
+struct daedalus_m2m {
+	struct list_head node;
+	struct v4l2_m2m_dev *m2m_dev;
+};
+
+struct daedalus_ctx {
+	struct v4l2_fh fh;
+	struct daedalus_dev *dev;
+	u32 id;
+	struct list_head node;
+	/* serialises this context's ioctls and its vb2 queues */
+	struct mutex lock;
+	struct v4l2_ctrl_handler hdl;
+	struct daedalus_m2m *m2m;
+	const struct daedalus_codec_desc *codec;
+	struct v4l2_pix_format_mplane out_fmt;
+	struct v4l2_pix_format_mplane cap_fmt;
+	u32 out_seq;
+	u32 cap_seq;
+
+	struct daedalus_job_slot job;
+	struct delayed_work watchdog;
+	/* finishers that took a job and have not returned from m2m yet */
+	atomic_t finishing;
+	wait_queue_head_t finish_wq;
+
+	u64 jobs_done;
+	u64 jobs_failed;
+};
+
+/**
+ * struct daedalus_channel - the daemon's control device
+ * @lock: protects everything below and every context's job slot
+ * @daemon: the file that said HELLO, or NULL
+ * @daemon_codecs: codecs the last connected daemon declared
+ * @daemon_seen: a daemon has connected since the module was loaded
+ * @msgs: messages not fetched yet (job slots and context messages)
+ * @num_ctx_msgs: context messages in @msgs
+ * @fetched: jobs the daemon holds
+ * @next_cookie: the next job cookie
+ */
+struct daedalus_channel {
+	struct miscdevice misc;
+	struct mutex lock;
+	wait_queue_head_t wq;
+	struct file *daemon;
+	u32 daemon_codecs;
+	bool daemon_seen;
+	struct list_head msgs;
+	unsigned int num_ctx_msgs;
+	struct list_head fetched;
+	u32 next_cookie;
+
+	atomic64_t jobs_queued;
+	atomic64_t jobs_done;
+	atomic64_t jobs_failed;
+	atomic64_t jobs_timedout;
+};
+
+struct daedalus_dev {
+	struct platform_device *pdev;
+	struct v4l2_device v4l2_dev;
+	struct video_device vfd;
+	struct media_device mdev;
+	/* only for the media controller topology; jobs run on pooled ones */
+	struct v4l2_m2m_dev *mc_m2m_dev;
+
+	/* protects @m2m_pool, @contexts and @next_ctx_id */
+	struct mutex ctx_lock;
+	struct list_head m2m_pool;
+	struct list_head contexts;
+	u32 next_ctx_id;
+
+	struct daedalus_channel chan;
+	struct dentry *debugfs;
+};
+
+static inline struct daedalus_ctx *daedalus_file_to_ctx(struct file *file)
+{
+	return container_of(file->private_data, struct daedalus_ctx, fh);
+}
+
+/* daedalus-core.c */
+const struct daedalus_codec_desc *daedalus_codec_by_fourcc(u32 fourcc);
+const struct daedalus_codec_desc *daedalus_codec_by_index(unsigned int i);
+u32 daedalus_kernel_codecs(void);
+u32 daedalus_advertised_codecs(struct daedalus_dev *dev);
+
+/* daedalus-video.c */
+extern const struct v4l2_ioctl_ops daedalus_ioctl_ops;
+int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
+			struct vb2_queue *dst_vq);
+int daedalus_ctrls_init(struct daedalus_ctx *ctx);
+void daedalus_fmt_init(struct daedalus_ctx *ctx);
+int daedalus_request_validate(struct media_request *req);
+
+/* daedalus-dec.c */
+extern const struct v4l2_m2m_ops daedalus_m2m_ops;
+void daedalus_job_init(struct daedalus_ctx *ctx);
+void daedalus_job_finish(struct daedalus_ctx *ctx,
+			 enum vb2_buffer_state state,
+			 const u32 *bytesused, unsigned int num_planes);
+void daedalus_ctx_quiesce(struct daedalus_ctx *ctx, struct file *file);
+
+/* daedalus-channel.c */
+int daedalus_channel_register(struct daedalus_dev *dev);
+void daedalus_channel_unregister(struct daedalus_dev *dev);
+void daedalus_channel_ctx_event(struct daedalus_dev *dev, u32 type, u32 id);
+void daedalus_channel_submit(struct daedalus_ctx *ctx);
+bool daedalus_channel_take(struct daedalus_ctx *ctx);
+
+/* daedalus-debugfs.c */
+void daedalus_debugfs_init(struct daedalus_dev *dev);
+void daedalus_debugfs_exit(struct daedalus_dev *dev);
+
+#endif /* _DAEDALUS_H_ */
