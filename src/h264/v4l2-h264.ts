@@ -95,7 +95,7 @@ export const LAYOUT = {
     chroma_offset: 256,
   },
   sliceParams: {
-    size: 280,
+    size: 152,
     header_bit_size: 0,
     first_mb_in_slice: 4,
     slice_type: 8,
