@@ -20,11 +20,8 @@
 
 #include "daedalus.h"
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-MODULE_IMPORT_NS("DMA_BUF");
-#else
-MODULE_IMPORT_NS(DMA_BUF);
-#endif
+/* What MODULE_IMPORT_NS() expands to, before and after 6.13 changed its argument. */
+MODULE_INFO(import_ns, "DMA_BUF");
 
 /* Context messages pending at most: a daemon that never fetches is bounded. */
 #define DAEDALUS_MAX_CTX_MSGS	4096
@@ -32,6 +29,16 @@ MODULE_IMPORT_NS(DMA_BUF);
 #define DAEDALUS_COOKIE_MASK	(BIT(30) - 1)
 /* mmap offset in pages: cookie * 4 + slot (0 OUTPUT, 1.. CAPTURE planes) */
 #define DAEDALUS_SLOTS_SHIFT	2
+
+/* Keeps a mapping read-only for good: mprotect() cannot add write later. */
+static void daedalus_vma_deny_write(struct vm_area_struct *vma)
+{
+#ifdef DAEDALUS_HAVE_VM_FLAGS_CLEAR
+	vm_flags_clear(vma, VM_MAYWRITE);
+#else
+	vma->vm_flags &= ~VM_MAYWRITE;
+#endif
+}
 
 struct daedalus_ctx_msg {
 	struct daedalus_qnode q;
@@ -353,11 +360,7 @@ static int daedalus_chan_mmap(struct file *file, struct vm_area_struct *vma)
 			ret = -EACCES;
 			goto unlock;
 		}
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-		vm_flags_clear(vma, VM_MAYWRITE);
-#else
-		vma->vm_flags &= ~VM_MAYWRITE;
-#endif
+		daedalus_vma_deny_write(vma);
 		vbuf = v4l2_m2m_next_src_buf(ctx->fh.m2m_ctx);
 		plane = 0;
 	} else {
@@ -447,19 +450,37 @@ static struct daedalus_channel *daedalus_dev_chan(struct device *dev)
 	return container_of(misc, struct daedalus_channel, misc);
 }
 
-#define DAEDALUS_COUNTER_ATTR(name)					\
-static ssize_t name##_show(struct device *dev,				\
-			   struct device_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  atomic64_read(&daedalus_dev_chan(dev)->name));\
-}									\
-static DEVICE_ATTR_RO(name)
+static ssize_t jobs_queued_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&daedalus_dev_chan(dev)->jobs_queued));
+}
+static DEVICE_ATTR_RO(jobs_queued);
 
-DAEDALUS_COUNTER_ATTR(jobs_queued);
-DAEDALUS_COUNTER_ATTR(jobs_done);
-DAEDALUS_COUNTER_ATTR(jobs_failed);
-DAEDALUS_COUNTER_ATTR(jobs_timedout);
+static ssize_t jobs_done_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&daedalus_dev_chan(dev)->jobs_done));
+}
+static DEVICE_ATTR_RO(jobs_done);
+
+static ssize_t jobs_failed_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&daedalus_dev_chan(dev)->jobs_failed));
+}
+static DEVICE_ATTR_RO(jobs_failed);
+
+static ssize_t jobs_timedout_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&daedalus_dev_chan(dev)->jobs_timedout));
+}
+static DEVICE_ATTR_RO(jobs_timedout);
 
 static ssize_t daemon_connected_show(struct device *dev,
 				     struct device_attribute *attr, char *buf)

@@ -146,7 +146,7 @@ struct daedalus_ctx {
  */
 struct daedalus_channel {
 	struct miscdevice misc;
-	struct mutex lock;
+	struct mutex lock; /* see above */
 	wait_queue_head_t wq;
 	struct file *daemon;
 	u32 daemon_codecs;

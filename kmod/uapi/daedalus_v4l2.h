@@ -120,7 +120,7 @@ struct daedalus_plane {
 };
 
 /* struct daedalus_job flags */
-#define DAEDALUS_JOB_HOLD_CAPTURE	(1U << 0) /* more slices of this picture follow */
+#define DAEDALUS_JOB_HOLD_CAPTURE	0x00000001 /* more slices of this picture follow */
 
 /**
  * struct daedalus_job - a DAEDALUS_MSG_DECODE message
