@@ -13,6 +13,7 @@ import type { Libav } from "../../ffi/libav.ts";
 import { AVFrameView, AVPacketView } from "../../ffi/layout.ts";
 import { AVERROR_EAGAIN, AVERROR_EOF, avErrorString } from "../../ffi/libavutil.ts";
 import { EINVAL, EIO, ENOMEM } from "../../ffi/libc.ts";
+import { collectAvErrors, installAvLog } from "./av-log.ts";
 import { JobError } from "./job.ts";
 
 const PADDING = 64; // AV_INPUT_BUFFER_PADDING_SIZE
@@ -37,6 +38,7 @@ export class AvDecoder {
   #bufSize = 0;
 
   constructor(private readonly av: Libav, readonly codecName: string) {
+    installAvLog(av);
     const packet = av.avcodec.av_packet_alloc();
     const drain = av.avutil.av_frame_alloc();
     const held = av.avutil.av_frame_alloc();
@@ -105,14 +107,22 @@ export class AvDecoder {
     this.#packetView.dts = pts;
     this.#recorded = null;
     this.#callbackError = undefined;
-    const r = avcodec.avcodec_send_packet(ctx, this.#packet);
+    // Some damage is only reported (error concealment) while the output is drained.
+    const { value: r, errors } = collectAvErrors(() => {
+      const sent = avcodec.avcodec_send_packet(ctx, this.#packet);
+      this.#drainFrames();
+      return sent;
+    });
     this.#packetView.data = null;
     this.#packetView.size = 0;
-    this.#drainFrames();
     if (this.#callbackError !== undefined) {
       throw new JobError(ENOMEM, `get_buffer2 failed: ${String(this.#callbackError)}`);
     }
-    if (r < 0) throw new JobError(EIO, `avcodec_send_packet: ${avErrorString(avutil, r)}`);
+    if (r < 0 || errors.length > 0) {
+      this.dropPicture();
+      const why = errors.length > 0 ? errors.join("; ") : avErrorString(avutil, r);
+      throw new JobError(EIO, `libavcodec: ${why}`);
+    }
     if (this.#recorded !== null) {
       avutil.av_frame_unref(this.#held);
       if (avutil.av_frame_ref(this.#held, this.#recorded) < 0) {

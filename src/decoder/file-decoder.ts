@@ -5,8 +5,13 @@
  */
 import { createHash } from "node:crypto";
 import type { Libav } from "../../ffi/libav.ts";
-import { type ClientFrame, type ClientOptions, streamToFrames } from "../h264/client.ts";
-import { createDecoder } from "./context-decoder.ts";
+import {
+  type ClientFrame,
+  type ClientJob,
+  type ClientOptions,
+  streamToFrames,
+} from "../h264/client.ts";
+import { type ContextDecoder, createDecoder } from "./context-decoder.ts";
 import {
   type CaptureFormat,
   type CaptureMemory,
@@ -93,48 +98,80 @@ class CaptureBuffer {
   }
 }
 
-export function decodeFile(av: Libav, data: Uint8Array, opts: FileDecodeOptions): FileDecodeResult {
+/**
+ * Plays the kernel's part for a stream's frames: one decoder context, one CAPTURE buffer,
+ * jobs submitted in decode order.
+ */
+export class FrameRunner {
+  readonly #decoder: ContextDecoder;
+  readonly #buffer: CaptureBuffer;
+
+  constructor(av: Libav, private readonly opts: Omit<FileDecodeOptions, "mode" | "startCode">) {
+    this.#decoder = createDecoder(av, "h264");
+    this.#buffer = new CaptureBuffer(av);
+  }
+
+  /**
+   * Decodes one frame's jobs (or `jobs` instead, e.g. damaged ones); returns the first
+   * failure, or the MD5 of the cropped picture when requested.
+   */
+  run(
+    frame: ClientFrame,
+    index: number,
+    jobs: ClientJob[] = frame.jobs,
+  ): { ok: true; md5?: string } | { ok: false; message: string; status: number } {
+    const format = captureFormatFor(
+      frame.width,
+      frame.height,
+      this.opts.pixFmt,
+      this.opts.strideAlign,
+    );
+    const ptr = this.#buffer.ensure(format.planes[0].length);
+    const mem: CaptureMemory = { planes: [{ ptr, length: format.planes[0].length }] };
+    for (const cj of jobs) {
+      const job: DecodeJob = {
+        codec: "h264",
+        ctrls: cj.ctrls,
+        bitstream: cj.bitstream,
+        hold: cj.hold,
+        captureIndex: index % 4,
+        timestamp: BigInt(index) * 1000n,
+        format,
+      };
+      const r = this.#decoder.decode(job, mem);
+      if (r.status !== 0) return { ok: false, message: r.message, status: r.status };
+    }
+    if (!this.opts.md5) return { ok: true };
+    const bytes = new Uint8Array(
+      Deno.UnsafePointerView.getArrayBuffer(ptr, format.planes[0].length),
+    );
+    return { ok: true, md5: pictureMd5(bytes, format, frame.crop) };
+  }
+
+  close(): void {
+    this.#decoder.close();
+    this.#buffer.free();
+  }
+}
+
+export function decodeFile(
+  av: Libav,
+  data: Uint8Array,
+  opts: FileDecodeOptions,
+): FileDecodeResult {
   const frames = streamToFrames(data, opts);
-  const decoder = createDecoder(av, "h264");
-  const buffer = new CaptureBuffer(av);
+  const runner = new FrameRunner(av, opts);
   const failed: FileDecodeResult["failed"] = [];
   const hashed: { period: number; poc: number; md5: string }[] = [];
   const t0 = performance.now();
   try {
     frames.forEach((frame, index) => {
-      const format = captureFormatFor(frame.width, frame.height, opts.pixFmt, opts.strideAlign);
-      const ptr = buffer.ensure(format.planes[0].length);
-      const mem: CaptureMemory = { planes: [{ ptr, length: format.planes[0].length }] };
-      for (const cj of frame.jobs) {
-        const job: DecodeJob = {
-          codec: "h264",
-          ctrls: cj.ctrls,
-          bitstream: cj.bitstream,
-          hold: cj.hold,
-          captureIndex: index % 4,
-          timestamp: BigInt(index) * 1000n,
-          format,
-        };
-        const r = decoder.decode(job, mem);
-        if (r.status !== 0) {
-          failed.push({ index, message: r.message });
-          return;
-        }
-      }
-      if (opts.md5) {
-        const bytes = new Uint8Array(
-          Deno.UnsafePointerView.getArrayBuffer(ptr, format.planes[0].length),
-        );
-        hashed.push({
-          period: frame.period,
-          poc: frame.poc,
-          md5: pictureMd5(bytes, format, frame.crop),
-        });
-      }
+      const r = runner.run(frame, index);
+      if (!r.ok) failed.push({ index, message: r.message });
+      else if (r.md5) hashed.push({ period: frame.period, poc: frame.poc, md5: r.md5 });
     });
   } finally {
-    decoder.close();
-    buffer.free();
+    runner.close();
   }
   const seconds = (performance.now() - t0) / 1000;
   hashed.sort((a, b) => a.period - b.period || a.poc - b.poc);
