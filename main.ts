@@ -1,0 +1,124 @@
+/**
+ * daedalusd: the daemon half of daedalus-v4l2. It takes decode jobs from the kernel module's
+ * control device and decodes them with libavcodec (docs/daemon.md).
+ */
+import { Command, Option } from "@commander-js/extra-typings";
+import { getLogger } from "@logtape/logtape";
+import { libav } from "./ffi/libav.ts";
+import { AV_LOG_ERROR, AV_LOG_QUIET } from "./ffi/libavutil.ts";
+import { LibraryLoadError } from "./ffi/library.ts";
+import { installAvLog, setAvLogLevel } from "./src/decoder/av-log.ts";
+import { decodeFile } from "./src/decoder/file-decoder.ts";
+import { formatStatus, readStatus } from "./src/cli/status.ts";
+import { probeReport } from "./src/cli/probe.ts";
+import { setupLogging } from "./src/log.ts";
+import { DEFAULT_DEVICE } from "./src/service/control-device.ts";
+import { DaedalusService } from "./src/service/service.ts";
+
+const log = getLogger(["daedalusd"]);
+
+function loadLibav() {
+  try {
+    return libav();
+  } catch (e) {
+    if (e instanceof LibraryLoadError) {
+      log.fatal(e.message);
+      Deno.exit(2);
+    }
+    throw e;
+  }
+}
+
+const program = new Command()
+  .name("daedalusd")
+  .description("Decodes video for the daedalus_v4l2 kernel module with libavcodec.")
+  .version("0.1.0");
+
+program.command("run", { isDefault: true })
+  .description("serve decode jobs from the control device (the daemon)")
+  .option("-d, --device <path>", "control device", DEFAULT_DEVICE)
+  .option("-v, --verbose", "a log line per job")
+  .addOption(
+    new Option("--summary-interval <seconds>", "seconds between summary lines (0: never)")
+      .argParser((v) => Number.parseInt(v, 10)).default(60),
+  )
+  .action(async (opts) => {
+    setupLogging(opts.verbose ? "debug" : "info");
+    const av = loadLibav();
+    installAvLog(av);
+    setAvLogLevel(opts.verbose ? AV_LOG_ERROR : AV_LOG_QUIET);
+    const service = new DaedalusService(av, {
+      device: opts.device,
+      summaryInterval: opts.summaryInterval,
+    });
+    for (const sig of ["SIGTERM", "SIGINT"] as const) {
+      Deno.addSignalListener(sig, () => {
+        log.info(`${sig}: stopping`);
+        service.stop();
+      });
+    }
+    log.info(`daedalusd ${program.version()} starting (pid ${Deno.pid})`);
+    Deno.exit(await service.run());
+  });
+
+program.command("status")
+  .description("show whether the module is loaded, its ABI, the daemon connection, counters")
+  .option("-d, --device <path>", "control device", DEFAULT_DEVICE)
+  .option("--json", "machine-readable output")
+  .action((opts) => {
+    const s = readStatus(opts.device);
+    console.log(opts.json ? JSON.stringify(s, null, 2) : formatStatus(s));
+  });
+
+program.command("probe")
+  .description("show the libavcodec in use and the decoders it offers")
+  .action(() => {
+    setupLogging("info");
+    console.log(probeReport(loadLibav()));
+  });
+
+program.command("decode")
+  .description(
+    "decode a raw Annex-B H.264 file through the daemon's core, as a V4L2 client would drive it",
+  )
+  .argument("<file>", "raw H.264 (Annex-B) file")
+  .option("--md5", "print one MD5 per frame (display order), as ffmpeg -f framemd5 does")
+  .addOption(
+    new Option("--pix-fmt <fmt>", "CAPTURE format").choices(["nv12", "yuv420p"] as const)
+      .default("nv12" as const),
+  )
+  .addOption(
+    new Option("--mode <mode>", "V4L2 decode mode").choices(["frame", "slice"] as const)
+      .default("frame" as const),
+  )
+  .addOption(
+    new Option("--start-code <mode>", "V4L2 start-code mode").choices(["annexb", "none"] as const)
+      .default("annexb" as const),
+  )
+  .addOption(
+    new Option("--stride-align <bytes>", "align CAPTURE bytesperline to this")
+      .argParser((v) => Number.parseInt(v, 10)).default(1),
+  )
+  .option("-v, --verbose", "libavcodec's own error messages too")
+  .action((file, opts) => {
+    setupLogging("info");
+    const av = loadLibav();
+    installAvLog(av);
+    setAvLogLevel(opts.verbose ? AV_LOG_ERROR : AV_LOG_QUIET);
+    const r = decodeFile(av, Deno.readFileSync(file), {
+      mode: opts.mode,
+      startCode: opts.startCode,
+      pixFmt: opts.pixFmt,
+      md5: opts.md5 === true,
+      strideAlign: opts.strideAlign,
+    });
+    if (opts.md5) console.log(r.md5s.join("\n"));
+    for (const f of r.failed) log.error(`frame ${f.index}: ${f.message}`);
+    log.info(
+      `${file}: ${r.frames} frames in ${r.seconds.toFixed(3)} s: ${r.fps.toFixed(1)} fps ` +
+        `(${opts.mode}-based, start code ${opts.startCode}, ${opts.pixFmt})`,
+    );
+    if (r.failed.length > 0) Deno.exit(1);
+  });
+
+await program.parseAsync();

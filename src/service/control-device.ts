@@ -1,0 +1,156 @@
+/** The daemon's end of /dev/daedalus-v4l2: ioctls, poll and mmap through libc. */
+import { cString } from "../../ffi/library.ts";
+import {
+  EAGAIN,
+  EINTR,
+  errno,
+  libc,
+  MAP_SHARED,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  O_RDWR,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLNVAL,
+  PROT_READ,
+  PROT_WRITE,
+  SysError,
+} from "../../ffi/libc.ts";
+import {
+  type Complete,
+  DAEDALUS_IOC_COMPLETE,
+  DAEDALUS_IOC_FETCH,
+  DAEDALUS_IOC_HELLO,
+  DAEDALUS_IOC_VERSION,
+  DAEDALUS_MAX_MSG_SIZE,
+  decodeHello,
+  encodeComplete,
+  encodeHello,
+  type Hello,
+  LAYOUT,
+} from "./protocol.ts";
+
+export const DEFAULT_DEVICE = "/dev/daedalus-v4l2";
+
+export type PollResult = "readable" | "timeout" | "gone";
+
+/** One job buffer mapped into the daemon. */
+export interface Mapping {
+  readonly ptr: Deno.PointerObject;
+  readonly length: number;
+  readonly bytes: Uint8Array;
+  unmap(): void;
+}
+
+/** An mmap of the control device; `bytes` is detached before the memory is unmapped. */
+class DeviceMapping implements Mapping {
+  #bytes: Uint8Array<ArrayBuffer> | undefined;
+  constructor(readonly ptr: Deno.PointerObject, readonly length: number) {}
+  get bytes(): Uint8Array {
+    this.#bytes ??= new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(this.ptr, this.length));
+    return this.#bytes;
+  }
+  unmap(): void {
+    // A view left attached would fault on access once the memory is gone.
+    if (this.#bytes) this.#bytes.buffer.transfer(0);
+    this.#bytes = undefined;
+    libc().munmap(this.ptr, BigInt(this.length));
+  }
+}
+
+export class ControlDevice {
+  readonly #msg = new Uint8Array(DAEDALUS_MAX_MSG_SIZE);
+  readonly #fetch = new Uint8Array(LAYOUT.fetch.size);
+  readonly #pollfd = new Uint8Array(8);
+
+  private constructor(readonly fd: number, readonly path: string, readonly rdev: number) {
+    const v = new DataView(this.#fetch.buffer);
+    v.setBigUint64(
+      LAYOUT.fetch.buf,
+      BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.#msg))),
+      true,
+    );
+    v.setUint32(LAYOUT.fetch.buf_size, this.#msg.length, true);
+    new DataView(this.#pollfd.buffer).setInt32(0, fd, true);
+  }
+
+  static open(path = DEFAULT_DEVICE): ControlDevice {
+    const rdev = Deno.statSync(path).rdev ?? 0;
+    const fd = libc().open(cString(path), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw new SysError(`open ${path}`, errno());
+    return new ControlDevice(fd, path, rdev);
+  }
+
+  #ioctl(name: string, request: bigint, arg: Uint8Array<ArrayBuffer>): void {
+    for (;;) {
+      if (libc().ioctl(this.fd, request, Deno.UnsafePointer.of(arg)) >= 0) return;
+      const e = errno();
+      if (e !== EINTR) throw new SysError(name, e);
+    }
+  }
+
+  version(): number {
+    const out = new Uint8Array(4);
+    this.#ioctl("DAEDALUS_IOC_VERSION", DAEDALUS_IOC_VERSION, out);
+    return new DataView(out.buffer).getUint32(0, true);
+  }
+
+  hello(abi: number, codecs: number): Hello {
+    const buf = encodeHello(abi, codecs);
+    this.#ioctl("DAEDALUS_IOC_HELLO", DAEDALUS_IOC_HELLO, buf);
+    return decodeHello(buf);
+  }
+
+  /** The next message, or undefined when none is pending. */
+  fetch(): Uint8Array | undefined {
+    try {
+      this.#ioctl("DAEDALUS_IOC_FETCH", DAEDALUS_IOC_FETCH, this.#fetch);
+    } catch (e) {
+      if (e instanceof SysError && e.errno === EAGAIN) return undefined;
+      throw e;
+    }
+    const size = new DataView(this.#fetch.buffer).getUint32(LAYOUT.fetch.msg_size, true);
+    return this.#msg.slice(0, Math.min(size, this.#msg.length));
+  }
+
+  complete(c: Complete): void {
+    this.#ioctl("DAEDALUS_IOC_COMPLETE", DAEDALUS_IOC_COMPLETE, encodeComplete(c));
+  }
+
+  /** Waits up to `timeoutMs` for a message, off the JS thread (signals stay responsive). */
+  async poll(timeoutMs: number): Promise<PollResult> {
+    const v = new DataView(this.#pollfd.buffer);
+    v.setInt16(4, POLLIN, true);
+    v.setInt16(6, 0, true);
+    const n = await libc().poll(this.#pollfd, 1n, timeoutMs);
+    if (n === 0) return "timeout";
+    if (n < 0) return "timeout"; // EINTR; errno lives on the worker thread
+    const revents = v.getInt16(6, true);
+    if (revents & (POLLERR | POLLHUP | POLLNVAL)) return "gone";
+    return revents & POLLIN ? "readable" : "timeout";
+  }
+
+  map(offset: bigint, length: number, writable: boolean): Mapping {
+    const prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
+    const p = libc().mmap(null, BigInt(length), prot, MAP_SHARED, this.fd, offset);
+    const addr = p === null ? 0n : BigInt(Deno.UnsafePointer.value(p));
+    if (p === null || addr === 0xffffffffffffffffn) { // MAP_FAILED
+      throw new SysError(`mmap offset 0x${offset.toString(16)} length ${length}`, errno());
+    }
+    return new DeviceMapping(p, length);
+  }
+
+  /** True while `path` still names the device this file was opened on. */
+  stillPresent(): boolean {
+    try {
+      return (Deno.statSync(this.path).rdev ?? 0) === this.rdev;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    libc().close(this.fd);
+  }
+}

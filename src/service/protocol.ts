@@ -1,0 +1,295 @@
+/**
+ * The control-device wire protocol (kmod/uapi/daedalus_v4l2.h, docs/protocol.md) as typed
+ * values: ioctl numbers, struct layouts, and parsing/serialising of messages.
+ * tests/unit/protocol-layout.test.ts checks every offset and number against the header.
+ */
+
+export const DAEDALUS_ABI_MAJOR = 1;
+export const DAEDALUS_ABI_MINOR = 0;
+export const abiVersion = (major: number, minor: number): number => (major << 16) | minor;
+export const DAEDALUS_MAX_MSG_SIZE = 65536;
+export const DAEDALUS_MAX_PLANES = 3;
+export const DAEDALUS_JOB_HOLD_CAPTURE = 1;
+
+export const CODEC = { none: 0, h264: 1, hevc: 2, vp8: 3, vp9: 4, mpeg2: 5, av1: 6 } as const;
+export type WireCodecName = keyof typeof CODEC;
+export const codecBit = (codec: number): number => 1 << codec;
+export function codecName(codec: number): WireCodecName | undefined {
+  return (Object.keys(CODEC) as WireCodecName[]).find((k) => CODEC[k] === codec);
+}
+
+export const MSG_CTX_OPEN = 1;
+export const MSG_CTX_CLOSE = 2;
+export const MSG_DECODE = 3;
+
+export const LAYOUT = {
+  hello: {
+    size: 64,
+    abi_version: 0,
+    codecs: 4,
+    kernel_abi_version: 8,
+    kernel_codecs: 12,
+    max_msg_size: 16,
+    reserved: 20,
+    driver_version: 32,
+  },
+  fetch: { size: 16, buf: 0, buf_size: 8, msg_size: 12 },
+  hdr: { size: 16, type: 0, size_: 4, ctx_id: 8, cookie: 12 },
+  plane: { size: 24, mmap_offset: 0, length: 8, bytesperline: 12, bytesused: 16, reserved: 20 },
+  job: {
+    size: 168,
+    hdr: 0,
+    codec: 16,
+    flags: 20,
+    timestamp: 24,
+    output_index: 32,
+    capture_index: 36,
+    output_flags: 40,
+    width: 44,
+    height: 48,
+    pixelformat: 52,
+    num_capture_planes: 56,
+    reserved0: 60,
+    output: 64,
+    capture: 88,
+    num_ctrls: 160,
+    ctrls_size: 164,
+  },
+  ctrl: { size: 8, id: 0, size_: 4 },
+  complete: {
+    size: 32,
+    cookie: 0,
+    status: 4,
+    num_planes: 8,
+    reserved: 12,
+    bytesused: 16,
+    reserved2: 28,
+  },
+} as const;
+
+// _IOC(dir, type, nr, size) as in include/uapi/asm-generic/ioctl.h (x86, arm64, riscv).
+const IOC_WRITE = 1, IOC_READ = 2;
+const ioc = (dir: number, nr: number, size: number): bigint =>
+  BigInt(((dir << 30) | (size << 16) | (0xda << 8) | nr) >>> 0);
+export const DAEDALUS_IOC_VERSION = ioc(IOC_READ, 0, 4);
+export const DAEDALUS_IOC_HELLO = ioc(IOC_READ | IOC_WRITE, 1, LAYOUT.hello.size);
+export const DAEDALUS_IOC_FETCH = ioc(IOC_READ | IOC_WRITE, 2, LAYOUT.fetch.size);
+export const DAEDALUS_IOC_COMPLETE = ioc(IOC_WRITE, 3, LAYOUT.complete.size);
+
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+}
+
+export interface Hello {
+  abiVersion: number;
+  codecs: number;
+  kernelAbiVersion: number;
+  kernelCodecs: number;
+  maxMsgSize: number;
+  driverVersion: string;
+}
+
+export function encodeHello(abi: number, codecs: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(LAYOUT.hello.size);
+  const v = new DataView(out.buffer);
+  v.setUint32(LAYOUT.hello.abi_version, abi, true);
+  v.setUint32(LAYOUT.hello.codecs, codecs, true);
+  return out;
+}
+
+export function decodeHello(bytes: Uint8Array): Hello {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, LAYOUT.hello.size);
+  const name = bytes.subarray(LAYOUT.hello.driver_version, LAYOUT.hello.size);
+  const nul = name.indexOf(0);
+  return {
+    abiVersion: v.getUint32(LAYOUT.hello.abi_version, true),
+    codecs: v.getUint32(LAYOUT.hello.codecs, true),
+    kernelAbiVersion: v.getUint32(LAYOUT.hello.kernel_abi_version, true),
+    kernelCodecs: v.getUint32(LAYOUT.hello.kernel_codecs, true),
+    maxMsgSize: v.getUint32(LAYOUT.hello.max_msg_size, true),
+    driverVersion: new TextDecoder().decode(nul >= 0 ? name.subarray(0, nul) : name),
+  };
+}
+
+export interface WirePlane {
+  mmapOffset: bigint;
+  length: number;
+  bytesperline: number;
+  bytesused: number;
+}
+
+export interface WireJob {
+  ctxId: number;
+  cookie: number;
+  codec: number;
+  flags: number;
+  timestamp: bigint;
+  outputIndex: number;
+  captureIndex: number;
+  outputFlags: number;
+  width: number;
+  height: number;
+  pixelformat: number;
+  output: WirePlane;
+  capture: WirePlane[];
+  ctrls: Map<number, Uint8Array>;
+}
+
+export type Message =
+  | { type: "ctx_open"; ctxId: number }
+  | { type: "ctx_close"; ctxId: number }
+  | { type: "decode"; job: WireJob }
+  | { type: "unknown"; msgType: number; ctxId: number; cookie: number };
+
+const pad8 = (n: number) => (n + 7) & ~7;
+
+function readPlane(v: DataView, off: number): WirePlane {
+  const P = LAYOUT.plane;
+  return {
+    mmapOffset: v.getBigUint64(off + P.mmap_offset, true),
+    length: v.getUint32(off + P.length, true),
+    bytesperline: v.getUint32(off + P.bytesperline, true),
+    bytesused: v.getUint32(off + P.bytesused, true),
+  };
+}
+
+function writePlane(v: DataView, off: number, p: WirePlane): void {
+  const P = LAYOUT.plane;
+  v.setBigUint64(off + P.mmap_offset, p.mmapOffset, true);
+  v.setUint32(off + P.length, p.length, true);
+  v.setUint32(off + P.bytesperline, p.bytesperline, true);
+  v.setUint32(off + P.bytesused, p.bytesused, true);
+}
+
+/** Parses one message FETCH returned; anything malformed is a ProtocolError. */
+export function parseMessage(bytes: Uint8Array): Message {
+  if (bytes.length < LAYOUT.hdr.size) throw new ProtocolError(`message of ${bytes.length} bytes`);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = v.getUint32(LAYOUT.hdr.type, true);
+  const size = v.getUint32(LAYOUT.hdr.size_, true);
+  const ctxId = v.getUint32(LAYOUT.hdr.ctx_id, true);
+  const cookie = v.getUint32(LAYOUT.hdr.cookie, true);
+  if (size !== bytes.length) {
+    throw new ProtocolError(`header says ${size} bytes, message has ${bytes.length}`);
+  }
+  if (type === MSG_CTX_OPEN) return { type: "ctx_open", ctxId };
+  if (type === MSG_CTX_CLOSE) return { type: "ctx_close", ctxId };
+  if (type !== MSG_DECODE) return { type: "unknown", msgType: type, ctxId, cookie };
+
+  const J = LAYOUT.job;
+  if (size < J.size) throw new ProtocolError(`DECODE message of ${size} bytes`);
+  const numPlanes = v.getUint32(J.num_capture_planes, true);
+  if (numPlanes < 1 || numPlanes > DAEDALUS_MAX_PLANES) {
+    throw new ProtocolError(`${numPlanes} CAPTURE planes`);
+  }
+  const numCtrls = v.getUint32(J.num_ctrls, true);
+  const ctrlsSize = v.getUint32(J.ctrls_size, true);
+  if (J.size + ctrlsSize !== size) {
+    throw new ProtocolError(`ctrls_size ${ctrlsSize} does not fill a ${size}-byte message`);
+  }
+  const ctrls = new Map<number, Uint8Array>();
+  let off = J.size;
+  for (let i = 0; i < numCtrls; i++) {
+    if (off + LAYOUT.ctrl.size > size) throw new ProtocolError(`control ${i} past the message`);
+    const id = v.getUint32(off + LAYOUT.ctrl.id, true);
+    const len = v.getUint32(off + LAYOUT.ctrl.size_, true);
+    const start = off + LAYOUT.ctrl.size;
+    if (start + len > size) {
+      throw new ProtocolError(`control 0x${id.toString(16)} past the message`);
+    }
+    ctrls.set(id, bytes.slice(start, start + len));
+    off = start + pad8(len);
+  }
+  if (off !== size) throw new ProtocolError(`${size - off} bytes after ${numCtrls} controls`);
+  const capture: WirePlane[] = [];
+  for (let i = 0; i < numPlanes; i++) capture.push(readPlane(v, J.capture + i * LAYOUT.plane.size));
+  return {
+    type: "decode",
+    job: {
+      ctxId,
+      cookie,
+      codec: v.getUint32(J.codec, true),
+      flags: v.getUint32(J.flags, true),
+      timestamp: v.getBigUint64(J.timestamp, true),
+      outputIndex: v.getUint32(J.output_index, true),
+      captureIndex: v.getUint32(J.capture_index, true),
+      outputFlags: v.getUint32(J.output_flags, true),
+      width: v.getUint32(J.width, true),
+      height: v.getUint32(J.height, true),
+      pixelformat: v.getUint32(J.pixelformat, true),
+      output: readPlane(v, J.output),
+      capture,
+      ctrls,
+    },
+  };
+}
+
+/** Serialises a DECODE message as the kernel does (for tests and test backends). */
+export function encodeJobMessage(job: WireJob): Uint8Array<ArrayBuffer> {
+  const J = LAYOUT.job;
+  let ctrlsSize = 0;
+  for (const payload of job.ctrls.values()) ctrlsSize += LAYOUT.ctrl.size + pad8(payload.length);
+  const out = new Uint8Array(J.size + ctrlsSize);
+  const v = new DataView(out.buffer);
+  v.setUint32(LAYOUT.hdr.type, MSG_DECODE, true);
+  v.setUint32(LAYOUT.hdr.size_, out.length, true);
+  v.setUint32(LAYOUT.hdr.ctx_id, job.ctxId, true);
+  v.setUint32(LAYOUT.hdr.cookie, job.cookie, true);
+  v.setUint32(J.codec, job.codec, true);
+  v.setUint32(J.flags, job.flags, true);
+  v.setBigUint64(J.timestamp, job.timestamp, true);
+  v.setUint32(J.output_index, job.outputIndex, true);
+  v.setUint32(J.capture_index, job.captureIndex, true);
+  v.setUint32(J.output_flags, job.outputFlags, true);
+  v.setUint32(J.width, job.width, true);
+  v.setUint32(J.height, job.height, true);
+  v.setUint32(J.pixelformat, job.pixelformat, true);
+  v.setUint32(J.num_capture_planes, job.capture.length, true);
+  writePlane(v, J.output, job.output);
+  job.capture.forEach((p, i) => writePlane(v, J.capture + i * LAYOUT.plane.size, p));
+  v.setUint32(J.num_ctrls, job.ctrls.size, true);
+  v.setUint32(J.ctrls_size, ctrlsSize, true);
+  let off = J.size;
+  for (const [id, payload] of job.ctrls) {
+    v.setUint32(off + LAYOUT.ctrl.id, id, true);
+    v.setUint32(off + LAYOUT.ctrl.size_, payload.length, true);
+    out.set(payload, off + LAYOUT.ctrl.size);
+    off += LAYOUT.ctrl.size + pad8(payload.length);
+  }
+  return out;
+}
+
+/** A context message as the kernel sends it (for tests). */
+export function encodeCtxMessage(type: number, ctxId: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(LAYOUT.hdr.size);
+  const v = new DataView(out.buffer);
+  v.setUint32(LAYOUT.hdr.type, type, true);
+  v.setUint32(LAYOUT.hdr.size_, out.length, true);
+  v.setUint32(LAYOUT.hdr.ctx_id, ctxId, true);
+  return out;
+}
+
+export interface Complete {
+  cookie: number;
+  /** 0 or a negative errno. */
+  status: number;
+  /** The job's CAPTURE plane count (sent when status is 0). */
+  numPlanes: number;
+  /** Per plane; zeros for a held slice. */
+  bytesused: number[];
+}
+
+export function encodeComplete(c: Complete): Uint8Array<ArrayBuffer> {
+  const C = LAYOUT.complete;
+  if (c.numPlanes > DAEDALUS_MAX_PLANES || c.bytesused.length > c.numPlanes) {
+    throw new ProtocolError(`${c.numPlanes} planes, ${c.bytesused.length} sizes`);
+  }
+  if (c.status > 0) throw new ProtocolError(`status ${c.status} is not 0 or a negative errno`);
+  const out = new Uint8Array(C.size);
+  const v = new DataView(out.buffer);
+  v.setUint32(C.cookie, c.cookie, true);
+  v.setInt32(C.status, c.status, true);
+  v.setUint32(C.num_planes, c.status === 0 ? c.numPlanes : 0, true);
+  if (c.status === 0) c.bytesused.forEach((b, i) => v.setUint32(C.bytesused + 4 * i, b, true));
+  return out;
+}

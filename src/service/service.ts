@@ -1,0 +1,355 @@
+/**
+ * The service loop: connects to the control device, takes jobs, decodes them, completes them.
+ *
+ * Every job is completed, with a negative errno when anything about it is wrong; nothing a job
+ * carries can stop the loop. When the device goes away (module unloaded or reloaded) the
+ * decoders are freed and the loop waits for it to come back. SIGTERM/SIGINT end it cleanly.
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Libav } from "../../ffi/libav.ts";
+import { EBUSY, EINVAL, EIO, ENOENT, ENOTSUP, EPROTO, SysError } from "../../ffi/libc.ts";
+import {
+  type ContextDecoder,
+  createDecoder,
+  SUPPORTED_CODECS,
+} from "../decoder/context-decoder.ts";
+import { type CaptureMemory, type DecodeJob, fourccName, type JobResult } from "../decoder/job.ts";
+import { captureLayout } from "../decoder/picture-writer.ts";
+import { ControlDevice, DEFAULT_DEVICE, type Mapping } from "./control-device.ts";
+import {
+  abiVersion,
+  CODEC,
+  codecBit,
+  codecName,
+  DAEDALUS_ABI_MAJOR,
+  DAEDALUS_ABI_MINOR,
+  DAEDALUS_JOB_HOLD_CAPTURE,
+  parseMessage,
+  ProtocolError,
+  type WireJob,
+} from "./protocol.ts";
+
+const log = getLogger(["daedalusd", "service"]);
+const jobLog = getLogger(["daedalusd", "decoder"]);
+
+export interface ServiceOptions {
+  device?: string;
+  /** Seconds between summary lines at info level (0: none). */
+  summaryInterval?: number;
+  /** Poll timeout: how quickly a stop request or a vanished device is noticed. */
+  pollMs?: number;
+}
+
+/** FNV-1a over a picture, for the per-job log line (cheap to compare across runs). */
+export function fnv1a(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export const DAEMON_CODECS = SUPPORTED_CODECS.reduce((m, c) => m | codecBit(CODEC[c]), 0);
+
+interface Counters {
+  jobs: number;
+  ok: number;
+  held: number;
+  failed: number;
+}
+
+export class DaedalusService {
+  readonly #decoders = new Map<number, ContextDecoder>();
+  readonly #counters: Counters = { jobs: 0, ok: 0, held: 0, failed: 0 };
+  #stopping = false;
+  #wake: (() => void) | undefined;
+
+  constructor(private readonly av: Libav, private readonly opts: ServiceOptions = {}) {}
+
+  stop(): void {
+    this.#stopping = true;
+    this.#wake?.();
+  }
+
+  /** Runs until stop(); returns the process exit code. */
+  async run(): Promise<number> {
+    const path = this.opts.device ?? DEFAULT_DEVICE;
+    let waitingLogged = false;
+    const summary = (this.opts.summaryInterval ?? 60) > 0
+      ? setInterval(() => this.#summary(), (this.opts.summaryInterval ?? 60) * 1000)
+      : undefined;
+    try {
+      while (!this.#stopping) {
+        let dev: ControlDevice;
+        try {
+          dev = ControlDevice.open(path);
+        } catch (e) {
+          if (!waitingLogged) {
+            log.info(`waiting for ${path} (${(e as Error).message}): is daedalus_v4l2 loaded?`);
+            waitingLogged = true;
+          }
+          await this.#sleep(1000);
+          continue;
+        }
+        waitingLogged = false;
+        try {
+          if (!this.#handshake(dev)) {
+            await this.#sleep(5000);
+            continue;
+          }
+          await this.#serve(dev);
+        } catch (e) {
+          log.warn(`connection lost: ${(e as Error).message}`);
+        } finally {
+          this.#closeAll();
+          dev.close();
+        }
+        if (!this.#stopping) log.info(`disconnected from ${path}; waiting for it to come back`);
+      }
+    } finally {
+      if (summary !== undefined) clearInterval(summary);
+      this.#summary();
+      log.info("stopped");
+    }
+    return 0;
+  }
+
+  #handshake(dev: ControlDevice): boolean {
+    const version = dev.version();
+    const major = version >>> 16;
+    if (major !== DAEDALUS_ABI_MAJOR) {
+      log.error(
+        `${dev.path} speaks ABI ${major}.${version & 0xffff}, this daemon ` +
+          `${DAEDALUS_ABI_MAJOR}.${DAEDALUS_ABI_MINOR}: install matching versions`,
+      );
+      return false;
+    }
+    try {
+      const hello = dev.hello(abiVersion(DAEDALUS_ABI_MAJOR, DAEDALUS_ABI_MINOR), DAEMON_CODECS);
+      const codecs = Object.entries(CODEC).filter(([, c]) => hello.kernelCodecs & codecBit(c))
+        .map(([n]) => n);
+      log.info(
+        `connected to ${dev.path}: module ${hello.driverVersion}, ABI ` +
+          `${hello.kernelAbiVersion >>> 16}.${hello.kernelAbiVersion & 0xffff}, ` +
+          `module codecs [${codecs.join(" ")}], daemon codecs [${SUPPORTED_CODECS.join(" ")}]`,
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof SysError && e.errno === EBUSY) {
+        log.error(`another daemon is connected to ${dev.path}; retrying`);
+        return false;
+      }
+      if (e instanceof SysError && e.errno === EPROTO) {
+        log.error(`${dev.path} refused ABI ${DAEDALUS_ABI_MAJOR}.${DAEDALUS_ABI_MINOR}`);
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  async #serve(dev: ControlDevice): Promise<void> {
+    const pollMs = this.opts.pollMs ?? 500;
+    while (!this.#stopping) {
+      const r = await dev.poll(pollMs);
+      if (r === "gone") return;
+      if (r === "timeout") {
+        if (!dev.stillPresent()) return;
+        continue;
+      }
+      for (let msg = dev.fetch(); msg; msg = dev.fetch()) {
+        this.handleMessage(dev, msg);
+        if (this.#stopping) break;
+      }
+    }
+  }
+
+  /** Handles one fetched message; a DECODE is always completed. */
+  handleMessage(dev: JobPort, bytes: Uint8Array): void {
+    let m;
+    try {
+      m = parseMessage(bytes);
+    } catch (e) {
+      log.error(`malformed message: ${(e as Error).message}`);
+      // Complete it if it names a job, so the client does not wait for the watchdog.
+      if (bytes.length >= 16) {
+        const v = new DataView(bytes.buffer, bytes.byteOffset, 16);
+        if (v.getUint32(0, true) === 3) {
+          this.#completeFailed(dev, v.getUint32(12, true), -EINVAL);
+        }
+      }
+      return;
+    }
+    switch (m.type) {
+      case "ctx_open":
+        log.debug(`CTX_OPEN ctx=${m.ctxId}`);
+        return;
+      case "ctx_close":
+        log.debug(`CTX_CLOSE ctx=${m.ctxId}`);
+        this.#decoders.get(m.ctxId)?.close();
+        this.#decoders.delete(m.ctxId);
+        return;
+      case "unknown":
+        log.warn(`ignoring message type ${m.msgType} (ctx=${m.ctxId})`);
+        return;
+      case "decode":
+        this.#decode(dev, m.job);
+    }
+  }
+
+  #decode(dev: JobPort, w: WireJob): void {
+    this.#counters.jobs++;
+    const name = codecName(w.codec) ?? `codec#${w.codec}`;
+    const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;
+    jobLog.debug(
+      `REQ_DECODE cookie=${w.cookie} codec=${name} bitstream=${w.output.bytesused} bytes ` +
+        `capture=${w.width}x${w.height} ${w.capture.length} planes` + (hold ? " hold" : ""),
+    );
+    const maps: Mapping[] = [];
+    let result: JobResult;
+    try {
+      result = this.#decodeMapped(dev, w, name, hold, maps);
+    } catch (e) {
+      const errno = e instanceof SysError ? e.errno : e instanceof ProtocolError ? EINVAL : EIO;
+      result = { status: -errno, held: false, bytesused: [], message: (e as Error).message };
+    } finally {
+      for (const m of maps) m.unmap();
+    }
+    if (result.status === 0) {
+      if (result.held) this.#counters.held++;
+      else this.#counters.ok++;
+    } else {
+      this.#counters.failed++;
+      jobLog.warn(
+        `decoder: FAILED cookie=${w.cookie} ctx=${w.ctxId} status=${result.status}: ${result.message}`,
+      );
+    }
+    try {
+      dev.complete({
+        cookie: w.cookie,
+        status: result.status,
+        numPlanes: w.capture.length,
+        bytesused: result.status === 0 && !result.held ? result.bytesused : w.capture.map(() => 0),
+      });
+    } catch (e) {
+      if (e instanceof SysError && e.errno === ENOENT) {
+        log.warn(`job ${w.cookie} was already finished by the kernel (watchdog)`);
+      } else {
+        throw e;
+      }
+    }
+  }
+
+  #decodeMapped(
+    dev: JobPort,
+    w: WireJob,
+    name: string,
+    hold: boolean,
+    maps: Mapping[],
+  ): JobResult {
+    if (!(SUPPORTED_CODECS as readonly string[]).includes(name)) {
+      return { status: -ENOTSUP, held: false, bytesused: [], message: `${name} not supported` };
+    }
+    if (w.output.bytesused > w.output.length) {
+      throw new ProtocolError(`bitstream ${w.output.bytesused} > buffer ${w.output.length}`);
+    }
+    let decoder = this.#decoders.get(w.ctxId);
+    if (!decoder) {
+      decoder = createDecoder(this.av, name as (typeof SUPPORTED_CODECS)[number]);
+      this.#decoders.set(w.ctxId, decoder);
+    }
+    const out = dev.map(w.output.mmapOffset, w.output.length, false);
+    maps.push(out);
+    let mem: CaptureMemory | null = null;
+    if (!hold) {
+      mem = { planes: [] };
+      for (const p of w.capture) {
+        const m = dev.map(p.mmapOffset, p.length, true);
+        maps.push(m);
+        mem.planes.push({ ptr: m.ptr, length: p.length });
+      }
+    }
+    const job: DecodeJob = {
+      codec: name as DecodeJob["codec"],
+      ctrls: w.ctrls,
+      bitstream: out.bytes.subarray(0, w.output.bytesused),
+      hold,
+      captureIndex: w.captureIndex,
+      timestamp: w.timestamp,
+      format: {
+        width: w.width,
+        height: w.height,
+        pixelformat: w.pixelformat,
+        planes: w.capture.map((p) => ({ bytesperline: p.bytesperline, length: p.length })),
+      },
+    };
+    const result = decoder.decode(job, mem);
+    if (result.status === 0 && !result.held && jobLog.isEnabledFor("debug")) {
+      jobLog.debug(this.#describePicture(job, maps.slice(1), result));
+    }
+    return result;
+  }
+
+  #describePicture(job: DecodeJob, planes: Mapping[], r: JobResult): string {
+    const { layout } = captureLayout(job.format);
+    const luma = layout[0].stride * layout[0].rows;
+    let chroma = 0;
+    let h = 0x811c9dc5;
+    layout.forEach((p, i) => {
+      const size = p.stride * p.rows;
+      if (i > 0) chroma += size;
+      const bytes = planes[p.memPlane].bytes.subarray(p.offset, p.offset + size);
+      for (let k = 0; k < bytes.length; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
+    });
+    const fmt = job.format.pixelformat === 0x3231564e ? "nv12" : fourccName(job.format.pixelformat);
+    return `decoder: ${r.message} fmt=${fmt.toLowerCase()} fnv1a=0x${
+      (h >>> 0).toString(16).padStart(8, "0")
+    } luma=${luma} chroma=${chroma}`;
+  }
+
+  #completeFailed(dev: JobPort, cookie: number, status: number): void {
+    try {
+      dev.complete({ cookie, status, numPlanes: 0, bytesused: [] });
+    } catch (e) {
+      log.warn(`could not fail job ${cookie}: ${(e as Error).message}`);
+    }
+  }
+
+  #closeAll(): void {
+    for (const d of this.#decoders.values()) d.close();
+    this.#decoders.clear();
+  }
+
+  #summary(): void {
+    const c = this.#counters;
+    log.info(
+      `summary: ${c.jobs} jobs, ${c.ok} pictures, ${c.held} held slices, ${c.failed} failed, ` +
+        `${this.#decoders.size} contexts`,
+    );
+  }
+
+  get contexts(): number {
+    return this.#decoders.size;
+  }
+
+  get counters(): Readonly<Counters> {
+    return this.#counters;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}
+
+/** What handleMessage needs of the device (a test double implements it with plain memory). */
+export interface JobPort {
+  map(offset: bigint, length: number, writable: boolean): Mapping;
+  complete(c: Parameters<ControlDevice["complete"]>[0]): void;
+}
