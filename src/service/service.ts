@@ -24,6 +24,7 @@ import {
   DAEDALUS_ABI_MAJOR,
   DAEDALUS_ABI_MINOR,
   DAEDALUS_JOB_HOLD_CAPTURE,
+  MSG_DECODE,
   parseMessage,
   ProtocolError,
   type WireJob,
@@ -174,7 +175,9 @@ export class DaedalusService {
       // Complete it if it names a job, so the client does not wait for the watchdog.
       if (bytes.length >= 16) {
         const v = new DataView(bytes.buffer, bytes.byteOffset, 16);
-        if (v.getUint32(0, true) === 3) {
+        if (v.getUint32(0, true) === MSG_DECODE) {
+          this.#counters.jobs++;
+          this.#counters.failed++;
           this.#completeFailed(dev, v.getUint32(12, true), -EINVAL);
         }
       }
