@@ -15,11 +15,12 @@ if [ "${VM_ACCEL:-tcg}" = kvm ]; then
 else
   ACC=(-accel tcg,thread=multi -cpu max)
 fi
-# `quiet` would hide warnings from the console, but the harness reads dmesg itself afterwards.
+# `quiet` hides warnings from the console (the harness reads dmesg afterwards); an oops or a task hung for
+# 10 s panics, and panic=-1 with -no-reboot ends the VM at once instead of waiting for the timeout.
 timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 "${ACC[@]}" -M q35 -m "$MEM" -smp 2 \
   -nographic -no-reboot -nodefaults -serial stdio \
   -kernel "$KROOT/vmlinux" -initrd "$KROOT/initrd.gz" \
-  -append "console=ttyS0 quiet loglevel=4 panic=-1 sysctl.kernel.hung_task_timeout_secs=10 vmt_init=$HERE/guest-init.sh vmt_cache=$CACHE vmt_repo=$REPO vmt_mods=$KROOT/lib/modules vmt_rundir=$RUNDIR" \
+  -append "console=ttyS0 quiet loglevel=4 panic=-1 oops=panic sysctl.kernel.hung_task_timeout_secs=10 sysctl.kernel.hung_task_panic=1 vmt_init=$HERE/guest-init.sh vmt_cache=$CACHE vmt_repo=$REPO vmt_mods=$KROOT/lib/modules vmt_rundir=$RUNDIR" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
   -virtfs local,path="$CACHE",mount_tag=cache,security_model=none,multidevs=remap \
   -virtfs local,path="$REPO",mount_tag=repo,security_model=none,readonly=on,multidevs=remap \

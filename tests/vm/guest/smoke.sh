@@ -29,7 +29,9 @@ cat "$R/topology.txt"
 bus=$(sed -n 's/^[[:space:]]*Bus info[[:space:]]*: //p' "$R/info.txt" | head -n1)
 grep -Eq "^bus info +$bus\$" "$R/topology.txt" || fail "media bus info differs from QUERYCAP's ($bus)"
 for e in source proc sink; do grep -Eq "^- entity [0-9]+: .*-$e " "$R/topology.txt" || fail "no $e entity"; done
-grep -A3 -- '-proc ' "$R/topology.txt" | grep -q 'decoder' || fail "proc entity is not a video decoder"
+# media-ctl 1.22 prints no entity functions; v4l2-ctl --info names the function of the linked entity.
+grep -Eq "Link .* to remote pad .* of entity '[^']*-proc' \(Video Decoder\): Data, Enabled, Immutable" "$R/info.txt" ||
+  fail "the video node's entity has no immutable data link to a Video Decoder entity"
 grep -q "device node name $V" "$R/topology.txt" || fail "no interface link to $V"
 ok "media topology on $M"
 

@@ -1,0 +1,83 @@
+#!/bin/sh
+# The kernel module's main checks in one boot: discovery by GStreamer, v4l2-compliance on the video and
+# media devices with the test backend connected, pictures through MMAP and exported dmabufs in both
+# CAPTURE formats, 4 processes at once, garbage from the backend, a backend killed mid-stream, no
+# backend, a backend restart, rmmod while the device is held. dmesg is judged by the harness.
+. "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
+. "$DAEDALUS_REPO/tests/vm/guest/kmod_lib.sh"
+R=$DAEDALUS_RESULTS
+load_daedalus
+V=$(video_node) || fail "no daedalus video device"
+M=$(media_node) || fail "no daedalus media device"
+[ "$(counter codecs)" = h264 ] || fail "codecs before any daemon: '$(counter codecs)'"
+[ "$(counter abi_version)" = 1.0 ] || fail "abi_version $(counter abi_version)"
+
+start_backend
+# GStreamer finds stateless decoders through the media controller.
+gst-inspect-1.0 v4l2codecs > "$R/gst-inspect.txt" 2>&1
+grep -q v4l2slh264dec "$R/gst-inspect.txt" || { cat "$R/gst-inspect.txt"; fail "gst-inspect lacks v4l2slh264dec"; }
+ok "gst-inspect-1.0 lists v4l2slh264dec"
+
+t=$(compliance compliance-video -d "$V" -s) ; rc=$?
+echo "compliance -s $V: $t"
+echo "$t" | grep -q 'Failed: 0, Warnings: 0' && [ $rc = 0 ] || { grep -E 'fail:|warn:' "$R/compliance-video.log"; fail "v4l2-compliance -s"; }
+t=$(compliance compliance-media -m "$M") ; rc=$?
+echo "compliance -m $M: $t"
+echo "$t" | grep -q 'Failed: 0, Warnings: 0' && [ $rc = 0 ] || { grep -E 'fail:|warn:' "$R/compliance-media.log"; fail "v4l2-compliance -m"; }
+ok "v4l2-compliance: 0 failures, 0 warnings"
+
+q0=$(counter jobs_done)
+client -n 6 -s 320x240 -f nv12 || fail "client NV12"
+client -n 6 -s 176x144 -f yuv420 --expbuf || fail "client YUV420 through exported dmabufs"
+client -n 2 -s 1920x1088 -f nv12 || fail "client 1920x1088"
+[ $(($(counter jobs_done) - q0)) -ge 14 ] || fail "jobs_done counted $(($(counter jobs_done) - q0))"
+ok "pictures correct in NV12 and YUV420, MMAP and dmabuf, up to 1920x1088"
+
+client -p 4 -n 20 --probe 3 -s 320x240 || fail "4 concurrent processes"
+ok "4 processes probing and streaming at once: 0 EBUSY, all pictures correct"
+stop_backend
+
+start_backend --garbage
+client -n 3 || fail "client while the backend sends garbage"
+stop_backend
+ok "garbage from the backend rejected, the job then completed"
+
+# A backend that hangs and is killed: its fetched job fails at once, later ones after the timeout.
+f0=$(counter jobs_failed); t0=$(counter jobs_timedout); d0=$(counter jobs_done)
+start_backend --stall-after 3
+client -n 6 --expect any > "$R/client-kill.log" 2>&1 &
+CPID=$!
+for _ in $(seq 100); do [ "$(counter jobs_queued)" -gt "$(($(counter jobs_done) + $(counter jobs_failed) + $(counter jobs_timedout)))" ] && [ "$(counter jobs_done)" -ge $((d0 + 3)) ] && break; sleep 0.1; done
+sleep 0.5
+kill -KILL "$BACKEND_PID"; wait "$BACKEND_PID" 2>/dev/null; BACKEND_PID=
+s=$(date +%s)
+wait $CPID || { cat "$R/client-kill.log"; fail "client did not exit normally after the backend died"; }
+cat "$R/client-kill.log"
+grep -q 'ok=3 error=3' "$R/client-kill.log" || fail "expected 3 pictures then 3 errors"
+[ $(($(counter jobs_failed) - f0)) -ge 1 ] || fail "the killed backend's job was not failed"
+[ $(($(counter jobs_timedout) - t0)) -ge 2 ] || fail "jobs without a backend did not time out"
+[ "$(counter daemon_connected)" = 0 ] || fail "daemon_connected after kill"
+echo "clients finished $(( $(date +%s) - s )) s after the kill"
+ok "backend killed mid-stream: buffers returned with ERROR, clients exited normally"
+
+client -n 2 --expect error || fail "no backend: jobs must fail after the timeout"
+ok "no backend: jobs fail after job_timeout_ms"
+
+# A backend that starts while a job waits (a daemon restart) gets that job.
+client -n 2 --expect ok > "$R/client-restart.log" 2>&1 &
+CPID=$!
+sleep 0.5
+start_backend
+wait $CPID || { cat "$R/client-restart.log"; fail "a job waiting for a backend was lost"; }
+stop_backend
+ok "a backend restarting within the timeout loses no job"
+
+# rmmod while a client or the daemon holds a device: refused, then clean.
+exec 3<>"$V"
+rmmod daedalus_v4l2 2>/dev/null && fail "rmmod succeeded while $V is open"
+exec 3<&-
+exec 4<>/dev/daedalus-v4l2
+rmmod daedalus_v4l2 2>/dev/null && fail "rmmod succeeded while the control device is open"
+exec 4<&-
+rmmod daedalus_v4l2 || fail "rmmod"
+ok "rmmod refused while held, clean after"

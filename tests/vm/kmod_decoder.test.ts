@@ -1,0 +1,43 @@
+// The kernel module in a real kernel, driven by the C test backend and client of tests/kmod/.
+import { assertGuestOk, KERNELS, REPO, runGuest, VM_TEST } from "./harness.ts";
+
+/** Compiles tests/kmod/*.c once per test process; returns name -> binary path. */
+let built: Promise<Record<string, string>> | undefined;
+function buildTools(): Promise<Record<string, string>> {
+  built ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "daedalus-kmod-tests-" });
+    const files: Record<string, string> = {};
+    for (const name of ["backend", "client"]) {
+      const out = await new Deno.Command("cc", {
+        args: [
+          "-O2",
+          "-Wall",
+          "-Wextra",
+          "-Werror",
+          `-I${REPO}/kmod/uapi`,
+          "-o",
+          `${dir}/${name}`,
+          `${REPO}/tests/kmod/${name}.c`,
+        ],
+      }).output();
+      if (out.code !== 0) throw new Error(`cc ${name}.c:\n${new TextDecoder().decode(out.stderr)}`);
+      files[name] = `${dir}/${name}`;
+    }
+    return files;
+  })();
+  return built;
+}
+
+for (const kernel of KERNELS) {
+  Deno.test({
+    name: `vm ${kernel}: decoder: compliance, pictures, 4 processes, faults, rmmod`,
+    ...VM_TEST,
+  }, async () => {
+    const r = await runGuest(kernel, `${REPO}/tests/vm/guest/kmod_main.sh`, {
+      files: await buildTools(),
+      timeoutS: 180,
+    });
+    console.log(r.log.split("\n").filter((l) => /^(ok|FAIL|compliance)/.test(l)).join("\n"));
+    assertGuestOk(r);
+  });
+}
