@@ -31,7 +31,7 @@ import {
 } from "./protocol.ts";
 
 const log = getLogger(["daedalusd", "service"]);
-const jobLog = getLogger(["daedalusd", "decoder"]);
+const jobLog = getLogger(["daedalusd", "job"]);
 
 export interface ServiceOptions {
   device?: string;
@@ -250,6 +250,7 @@ export class DaedalusService {
     hold: boolean,
     maps: Mapping[],
   ): JobResult {
+    const t0 = performance.now();
     if (!(SUPPORTED_CODECS as readonly string[]).includes(name)) {
       return { status: -ENOTSUP, held: false, bytesused: [], message: `${name} not supported` };
     }
@@ -288,7 +289,11 @@ export class DaedalusService {
     };
     const result = decoder.decode(job, mem);
     if (result.status === 0 && !result.held && jobLog.isEnabledFor("debug")) {
-      jobLog.debug(this.#describePicture(job, maps.slice(1), result));
+      jobLog.debug(
+        `${this.#describePicture(job, maps.slice(1), result)} ms=${
+          (performance.now() - t0).toFixed(1)
+        }`,
+      );
     }
     return result;
   }
