@@ -35,6 +35,17 @@ module_param_named(h264_start_codes, daedalus_h264_start_codes, uint, 0444);
 MODULE_PARM_DESC(h264_start_codes,
 		 "H.264 start code modes offered: 1 none, 2 Annex B, 3 both (default; Annex B is the default value)");
 
+/*
+ * Off by default, like visl: v4l2-compliance's streaming tests queue OUTPUT
+ * buffers without requests, and a request-less buffer simply decodes with
+ * the context's current controls. Every real client uses requests either
+ * way; req_validate checks those.
+ */
+bool daedalus_requires_requests;
+module_param_named(requires_requests, daedalus_requires_requests, bool, 0444);
+MODULE_PARM_DESC(requires_requests,
+		 "OUTPUT buffers must come in a request (default: no, see docs/kernel.md)");
+
 static const struct daedalus_codec_desc * const daedalus_codecs[] = {
 	&daedalus_h264_desc,
 };
@@ -235,6 +246,24 @@ static const struct media_device_ops daedalus_media_ops = {
 
 static struct daedalus_dev *daedalus_device;
 
+/*
+ * The devices are made in module init, for the one virtual decoder; the
+ * driver exists because the media core names a media device after its
+ * parent's driver. Unbinding is not offered: the module's exit unbinds.
+ */
+static int daedalus_probe(struct platform_device *pdev)
+{
+	return 0;
+}
+
+static struct platform_driver daedalus_pdrv = {
+	.probe = daedalus_probe,
+	.driver = {
+		.name = DAEDALUS_NAME,
+		.suppress_bind_attrs = true,
+	},
+};
+
 static int daedalus_video_register(struct daedalus_dev *dev)
 {
 	struct video_device *vfd = &dev->vfd;
@@ -298,14 +327,23 @@ static int __init daedalus_init(void)
 	INIT_LIST_HEAD(&dev->m2m_pool);
 	INIT_LIST_HEAD(&dev->contexts);
 
+	ret = platform_driver_register(&daedalus_pdrv);
+	if (ret)
+		goto err_free;
 	dev->pdev = platform_device_register_simple(DAEDALUS_NAME,
 						    PLATFORM_DEVID_NONE,
 						    NULL, 0);
 	if (IS_ERR(dev->pdev)) {
 		ret = PTR_ERR(dev->pdev);
-		goto err_free;
+		goto err_pdrv;
+	}
+	if (!dev->pdev->dev.driver) {
+		ret = -ENODEV;
+		goto err_pdev;
 	}
 
+	/* Named here: the platform device has no driver to take a name from. */
+	strscpy(dev->v4l2_dev.name, DAEDALUS_NAME, sizeof(dev->v4l2_dev.name));
 	ret = v4l2_device_register(&dev->pdev->dev, &dev->v4l2_dev);
 	if (ret)
 		goto err_pdev;
@@ -347,6 +385,8 @@ err_media:
 	v4l2_device_unregister(&dev->v4l2_dev);
 err_pdev:
 	platform_device_unregister(dev->pdev);
+err_pdrv:
+	platform_driver_unregister(&daedalus_pdrv);
 err_free:
 	kfree(dev);
 	return ret;
@@ -367,6 +407,7 @@ static void __exit daedalus_exit(void)
 	media_device_cleanup(&dev->mdev);
 	v4l2_device_unregister(&dev->v4l2_dev);
 	platform_device_unregister(dev->pdev);
+	platform_driver_unregister(&daedalus_pdrv);
 	mutex_destroy(&dev->ctx_lock);
 	kfree(dev);
 }

@@ -68,9 +68,11 @@ void daedalus_job_finish(struct daedalus_ctx *ctx,
 	dst = v4l2_m2m_next_dst_buf(m2m_ctx);
 	if (src)
 		src->sequence = ctx->out_seq++;
-	if (dst && state == VB2_BUF_STATE_DONE && bytesused)
-		for (i = 0; i < num_planes && i < dst->vb2_buf.num_planes; i++)
-			vb2_set_plane_payload(&dst->vb2_buf, i, bytesused[i]);
+	/* A failed picture carries no data. */
+	for (i = 0; dst && i < dst->vb2_buf.num_planes; i++)
+		vb2_set_plane_payload(&dst->vb2_buf, i,
+				      state == VB2_BUF_STATE_DONE && bytesused &&
+				      i < num_planes ? bytesused[i] : 0);
 	if (dst && !(src && (src->flags & V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF)))
 		dst->sequence = ctx->cap_seq++;
 

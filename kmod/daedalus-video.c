@@ -457,7 +457,7 @@ int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 	src_vq->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_COPY;
 	src_vq->lock = &ctx->lock;
 	src_vq->supports_requests = true;
-	src_vq->requires_requests = true;
+	src_vq->requires_requests = daedalus_requires_requests;
 	src_vq->dev = ctx->dev->v4l2_dev.dev;
 	for (i = 0; (codec = daedalus_codec_by_index(i)); i++)
 		if (codec->queue_flags)

@@ -36,6 +36,7 @@
 #define DAEDALUS_MAX_JOB_CTRLS	16
 
 extern unsigned int daedalus_job_timeout_ms;
+extern bool daedalus_requires_requests;
 extern unsigned int daedalus_codecs_param;
 extern unsigned int daedalus_h264_decode_modes;
 extern unsigned int daedalus_h264_start_codes;

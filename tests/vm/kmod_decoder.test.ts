@@ -40,4 +40,16 @@ for (const kernel of KERNELS) {
     console.log(r.log.split("\n").filter((l) => /^(ok|FAIL|compliance)/.test(l)).join("\n"));
     assertGuestOk(r);
   });
+
+  Deno.test({
+    name: `vm ${kernel}: decoder: every decode and start-code mode, requests, codecs`,
+    ...VM_TEST,
+  }, async () => {
+    const r = await runGuest(kernel, `${REPO}/tests/vm/guest/kmod_modes.sh`, {
+      files: await buildTools(),
+      timeoutS: 180,
+    });
+    console.log(r.log.split("\n").filter((l) => /^(ok|FAIL)/.test(l)).join("\n"));
+    assertGuestOk(r);
+  });
 }

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * daedalus-test-backend: a test double of daedalusd for the kernel module's
+ * own tests. It speaks the control-device protocol and, instead of
+ * decoding, checks each job (controls present and sized, start codes as the
+ * START_CODE control says, held slices consistent) and fills the CAPTURE
+ * buffer with the pattern of common.h, which the test client verifies.
+ *
+ *   backend [--codecs MASK] [--stall-after N] [--garbage] [--lenient] [--quiet]
+ *
+ * --stall-after N: complete N jobs, then keep fetching without completing
+ *                  (a daemon that hangs; the test then kills it)
+ * --garbage:       on the first job, send every kind of invalid request the
+ *                  kernel must reject, check each error, then go on normally
+ * --lenient:       do not hold the bitstream and SPS to what the test client
+ *                  sends (for v4l2-compliance, which streams arbitrary data)
+ * Exits 0 on SIGTERM/SIGINT when every check passed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/videodev2.h>
+#include <linux/v4l2-controls.h>
+
+#include "daedalus_v4l2.h"
+#include "common.h"
+
+#define CTL "/dev/" DAEDALUS_CTL_NAME
+
+static volatile sig_atomic_t stop;
+static int failures;
+static bool quiet, lenient;
+
+#define check(cond, ...) do {						\
+	if (!(cond)) {							\
+		failures++;						\
+		printf("backend FAIL: " __VA_ARGS__);			\
+		printf("\n");						\
+	}								\
+} while (0)
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Per context: the picture whose slices are being held. */
+struct held {
+	uint32_t ctx_id;
+	uint32_t capture_index;
+	uint64_t timestamp;
+	uint32_t slices;
+};
+
+static struct held held[256];
+
+static struct held *held_for(uint32_t ctx_id)
+{
+	struct held *free_slot = NULL;
+
+	for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++) {
+		if (held[i].ctx_id == ctx_id)
+			return &held[i];
+		if (!held[i].ctx_id && !free_slot)
+			free_slot = &held[i];
+	}
+	if (!free_slot)
+		free_slot = &held[ctx_id % 256];
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->ctx_id = ctx_id;
+	return free_slot;
+}
+
+static const void *find_ctrl(const struct daedalus_job *job, uint32_t id,
+			     uint32_t *size)
+{
+	const uint8_t *p = (const uint8_t *)(job + 1);
+	const uint8_t *end = p + job->ctrls_size;
+
+	for (uint32_t i = 0; i < job->num_ctrls; i++) {
+		const struct daedalus_ctrl *c = (const void *)p;
+
+		if (p + sizeof(*c) > end || p + sizeof(*c) + c->size > end)
+			return NULL;
+		if (c->id == id) {
+			*size = c->size;
+			return c + 1;
+		}
+		p += sizeof(*c) + ((c->size + 7) & ~7u);
+	}
+	return NULL;
+}
+
+static int complete(int fd, uint32_t cookie, int status, uint32_t planes,
+		    uint32_t bytesused)
+{
+	struct daedalus_complete c = {
+		.cookie = cookie, .status = status, .num_planes = planes,
+	};
+
+	if (planes)
+		c.bytesused[0] = bytesused;
+	return ioctl(fd, DAEDALUS_IOC_COMPLETE, &c) ? -errno : 0;
+}
+
+static void expect_errno(int ret, int err, const char *what)
+{
+	check(ret == -err, "%s: got %d (%s), want -%s", what, ret,
+	      ret ? strerror(-ret) : "success", strerrorname_np(err));
+	if (ret == -err && !quiet)
+		printf("backend ok: %s -> %s\n", what, strerrorname_np(err));
+}
+
+/*
+ * A completion succeeds, or, under v4l2-compliance, finds its job already
+ * failed because the client stopped streaming meanwhile.
+ */
+static void expect_done(int ret, const char *what)
+{
+	if (lenient && ret == -ENOENT)
+		return;
+	expect_errno(ret, 0, what);
+}
+
+static int mmap_err(int fd, size_t len, int prot, int flags, uint64_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	munmap(p, len);
+	return 0;
+}
+
+/* Every invalid thing a daemon could send, on a fetched job; nothing may change. */
+static void garbage(int fd, const struct daedalus_job *job)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint32_t cookie = job->hdr.cookie;
+	uint32_t len = job->capture[0].length;
+	struct daedalus_complete c;
+	struct daedalus_hello h;
+	char junk[64] = { 0 };
+	int fd2;
+
+	expect_errno(complete(fd, cookie + 7777, 0, 1, 0), ENOENT, "COMPLETE unknown cookie");
+	expect_errno(complete(fd, 0, 0, 1, 0), ENOENT, "COMPLETE cookie 0");
+	expect_errno(complete(fd, cookie, 0, 2, 0), EINVAL, "COMPLETE 2 planes for 1");
+	expect_errno(complete(fd, cookie, 0, 0, 0), EINVAL, "COMPLETE 0 planes for 1");
+	expect_errno(complete(fd, cookie, 0, 4, 0), EINVAL, "COMPLETE 4 planes");
+	expect_errno(complete(fd, cookie, 0, 1, len + 1), EINVAL, "COMPLETE bytesused past the plane");
+	expect_errno(complete(fd, cookie, 0, 1, 0xffffffffu), EINVAL, "COMPLETE bytesused 0xffffffff");
+	expect_errno(complete(fd, cookie, 5, 1, 0), EINVAL, "COMPLETE positive status");
+	expect_errno(complete(fd, cookie, -100000, 0, 0), EINVAL, "COMPLETE status below -MAX_ERRNO");
+
+	memset(&c, 0, sizeof(c));
+	c.cookie = cookie;
+	c.num_planes = 1;
+	c.reserved = 1;
+	expect_errno(ioctl(fd, DAEDALUS_IOC_COMPLETE, &c) ? -errno : 0, EINVAL, "COMPLETE reserved set");
+	c.reserved = 0;
+	c.reserved2 = 1;
+	expect_errno(ioctl(fd, DAEDALUS_IOC_COMPLETE, &c) ? -errno : 0, EINVAL, "COMPLETE reserved2 set");
+	c.reserved2 = 0;
+	c.bytesused[1] = 1;
+	expect_errno(ioctl(fd, DAEDALUS_IOC_COMPLETE, &c) ? -errno : 0, EINVAL, "COMPLETE bytesused for a missing plane");
+
+	/* Truncated or foreign structures: the size is part of the ioctl number. */
+	expect_errno(ioctl(fd, _IOW(DAEDALUS_IOC_MAGIC, 3, char[16]), junk) ? -errno : 0, ENOTTY, "COMPLETE truncated to 16 bytes");
+	expect_errno(ioctl(fd, _IOW(DAEDALUS_IOC_MAGIC, 3, __u32), junk) ? -errno : 0, ENOTTY, "COMPLETE truncated to 4 bytes");
+	expect_errno(ioctl(fd, _IOWR(DAEDALUS_IOC_MAGIC, 2, char[8]), junk) ? -errno : 0, ENOTTY, "FETCH truncated");
+	expect_errno(ioctl(fd, _IO(DAEDALUS_IOC_MAGIC, 9)) ? -errno : 0, ENOTTY, "unknown ioctl");
+	expect_errno(ioctl(fd, DAEDALUS_IOC_COMPLETE, (void *)8) ? -errno : 0, EFAULT, "COMPLETE bad pointer");
+	expect_errno(ioctl(fd, DAEDALUS_IOC_FETCH, (void *)8) ? -errno : 0, EFAULT, "FETCH bad pointer");
+
+	/* Mappings: only this job's planes, within their size, bitstream read-only. */
+	expect_errno(mmap_err(fd, pg, PROT_READ, MAP_SHARED, (uint64_t)(cookie + 99) << 14), EINVAL, "mmap unknown cookie");
+	expect_errno(mmap_err(fd, len + 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, job->capture[0].mmap_offset), EINVAL, "mmap past the CAPTURE plane");
+	expect_errno(mmap_err(fd, pg, PROT_READ | PROT_WRITE, MAP_SHARED, job->output.mmap_offset), EACCES, "mmap bitstream writable");
+	expect_errno(mmap_err(fd, pg, PROT_READ, MAP_PRIVATE, job->capture[0].mmap_offset), EINVAL, "mmap private");
+	expect_errno(mmap_err(fd, pg, PROT_READ, MAP_SHARED, job->output.mmap_offset + 3 * pg), EINVAL, "mmap a third CAPTURE plane");
+	{
+		void *p = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, job->output.mmap_offset);
+
+		check(p != MAP_FAILED, "mmap bitstream read-only: %s", strerror(errno));
+		if (p != MAP_FAILED) {
+			expect_errno(mprotect(p, pg, PROT_READ | PROT_WRITE) ? -errno : 0, EACCES, "mprotect bitstream writable");
+			munmap(p, pg);
+		}
+	}
+
+	/* A second daemon, and a second HELLO. */
+	memset(&h, 0, sizeof(h));
+	h.abi_version = DAEDALUS_ABI_VERSION(DAEDALUS_ABI_MAJOR, DAEDALUS_ABI_MINOR);
+	expect_errno(ioctl(fd, DAEDALUS_IOC_HELLO, &h) ? -errno : 0, EBUSY, "HELLO twice");
+	fd2 = open(CTL, O_RDWR);
+	check(fd2 >= 0, "second open: %s", strerror(errno));
+	if (fd2 >= 0) {
+		__u32 v = 0;
+
+		check(!ioctl(fd2, DAEDALUS_IOC_VERSION, &v) &&
+		      v == DAEDALUS_ABI_VERSION(DAEDALUS_ABI_MAJOR, DAEDALUS_ABI_MINOR),
+		      "VERSION on a second file");
+		expect_errno(ioctl(fd2, DAEDALUS_IOC_HELLO, &h) ? -errno : 0, EBUSY, "HELLO from a second daemon");
+		h.abi_version = DAEDALUS_ABI_VERSION(DAEDALUS_ABI_MAJOR + 1, 0);
+		expect_errno(ioctl(fd2, DAEDALUS_IOC_HELLO, &h) ? -errno : 0, EPROTO, "HELLO with another ABI major");
+		h.abi_version = DAEDALUS_ABI_VERSION(DAEDALUS_ABI_MAJOR, 0);
+		h.reserved[1] = 1;
+		expect_errno(ioctl(fd2, DAEDALUS_IOC_HELLO, &h) ? -errno : 0, EINVAL, "HELLO reserved set");
+		expect_errno(complete(fd2, cookie, 0, 1, 0), ENOTCONN, "COMPLETE from a file without HELLO");
+		expect_errno(mmap_err(fd2, pg, PROT_READ, MAP_SHARED, job->output.mmap_offset), ENOTCONN, "mmap from a file without HELLO");
+		{
+			struct daedalus_fetch f = { .buf = (uintptr_t)junk, .buf_size = sizeof(junk) };
+
+			expect_errno(ioctl(fd2, DAEDALUS_IOC_FETCH, &f) ? -errno : 0, ENOTCONN, "FETCH from a file without HELLO");
+		}
+		close(fd2);
+	}
+}
+
+static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
+		       bool stall, bool do_garbage)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint32_t size, out_len, cap_len;
+	const __s32 *mode, *start;
+	const struct v4l2_ctrl_h264_decode_params *dp;
+	const struct v4l2_ctrl_h264_sps *sps;
+	const uint8_t *bits;
+	uint8_t *cap;
+	struct held *h;
+	bool slice_based, annexb, hold;
+	int status = 0;
+
+	check(job->hdr.size == msg_size, "header size %u, message %u", job->hdr.size, msg_size);
+	check(sizeof(*job) + job->ctrls_size == msg_size, "ctrls_size %u", job->ctrls_size);
+	check(job->codec == DAEDALUS_CODEC_H264, "codec %u", job->codec);
+	check(job->num_capture_planes == 1, "%u capture planes", job->num_capture_planes);
+	check(job->pixelformat == V4L2_PIX_FMT_NV12 || job->pixelformat == V4L2_PIX_FMT_YUV420,
+	      "pixelformat %#x", job->pixelformat);
+	check(job->capture[0].bytesperline == job->width, "bytesperline %u for width %u",
+	      job->capture[0].bytesperline, job->width);
+	check(job->output.bytesused <= job->output.length, "bitstream %u past its buffer %u",
+	      job->output.bytesused, job->output.length);
+
+	mode = find_ctrl(job, V4L2_CID_STATELESS_H264_DECODE_MODE, &size);
+	check(mode && size == sizeof(__s32), "DECODE_MODE missing");
+	start = find_ctrl(job, V4L2_CID_STATELESS_H264_START_CODE, &size);
+	check(start && size == sizeof(__s32), "START_CODE missing");
+	sps = find_ctrl(job, V4L2_CID_STATELESS_H264_SPS, &size);
+	check(sps && size == sizeof(*sps), "SPS missing or %u bytes", size);
+	check(find_ctrl(job, V4L2_CID_STATELESS_H264_PPS, &size) &&
+	      size == sizeof(struct v4l2_ctrl_h264_pps), "PPS missing");
+	check(find_ctrl(job, V4L2_CID_STATELESS_H264_SCALING_MATRIX, &size) &&
+	      size == sizeof(struct v4l2_ctrl_h264_scaling_matrix), "SCALING_MATRIX missing");
+	dp = find_ctrl(job, V4L2_CID_STATELESS_H264_DECODE_PARAMS, &size);
+	check(dp && size == sizeof(*dp), "DECODE_PARAMS missing");
+	if (!mode || !start || !sps || !dp) {
+		complete(fd, job->hdr.cookie, -EINVAL, 0, 0);
+		return;
+	}
+	slice_based = *mode == V4L2_STATELESS_H264_DECODE_MODE_SLICE_BASED;
+	annexb = *start == V4L2_STATELESS_H264_START_CODE_ANNEX_B;
+	hold = job->flags & DAEDALUS_JOB_HOLD_CAPTURE;
+	check(!!(job->output_flags & V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF) == hold,
+	      "HOLD_CAPTURE flag %#x, output flags %#x", job->flags, job->output_flags);
+	if (slice_based)
+		check(find_ctrl(job, V4L2_CID_STATELESS_H264_SLICE_PARAMS, &size) &&
+		      size == sizeof(struct v4l2_ctrl_h264_slice_params), "SLICE_PARAMS missing");
+	else
+		check(!hold, "a held slice in frame-based mode");
+	if (!lenient && (sps->pic_width_in_mbs_minus1 + 1) * 16u != job->width)
+		status = -EINVAL;
+	check(!status, "SPS width %u, CAPTURE width %u", (sps->pic_width_in_mbs_minus1 + 1) * 16u,
+	      job->width);
+
+	out_len = (job->output.length + pg - 1) & ~(pg - 1);
+	cap_len = (job->capture[0].length + pg - 1) & ~(pg - 1);
+	bits = mmap(NULL, out_len, PROT_READ, MAP_SHARED, fd, job->output.mmap_offset);
+	cap = mmap(NULL, cap_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   job->capture[0].mmap_offset);
+	check(bits != MAP_FAILED && cap != MAP_FAILED, "mmap job buffers: %s", strerror(errno));
+	if (bits == MAP_FAILED || cap == MAP_FAILED) {
+		complete(fd, job->hdr.cookie, -EIO, 0, 0);
+		goto unmap;
+	}
+	if (!lenient && job->output.bytesused >= 3) {
+		bool has_sc = !bits[0] && !bits[1] && bits[2] == 1;
+
+		check(has_sc == annexb, "start code %s, START_CODE %d", has_sc ? "present" : "absent",
+		      *start);
+		if (has_sc != annexb)
+			status = -EINVAL;
+	}
+
+	if (do_garbage)
+		garbage(fd, job);
+	if (stall)
+		goto unmap;	/* never completed: the kernel's watchdog or our death ends it */
+
+	h = held_for(job->hdr.ctx_id);
+	if (h->slices && (h->capture_index != job->capture_index ||
+			  h->timestamp != job->timestamp))
+		h->slices = 0;	/* the kernel returned the held picture: a new one starts */
+	h->capture_index = job->capture_index;
+	h->timestamp = job->timestamp;
+	h->slices++;
+	if (hold) {
+		expect_done(complete(fd, job->hdr.cookie, status, status ? 0 : 1, 0), "COMPLETE held slice");
+	} else {
+		uint32_t n = job->width * job->height * 3 / 2;
+		uint32_t seed = pattern_seed(bits, job->output.bytesused, job->timestamp / 1000,
+					     dp->frame_num, h->slices);
+
+		if (!status)
+			pattern_fill(cap, n, seed);
+		h->slices = 0;
+		expect_done(complete(fd, job->hdr.cookie, status, status ? 0 : 1, status ? 0 : n),
+			    "COMPLETE");
+		if (do_garbage)
+			expect_errno(complete(fd, job->hdr.cookie, 0, 1, n), ENOENT, "COMPLETE stale cookie");
+	}
+unmap:
+	if (bits != MAP_FAILED)
+		munmap((void *)bits, out_len);
+	if (cap != MAP_FAILED)
+		munmap(cap, cap_len);
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t buf[DAEDALUS_MAX_MSG_SIZE] __attribute__((aligned(8)));
+	struct daedalus_hello hello = { 0 };
+	unsigned long stall_after = ~0UL, jobs = 0, ctx_msgs = 0;
+	bool do_garbage = false;
+	uint32_t codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264);
+	__u32 version = 0;
+	int fd;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--codecs") && i + 1 < argc)
+			codecs = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--stall-after") && i + 1 < argc)
+			stall_after = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--garbage"))
+			do_garbage = true;
+		else if (!strcmp(argv[i], "--lenient"))
+			lenient = true;
+		else if (!strcmp(argv[i], "--quiet"))
+			quiet = true;
+		else {
+			fprintf(stderr, "usage: %s [--codecs MASK] [--stall-after N] [--garbage] [--lenient] [--quiet]\n", argv[0]);
+			return 2;
+		}
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	fd = open(CTL, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		perror(CTL);
+		return 1;
+	}
+	if (ioctl(fd, DAEDALUS_IOC_VERSION, &version) ||
+	    version >> 16 != DAEDALUS_ABI_MAJOR) {
+		fprintf(stderr, "module ABI %#x, backend %#x\n", version,
+			DAEDALUS_ABI_VERSION(DAEDALUS_ABI_MAJOR, DAEDALUS_ABI_MINOR));
+		return 1;
+	}
+	hello.abi_version = DAEDALUS_ABI_VERSION(DAEDALUS_ABI_MAJOR, DAEDALUS_ABI_MINOR);
+	hello.codecs = codecs;
+	if (ioctl(fd, DAEDALUS_IOC_HELLO, &hello)) {
+		perror("HELLO");
+		return 1;
+	}
+	check(hello.max_msg_size == DAEDALUS_MAX_MSG_SIZE, "max_msg_size %u", hello.max_msg_size);
+	check(hello.driver_version[sizeof(hello.driver_version) - 1] == 0, "driver_version not terminated");
+	printf("backend: connected, module %s, ABI %#x, kernel codecs %#x\n",
+	       hello.driver_version, hello.kernel_abi_version, hello.kernel_codecs);
+
+	while (!stop) {
+		struct daedalus_fetch f = { .buf = (uintptr_t)buf, .buf_size = sizeof(buf) };
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct daedalus_msg_hdr *hdr = (void *)buf;
+
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		if (do_garbage && !jobs) {
+			/* A short buffer: ENOSPC with the size needed, the message stays. */
+			struct daedalus_fetch small = { .buf = (uintptr_t)buf, .buf_size = 4 };
+
+			expect_errno(ioctl(fd, DAEDALUS_IOC_FETCH, &small) ? -errno : 0, ENOSPC, "FETCH into 4 bytes");
+			check(small.msg_size >= sizeof(struct daedalus_msg_hdr), "ENOSPC msg_size %u", small.msg_size);
+		}
+		memset(buf, 0xa5, sizeof(buf));
+		if (ioctl(fd, DAEDALUS_IOC_FETCH, &f)) {
+			check(errno == EAGAIN, "FETCH: %s", strerror(errno));
+			continue;
+		}
+		check(f.msg_size >= sizeof(*hdr) && hdr->size == f.msg_size, "message size %u/%u",
+		      f.msg_size, hdr->size);
+		switch (hdr->type) {
+		case DAEDALUS_MSG_CTX_OPEN:
+		case DAEDALUS_MSG_CTX_CLOSE:
+			check(f.msg_size == sizeof(*hdr) && !hdr->cookie && hdr->ctx_id,
+			      "context message %u: size %u cookie %u", hdr->type, f.msg_size, hdr->cookie);
+			if (hdr->type == DAEDALUS_MSG_CTX_CLOSE)
+				held_for(hdr->ctx_id)->ctx_id = 0;
+			ctx_msgs++;
+			break;
+		case DAEDALUS_MSG_DECODE:
+			check(f.msg_size >= sizeof(struct daedalus_job), "short job %u", f.msg_size);
+			if (!quiet)
+				printf("backend: job cookie %u ctx %u %ux%u out %u bytes%s\n",
+				       hdr->cookie, hdr->ctx_id, ((struct daedalus_job *)buf)->width,
+				       ((struct daedalus_job *)buf)->height,
+				       ((struct daedalus_job *)buf)->output.bytesused,
+				       ((struct daedalus_job *)buf)->flags & DAEDALUS_JOB_HOLD_CAPTURE ? " hold" : "");
+			handle_job(fd, (void *)buf, f.msg_size, jobs >= stall_after,
+				   do_garbage && !jobs);
+			jobs++;
+			break;
+		default:
+			check(0, "unknown message type %u", hdr->type);
+		}
+	}
+	printf("backend: %lu jobs, %lu context messages, %d failures\n", jobs, ctx_msgs, failures);
+	close(fd);
+	return failures ? 1 : 0;
+}

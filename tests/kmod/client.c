@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * daedalus-test-client: drives the decoder as a stateless V4L2 client does
+ * (formats, controls, the Request API, MMAP buffers, DMABUF export) and
+ * checks every returned picture against the test backend's pattern.
+ *
+ *   client [-n frames] [-s WxH] [-f nv12|yuv420] [-p procs] [--slices K]
+ *          [--expect ok|error|any] [--expbuf] [--probe N] [--timeout-ms T]
+ *          [--no-requests] [--expect-ebadr]
+ *
+ * It follows the DECODE_MODE and START_CODE controls' default values, as
+ * FFmpeg and libva do. With -p, that many processes open the device at
+ * once and run the whole sequence; EBUSY anywhere is a failure.
+ * --expect ok: every picture decoded and correct; error: every buffer comes
+ * back with V4L2_BUF_FLAG_ERROR; any: either, but correct when not an error.
+ * --no-requests: queue OUTPUT buffers without requests (controls set
+ * directly); --expect-ebadr: only check that such a buffer is refused.
+ * Prints "frames ok=N error=M" per process; exit 0 when the expectation held.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/media.h>
+#include <linux/videodev2.h>
+#include <linux/v4l2-controls.h>
+
+#include "common.h"
+
+#define NUM_OUT 4
+#define NUM_CAP 4
+
+static struct {
+	int frames, width, height, procs, slices, probe, timeout_ms;
+	uint32_t fourcc;
+	const char *expect;
+	bool expbuf, no_requests, expect_ebadr;
+	char video[64], media[64];
+} opt = {
+	.frames = 8, .width = 320, .height = 240, .procs = 1, .slices = 1,
+	.timeout_ms = 10000, .fourcc = V4L2_PIX_FMT_NV12, .expect = "ok",
+};
+
+static int ebusy;
+
+#define die(...) do { printf("client[%d] FAIL: ", getpid()); printf(__VA_ARGS__); \
+	printf("\n"); exit(1); } while (0)
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do {
+		r = ioctl(fd, req, arg);
+	} while (r && errno == EINTR);
+	if (r && errno == EBUSY)
+		ebusy++;
+	return r;
+}
+
+static bool find_nodes(void)
+{
+	char path[64];
+
+	for (int i = 0; i < 64 && !opt.video[0]; i++) {
+		struct v4l2_capability cap = { 0 };
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/video%d", i);
+		fd = open(path, O_RDWR);
+		if (fd < 0)
+			continue;
+		if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
+		    !strcmp((char *)cap.driver, "daedalus-v4l2"))
+			snprintf(opt.video, sizeof(opt.video), "%s", path);
+		close(fd);
+	}
+	for (int i = 0; i < 64 && !opt.media[0]; i++) {
+		struct media_device_info info = { 0 };
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/media%d", i);
+		fd = open(path, O_RDWR);
+		if (fd < 0)
+			continue;
+		if (!ioctl(fd, MEDIA_IOC_DEVICE_INFO, &info) &&
+		    !strcmp(info.driver, "daedalus-v4l2"))
+			snprintf(opt.media, sizeof(opt.media), "%s", path);
+		close(fd);
+	}
+	return opt.video[0] && opt.media[0];
+}
+
+static int ctrl_default(int fd, uint32_t id)
+{
+	struct v4l2_query_ext_ctrl q = { .id = id };
+
+	if (xioctl(fd, VIDIOC_QUERY_EXT_CTRL, &q))
+		die("QUERY_EXT_CTRL %#x: %s", id, strerror(errno));
+	return q.default_value;
+}
+
+static void set_fmt(int fd, uint32_t type, uint32_t fourcc, struct v4l2_format *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->type = type;
+	f->fmt.pix_mp.pixelformat = fourcc;
+	f->fmt.pix_mp.width = opt.width;
+	f->fmt.pix_mp.height = opt.height;
+	f->fmt.pix_mp.num_planes = 1;
+	if (xioctl(fd, VIDIOC_S_FMT, f))
+		die("S_FMT %u: %s", type, strerror(errno));
+	if (f->fmt.pix_mp.pixelformat != fourcc)
+		die("S_FMT %u gave %.4s", type, (char *)&f->fmt.pix_mp.pixelformat);
+}
+
+static void reqbufs(int fd, uint32_t type, uint32_t count)
+{
+	struct v4l2_requestbuffers rb = {
+		.count = count, .type = type, .memory = V4L2_MEMORY_MMAP,
+	};
+
+	if (xioctl(fd, VIDIOC_REQBUFS, &rb))
+		die("REQBUFS %u x%u: %s", type, count, strerror(errno));
+	if (count && rb.count < count)
+		die("REQBUFS %u gave %u buffers", type, rb.count);
+	if (type == V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE && count &&
+	    !(rb.capabilities & V4L2_BUF_CAP_SUPPORTS_REQUESTS))
+		die("OUTPUT lacks SUPPORTS_REQUESTS");
+}
+
+static void *map_buf(int fd, uint32_t type, uint32_t index, uint32_t *len, int *dmafd)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
+	struct v4l2_buffer b = {
+		.type = type, .memory = V4L2_MEMORY_MMAP, .index = index,
+		.m.planes = planes, .length = VIDEO_MAX_PLANES,
+	};
+	void *p;
+
+	if (xioctl(fd, VIDIOC_QUERYBUF, &b))
+		die("QUERYBUF: %s", strerror(errno));
+	*len = planes[0].length;
+	if (dmafd) {
+		struct v4l2_exportbuffer e = { .type = type, .index = index, .flags = O_RDWR };
+
+		if (xioctl(fd, VIDIOC_EXPBUF, &e))
+			die("EXPBUF: %s", strerror(errno));
+		*dmafd = e.fd;
+		p = mmap(NULL, *len, PROT_READ, MAP_SHARED, e.fd, 0);
+	} else {
+		p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, planes[0].m.mem_offset);
+	}
+	if (p == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	return p;
+}
+
+/* A slice's bitstream: a start code when the device wants Annex B, then bytes. */
+static uint32_t make_slice(uint8_t *p, uint32_t max, bool annexb, int frame, int slice)
+{
+	uint32_t n = 0, len = 700 + (frame * 37 + slice * 101) % 900;
+	uint32_t x = (frame * 131 + slice + 1) * 2654435761u ^ (uint32_t)opt.width;
+
+	if (annexb) {
+		p[n++] = 0;
+		p[n++] = 0;
+		p[n++] = 1;
+	}
+	p[n++] = 0x65;	/* an IDR slice NAL header */
+	while (n < len && n < max) {
+		x = x * 1103515245u + 12345u;
+		p[n++] = x >> 16;
+	}
+	if (!annexb && !p[0] && !p[1] && p[2] == 1)
+		p[2] = 2;
+	return n;
+}
+
+static void set_ctrls(int fd, int req_fd, bool seq, bool picture, bool slice_based,
+		      int frame, int slice)
+{
+	static struct v4l2_ctrl_h264_sps sps;
+	static struct v4l2_ctrl_h264_pps pps;
+	static struct v4l2_ctrl_h264_decode_params dp;
+	static struct v4l2_ctrl_h264_slice_params sp;
+	struct v4l2_ext_control c[4];
+	struct v4l2_ext_controls cs = { 0 };
+	unsigned int n = 0;
+
+	memset(&sps, 0, sizeof(sps));
+	sps.profile_idc = 100;
+	sps.level_idc = 40;
+	sps.chroma_format_idc = 1;
+	sps.max_num_ref_frames = 1;
+	sps.pic_width_in_mbs_minus1 = opt.width / 16 - 1;
+	sps.pic_height_in_map_units_minus1 = opt.height / 16 - 1;
+	sps.flags = V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY;
+	memset(&dp, 0, sizeof(dp));
+	dp.frame_num = frame;
+	dp.nal_ref_idc = 1;
+	dp.flags = V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC;
+	memset(&sp, 0, sizeof(sp));
+	sp.first_mb_in_slice = slice;
+	sp.slice_type = V4L2_H264_SLICE_TYPE_I;
+
+	if (seq)
+		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_SPS, .size = sizeof(sps), .ptr = &sps };
+	if (picture) {
+		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_PPS, .size = sizeof(pps), .ptr = &pps };
+		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_DECODE_PARAMS, .size = sizeof(dp), .ptr = &dp };
+	}
+	if (slice_based)
+		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_SLICE_PARAMS, .size = sizeof(sp), .ptr = &sp };
+	cs.count = n;
+	cs.controls = c;
+	if (req_fd >= 0) {
+		cs.which = V4L2_CTRL_WHICH_REQUEST_VAL;
+		cs.request_fd = req_fd;
+	}
+	if (xioctl(fd, VIDIOC_S_EXT_CTRLS, &cs))
+		die("S_EXT_CTRLS (%u controls, request %d): %s", n, req_fd, strerror(errno));
+}
+
+static bool wait_fd(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	return poll(&p, 1, opt.timeout_ms) == 1;
+}
+
+static void dqbuf(int fd, uint32_t type, struct v4l2_buffer *b, struct v4l2_plane *planes)
+{
+	memset(b, 0, sizeof(*b));
+	memset(planes, 0, sizeof(*planes) * VIDEO_MAX_PLANES);
+	b->type = type;
+	b->memory = V4L2_MEMORY_MMAP;
+	b->m.planes = planes;
+	b->length = VIDEO_MAX_PLANES;
+	if (!wait_fd(fd, POLLIN | POLLOUT))
+		die("no buffer back within %d ms: the device hangs", opt.timeout_ms);
+	if (xioctl(fd, VIDIOC_DQBUF, b))
+		die("DQBUF %u: %s", type, strerror(errno));
+}
+
+/* Formats and buffers set, reset and set again: what probing clients do. */
+static void probe(int fd, struct v4l2_format *out, struct v4l2_format *cap)
+{
+	for (int i = 0; i < opt.probe; i++) {
+		struct v4l2_format f = *out;
+
+		if (xioctl(fd, VIDIOC_TRY_FMT, &f) || xioctl(fd, VIDIOC_G_FMT, &f))
+			die("TRY/G_FMT: %s", strerror(errno));
+		set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, V4L2_PIX_FMT_H264_SLICE, out);
+		set_ctrls(fd, -1, true, true, false, 0, 0);
+		set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, opt.fourcc, cap);
+		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT);
+		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, NUM_CAP);
+		/* With CAPTURE buffers allocated, setting OUTPUT again must not be EBUSY. */
+		set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, V4L2_PIX_FMT_H264_SLICE, out);
+		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, 0);
+		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, 0);
+	}
+}
+
+static int run(void)
+{
+	struct v4l2_format out, cap;
+	uint8_t *obuf[NUM_OUT], *cbuf[NUM_CAP];
+	uint32_t olen[NUM_OUT], clen[NUM_CAP];
+	int dmafd[NUM_CAP];
+	int fd, mfd, n_ok = 0, n_err = 0, wrong = 0;
+	bool slice_based, annexb;
+	uint32_t type;
+
+	fd = open(opt.video, O_RDWR | O_NONBLOCK);
+	mfd = open(opt.media, O_RDWR);
+	if (fd < 0 || mfd < 0)
+		die("open %s / %s: %s", opt.video, opt.media, strerror(errno));
+
+	slice_based = ctrl_default(fd, V4L2_CID_STATELESS_H264_DECODE_MODE) ==
+		V4L2_STATELESS_H264_DECODE_MODE_SLICE_BASED;
+	annexb = ctrl_default(fd, V4L2_CID_STATELESS_H264_START_CODE) ==
+		V4L2_STATELESS_H264_START_CODE_ANNEX_B;
+	if (!slice_based && opt.slices > 1)
+		die("--slices needs slice-based decoding");
+
+	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, V4L2_PIX_FMT_H264_SLICE, &out);
+	set_ctrls(fd, -1, true, true, false, 0, 0);
+	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, opt.fourcc, &cap);
+	if (cap.fmt.pix_mp.width != (uint32_t)opt.width ||
+	    cap.fmt.pix_mp.plane_fmt[0].sizeimage != (uint32_t)(opt.width * opt.height * 3 / 2))
+		die("CAPTURE format %ux%u sizeimage %u", cap.fmt.pix_mp.width, cap.fmt.pix_mp.height,
+		    cap.fmt.pix_mp.plane_fmt[0].sizeimage);
+	probe(fd, &out, &cap);
+
+	reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT);
+	reqbufs(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, NUM_CAP);
+	if (slice_based && opt.slices > 1) {
+		struct v4l2_create_buffers cb = {
+			.memory = V4L2_MEMORY_MMAP, .format.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE,
+		};
+
+		if (xioctl(fd, VIDIOC_CREATE_BUFS, &cb) ||
+		    !(cb.capabilities & V4L2_BUF_CAP_SUPPORTS_M2M_HOLD_CAPTURE_BUF))
+			die("OUTPUT lacks SUPPORTS_M2M_HOLD_CAPTURE_BUF");
+	}
+	for (int i = 0; i < NUM_OUT; i++)
+		obuf[i] = map_buf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, i, &olen[i], NULL);
+	for (int i = 0; i < NUM_CAP; i++)
+		cbuf[i] = map_buf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, i, &clen[i],
+				  opt.expbuf ? &dmafd[i] : NULL);
+
+	type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
+	if (xioctl(fd, VIDIOC_STREAMON, &type))
+		die("STREAMON OUTPUT: %s", strerror(errno));
+	type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	if (xioctl(fd, VIDIOC_STREAMON, &type))
+		die("STREAMON CAPTURE: %s", strerror(errno));
+
+	if (opt.expect_ebadr) {
+		struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
+		struct v4l2_buffer b = {
+			.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, .memory = V4L2_MEMORY_MMAP,
+			.index = 0, .m.planes = planes, .length = 1,
+		};
+
+		planes[0].bytesused = make_slice(obuf[0], olen[0], annexb, 0, 0);
+		if (!ioctl(fd, VIDIOC_QBUF, &b) || errno != EBADR)
+			die("QBUF without a request: %s, want EBADR", strerror(errno));
+		printf("client[%d]: QBUF without a request refused with EBADR\n", getpid());
+		return 0;
+	}
+
+	for (int f = 0, ob = 0; f < opt.frames; f++) {
+		int ci = f % NUM_CAP;
+		uint64_t ts_us = 1000000ull * (f + 1) + ci + 1;
+		struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
+		struct v4l2_buffer b = {
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .memory = V4L2_MEMORY_MMAP,
+			.index = ci, .m.planes = planes, .length = 1,
+		};
+		uint32_t last_len = 0, seed;
+		int oi = 0;
+
+		if (xioctl(fd, VIDIOC_QBUF, &b))
+			die("QBUF CAPTURE: %s", strerror(errno));
+		for (int s = 0; s < opt.slices; s++, ob++) {
+			int req = -1;
+			bool last = s == opt.slices - 1;
+
+			oi = ob % NUM_OUT;
+			if (!opt.no_requests && xioctl(mfd, MEDIA_IOC_REQUEST_ALLOC, &req))
+				die("REQUEST_ALLOC: %s", strerror(errno));
+			set_ctrls(fd, req, f == 0 && s == 0, s == 0, slice_based, f, s);
+			last_len = make_slice(obuf[oi], olen[oi], annexb, f, s);
+			memset(&b, 0, sizeof(b));
+			memset(planes, 0, sizeof(planes));
+			b.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
+			b.memory = V4L2_MEMORY_MMAP;
+			b.index = oi;
+			b.m.planes = planes;
+			b.length = 1;
+			planes[0].bytesused = last_len;
+			b.timestamp.tv_sec = ts_us / 1000000;
+			b.timestamp.tv_usec = ts_us % 1000000;
+			b.flags = last ? 0 : V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF;
+			if (req >= 0) {
+				b.flags |= V4L2_BUF_FLAG_REQUEST_FD;
+				b.request_fd = req;
+			}
+			if (xioctl(fd, VIDIOC_QBUF, &b))
+				die("QBUF OUTPUT: %s", strerror(errno));
+			if (req >= 0) {
+				if (xioctl(req, MEDIA_REQUEST_IOC_QUEUE, NULL))
+					die("REQUEST_QUEUE: %s", strerror(errno));
+				if (!wait_fd(req, POLLPRI))
+					die("request not completed within %d ms", opt.timeout_ms);
+			}
+			dqbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, &b, planes);
+			if (b.index != (uint32_t)oi)
+				die("OUTPUT buffer %u back, %d queued", b.index, oi);
+			if (req >= 0)
+				close(req);
+		}
+
+		dqbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, &b, planes);
+		if (b.index != (uint32_t)ci)
+			die("CAPTURE buffer %u back, %d queued", b.index, ci);
+		if ((uint64_t)b.timestamp.tv_sec * 1000000 + b.timestamp.tv_usec != ts_us)
+			die("CAPTURE timestamp %ld.%06ld, OUTPUT's was %llu us", (long)b.timestamp.tv_sec,
+			    (long)b.timestamp.tv_usec, (unsigned long long)ts_us);
+		if (b.flags & V4L2_BUF_FLAG_ERROR) {
+			n_err++;
+			continue;
+		}
+		seed = pattern_seed(obuf[oi], last_len, ts_us, f, opt.slices);
+		if (planes[0].bytesused != (uint32_t)(opt.width * opt.height * 3 / 2) ||
+		    pattern_check(cbuf[ci], planes[0].bytesused, seed) != planes[0].bytesused) {
+			printf("client[%d]: frame %d wrong picture (bytesused %u, first bad byte %zu)\n",
+			       getpid(), f, planes[0].bytesused,
+			       pattern_check(cbuf[ci], planes[0].bytesused, seed));
+			wrong++;
+			continue;
+		}
+		n_ok++;
+	}
+
+	printf("client[%d]: %s %ux%u %.4s %s %s slices=%d frames ok=%d error=%d wrong=%d ebusy=%d\n",
+	       getpid(), opt.video, opt.width, opt.height, (char *)&opt.fourcc,
+	       slice_based ? "slice-based" : "frame-based", annexb ? "annex-b" : "no-start-code",
+	       opt.slices, n_ok, n_err, wrong, ebusy);
+	if (wrong || ebusy)
+		return 1;
+	if (!strcmp(opt.expect, "ok") && n_ok != opt.frames)
+		return 1;
+	if (!strcmp(opt.expect, "error") && n_err != opt.frames)
+		return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int failed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+
+		if (!strcmp(a, "-n"))
+			opt.frames = atoi(v), i++;
+		else if (!strcmp(a, "-s"))
+			sscanf(v, "%dx%d", &opt.width, &opt.height), i++;
+		else if (!strcmp(a, "-f"))
+			opt.fourcc = !strcmp(v, "yuv420") ? V4L2_PIX_FMT_YUV420 : V4L2_PIX_FMT_NV12, i++;
+		else if (!strcmp(a, "-p"))
+			opt.procs = atoi(v), i++;
+		else if (!strcmp(a, "--slices"))
+			opt.slices = atoi(v), i++;
+		else if (!strcmp(a, "--expect"))
+			opt.expect = v, i++;
+		else if (!strcmp(a, "--probe"))
+			opt.probe = atoi(v), i++;
+		else if (!strcmp(a, "--timeout-ms"))
+			opt.timeout_ms = atoi(v), i++;
+		else if (!strcmp(a, "--expbuf"))
+			opt.expbuf = true;
+		else if (!strcmp(a, "--no-requests"))
+			opt.no_requests = true;
+		else if (!strcmp(a, "--expect-ebadr"))
+			opt.expect_ebadr = true;
+		else {
+			fprintf(stderr, "unknown argument %s\n", a);
+			return 2;
+		}
+	}
+	if (!find_nodes()) {
+		printf("client FAIL: no daedalus-v4l2 video/media device\n");
+		return 1;
+	}
+	if (opt.procs <= 1)
+		return run();
+
+	for (int p = 0; p < opt.procs; p++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork: %s", strerror(errno));
+		if (!pid)
+			exit(run());
+	}
+	for (int p = 0; p < opt.procs; p++) {
+		int st;
+
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			failed++;
+	}
+	printf("client: %d of %d processes failed\n", failed, opt.procs);
+	return failed ? 1 : 0;
+}

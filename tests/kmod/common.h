@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared by the kernel module's test programs: the picture pattern the test
+ * backend writes and the test client checks, so a test can fail.
+ */
+#ifndef DAEDALUS_TEST_COMMON_H
+#define DAEDALUS_TEST_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+static inline uint32_t fnv1a(const uint8_t *p, size_t n, uint32_t h)
+{
+	while (n--)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+#define FNV_INIT 2166136261u
+
+/*
+ * The seed of a picture: its last slice's bitstream, the OUTPUT timestamp
+ * (microseconds), DECODE_PARAMS.frame_num and the number of slices the
+ * backend collected for it (held ones included).
+ */
+static inline uint32_t pattern_seed(const uint8_t *bits, size_t n,
+				    uint64_t ts_us, uint32_t frame_num,
+				    uint32_t slices)
+{
+	return fnv1a(bits, n, FNV_INIT) ^ (uint32_t)ts_us ^ (frame_num << 8) ^
+	       (slices << 24);
+}
+
+static inline uint8_t pattern_byte(uint32_t seed, size_t i)
+{
+	return (uint8_t)((i * 131u + seed) ^ (seed >> 11) ^ (i >> 9));
+}
+
+static inline void pattern_fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = pattern_byte(seed, i);
+}
+
+/* Index of the first wrong byte, or n. */
+static inline size_t pattern_check(const uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != pattern_byte(seed, i))
+			return i;
+	return n;
+}
+
+#endif

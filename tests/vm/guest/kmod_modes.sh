@@ -1,0 +1,56 @@
+#!/bin/sh
+# Every H.264 decode mode and start-code mode, each forced by module parameters in turn (reloading the
+# module within one boot): the controls' default values follow the parameters and the test client,
+# which takes the defaults as FFmpeg and libva do, gets correct pictures in each; slice-based runs
+# several slices per picture with V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF. Then requests required or not,
+# and codecs advertised only as the daemon declares them.
+. "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
+. "$DAEDALUS_REPO/tests/vm/guest/kmod_lib.sh"
+
+reload() { # module parameters
+  grep -q '^daedalus_v4l2 ' /proc/modules && { rmmod daedalus_v4l2 || fail "rmmod"; }
+  load_daedalus "$@"
+  V=$(video_node) || fail "no video device with $*"
+}
+
+for m in 1 2; do
+  for s in 1 2; do
+    reload h264_decode_modes=$m h264_start_codes=$s
+    # Only the allowed mode is offered: one menu entry each.
+    v4l2-ctl -d "$V" --list-ctrls-menus > "$DAEDALUS_RESULTS/menus-$m$s.txt" 2>&1
+    n=$(grep -cE '^\s+[0-9]+: (Slice-Based|Frame-Based|No Start Code|Annex B Start Code)' "$DAEDALUS_RESULTS/menus-$m$s.txt")
+    [ "$n" = 2 ] || { cat "$DAEDALUS_RESULTS/menus-$m$s.txt"; fail "menus offer $n entries for modes=$m start_codes=$s"; }
+    start_backend
+    if [ $m = 1 ]; then slices=3; else slices=1; fi
+    client -n 4 -s 320x240 -f nv12 --slices $slices || fail "NV12, decode_modes=$m start_codes=$s"
+    client -n 3 -s 176x144 -f yuv420 --slices $slices || fail "YUV420, decode_modes=$m start_codes=$s"
+    stop_backend
+    ok "decode_modes=$m start_codes=$s ($slices slice(s) per picture): pictures correct"
+  done
+done
+
+reload
+start_backend
+client -n 3 --no-requests || fail "buffers without requests"
+ok "requests not required (default): a request-less buffer decodes with the current controls"
+stop_backend
+reload requires_requests=1
+client --expect-ebadr || fail "requires_requests=1 accepted a buffer without a request"
+ok "requires_requests=1: a buffer without a request is refused"
+
+# Codecs: a daemon that declares none hides H.264 from clients; one that declares it shows it again.
+start_backend --codecs 0
+[ -z "$(counter codecs)" ] || fail "codecs '$(counter codecs)' with a daemon declaring none"
+v4l2-ctl -d "$V" --list-formats-out | grep -q S264 && fail "H.264 offered though the daemon declared none"
+stop_backend
+[ -z "$(counter codecs)" ] || fail "the declared codecs were forgotten when the daemon left"
+start_backend
+[ "$(counter codecs)" = h264 ] || fail "codecs '$(counter codecs)' with a daemon declaring H.264"
+v4l2-ctl -d "$V" --list-formats-out | grep -q S264 || fail "H.264 not offered"
+stop_backend
+ok "codecs follow what the daemon declares"
+
+rmmod daedalus_v4l2 || fail "rmmod"
+insmod "$DAEDALUS_KMOD_DIR/daedalus_v4l2.ko" codecs=0 2>/dev/null && fail "codecs=0 loaded"
+insmod "$DAEDALUS_KMOD_DIR/daedalus_v4l2.ko" h264_decode_modes=0 2>/dev/null && fail "h264_decode_modes=0 loaded"
+ok "parameters that leave nothing to offer are refused"
