@@ -144,7 +144,7 @@ export class BitReader {
 
   se(): number {
     const k = this.ue();
-    return k & 1 ? (k + 1) / 2 : -(k / 2);
+    return k === 0 ? 0 : k & 1 ? (k + 1) / 2 : -(k / 2);
   }
 
   /** more_rbsp_data(): anything but the trailing stop bit and zero padding left. */

@@ -16,6 +16,7 @@ import {
 import { type CaptureMemory, type DecodeJob, fourccName, type JobResult } from "../decoder/job.ts";
 import { captureLayout } from "../decoder/picture-writer.ts";
 import { ControlDevice, DEFAULT_DEVICE, type Mapping } from "./control-device.ts";
+import { selfTest } from "./self-test.ts";
 import {
   abiVersion,
   CODEC,
@@ -76,6 +77,16 @@ export class DaedalusService {
   /** Runs until stop(); returns the process exit code. */
   async run(): Promise<number> {
     const path = this.opts.device ?? DEFAULT_DEVICE;
+    const t0 = performance.now();
+    try {
+      selfTest(this.av);
+    } catch (e) {
+      log.fatal(`decoder self-test failed: ${(e as Error).message}`);
+      return 1;
+    }
+    log.info(
+      `self-test: decoded a 16x16 H.264 picture in ${(performance.now() - t0).toFixed(0)} ms`,
+    );
     let waitingLogged = false;
     const summary = (this.opts.summaryInterval ?? 60) > 0
       ? setInterval(() => this.#summary(), (this.opts.summaryInterval ?? 60) * 1000)

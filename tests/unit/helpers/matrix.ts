@@ -1,0 +1,85 @@
+/** The stream matrix the bit-exactness tests decode (x264 recipes). */
+import type { StreamRecipe } from "./streams.ts";
+
+// Custom (non-default) scaling lists, to exercise explicit list coding end to end.
+const CQM4 = Array.from({ length: 16 }, (_, i) => 8 + ((i * 7) % 23)).join(",");
+const CQM8 = Array.from({ length: 64 }, (_, i) => 10 + ((i * 5) % 37)).join(",");
+
+export const MATRIX: StreamRecipe[] = [
+  {
+    name: "baseline-cavlc-poc2-176x144",
+    size: "176x144",
+    frames: 20,
+    x264: ["-profile:v", "baseline", "-g", "8"],
+  },
+  {
+    name: "main-cabac-bpyramid-640x360",
+    size: "640x360",
+    frames: 24,
+    x264: ["-profile:v", "main", "-bf", "3", "-x264-params", "b-pyramid=normal"],
+  },
+  {
+    name: "high-cavlc-bframes-640x360",
+    size: "640x360",
+    frames: 16,
+    x264: ["-profile:v", "high", "-coder", "0", "-bf", "2"],
+  },
+  {
+    name: "high-8x8-cqm-jvt-640x360",
+    size: "640x360",
+    frames: 16,
+    x264: ["-profile:v", "high", "-bf", "2", "-x264-params", "8x8dct=1:cqm=jvt"],
+  },
+  {
+    name: "high-8x8-cqm-custom-640x360",
+    size: "640x360",
+    frames: 16,
+    x264: [
+      "-profile:v",
+      "high",
+      "-bf",
+      "2",
+      "-x264-params",
+      `8x8dct=1:cqm4=${CQM4}:cqm8=${CQM8}`,
+    ],
+  },
+  {
+    name: "slices4-1280x720",
+    size: "1280x720",
+    frames: 12,
+    x264: ["-bf", "2", "-x264-params", "slices=4"],
+    multiSlice: true,
+  },
+  {
+    name: "weighted-fade-640x360",
+    size: "640x360",
+    frames: 20,
+    filter: "fade=in:0:16",
+    x264: ["-bf", "2", "-g", "10", "-x264-params", "weightp=2:weightb=1"],
+  },
+  {
+    name: "refs16-640x360",
+    size: "640x360",
+    frames: 24,
+    x264: ["-refs", "16", "-bf", "3", "-x264-params", "b-pyramid=normal"],
+  },
+  {
+    name: "crop-1920x1080",
+    size: "1920x1080",
+    frames: 8,
+    x264: ["-bf", "2"],
+  },
+  {
+    name: "mbaff-tff-720x576",
+    size: "720x576",
+    frames: 12,
+    x264: ["-bf", "2", "-x264-params", "interlaced=1:tff=1"],
+  },
+  {
+    name: "mbaff-slices2-640x480",
+    size: "640x480",
+    frames: 10,
+    x264: ["-bf", "2", "-x264-params", "interlaced=1:bff=1:slices=2"],
+    multiSlice: true,
+  },
+];
