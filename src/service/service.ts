@@ -117,7 +117,10 @@ export class DaedalusService {
           this.#closeAll();
           dev.close();
         }
-        if (!this.#stopping) log.info(`disconnected from ${path}; waiting for it to come back`);
+        if (!this.#stopping) {
+          log.info(`disconnected from ${path}; waiting for it to come back`);
+          await this.#sleep(1000);
+        }
       }
     } finally {
       if (summary !== undefined) clearInterval(summary);

@@ -147,3 +147,27 @@ Deno.test("service: slice-based jobs with held CAPTURE buffers decode bit-exact;
   assert.equal(service.contexts, 0);
   assert.equal(service.counters.failed, 4);
 });
+
+Deno.test("service: a device that is not ours does not stop the daemon; stop() ends run()", async () => {
+  const service = new DaedalusService(libav(), {
+    device: "/dev/null",
+    summaryInterval: 0,
+    pollMs: 50,
+  });
+  const done = service.run();
+  await new Promise((r) => setTimeout(r, 1500));
+  service.stop();
+  assert.equal(await done, 0);
+  assert.equal(service.counters.jobs, 0);
+});
+
+Deno.test("service: an absent device is waited for; stop() ends the wait", async () => {
+  const service = new DaedalusService(libav(), {
+    device: "/nonexistent/daedalus",
+    summaryInterval: 0,
+  });
+  const done = service.run();
+  await new Promise((r) => setTimeout(r, 300));
+  service.stop();
+  assert.equal(await done, 0);
+});
