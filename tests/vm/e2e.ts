@@ -1,0 +1,172 @@
+/**
+ * End-to-end decoding through the real device: clips staged into a VM run, the daemon bundled
+ * from this tree, GStreamer's v4l2slh264dec as the client (guest/decode.sh), and every output
+ * compared byte for byte with ffmpeg's own decode of the same clip.
+ */
+import { createHash } from "node:crypto";
+import { type GuestResult, type Kernel, REPO, runGuest } from "./harness.ts";
+import { CACHE_DIR, streamFile } from "../unit/helpers/streams.ts";
+
+export type Format = "NV12" | "I420";
+
+export interface Clip {
+  /** Names the job's output in the run directory. */
+  id: string;
+  /** Annex-B H.264 (or MP4 when `container` says so) on the host. */
+  file: string;
+  container: "h264" | "mp4";
+  format: Format;
+  /** Raw Annex-B files whose decodes, concatenated, are the expected output (default: `file`). */
+  parts?: string[];
+}
+
+export interface E2eRun {
+  guest: GuestResult;
+  /** gst-launch exit status per clip id. */
+  status: Map<string, number>;
+  daemonLog: string;
+}
+
+async function tool(cmd: string, args: string[]): Promise<Uint8Array> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  if (!out.success) {
+    throw new Error(`${cmd} ${args.join(" ")}:\n${new TextDecoder().decode(out.stderr)}`);
+  }
+  return out.stdout;
+}
+
+let bundle: Promise<string> | undefined;
+/** The daemon as one JavaScript file, bundled once per test process from this tree. */
+export function daemonBundle(): Promise<string> {
+  bundle ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "daedalusd-bundle-" });
+    await tool(Deno.execPath(), [
+      "bundle",
+      "--quiet",
+      "-o",
+      `${dir}/daedalusd.js`,
+      `${REPO}/main.ts`,
+    ]);
+    return `${dir}/daedalusd.js`;
+  })();
+  return bundle;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function cachedFile(path: string, make: (tmp: string) => Promise<void>): Promise<string> {
+  try {
+    await Deno.stat(path);
+    return path;
+  } catch {
+    const tmp = `${path}.tmp-${Deno.pid}`;
+    await make(tmp);
+    await Deno.rename(tmp, path);
+    return path;
+  }
+}
+
+/** The clip remuxed into MP4 (no re-encode), cached beside it. */
+export function mp4Of(file: string): Promise<string> {
+  return cachedFile(`${file}.mp4`, async (tmp) => {
+    await tool("ffmpeg", ["-v", "error", "-y", "-i", file, "-c", "copy", "-f", "mp4", tmp]);
+  });
+}
+
+/** Annex-B clips joined end to end: each starts with an IDR and its own SPS/PPS. */
+export function joined(files: string[]): Promise<string> {
+  const key = createHash("sha1").update(files.join("\0")).digest("hex").slice(0, 12);
+  return cachedFile(`${CACHE_DIR}/joined-${key}.h264`, async (tmp) => {
+    await Deno.writeFile(tmp, concat(await Promise.all(files.map((f) => Deno.readFile(f)))));
+  });
+}
+
+/** ffmpeg's decode of an Annex-B file as raw frames at display size, cached beside it. */
+function reference(file: string, format: Format): Promise<string> {
+  const pixFmt = format === "NV12" ? "nv12" : "yuv420p";
+  return cachedFile(`${file}.${pixFmt}.raw`, async (tmp) => {
+    await tool("ffmpeg", [
+      "-v",
+      "error",
+      "-y",
+      "-i",
+      file,
+      "-pix_fmt",
+      pixFmt,
+      "-f",
+      "rawvideo",
+      tmp,
+    ]);
+  });
+}
+
+/** Decoded once, unchecked, before the checked clips: see guest/decode.sh. */
+const WARMUP = { name: "warmup-320x240", size: "320x240", frames: 40, x264: ["-bf", "2"] };
+
+/** Boots `kernel`, loads the module with `params`, and decodes every clip through the device. */
+export async function decodeInGuest(
+  kernel: Kernel,
+  params: string[],
+  clips: Clip[],
+  opts: { parallel?: boolean; probers?: number; timeoutS?: number } = {},
+): Promise<E2eRun> {
+  const files: Record<string, string> = {
+    "daedalusd.js": await daemonBundle(),
+    "warmup.h264": await streamFile(WARMUP),
+  };
+  const lines: string[] = [];
+  for (const c of clips) {
+    const staged = `${c.id}.${c.container}`;
+    files[staged] = c.file;
+    lines.push([c.id, staged, c.container, c.format].join("\t"));
+  }
+  const jobs = await Deno.makeTempFile({ prefix: "jobs-", suffix: ".tsv" });
+  await Deno.writeTextFile(jobs, lines.join("\n") + "\n");
+  files["jobs.tsv"] = jobs;
+  const guest = await runGuest(kernel, `${REPO}/tests/vm/guest/decode.sh`, {
+    args: params,
+    files,
+    timeoutS: opts.timeoutS ?? 600,
+    env: {
+      DECODE_PARALLEL: opts.parallel ? "1" : "0",
+      DECODE_PROBERS: String(opts.probers ?? 0),
+    },
+  });
+  await Deno.remove(jobs);
+  const status = new Map<string, number>();
+  const statusText = await Deno.readTextFile(`${guest.runDir}/gst-status.txt`).catch(() => "");
+  for (const line of statusText.split("\n").filter(Boolean)) {
+    const [id, code] = line.split(" ");
+    status.set(id, Number(code));
+  }
+  const daemonLog = await Deno.readTextFile(`${guest.runDir}/daemon.log`).catch(() => "");
+  return { guest, status, daemonLog };
+}
+
+/** Throws unless the clip's output in `runDir` equals ffmpeg's decode byte for byte. */
+export async function assertBitExact(runDir: string, clip: Clip): Promise<void> {
+  const refs = await Promise.all((clip.parts ?? [clip.file]).map((f) => reference(f, clip.format)));
+  const expected = concat(await Promise.all(refs.map((r) => Deno.readFile(r))));
+  const got = await Deno.readFile(`${runDir}/${clip.id}.yuv`).catch(() => new Uint8Array());
+  let first = -1;
+  const n = Math.min(got.length, expected.length);
+  for (let i = 0; i < n; i++) {
+    if (got[i] !== expected[i]) {
+      first = i;
+      break;
+    }
+  }
+  if (first < 0 && got.length === expected.length) return;
+  throw new Error(
+    `${clip.id}: output differs from ffmpeg's decode: ${got.length} bytes vs ${expected.length}` +
+      (first >= 0 ? `, first difference at byte ${first}` : "") + ` (${runDir}/${clip.id}.yuv)`,
+  );
+}

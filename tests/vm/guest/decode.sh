@@ -1,0 +1,68 @@
+#!/bin/sh
+# End to end in the guest: load the module (with the given parameters), start the real daemon, decode
+# every job of $DAEDALUS_RESULTS/jobs.tsv through GStreamer's v4l2slh264dec, stop the daemon.
+# jobs.tsv: <id> <clip file in the run dir> <h264|mp4> <NV12|I420>, tab-separated.
+# DECODE_PARALLEL=1 runs the jobs at once (one gst-launch process each) instead of one after another.
+# DECODE_PROBERS=N also runs N processes that probe formats and buffers on their own contexts meanwhile.
+. "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
+R=$DAEDALUS_RESULTS
+load_daedalus "$@"
+V=$(video_node) || fail "no daedalus video device"
+
+export DENO_DIR=/tmp/deno DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
+DENO=$DAEDALUS_REPO/tools/node_modules/deno/deno
+"$DENO" run -A --no-config "$R/daedalusd.js" run -v > "$R/daemon.log" 2>&1 &
+DPID=$!
+i=0
+until [ "$(cat /sys/class/misc/daedalus-v4l2/daemon_connected 2>/dev/null)" = 1 ]; do
+  i=$((i + 1)); [ $i -le 120 ] || { cat "$R/daemon.log"; fail "the daemon did not connect in 60 s"; }
+  kill -0 $DPID 2>/dev/null || { cat "$R/daemon.log"; fail "the daemon exited"; }
+  sleep 0.5
+done
+ok "daemon connected"
+
+# Under TCG the daemon's first jobs run at a tenth of their later speed while V8 compiles its hot paths,
+# and GStreamer 1.22 waits at most 1 s for a request: a throwaway decode warms the daemon up first.
+if [ -e "$R/warmup.h264" ]; then
+  timeout 300 gst-launch-1.0 -q filesrc location="$R/warmup.h264" ! h264parse ! v4l2slh264dec ! fakesink \
+    > "$R/warmup.gst.log" 2>&1
+  echo "warm-up decode exit status $?"
+fi
+
+decode() { # <id> <clip> <container> <format>
+  case $3 in mp4) demux="qtdemux !";; *) demux="";; esac
+  # -e is not needed: filesrc's EOS drains the decoder. A hung client is killed and counted as failed.
+  timeout 300 gst-launch-1.0 -q filesrc location="$R/$2" ! $demux h264parse ! v4l2slh264dec ! \
+    "video/x-raw,format=$4" ! filesink location="$R/$1.yuv" > "$R/$1.gst.log" 2>&1
+  echo "$1 $?" >> "$R/gst-status.txt"
+}
+
+probe_formats() { # <id>: S_FMT on both queues and REQBUFS, over and over, while decodes run
+  n=0
+  while [ -e "$R/probing" ]; do
+    v4l2-ctl -d "$V" --set-fmt-video-out=width=1280,height=720,pixelformat=S264 \
+      --set-fmt-video=width=1280,height=720,pixelformat=NV12 --reqbufs-out=2 --reqbufs=2 \
+      > "$R/prober-$1.last" 2>&1 || { echo "prober $1: $(cat "$R/prober-$1.last")" >> "$R/prober-errors.txt"; }
+    n=$((n + 1))
+  done
+  echo "prober $1: $n rounds" >> "$R/prober-rounds.txt"
+}
+
+: > "$R/gst-status.txt"
+if [ "${DECODE_PROBERS:-0}" -gt 0 ]; then
+  touch "$R/probing"
+  for p in $(seq 1 "$DECODE_PROBERS"); do probe_formats "$p" & probers="${probers:-} $!"; done
+fi
+pids=""
+while IFS="$(printf '\t')" read -r id clip container format; do
+  [ -n "$id" ] || continue
+  if [ "${DECODE_PARALLEL:-0}" = 1 ]; then decode "$id" "$clip" "$container" "$format" & pids="$pids $!"
+  else decode "$id" "$clip" "$container" "$format"; fi
+done < "$R/jobs.tsv"
+for p in $pids; do wait "$p"; done
+rm -f "$R/probing"
+for p in ${probers:-}; do wait "$p"; done
+
+kill -TERM $DPID; wait $DPID; echo "daemon exit status $?" | tee "$R/daemon-status.txt"
+for f in /sys/class/misc/daedalus-v4l2/jobs_*; do echo "${f##*/} $(cat "$f")"; done > "$R/counters.txt"
+rmmod daedalus_v4l2 || fail "rmmod after the decodes"
