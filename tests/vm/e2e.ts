@@ -20,11 +20,30 @@ export interface Clip {
   parts?: string[];
 }
 
+export interface Timed {
+  status: number;
+  seconds: number;
+}
+
 export interface E2eRun {
   guest: GuestResult;
-  /** gst-launch exit status per clip id. */
-  status: Map<string, number>;
+  /** gst-launch's exit status and wall time per clip id. */
+  gst: Map<string, Timed>;
+  /** `ffmpeg -threads 1` on the same clip in the same guest, when asked for. */
+  ffmpeg: Map<string, Timed>;
   daemonLog: string;
+  /** v4l2-compliance's "Total for" line, when asked for. */
+  compliance?: string;
+}
+
+async function readTimed(path: string): Promise<Map<string, Timed>> {
+  const timed = new Map<string, Timed>();
+  const text = await Deno.readTextFile(path).catch(() => "");
+  for (const line of text.split("\n").filter(Boolean)) {
+    const [id, status, t0, t1] = line.split(" ");
+    timed.set(id, { status: Number(status), seconds: Number(t1) - Number(t0) });
+  }
+  return timed;
 }
 
 async function tool(cmd: string, args: string[]): Promise<Uint8Array> {
@@ -116,7 +135,13 @@ export async function decodeInGuest(
   kernel: Kernel,
   params: string[],
   clips: Clip[],
-  opts: { parallel?: boolean; probers?: number; timeoutS?: number } = {},
+  opts: {
+    parallel?: boolean;
+    probers?: number;
+    ffmpeg?: boolean;
+    compliance?: boolean;
+    timeoutS?: number;
+  } = {},
 ): Promise<E2eRun> {
   const files: Record<string, string> = {
     "daedalusd.js": await daemonBundle(),
@@ -138,17 +163,20 @@ export async function decodeInGuest(
     env: {
       DECODE_PARALLEL: opts.parallel ? "1" : "0",
       DECODE_PROBERS: String(opts.probers ?? 0),
+      DECODE_FFMPEG: opts.ffmpeg ? "1" : "0",
+      DECODE_COMPLIANCE: opts.compliance ? "1" : "0",
     },
   });
   await Deno.remove(jobs);
-  const status = new Map<string, number>();
-  const statusText = await Deno.readTextFile(`${guest.runDir}/gst-status.txt`).catch(() => "");
-  for (const line of statusText.split("\n").filter(Boolean)) {
-    const [id, code] = line.split(" ");
-    status.set(id, Number(code));
-  }
   const daemonLog = await Deno.readTextFile(`${guest.runDir}/daemon.log`).catch(() => "");
-  return { guest, status, daemonLog };
+  const compliance = /^v4l2-compliance with the daemon connected: (.*)$/m.exec(guest.log)?.[1];
+  return {
+    guest,
+    gst: await readTimed(`${guest.runDir}/gst-status.txt`),
+    ffmpeg: await readTimed(`${guest.runDir}/ffmpeg-status.txt`),
+    daemonLog,
+    compliance,
+  };
 }
 
 /** Throws unless the clip's output in `runDir` equals ffmpeg's decode byte for byte. */

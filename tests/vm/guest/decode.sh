@@ -4,6 +4,8 @@
 # jobs.tsv: <id> <clip file in the run dir> <h264|mp4> <NV12|I420>, tab-separated.
 # DECODE_PARALLEL=1 runs the jobs at once (one gst-launch process each) instead of one after another.
 # DECODE_PROBERS=N also runs N processes that probe formats and buffers on their own contexts meanwhile.
+# DECODE_FFMPEG=1 also times `ffmpeg -threads 1` decoding each clip, in this guest, for a speed ratio.
+# DECODE_COMPLIANCE=1 runs v4l2-compliance -s on the device afterwards, with the daemon still connected.
 . "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
 R=$DAEDALUS_RESULTS
 load_daedalus "$@"
@@ -31,10 +33,17 @@ fi
 
 decode() { # <id> <clip> <container> <format>
   case $3 in mp4) demux="qtdemux !";; *) demux="";; esac
-  # -e is not needed: filesrc's EOS drains the decoder. A hung client is killed and counted as failed.
+  # A hung client is killed and counted as failed.
+  t0=$(date +%s.%N)
   timeout 300 gst-launch-1.0 -q filesrc location="$R/$2" ! $demux h264parse ! v4l2slh264dec ! \
     "video/x-raw,format=$4" ! filesink location="$R/$1.yuv" > "$R/$1.gst.log" 2>&1
-  echo "$1 $?" >> "$R/gst-status.txt"
+  rc=$?
+  echo "$1 $rc $t0 $(date +%s.%N)" >> "$R/gst-status.txt"
+  if [ "${DECODE_FFMPEG:-0}" = 1 ]; then
+    t0=$(date +%s.%N)
+    ffmpeg -nostdin -v error -threads 1 -i "$R/$2" -f null - > "$R/$1.ffmpeg.log" 2>&1
+    echo "$1 $? $t0 $(date +%s.%N)" >> "$R/ffmpeg-status.txt"
+  fi
 }
 
 probe_formats() { # <id>: S_FMT on both queues and REQBUFS, over and over, while decodes run
@@ -62,6 +71,10 @@ done < "$R/jobs.tsv"
 for p in $pids; do wait "$p"; done
 rm -f "$R/probing"
 for p in ${probers:-}; do wait "$p"; done
+
+if [ "${DECODE_COMPLIANCE:-0}" = 1 ]; then
+  echo "v4l2-compliance with the daemon connected: $(compliance compliance-daemon -d "$V" -s 10)"
+fi
 
 kill -TERM $DPID; wait $DPID; echo "daemon exit status $?" | tee "$R/daemon-status.txt"
 for f in /sys/class/misc/daedalus-v4l2/jobs_*; do echo "${f##*/} $(cat "$f")"; done > "$R/counters.txt"
