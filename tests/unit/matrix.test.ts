@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
 import { decodeFile } from "../../src/decoder/file-decoder.ts";
 import type { DecodeModeName, StartCodeName } from "../../src/h264/client.ts";
-import { ffmpegFrameMd5s, streamFile } from "./helpers/streams.ts";
+import { ffmpegFrameMd5s, streamFile, type StreamRecipe } from "./helpers/streams.ts";
 import { MATRIX } from "./helpers/matrix.ts";
 
 const MODES: [DecodeModeName, StartCodeName][] = [
@@ -41,4 +41,30 @@ for (const recipe of MATRIX) {
       });
     }
   }
+}
+
+// A new SPS with another size mid-stream (two clips joined at an IDR): the decoder is reopened
+// and every frame of both parts still equals ffmpeg's decode of each clip.
+const PART_A: StreamRecipe = {
+  name: "join-a-640x360",
+  size: "640x360",
+  frames: 8,
+  x264: ["-bf", "2"],
+};
+const PART_B: StreamRecipe = {
+  name: "join-b-1280x720",
+  size: "1280x720",
+  frames: 8,
+  x264: ["-bf", "2", "-x264-params", "slices=2"],
+};
+
+for (const [mode, startCode] of [["frame", "annexb"], ["slice", "none"]] as const) {
+  Deno.test(`bit-exact across a resolution change, ${mode}/${startCode}`, async () => {
+    const [a, b] = [await streamFile(PART_A), await streamFile(PART_B)];
+    const expected = [...await ffmpegFrameMd5s(a, "nv12"), ...await ffmpegFrameMd5s(b, "nv12")];
+    const joined = new Uint8Array([...await Deno.readFile(a), ...await Deno.readFile(b)]);
+    const r = decodeFile(libav(), joined, { mode, startCode, pixFmt: "nv12", md5: true });
+    assert.deepEqual(r.failed, []);
+    assert.deepEqual(r.md5s, expected);
+  });
 }
