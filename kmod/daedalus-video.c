@@ -499,12 +499,14 @@ int daedalus_ctrls_init(struct daedalus_ctx *ctx)
 	}
 
 	ret = hdl->error;
+	if (!ret)
+		ret = v4l2_ctrl_handler_setup(hdl);
 	if (ret) {
 		v4l2_ctrl_handler_free(hdl);
 		return ret;
 	}
 	ctx->fh.ctrl_handler = hdl;
-	return v4l2_ctrl_handler_setup(hdl);
+	return 0;
 }
 
 int daedalus_request_validate(struct media_request *req)
