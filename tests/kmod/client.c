@@ -6,13 +6,14 @@
  *
  *   client [-n frames] [-s WxH] [-f nv12|yuv420] [-p procs] [--slices K]
  *          [--expect ok|error|any] [--expbuf] [--probe N] [--timeout-ms T]
- *          [--no-requests] [--expect-ebadr]
+ *          [--no-requests] [--expect-ebadr] [--dmabuf]
  *
  * It follows the DECODE_MODE and START_CODE controls' default values, as
  * FFmpeg and libva do. With -p, that many processes open the device at
  * once and run the whole sequence; EBUSY anywhere is a failure.
  * --expect ok: every picture decoded and correct; error: every buffer comes
  * back with V4L2_BUF_FLAG_ERROR; any: either, but correct when not an error.
+ * --dmabuf: both queues import buffers exported by a second context.
  * --no-requests: queue OUTPUT buffers without requests (controls set
  * directly); --expect-ebadr: only check that such a buffer is refused.
  * Prints "frames ok=N error=M" per process; exit 0 when the expectation held.
@@ -44,7 +45,7 @@ static struct {
 	int frames, width, height, procs, slices, probe, timeout_ms;
 	uint32_t fourcc;
 	const char *expect;
-	bool expbuf, no_requests, expect_ebadr;
+	bool expbuf, dmabuf, no_requests, expect_ebadr;
 	char video[64], media[64];
 } opt = {
 	.frames = 8, .width = 320, .height = 240, .procs = 1, .slices = 1,
@@ -52,6 +53,9 @@ static struct {
 };
 
 static int ebusy;
+/* MMAP, or DMABUF imported from a second context's exported buffers (--dmabuf). */
+static uint32_t mem = V4L2_MEMORY_MMAP;
+static int out_fd[NUM_OUT], cap_fd[NUM_CAP];
 
 #define die(...) do { printf("client[%d] FAIL: ", getpid()); printf(__VA_ARGS__); \
 	printf("\n"); exit(1); } while (0)
@@ -124,10 +128,10 @@ static void set_fmt(int fd, uint32_t type, uint32_t fourcc, struct v4l2_format *
 		die("S_FMT %u gave %.4s", type, (char *)&f->fmt.pix_mp.pixelformat);
 }
 
-static void reqbufs(int fd, uint32_t type, uint32_t count)
+static void reqbufs_mem(int fd, uint32_t type, uint32_t count, uint32_t memory)
 {
 	struct v4l2_requestbuffers rb = {
-		.count = count, .type = type, .memory = V4L2_MEMORY_MMAP,
+		.count = count, .type = type, .memory = memory,
 	};
 
 	if (xioctl(fd, VIDIOC_REQBUFS, &rb))
@@ -137,6 +141,11 @@ static void reqbufs(int fd, uint32_t type, uint32_t count)
 	if (type == V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE && count &&
 	    !(rb.capabilities & V4L2_BUF_CAP_SUPPORTS_REQUESTS))
 		die("OUTPUT lacks SUPPORTS_REQUESTS");
+}
+
+static void reqbufs(int fd, uint32_t type, uint32_t count)
+{
+	reqbufs_mem(fd, type, count, V4L2_MEMORY_MMAP);
 }
 
 static void *map_buf(int fd, uint32_t type, uint32_t index, uint32_t *len, int *dmafd)
@@ -157,7 +166,7 @@ static void *map_buf(int fd, uint32_t type, uint32_t index, uint32_t *len, int *
 		if (xioctl(fd, VIDIOC_EXPBUF, &e))
 			die("EXPBUF: %s", strerror(errno));
 		*dmafd = e.fd;
-		p = mmap(NULL, *len, PROT_READ, MAP_SHARED, e.fd, 0);
+		p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, e.fd, 0);
 	} else {
 		p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, planes[0].m.mem_offset);
 	}
@@ -244,7 +253,7 @@ static void dqbuf(int fd, uint32_t type, struct v4l2_buffer *b, struct v4l2_plan
 	memset(b, 0, sizeof(*b));
 	memset(planes, 0, sizeof(*planes) * VIDEO_MAX_PLANES);
 	b->type = type;
-	b->memory = V4L2_MEMORY_MMAP;
+	b->memory = mem;
 	b->m.planes = planes;
 	b->length = VIDEO_MAX_PLANES;
 	if (!wait_fd(fd, POLLIN | POLLOUT))
@@ -304,8 +313,31 @@ static int run(void)
 		    cap.fmt.pix_mp.plane_fmt[0].sizeimage);
 	probe(fd, &out, &cap);
 
-	reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT);
-	reqbufs(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, NUM_CAP);
+	if (opt.dmabuf) {
+		/*
+		 * Buffers of a second context, exported and imported here: the
+		 * daemon then maps them through dma_buf_mmap().
+		 */
+		int xfd = open(opt.video, O_RDWR);
+		struct v4l2_format f1, f2;
+
+		if (xfd < 0)
+			die("open exporter: %s", strerror(errno));
+		set_fmt(xfd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, V4L2_PIX_FMT_H264_SLICE, &f1);
+		set_fmt(xfd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, opt.fourcc, &f2);
+		reqbufs(xfd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT);
+		reqbufs(xfd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, NUM_CAP);
+		for (int i = 0; i < NUM_OUT; i++)
+			obuf[i] = map_buf(xfd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, i, &olen[i], &out_fd[i]);
+		for (int i = 0; i < NUM_CAP; i++)
+			cbuf[i] = map_buf(xfd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, i, &clen[i], &cap_fd[i]);
+		mem = V4L2_MEMORY_DMABUF;
+		reqbufs_mem(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT, mem);
+		reqbufs_mem(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, NUM_CAP, mem);
+	} else {
+		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT);
+		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, NUM_CAP);
+	}
 	if (slice_based && opt.slices > 1) {
 		struct v4l2_create_buffers cb = {
 			.memory = V4L2_MEMORY_MMAP, .format.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE,
@@ -315,9 +347,9 @@ static int run(void)
 		    !(cb.capabilities & V4L2_BUF_CAP_SUPPORTS_M2M_HOLD_CAPTURE_BUF))
 			die("OUTPUT lacks SUPPORTS_M2M_HOLD_CAPTURE_BUF");
 	}
-	for (int i = 0; i < NUM_OUT; i++)
+	for (int i = 0; i < NUM_OUT && !opt.dmabuf; i++)
 		obuf[i] = map_buf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, i, &olen[i], NULL);
-	for (int i = 0; i < NUM_CAP; i++)
+	for (int i = 0; i < NUM_CAP && !opt.dmabuf; i++)
 		cbuf[i] = map_buf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, i, &clen[i],
 				  opt.expbuf ? &dmafd[i] : NULL);
 
@@ -347,12 +379,16 @@ static int run(void)
 		uint64_t ts_us = 1000000ull * (f + 1) + ci + 1;
 		struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
 		struct v4l2_buffer b = {
-			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .memory = V4L2_MEMORY_MMAP,
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .memory = mem,
 			.index = ci, .m.planes = planes, .length = 1,
 		};
 		uint32_t last_len = 0, seed;
 		int oi = 0;
 
+		if (mem == V4L2_MEMORY_DMABUF) {
+			planes[0].m.fd = cap_fd[ci];
+			planes[0].length = clen[ci];
+		}
 		if (xioctl(fd, VIDIOC_QBUF, &b))
 			die("QBUF CAPTURE: %s", strerror(errno));
 		for (int s = 0; s < opt.slices; s++, ob++) {
@@ -367,11 +403,15 @@ static int run(void)
 			memset(&b, 0, sizeof(b));
 			memset(planes, 0, sizeof(planes));
 			b.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
-			b.memory = V4L2_MEMORY_MMAP;
+			b.memory = mem;
 			b.index = oi;
 			b.m.planes = planes;
 			b.length = 1;
 			planes[0].bytesused = last_len;
+			if (mem == V4L2_MEMORY_DMABUF) {
+				planes[0].m.fd = out_fd[oi];
+				planes[0].length = olen[oi];
+			}
 			b.timestamp.tv_sec = ts_us / 1000000;
 			b.timestamp.tv_usec = ts_us % 1000000;
 			b.flags = last ? 0 : V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF;
@@ -455,6 +495,8 @@ int main(int argc, char **argv)
 			opt.timeout_ms = atoi(v), i++;
 		else if (!strcmp(a, "--expbuf"))
 			opt.expbuf = true;
+		else if (!strcmp(a, "--dmabuf"))
+			opt.dmabuf = true;
 		else if (!strcmp(a, "--no-requests"))
 			opt.no_requests = true;
 		else if (!strcmp(a, "--expect-ebadr"))

@@ -33,8 +33,9 @@ q0=$(counter jobs_done)
 client -n 6 -s 320x240 -f nv12 || fail "client NV12"
 client -n 6 -s 176x144 -f yuv420 --expbuf || fail "client YUV420 through exported dmabufs"
 client -n 2 -s 1920x1088 -f nv12 || fail "client 1920x1088"
-[ $(($(counter jobs_done) - q0)) -ge 14 ] || fail "jobs_done counted $(($(counter jobs_done) - q0))"
-ok "pictures correct in NV12 and YUV420, MMAP and dmabuf, up to 1920x1088"
+client -n 4 -s 640x368 -f nv12 --dmabuf || fail "client with imported DMABUF buffers"
+[ $(($(counter jobs_done) - q0)) = 18 ] || fail "jobs_done counted $(($(counter jobs_done) - q0)), not 18"
+ok "pictures correct in NV12 and YUV420, MMAP, exported and imported dmabufs, up to 1920x1088"
 
 client -p 4 -n 20 --probe 3 -s 320x240 || fail "4 concurrent processes"
 ok "4 processes probing and streaming at once: 0 EBUSY, all pictures correct"
