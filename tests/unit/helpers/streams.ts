@@ -49,7 +49,10 @@ async function cached(path: string, make: (tmp: string) => Promise<void>): Promi
   return path;
 }
 
-export function recipeArgs(r: StreamRecipe, out: string): string[] {
+/** Raw Annex-B, or MP4 (parameter sets in the avcC, timestamps from the encoder). */
+export type Container = "h264" | "mp4";
+
+export function recipeArgs(r: StreamRecipe, out: string, container: Container = "h264"): string[] {
   const src = `testsrc2=size=${r.size}:rate=25${r.filter ? "," + r.filter : ""}`;
   return [
     "-y",
@@ -65,16 +68,16 @@ export function recipeArgs(r: StreamRecipe, out: string): string[] {
     "libx264",
     ...r.x264,
     "-f",
-    "h264",
+    container,
     out,
   ];
 }
 
 /** Path of the stream for `r`, generating it if needed. */
-export function streamFile(r: StreamRecipe): Promise<string> {
-  const path = `${CACHE_DIR}/${r.name}-${key(recipeArgs(r, "OUT"))}.h264`;
+export function streamFile(r: StreamRecipe, container: Container = "h264"): Promise<string> {
+  const path = `${CACHE_DIR}/${r.name}-${key(recipeArgs(r, "OUT", container))}.${container}`;
   return cached(path, async (tmp) => {
-    await ffmpeg(recipeArgs(r, tmp));
+    await ffmpeg(recipeArgs(r, tmp, container));
   });
 }
 
