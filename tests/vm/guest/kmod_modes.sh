@@ -50,6 +50,14 @@ v4l2-ctl -d "$V" --list-formats-out | grep -q S264 || fail "H.264 not offered"
 stop_backend
 ok "codecs follow what the daemon declares"
 
+# debugfs: one line per open context.
+[ -d /sys/kernel/debug/daedalus-v4l2 ] || mount -t debugfs none /sys/kernel/debug
+exec 3<>"$V"
+grep -Eq '^ctx [0-9]+ codec h264 out 1280x720 cap NV12 .* 1280x720 job idle' /sys/kernel/debug/daedalus-v4l2/contexts ||
+  { cat /sys/kernel/debug/daedalus-v4l2/contexts; fail "debugfs contexts"; }
+exec 3<&-
+ok "debugfs lists open contexts"
+
 rmmod daedalus_v4l2 || fail "rmmod"
 insmod "$DAEDALUS_KMOD_DIR/daedalus_v4l2.ko" codecs=0 2>/dev/null && fail "codecs=0 loaded"
 insmod "$DAEDALUS_KMOD_DIR/daedalus_v4l2.ko" h264_decode_modes=0 2>/dev/null && fail "h264_decode_modes=0 loaded"
