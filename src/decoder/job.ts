@@ -59,6 +59,22 @@ export function fourccName(fourcc: number): string {
   );
 }
 
+/** The CAPTURE format as an operator names it (nv12, i420, nv12m, i420m). */
+export function pixelFormatName(fourcc: number): string {
+  switch (fourcc) {
+    case V4L2_PIX_FMT_NV12:
+      return "nv12";
+    case V4L2_PIX_FMT_YUV420:
+      return "i420";
+    case V4L2_PIX_FMT_NV12M:
+      return "nv12m";
+    case V4L2_PIX_FMT_YUV420M:
+      return "i420m";
+    default:
+      return fourccName(fourcc);
+  }
+}
+
 /** A job failure with the errno the kernel should see. */
 export class JobError extends Error {
   override name = "JobError";

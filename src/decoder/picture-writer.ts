@@ -31,6 +31,9 @@ export function captureLayout(format: CaptureFormat): { layout: PlaneLayout[]; n
   const { height, pixelformat, planes } = format;
   const ch = Math.ceil(height / 2);
   const bpl0 = planes[0]?.bytesperline ?? 0;
+  if (pixelformat === V4L2_PIX_FMT_YUV420 && bpl0 % 2 !== 0) {
+    throw new JobError(EINVAL, `YUV420 bytesperline ${bpl0} is odd`);
+  }
   switch (pixelformat) {
     case V4L2_PIX_FMT_NV12:
       return {

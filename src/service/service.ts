@@ -13,7 +13,12 @@ import {
   createDecoder,
   SUPPORTED_CODECS,
 } from "../decoder/context-decoder.ts";
-import { type CaptureMemory, type DecodeJob, fourccName, type JobResult } from "../decoder/job.ts";
+import {
+  type CaptureMemory,
+  type DecodeJob,
+  type JobResult,
+  pixelFormatName,
+} from "../decoder/job.ts";
 import { captureLayout } from "../decoder/picture-writer.ts";
 import { ControlDevice, DEFAULT_DEVICE, type Mapping } from "./control-device.ts";
 import { selfTest } from "./self-test.ts";
@@ -40,16 +45,6 @@ export interface ServiceOptions {
   summaryInterval?: number;
   /** Poll timeout: how quickly a stop request or a vanished device is noticed. */
   pollMs?: number;
-}
-
-/** FNV-1a over a picture, for the per-job log line (cheap to compare across runs). */
-export function fnv1a(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i];
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 export const DAEMON_CODECS = SUPPORTED_CODECS.reduce((m, c) => m | codecBit(CODEC[c]), 0);
@@ -323,8 +318,7 @@ export class DaedalusService {
       const bytes = planes[p.memPlane].bytes.subarray(p.offset, p.offset + size);
       for (let k = 0; k < bytes.length; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
     });
-    const fmt = job.format.pixelformat === 0x3231564e ? "nv12" : fourccName(job.format.pixelformat);
-    return `decoder: ${r.message} fmt=${fmt.toLowerCase()} fnv1a=0x${
+    return `decoder: ${r.message} fmt=${pixelFormatName(job.format.pixelformat)} fnv1a=0x${
       (h >>> 0).toString(16).padStart(8, "0")
     } luma=${luma} chroma=${chroma}`;
   }
