@@ -105,13 +105,23 @@ program.command("decode")
     const av = loadLibav();
     installAvLog(av);
     setAvLogLevel(opts.verbose ? AV_LOG_ERROR : AV_LOG_QUIET);
-    const r = decodeFile(av, Deno.readFileSync(file), {
-      mode: opts.mode,
-      startCode: opts.startCode,
-      pixFmt: opts.pixFmt,
-      md5: opts.md5 === true,
-      strideAlign: opts.strideAlign,
-    });
+    let r;
+    try {
+      r = decodeFile(av, Deno.readFileSync(file), {
+        mode: opts.mode,
+        startCode: opts.startCode,
+        pixFmt: opts.pixFmt,
+        md5: opts.md5 === true,
+        strideAlign: opts.strideAlign,
+      });
+    } catch (e) {
+      log.error(`${file}: ${(e as Error).message}`);
+      Deno.exit(1);
+    }
+    if (r.frames === 0) {
+      log.error(`${file}: no H.264 pictures found (a raw Annex-B stream is expected)`);
+      Deno.exit(1);
+    }
     if (opts.md5) console.log(r.md5s.join("\n"));
     for (const f of r.failed) log.error(`frame ${f.index}: ${f.message}`);
     log.info(

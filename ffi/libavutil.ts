@@ -23,10 +23,11 @@ export const symbols = {
   av_strerror: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   // void av_log_set_callback(void (*callback)(void *, int, const char *, va_list));
   av_log_set_callback: { parameters: ["function"], result: "void" },
-  // void av_log_default_callback(void *avcl, int level, const char *fmt, va_list vl);
+  // void av_log_format_line(void *ptr, int level, const char *fmt, va_list vl,
+  //                         char *line, int line_size, int *print_prefix);
   // (va_list is passed as a pointer on x86-64 and, being larger than 16 bytes, on arm64)
-  av_log_default_callback: {
-    parameters: ["pointer", "i32", "pointer", "pointer"],
+  av_log_format_line: {
+    parameters: ["pointer", "i32", "pointer", "pointer", "buffer", "i32", "buffer"],
     result: "void",
   },
   // void av_log_set_level(int level);
