@@ -1,7 +1,7 @@
 // The kernel module in a real kernel, driven by the C test backend and client of tests/kmod/.
 import { assertGuestOk, KERNELS, REPO, runGuest, VM_TEST } from "./harness.ts";
 
-/** Compiles tests/kmod/*.c once per test process; returns name -> binary path. */
+/** Compiles tests/kmod/*.c and makes a clip once per test process; returns name -> path. */
 let built: Promise<Record<string, string>> | undefined;
 function buildTools(): Promise<Record<string, string>> {
   built ??= (async () => {
@@ -23,6 +23,30 @@ function buildTools(): Promise<Record<string, string>> {
       if (out.code !== 0) throw new Error(`cc ${name}.c:\n${new TextDecoder().decode(out.stderr)}`);
       files[name] = `${dir}/${name}`;
     }
+    // A real H.264 stream (2 slices per picture, B-frames) for GStreamer to parse and submit.
+    const ff = await new Deno.Command("ffmpeg", {
+      args: [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=320x240:rate=25",
+        "-frames:v",
+        "20",
+        "-c:v",
+        "libx264",
+        "-bf",
+        "2",
+        "-x264-params",
+        "slices=2",
+        "-y",
+        `${dir}/clip.h264`,
+      ],
+    }).output();
+    if (ff.code !== 0) throw new Error(`ffmpeg:\n${new TextDecoder().decode(ff.stderr)}`);
+    files["clip.h264"] = `${dir}/clip.h264`;
     return files;
   })();
   return built;
