@@ -16,7 +16,7 @@ export interface Clip {
   file: string;
   container: "h264" | "mp4";
   format: Format;
-  /** Raw Annex-B files whose decodes, concatenated, are the expected output (default: `file`). */
+  /** Files whose ffmpeg decodes, concatenated, are the expected output (default: `file`). */
   parts?: string[];
 }
 
@@ -93,11 +93,18 @@ async function cachedFile(path: string, make: (tmp: string) => Promise<void>): P
   }
 }
 
-/** The clip remuxed into MP4 (no re-encode), cached beside it. */
-export function mp4Of(file: string): Promise<string> {
-  return cachedFile(`${file}.mp4`, async (tmp) => {
-    await tool("ffmpeg", ["-v", "error", "-y", "-i", file, "-c", "copy", "-f", "mp4", tmp]);
-  });
+let client: Promise<string> | undefined;
+/** tests/kmod/client.c, built once per test process: it probes formats the way clients do. */
+function probingClient(): Promise<string> {
+  client ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "daedalus-client-" });
+    await tool("cc", [
+      ...["-O2", "-Wall", "-Wextra", "-Werror", `-I${REPO}/kmod/uapi`],
+      ...["-o", `${dir}/client`, `${REPO}/tests/kmod/client.c`],
+    ]);
+    return `${dir}/client`;
+  })();
+  return client;
 }
 
 /** Annex-B clips joined end to end: each starts with an IDR and its own SPS/PPS. */
@@ -136,7 +143,8 @@ export async function decodeInGuest(
   params: string[],
   clips: Clip[],
   opts: {
-    parallel?: boolean;
+    /** Clips decoded at once (default 1). */
+    jobs?: number;
     probers?: number;
     ffmpeg?: boolean;
     compliance?: boolean;
@@ -147,6 +155,7 @@ export async function decodeInGuest(
     "daedalusd.js": await daemonBundle(),
     "warmup.h264": await streamFile(WARMUP),
   };
+  if (opts.probers) files.client = await probingClient();
   const lines: string[] = [];
   for (const c of clips) {
     const staged = `${c.id}.${c.container}`;
@@ -161,7 +170,7 @@ export async function decodeInGuest(
     files,
     timeoutS: opts.timeoutS ?? 600,
     env: {
-      DECODE_PARALLEL: opts.parallel ? "1" : "0",
+      DECODE_JOBS: String(opts.jobs ?? 1),
       DECODE_PROBERS: String(opts.probers ?? 0),
       DECODE_FFMPEG: opts.ffmpeg ? "1" : "0",
       DECODE_COMPLIANCE: opts.compliance ? "1" : "0",

@@ -1,9 +1,10 @@
-#!/bin/sh
+#!/bin/bash
 # End to end in the guest: load the module (with the given parameters), start the real daemon, decode
 # every job of $DAEDALUS_RESULTS/jobs.tsv through GStreamer's v4l2slh264dec, stop the daemon.
 # jobs.tsv: <id> <clip file in the run dir> <h264|mp4> <NV12|I420>, tab-separated.
-# DECODE_PARALLEL=1 runs the jobs at once (one gst-launch process each) instead of one after another.
-# DECODE_PROBERS=N also runs N processes that probe formats and buffers on their own contexts meanwhile.
+# DECODE_JOBS=N runs up to N jobs at once (one gst-launch process each; default 1).
+# DECODE_PROBERS=N also runs N processes that probe formats and buffers on their own contexts meanwhile
+# (tests/kmod/client.c, staged as $R/client: S_FMT on both queues and REQBUFS, over and over).
 # DECODE_FFMPEG=1 also times `ffmpeg -threads 1` decoding each clip, in this guest, for a speed ratio.
 # DECODE_COMPLIANCE=1 runs v4l2-compliance -s on the device afterwards, with the daemon still connected.
 . "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
@@ -46,12 +47,11 @@ decode() { # <id> <clip> <container> <format>
   fi
 }
 
-probe_formats() { # <id>: S_FMT on both queues and REQBUFS, over and over, while decodes run
+probe_formats() { # <id>: probing rounds until the decodes are done; any failure (EBUSY...) is recorded
   n=0
   while [ -e "$R/probing" ]; do
-    v4l2-ctl -d "$V" --set-fmt-video-out=width=1280,height=720,pixelformat=S264 \
-      --set-fmt-video=width=1280,height=720,pixelformat=NV12 --reqbufs-out=2 --reqbufs=2 \
-      > "$R/prober-$1.last" 2>&1 || { echo "prober $1: $(cat "$R/prober-$1.last")" >> "$R/prober-errors.txt"; }
+    "$R/client" -n 0 --probe 20 --expect any > "$R/prober-$1.last" 2>&1 ||
+      { echo "prober $1: $(cat "$R/prober-$1.last")" >> "$R/prober-errors.txt"; }
     n=$((n + 1))
   done
   echo "prober $1: $n rounds" >> "$R/prober-rounds.txt"
@@ -62,13 +62,14 @@ if [ "${DECODE_PROBERS:-0}" -gt 0 ]; then
   touch "$R/probing"
   for p in $(seq 1 "$DECODE_PROBERS"); do probe_formats "$p" & probers="${probers:-} $!"; done
 fi
-pids=""
-while IFS="$(printf '\t')" read -r id clip container format; do
+running=0
+while IFS=$'\t' read -r id clip container format; do
   [ -n "$id" ] || continue
-  if [ "${DECODE_PARALLEL:-0}" = 1 ]; then decode "$id" "$clip" "$container" "$format" & pids="$pids $!"
-  else decode "$id" "$clip" "$container" "$format"; fi
+  if [ "$running" -ge "${DECODE_JOBS:-1}" ]; then wait -n; running=$((running - 1)); fi
+  decode "$id" "$clip" "$container" "$format" &
+  running=$((running + 1))
 done < "$R/jobs.tsv"
-for p in $pids; do wait "$p"; done
+while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); done
 rm -f "$R/probing"
 for p in ${probers:-}; do wait "$p"; done
 
