@@ -15,8 +15,10 @@ case $K in
      # Debian's amd64 kernels lack v4l2-mem2mem: link against the one prepare.sh built from source.
      ARGS=(KBUILD_EXTRA_SYMBOLS="$CACHE/build/media-$K/Module.symvers");;
 esac
-O=$CACHE/build/kmod-$K
-mkdir -p "$CACHE/build"; exec 9>"$O.lock"; flock 9   # one build per kernel at a time; guests load a copy
+# One build directory per kernel and source tree (clones do not clobber each other's), one build in it
+# at a time; guests load a copy of the module, so a rebuild never changes a running test's.
+O=$CACHE/build/kmod-$K-$(printf %s "$SRC" | md5sum | cut -c1-8)
+mkdir -p "$CACHE/build"; exec 9>"$O.lock"; flock 9
 rm -rf "$O"; mkdir -p "$O"; cp -r "$SRC"/. "$O"/
 # The 6.12 headers ship a vmlinux, which makes kbuild want pahole for BTF: not needed for tests.
 if ! make -C "$KDIR" M="$O" W=1 CONFIG_DEBUG_INFO_BTF_MODULES= "${ARGS[@]}" -j2 modules > "$O/build.log" 2>&1; then
