@@ -91,18 +91,25 @@ export class AvDecoder {
    * Decodes one packet (a picture, or one field of a pair) and returns its picture, or the
    * held picture when the packet allocated none (the second field of a pair).
    */
-  decode(data: Uint8Array, pts: bigint, mayReusePicture: boolean): AVFrameView {
+  decode(parts: readonly Uint8Array[], pts: bigint, mayReusePicture: boolean): AVFrameView {
     if (!this.#ctx) this.open();
     const ctx = this.#ctx!;
     const { avcodec, avutil } = this.av;
-    this.#ensureBuffer(data.length);
+    let size = 0;
+    for (const p of parts) size += p.length;
+    this.#ensureBuffer(size);
+    // The packet is assembled straight in libavcodec's (padded) input buffer: one copy.
     const buf = new Uint8Array(
-      Deno.UnsafePointerView.getArrayBuffer(this.#buf!, data.length + PADDING),
+      Deno.UnsafePointerView.getArrayBuffer(this.#buf!, size + PADDING),
     );
-    buf.set(data);
-    buf.fill(0, data.length);
+    let off = 0;
+    for (const p of parts) {
+      buf.set(p, off);
+      off += p.length;
+    }
+    buf.fill(0, size);
     this.#packetView.data = this.#buf;
-    this.#packetView.size = data.length;
+    this.#packetView.size = size;
     this.#packetView.pts = pts;
     this.#packetView.dts = pts;
     this.#recorded = null;

@@ -10,6 +10,7 @@ import { buildPps, buildSps, ParamSetError } from "../h264/param-sets.ts";
 import {
   DECODE_MODE_FRAME_BASED,
   DECODE_PARAM_FLAG_FIELD_PIC,
+  type H264Pps,
   type H264Sps,
   readDecodeParams,
   readPps,
@@ -77,6 +78,17 @@ export class H264Decoder implements ContextDecoder {
   #sentSps = new Map<number, Uint8Array>();
   #sentPps = new Map<number, Uint8Array>();
   #held: HeldPicture | undefined;
+  #built:
+    | {
+      spsBytes: Uint8Array;
+      ppsBytes: Uint8Array;
+      matrixBytes: Uint8Array | undefined;
+      sps: H264Sps;
+      pps: H264Pps;
+      spsNal: Uint8Array;
+      ppsNal: Uint8Array;
+    }
+    | undefined;
   /** The last picture written: width, height, pixel format name. */
   lastPicture: { width: number; height: number } | undefined;
 
@@ -102,13 +114,7 @@ export class H264Decoder implements ContextDecoder {
   }
 
   #decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
-    const sps = readSps(ctrl(job, V4L2_CID_STATELESS_H264_SPS, "H264_SPS"));
-    const pps = readPps(ctrl(job, V4L2_CID_STATELESS_H264_PPS, "H264_PPS"));
-    if (pps.seq_parameter_set_id !== sps.seq_parameter_set_id) {
-      throw new JobError(EINVAL, "PPS refers to another SPS than the request carries");
-    }
-    const matrixPayload = job.ctrls.get(V4L2_CID_STATELESS_H264_SCALING_MATRIX);
-    const matrix = matrixPayload ? readScalingMatrix(matrixPayload) : undefined;
+    const { sps, pps, spsNal, ppsNal } = this.#paramSets(job);
     const decodeParams = job.ctrls.get(V4L2_CID_STATELESS_H264_DECODE_PARAMS);
     const fieldPic = decodeParams
       ? (readDecodeParams(decodeParams).flags & DECODE_PARAM_FLAG_FIELD_PIC) !== 0
@@ -142,8 +148,6 @@ export class H264Decoder implements ContextDecoder {
     const pic = this.#held;
     pic.fieldPic ||= fieldPic;
 
-    const spsNal = buildSps(sps);
-    const ppsNal = buildPps(pps, sps, matrix);
     if (!sameBytes(this.#sentSps.get(sps.seq_parameter_set_id), spsNal)) {
       pic.parts.push(START_CODE, spsNal);
       this.#sentSps.set(sps.seq_parameter_set_id, spsNal);
@@ -155,8 +159,8 @@ export class H264Decoder implements ContextDecoder {
     }
     // Without start codes a buffer holds exactly one slice (frame-based mode: one per picture).
     if (startCode === START_CODE_NONE) pic.parts.push(START_CODE);
-    pic.parts.push(job.bitstream.slice());
     if (job.hold) {
+      pic.parts.push(job.bitstream.slice()); // its mapping goes away when the job completes
       return {
         status: 0,
         held: true,
@@ -166,16 +170,9 @@ export class H264Decoder implements ContextDecoder {
       };
     }
 
+    pic.parts.push(job.bitstream);
     this.#held = undefined;
-    let size = 0;
-    for (const p of pic.parts) size += p.length;
-    const packet = new Uint8Array(size);
-    let off = 0;
-    for (const p of pic.parts) {
-      packet.set(p, off);
-      off += p.length;
-    }
-    const frame = this.#dec.decode(packet, job.timestamp, pic.fieldPic);
+    const frame = this.#dec.decode(pic.parts, job.timestamp, pic.fieldPic);
     if (!mem) throw new JobError(EINVAL, "no CAPTURE memory for the picture");
     const bytesused = this.#writer.write(frame, job.format, mem);
     this.lastPicture = { width: frame.width, height: frame.height };
@@ -185,6 +182,43 @@ export class H264Decoder implements ContextDecoder {
       bytesused,
       message: `OK ${frame.width}x${frame.height}`,
     };
+  }
+
+  /**
+   * The request's SPS/PPS as NAL units. Clients send the same controls with every request, so
+   * the last payloads and what was built from them are kept: unchanged bytes cost a compare.
+   */
+  #paramSets(
+    job: DecodeJob,
+  ): { sps: H264Sps; pps: H264Pps; spsNal: Uint8Array; ppsNal: Uint8Array } {
+    const spsBytes = ctrl(job, V4L2_CID_STATELESS_H264_SPS, "H264_SPS");
+    const ppsBytes = ctrl(job, V4L2_CID_STATELESS_H264_PPS, "H264_PPS");
+    const matrixBytes = job.ctrls.get(V4L2_CID_STATELESS_H264_SCALING_MATRIX);
+    const b = this.#built;
+    if (
+      b && sameBytes(b.spsBytes, spsBytes) && sameBytes(b.ppsBytes, ppsBytes) &&
+      (matrixBytes ? sameBytes(b.matrixBytes, matrixBytes) : b.matrixBytes === undefined)
+    ) {
+      return b;
+    }
+    this.#built = undefined;
+    const sps = readSps(spsBytes);
+    const pps = readPps(ppsBytes);
+    if (pps.seq_parameter_set_id !== sps.seq_parameter_set_id) {
+      throw new JobError(EINVAL, "PPS refers to another SPS than the request carries");
+    }
+    const matrix = matrixBytes ? readScalingMatrix(matrixBytes) : undefined;
+    const built = {
+      spsBytes: spsBytes.slice(),
+      ppsBytes: ppsBytes.slice(),
+      matrixBytes: matrixBytes?.slice(),
+      sps,
+      pps,
+      spsNal: buildSps(sps),
+      ppsNal: buildPps(pps, sps, matrix),
+    };
+    this.#built = built;
+    return built;
   }
 
   close(): void {
