@@ -6,12 +6,16 @@
  * START_CODE control says, held slices consistent) and fills the CAPTURE
  * buffer with the pattern of common.h, which the test client verifies.
  *
- *   backend [--codecs MASK] [--stall-after N] [--garbage] [--lenient] [--quiet]
+ *   backend [--codecs MASK] [--stall-after N] [--garbage] [--batch N]
+ *           [--lenient] [--quiet]
  *
  * --stall-after N: complete N jobs, then keep fetching without completing
  *                  (a daemon that hangs; the test then kills it)
  * --garbage:       on the first job, send every kind of invalid request the
  *                  kernel must reject, check each error, then go on normally
+ * --batch N:       hold up to N fetched jobs (of different contexts) before
+ *                  completing them, last first; reports how many were in
+ *                  flight at once (the kernel runs contexts in parallel)
  * --lenient:       do not hold the bitstream and SPS to what the test client
  *                  sends (for v4l2-compliance, which streams arbitrary data)
  * Exits 0 on SIGTERM/SIGINT when every check passed.
@@ -63,6 +67,11 @@ struct held {
 };
 
 static struct held held[256];
+
+#define MAX_BATCH 8
+static uint8_t pend[MAX_BATCH][DAEDALUS_MAX_MSG_SIZE] __attribute__((aligned(8)));
+static uint32_t pend_size[MAX_BATCH];
+static unsigned int npend, batch = 1, max_inflight;
 
 static struct held *held_for(uint32_t ctx_id)
 {
@@ -340,6 +349,15 @@ unmap:
 		munmap(cap, cap_len);
 }
 
+/* Completes the held jobs, last fetched first. */
+static void flush_batch(int fd)
+{
+	while (npend) {
+		npend--;
+		handle_job(fd, (void *)pend[npend], pend_size[npend], false, false);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t buf[DAEDALUS_MAX_MSG_SIZE] __attribute__((aligned(8)));
@@ -357,14 +375,20 @@ int main(int argc, char **argv)
 			stall_after = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--garbage"))
 			do_garbage = true;
+		else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+			batch = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--lenient"))
 			lenient = true;
 		else if (!strcmp(argv[i], "--quiet"))
 			quiet = true;
 		else {
-			fprintf(stderr, "usage: %s [--codecs MASK] [--stall-after N] [--garbage] [--lenient] [--quiet]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--codecs MASK] [--stall-after N] [--garbage] [--batch N] [--lenient] [--quiet]\n", argv[0]);
 			return 2;
 		}
+	}
+	if (batch < 1 || batch > MAX_BATCH) {
+		fprintf(stderr, "--batch: 1 to %d\n", MAX_BATCH);
+		return 2;
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -397,8 +421,10 @@ int main(int argc, char **argv)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		struct daedalus_msg_hdr *hdr = (void *)buf;
 
-		if (poll(&p, 1, 200) <= 0)
+		if (poll(&p, 1, npend ? 30 : 200) <= 0) {
+			flush_batch(fd);	/* nothing more arrives */
 			continue;
+		}
 		if (do_garbage && !jobs) {
 			/* A short buffer: ENOSPC with the size needed, the message stays. */
 			struct daedalus_fetch small = { .buf = (uintptr_t)buf, .buf_size = 4 };
@@ -430,14 +456,26 @@ int main(int argc, char **argv)
 				       ((struct daedalus_job *)buf)->height,
 				       ((struct daedalus_job *)buf)->output.bytesused,
 				       ((struct daedalus_job *)buf)->flags & DAEDALUS_JOB_HOLD_CAPTURE ? " hold" : "");
-			handle_job(fd, (void *)buf, f.msg_size, jobs >= stall_after,
-				   do_garbage && !jobs);
+			if (batch > 1 && jobs < stall_after && !do_garbage) {
+				memcpy(pend[npend], buf, f.msg_size);
+				pend_size[npend++] = f.msg_size;
+				if (npend > max_inflight)
+					max_inflight = npend;
+				if (npend == batch)
+					flush_batch(fd);
+			} else {
+				handle_job(fd, (void *)buf, f.msg_size, jobs >= stall_after,
+					   do_garbage && !jobs);
+			}
 			jobs++;
 			break;
 		default:
 			check(0, "unknown message type %u", hdr->type);
 		}
 	}
+	flush_batch(fd);
+	if (batch > 1)
+		printf("backend: at most %u jobs in flight at once\n", max_inflight);
 	printf("backend: %lu jobs, %lu context messages, %d failures\n", jobs, ctx_msgs, failures);
 	close(fd);
 	return failures ? 1 : 0;

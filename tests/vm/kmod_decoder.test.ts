@@ -1,5 +1,35 @@
 // The kernel module in a real kernel, driven by the C test backend and client of tests/kmod/.
-import { assertGuestOk, KERNELS, REPO, runGuest, VM_TEST } from "./harness.ts";
+import {
+  assertGuestOk,
+  CACHE,
+  type GuestOptions,
+  type GuestResult,
+  type Kernel,
+  KERNELS,
+  REPO,
+  runGuest,
+  VM_TEST,
+} from "./harness.ts";
+
+/**
+ * runGuest, waiting out a concurrent rebuild: build-kmod.sh recreates the shared build directory,
+ * so another test process's build can remove the module between our build and the boot.
+ */
+async function runGuestSettled(
+  kernel: Kernel,
+  script: string,
+  opts: GuestOptions,
+): Promise<GuestResult> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await runGuest(kernel, script, opts);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound) || attempt === 3) throw e;
+      await new Deno.Command("flock", { args: [`${CACHE}/build/kmod-${kernel}.lock`, "true"] })
+        .output();
+    }
+  }
+}
 
 /** Compiles tests/kmod/*.c and makes a clip once per test process; returns name -> path. */
 let built: Promise<Record<string, string>> | undefined;
@@ -57,7 +87,7 @@ for (const kernel of KERNELS) {
     name: `vm ${kernel}: decoder: compliance, pictures, 4 processes, faults, rmmod`,
     ...VM_TEST,
   }, async () => {
-    const r = await runGuest(kernel, `${REPO}/tests/vm/guest/kmod_main.sh`, {
+    const r = await runGuestSettled(kernel, `${REPO}/tests/vm/guest/kmod_main.sh`, {
       files: await buildTools(),
       timeoutS: 180,
     });
@@ -69,7 +99,7 @@ for (const kernel of KERNELS) {
     name: `vm ${kernel}: decoder: every decode and start-code mode, requests, codecs`,
     ...VM_TEST,
   }, async () => {
-    const r = await runGuest(kernel, `${REPO}/tests/vm/guest/kmod_modes.sh`, {
+    const r = await runGuestSettled(kernel, `${REPO}/tests/vm/guest/kmod_modes.sh`, {
       files: await buildTools(),
       timeoutS: 180,
     });

@@ -38,9 +38,15 @@ client -n 1 -s 4096x2304 -f nv12 || fail "client 4096x2304"
 [ $(($(counter jobs_done) - q0)) = 19 ] || fail "jobs_done counted $(($(counter jobs_done) - q0)), not 19"
 ok "pictures correct in NV12 and YUV420, MMAP, exported and imported dmabufs, up to 4096x2304"
 
-client -p 4 -n 20 --probe 3 -s 320x240 || fail "4 concurrent processes"
-ok "4 processes probing and streaming at once: 0 EBUSY, all pictures correct"
 stop_backend
+# The backend holds up to 4 jobs before completing them: with one m2m device per context, the
+# contexts' jobs are in flight together.
+start_backend --batch 4
+client -p 4 -n 20 --probe 3 -s 320x240 || fail "4 concurrent processes"
+stop_backend
+grep -h 'in flight at once' "$BACKEND_LOG"
+grep -Eq 'at most [234] jobs in flight' "$BACKEND_LOG" || fail "the 4 contexts never had jobs in flight together"
+ok "4 processes probing and streaming at once: 0 EBUSY, all pictures correct, jobs in flight together"
 
 start_backend --garbage
 client -n 3 || fail "client while the backend sends garbage"
