@@ -1,4 +1,11 @@
-/** The start-up self-test: decodes syntheticIdr() through the same core jobs use. */
+/**
+ * Start-up warm-up and self-test: decodes syntheticIdr() through the same core jobs use.
+ *
+ * Clients give a request little time (GStreamer 1 s, libva 2 s, the kernel's watchdog 2 s), so
+ * the first job must not pay for cold caches: the FFmpeg libraries are read once, so that their
+ * code pages fault in from the page cache rather than from disk (or 9p, in the test VMs) while a
+ * job waits.
+ */
 import type { Libav } from "../../ffi/libav.ts";
 import { createDecoder } from "../decoder/context-decoder.ts";
 import { V4L2_PIX_FMT_NV12 } from "../decoder/job.ts";
@@ -17,8 +24,23 @@ import {
 
 const s32 = (v: number) => new Uint8Array(Int32Array.of(v).buffer);
 
+function prefetch(paths: readonly string[]): void {
+  const chunk = new Uint8Array(1 << 20);
+  for (const path of paths) {
+    try {
+      using f = Deno.openSync(path);
+      while ((f.readSync(chunk) ?? 0) > 0) {
+        // reading is the point
+      }
+    } catch {
+      // a library that cannot be read here was still loaded: nothing to warm
+    }
+  }
+}
+
 /** Decodes a 16x16 picture of a known value; throws unless every byte comes back right. */
 export function selfTest(av: Libav): void {
+  prefetch([av.paths.avcodec, av.paths.avutil, av.paths.swscale]);
   const SAMPLE = 0x5a;
   const { sps, pps, slice } = syntheticIdr(SAMPLE);
   const bitstream = new Uint8Array(START_CODE.length + slice.length);
