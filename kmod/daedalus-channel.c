@@ -91,6 +91,8 @@ void daedalus_channel_submit(struct daedalus_ctx *ctx)
 		job->capture[i].mmap_offset = (base + 1 + i) << PAGE_SHIFT;
 
 	ctx->job.deadline = jiffies + msecs_to_jiffies(daedalus_job_timeout_ms);
+	mod_delayed_work(system_wq, &ctx->watchdog,
+			 msecs_to_jiffies(daedalus_job_timeout_ms));
 	ctx->job.state = DAEDALUS_JOB_QUEUED;
 	list_add_tail(&ctx->job.q.list, &chan->msgs);
 	atomic64_inc(&chan->jobs_queued);

@@ -47,7 +47,6 @@ void daedalus_job_init(struct daedalus_ctx *ctx)
 	ctx->job.q.job = true;
 	INIT_DELAYED_WORK(&ctx->watchdog, daedalus_watchdog);
 	atomic_set(&ctx->finishing, 0);
-	init_waitqueue_head(&ctx->finish_wq);
 }
 
 /*
@@ -83,8 +82,9 @@ void daedalus_job_finish(struct daedalus_ctx *ctx,
 
 	v4l2_m2m_buf_done_and_job_finish(ctx->m2m->m2m_dev, m2m_ctx, state);
 
+	/* The context may be freed as soon as this drops to 0: only its address is used. */
 	if (atomic_dec_and_test(&ctx->finishing))
-		wake_up(&ctx->finish_wq);
+		wake_up_var(&ctx->finishing);
 }
 
 /* Serialises the job's controls; returns the message size or -errno. */
@@ -200,10 +200,11 @@ static void daedalus_device_run(void *priv)
 				 size);
 		atomic64_inc(&chan->jobs_failed);
 		daedalus_job_finish(ctx, VB2_BUF_STATE_ERROR, NULL, 0);
-		return;
 	}
-	mod_delayed_work(system_wq, &ctx->watchdog,
-			 msecs_to_jiffies(daedalus_job_timeout_ms));
+	/*
+	 * A submitted job may be finished, and its context closed, as soon as
+	 * the channel lock is dropped: nothing here touches ctx any more.
+	 */
 }
 
 /* The context stops streaming or closes: its job fails now. */
@@ -239,7 +240,7 @@ void daedalus_ctx_quiesce(struct daedalus_ctx *ctx, struct file *file)
 	v4l2_m2m_streamoff(file, m2m_ctx, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE);
 	v4l2_m2m_streamoff(file, m2m_ctx, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
 	mutex_unlock(&ctx->lock);
-	wait_event(ctx->finish_wq, !atomic_read(&ctx->finishing));
+	wait_var_event(&ctx->finishing, !atomic_read(&ctx->finishing));
 }
 
 const struct v4l2_m2m_ops daedalus_m2m_ops = {

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <linux/version.h>
 #include <linux/wait.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 #include <media/media-device.h>
 #include <media/v4l2-ctrls.h>
@@ -128,7 +129,6 @@ struct daedalus_ctx {
 	struct delayed_work watchdog;
 	/* finishers that took a job and have not returned from m2m yet */
 	atomic_t finishing;
-	wait_queue_head_t finish_wq;
 
 	u64 jobs_done;
 	u64 jobs_failed;
