@@ -217,15 +217,33 @@ export class DaedalusService {
       `REQ_DECODE cookie=${w.cookie} codec=${name} bitstream=${w.output.bytesused} bytes ` +
         `capture=${w.width}x${w.height} ${w.capture.length} planes` + (hold ? " hold" : ""),
     );
+    const t0 = performance.now();
     const maps: Mapping[] = [];
+    try {
+      const r = this.#decodeAndComplete(dev, w, name, hold, maps);
+      // The picture's hash for the log is taken after COMPLETE: the client does not wait for it.
+      if (r.status === 0 && !r.held && jobLog.isEnabledFor("debug")) {
+        const ms = (performance.now() - t0).toFixed(1);
+        jobLog.debug(`${this.#describePicture(w, maps.slice(1), r)} ms=${ms}`);
+      }
+    } finally {
+      for (const m of maps) m.unmap();
+    }
+  }
+
+  #decodeAndComplete(
+    dev: JobPort,
+    w: WireJob,
+    name: string,
+    hold: boolean,
+    maps: Mapping[],
+  ): JobResult {
     let result: JobResult;
     try {
       result = this.#decodeMapped(dev, w, name, hold, maps);
     } catch (e) {
       const errno = e instanceof SysError ? e.errno : e instanceof ProtocolError ? EINVAL : EIO;
       result = { status: -errno, held: false, bytesused: [], message: (e as Error).message };
-    } finally {
-      for (const m of maps) m.unmap();
     }
     if (result.status === 0) {
       if (result.held) this.#counters.held++;
@@ -250,6 +268,7 @@ export class DaedalusService {
         throw e;
       }
     }
+    return result;
   }
 
   #decodeMapped(
@@ -259,7 +278,6 @@ export class DaedalusService {
     hold: boolean,
     maps: Mapping[],
   ): JobResult {
-    const t0 = performance.now();
     if (!(SUPPORTED_CODECS as readonly string[]).includes(name)) {
       return { status: -ENOTSUP, held: false, bytesused: [], message: `${name} not supported` };
     }
@@ -296,19 +314,17 @@ export class DaedalusService {
         planes: w.capture.map((p) => ({ bytesperline: p.bytesperline, length: p.length })),
       },
     };
-    const result = decoder.decode(job, mem);
-    if (result.status === 0 && !result.held && jobLog.isEnabledFor("debug")) {
-      jobLog.debug(
-        `${this.#describePicture(job, maps.slice(1), result)} ms=${
-          (performance.now() - t0).toFixed(1)
-        }`,
-      );
-    }
-    return result;
+    return decoder.decode(job, mem);
   }
 
-  #describePicture(job: DecodeJob, planes: Mapping[], r: JobResult): string {
-    const { layout } = captureLayout(job.format);
+  #describePicture(w: WireJob, planes: Mapping[], r: JobResult): string {
+    const format = {
+      width: w.width,
+      height: w.height,
+      pixelformat: w.pixelformat,
+      planes: w.capture.map((p) => ({ bytesperline: p.bytesperline, length: p.length })),
+    };
+    const { layout } = captureLayout(format);
     const luma = layout[0].stride * layout[0].rows;
     let chroma = 0;
     let h = 0x811c9dc5;
@@ -318,7 +334,7 @@ export class DaedalusService {
       const bytes = planes[p.memPlane].bytes.subarray(p.offset, p.offset + size);
       for (let k = 0; k < bytes.length; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
     });
-    return `decoder: ${r.message} fmt=${pixelFormatName(job.format.pixelformat)} fnv1a=0x${
+    return `decoder: ${r.message} fmt=${pixelFormatName(w.pixelformat)} fnv1a=0x${
       (h >>> 0).toString(16).padStart(8, "0")
     } luma=${luma} chroma=${chroma}`;
   }
