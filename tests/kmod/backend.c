@@ -7,7 +7,7 @@
  * buffer with the pattern of common.h, which the test client verifies.
  *
  *   backend [--codecs MASK] [--stall-after N] [--garbage] [--batch N]
- *           [--lenient] [--quiet]
+ *           [--corrupt] [--lenient] [--quiet]
  *
  * --stall-after N: complete N jobs, then keep fetching without completing
  *                  (a daemon that hangs; the test then kills it)
@@ -16,6 +16,8 @@
  * --batch N:       hold up to N fetched jobs (of different contexts) before
  *                  completing them, last first; reports how many were in
  *                  flight at once (the kernel runs contexts in parallel)
+ * --corrupt:       flip one byte of every picture (to show the client's
+ *                  check fails)
  * --lenient:       do not hold the bitstream and SPS to what the test client
  *                  sends (for v4l2-compliance, which streams arbitrary data)
  * Exits 0 on SIGTERM/SIGINT when every check passed.
@@ -42,7 +44,7 @@
 
 static volatile sig_atomic_t stop;
 static int failures;
-static bool quiet, lenient;
+static bool quiet, lenient, corrupt;
 
 #define check(cond, ...) do {						\
 	if (!(cond)) {							\
@@ -336,6 +338,8 @@ static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 
 		if (!status)
 			pattern_fill(cap, n, seed);
+		if (!status && corrupt)
+			cap[n / 2] ^= 0x10;
 		h->slices = 0;
 		expect_done(complete(fd, job->hdr.cookie, status, status ? 0 : 1, status ? 0 : n),
 			    "COMPLETE");
@@ -377,12 +381,14 @@ int main(int argc, char **argv)
 			do_garbage = true;
 		else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
 			batch = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--corrupt"))
+			corrupt = true;
 		else if (!strcmp(argv[i], "--lenient"))
 			lenient = true;
 		else if (!strcmp(argv[i], "--quiet"))
 			quiet = true;
 		else {
-			fprintf(stderr, "usage: %s [--codecs MASK] [--stall-after N] [--garbage] [--batch N] [--lenient] [--quiet]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--codecs MASK] [--stall-after N] [--garbage] [--batch N] [--corrupt] [--lenient] [--quiet]\n", argv[0]);
 			return 2;
 		}
 	}

@@ -39,6 +39,12 @@ client -n 1 -s 4096x2304 -f nv12 || fail "client 4096x2304"
 ok "pictures correct in NV12 and YUV420, MMAP, exported and imported dmabufs, up to 4096x2304"
 
 stop_backend
+# The check can fail: one flipped byte in a picture is caught.
+start_backend --corrupt
+client -n 1 > "$R/client-corrupt.log" 2>&1 && { cat "$R/client-corrupt.log"; fail "a corrupted picture passed"; }
+grep -q 'wrong=1' "$R/client-corrupt.log" || { cat "$R/client-corrupt.log"; fail "corrupted picture not reported"; }
+stop_backend
+ok "a corrupted picture is caught by the client"
 # The backend holds up to 4 jobs before completing them: with one m2m device per context, the
 # contexts' jobs are in flight together.
 start_backend --batch 4
