@@ -78,7 +78,13 @@ echo "clients finished $(( $(date +%s) - s )) s after the kill"
 ok "backend killed mid-stream: buffers returned with ERROR, clients exited normally"
 
 client -n 2 --expect error || fail "no backend: jobs must fail after the timeout"
-ok "no backend: jobs fail after job_timeout_ms"
+[ $(($(counter jobs_timedout) - t0)) -ge 4 ] || fail "jobs without a backend did not time out"
+# A backend that takes a job and never answers: the watchdog fails it.
+start_backend --stall-after 0
+client -n 1 --expect error || fail "a job the backend never completes must fail"
+[ $(($(counter jobs_timedout) - t0)) -ge 5 ] || fail "the unanswered job did not time out"
+stop_backend
+ok "no backend, or one that never answers: jobs fail after job_timeout_ms"
 
 # A backend that starts while a job waits (a daemon restart) gets that job.
 client -n 2 --expect ok > "$R/client-restart.log" 2>&1 &
