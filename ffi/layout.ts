@@ -3,7 +3,7 @@
  *
  * Everything else is reached through av_opt_* by name or found at run time (get_buffer2), so
  * this table is all that must follow FFmpeg's ABI. tests/unit/ffi-layout.test.ts compiles a C
- * program against the installed headers and checks the installed major's row.
+ * program against the installed headers, and against trixie's and sid's, and checks their rows.
  */
 export interface LibavLayout {
   frame: {
@@ -39,6 +39,7 @@ export const LAYOUTS: Readonly<Record<number, LibavLayout>> = {
   60: STABLE,
   61: STABLE,
   62: STABLE,
+  63: STABLE,
 };
 
 /** A typed view of an AVFrame owned by libavcodec. */

@@ -11,7 +11,8 @@ export interface LibavSet {
 }
 
 export const LIBAV_SETS: readonly LibavSet[] = [
-  { avcodec: 62, avutil: 60, swscale: 9, debian: "forky/sid" },
+  { avcodec: 63, avutil: 61, swscale: 10, debian: "sid" },
+  { avcodec: 62, avutil: 60, swscale: 9, debian: "(FFmpeg 8)" },
   { avcodec: 61, avutil: 59, swscale: 8, debian: "trixie" },
   { avcodec: 60, avutil: 58, swscale: 7, debian: "(FFmpeg 6)" },
   { avcodec: 59, avutil: 57, swscale: 6, debian: "bookworm" },

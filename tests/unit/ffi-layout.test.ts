@@ -2,36 +2,108 @@
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
 import { LAYOUTS } from "../../ffi/layout.ts";
+import { LIBAV_SETS } from "../../ffi/libav-versions.ts";
+import { fileURLToPath } from "node:url";
 import { offsetsProgram, runC } from "./helpers/cc.ts";
 
-Deno.test("libav struct offsets match the installed headers", async () => {
-  const c = await runC<Record<string, number>>(
-    offsetsProgram(["libavcodec/avcodec.h", "libavutil/frame.h"], [
-      ["major", "LIBAVCODEC_VERSION_MAJOR"],
-      ["frame.data", "offsetof(AVFrame, data)"],
-      ["frame.linesize", "offsetof(AVFrame, linesize)"],
-      ["frame.width", "offsetof(AVFrame, width)"],
-      ["frame.height", "offsetof(AVFrame, height)"],
-      ["frame.format", "offsetof(AVFrame, format)"],
-      ["frame.pts", "offsetof(AVFrame, pts)"],
-      ["packet.pts", "offsetof(AVPacket, pts)"],
-      ["packet.dts", "offsetof(AVPacket, dts)"],
-      ["packet.data", "offsetof(AVPacket, data)"],
-      ["packet.size", "offsetof(AVPacket, size)"],
-      ["codec.name", "offsetof(AVCodec, name)"],
-      ["codec.id", "offsetof(AVCodec, id)"],
-      ["ctx.get_buffer2", "offsetof(AVCodecContext, get_buffer2)"],
-    ]),
-  );
-  const av = libav();
-  assert.equal(av.set.avcodec, c.major, "the loaded libavcodec is the one the headers describe");
+const OFFSETS: [string, string][] = [
+  ["major", "LIBAVCODEC_VERSION_MAJOR"],
+  ["frame.data", "offsetof(AVFrame, data)"],
+  ["frame.linesize", "offsetof(AVFrame, linesize)"],
+  ["frame.width", "offsetof(AVFrame, width)"],
+  ["frame.height", "offsetof(AVFrame, height)"],
+  ["frame.format", "offsetof(AVFrame, format)"],
+  ["frame.pts", "offsetof(AVFrame, pts)"],
+  ["packet.pts", "offsetof(AVPacket, pts)"],
+  ["packet.dts", "offsetof(AVPacket, dts)"],
+  ["packet.data", "offsetof(AVPacket, data)"],
+  ["packet.size", "offsetof(AVPacket, size)"],
+  ["codec.name", "offsetof(AVCodec, name)"],
+  ["codec.id", "offsetof(AVCodec, id)"],
+  ["ctx.get_buffer2", "offsetof(AVCodecContext, get_buffer2)"],
+];
+
+/** What the C compiler says of OFFSETS with the given include flags. */
+function headerOffsets(flags: string[] = []): Promise<Record<string, number>> {
+  return runC(offsetsProgram(["libavcodec/avcodec.h", "libavutil/frame.h"], OFFSETS), flags);
+}
+
+/** Compares a major's row of LAYOUTS with the compiler's offsets. */
+function assertRow(c: Record<string, number>): void {
   const layout = LAYOUTS[c.major];
   assert.ok(layout, `no layout row for libavcodec ${c.major}`);
   for (const [key, value] of Object.entries(c)) {
     if (key === "major" || key === "ctx.get_buffer2") continue;
     const [group, field] = key.split(".") as [keyof typeof layout, string];
-    assert.equal((layout[group] as Record<string, number>)[field], value, key);
+    assert.equal((layout[group] as Record<string, number>)[field], value, `lavc ${c.major} ${key}`);
   }
+}
+
+Deno.test("libav struct offsets match the installed headers", async () => {
+  const c = await headerOffsets();
+  const av = libav();
+  assert.equal(av.set.avcodec, c.major, "the loaded libavcodec is the one the headers describe");
+  assertRow(c);
   // get_buffer2 is found at run time by scanning a context; the headers must agree.
   assert.equal(av.getBuffer2Offset, c["ctx.get_buffer2"]);
 });
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const CACHE = Deno.env.get("DAEDALUS_VM_CACHE") ?? "/var/cache/daedalus-v4l2-vm";
+
+/** Another Debian release's libavcodec/libavutil headers, downloaded and extracted (not installed) once. */
+async function releaseHeaders(suite: string): Promise<string> {
+  const dir = `${CACHE}/libav-headers-${suite}`;
+  const include = `${dir}/root/usr/include/${
+    Deno.build.arch === "aarch64" ? "aarch64" : "x86_64"
+  }-linux-gnu`;
+  if (await Deno.stat(`${dir}/.done`).then(() => true, () => false)) return include;
+  const apt = (...args: string[]) =>
+    new Deno.Command("sh", {
+      args: [`${repo}tests/vm/private-apt.sh`, suite, suite, "--", ...args],
+      cwd: `${dir}/debs`,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+  await Deno.mkdir(`${dir}/debs`, { recursive: true });
+  for (
+    const args of [["update"], ["download", "libavcodec-dev", "libavutil-dev", "libswscale-dev"]]
+  ) {
+    const out = await apt(...args);
+    if (!out.success) {
+      throw new Error(`apt-get ${args[0]} (${suite}): ${new TextDecoder().decode(out.stderr)}`);
+    }
+  }
+  for await (const e of Deno.readDir(`${dir}/debs`)) {
+    if (!e.name.endsWith(".deb")) continue;
+    const x = await new Deno.Command("dpkg-deb", {
+      args: ["-x", `${dir}/debs/${e.name}`, `${dir}/root`],
+    }).output();
+    if (!x.success) throw new Error(`dpkg-deb -x ${e.name}`);
+  }
+  await Deno.writeTextFile(`${dir}/.done`, "");
+  return include;
+}
+
+// The majors this machine does not run, checked against those releases' own headers: the
+// library set the loader tries and the layout row the views use.
+for (const suite of ["trixie", "sid"]) {
+  Deno.test(`libav sets and struct offsets match ${suite}'s headers`, async () => {
+    const include = await releaseHeaders(suite);
+    const c = await headerOffsets([`-I${include}`]);
+    const majors = await runC<{ avutil: number; swscale: number }>(
+      offsetsProgram(["libavutil/version.h", "libswscale/version_major.h"], [
+        ["avutil", "LIBAVUTIL_VERSION_MAJOR"],
+        ["swscale", "LIBSWSCALE_VERSION_MAJOR"],
+      ]),
+      [`-I${include}`],
+    );
+    assert.ok(
+      LIBAV_SETS.some((s) =>
+        s.avcodec === c.major && s.avutil === majors.avutil && s.swscale === majors.swscale
+      ),
+      `${suite}: libavcodec ${c.major}, libavutil ${majors.avutil}, libswscale ${majors.swscale} is not a known set`,
+    );
+    assertRow(c);
+  });
+}
