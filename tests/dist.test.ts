@@ -3,18 +3,9 @@
 // daemon can run on this machine; arm64 differs only in the runtime taken from npm.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { CACHE, prepare } from "./vm/harness.ts";
+import { CACHE, prepare, run } from "./vm/harness.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
-const dec = new TextDecoder();
-
-async function run(cmd: string, args: string[], opts: { cwd?: string } = {}) {
-  const out = await new Deno.Command(cmd, { args, cwd: opts.cwd, stdout: "piped", stderr: "piped" })
-    .output();
-  const text = dec.decode(out.stdout) + dec.decode(out.stderr);
-  if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${out.code}:\n${text}`);
-  return dec.decode(out.stdout);
-}
 
 Deno.test("dist: the package builds, installs its parts, and its daemon and DKMS recipe work", async () => {
   const deb = (await run("bash", [`${repo}dist/build-deb.sh`, "amd64"])).trim();

@@ -1,20 +1,11 @@
 // The TypeScript is formatted, lint-clean and type-checks: the same commands a developer runs.
 import { fileURLToPath } from "node:url";
+import { run } from "./vm/harness.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 
 async function deno(...args: string[]): Promise<void> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: repo,
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  if (out.code !== 0) {
-    const dec = new TextDecoder();
-    throw new Error(`deno ${args.join(" ")}:\n${dec.decode(out.stdout)}${dec.decode(out.stderr)}`);
-  }
+  await run(Deno.execPath(), args, { cwd: repo });
 }
 
 Deno.test("deno fmt --check", () => deno("fmt", "--check"));

@@ -4,7 +4,7 @@
  * compared byte for byte with ffmpeg's own decode of the same clip.
  */
 import { createHash } from "node:crypto";
-import { type GuestResult, type Kernel, REPO, runGuest } from "./harness.ts";
+import { type GuestResult, type Kernel, REPO, run, runGuest, testProgram } from "./harness.ts";
 import { CACHE_DIR, streamFile } from "../unit/helpers/streams.ts";
 
 export type Format = "NV12" | "I420";
@@ -46,20 +46,12 @@ async function readTimed(path: string): Promise<Map<string, Timed>> {
   return timed;
 }
 
-async function tool(cmd: string, args: string[]): Promise<Uint8Array> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")}:\n${new TextDecoder().decode(out.stderr)}`);
-  }
-  return out.stdout;
-}
-
 let bundle: Promise<string> | undefined;
 /** The daemon as one JavaScript file, bundled once per test process from this tree. */
 export function daemonBundle(): Promise<string> {
   bundle ??= (async () => {
     const dir = await Deno.makeTempDir({ prefix: "daedalusd-bundle-" });
-    await tool(Deno.execPath(), [
+    await run(Deno.execPath(), [
       "bundle",
       "--quiet",
       "-o",
@@ -93,20 +85,6 @@ async function cachedFile(path: string, make: (tmp: string) => Promise<void>): P
   }
 }
 
-let client: Promise<string> | undefined;
-/** tests/kmod/client.c, built once per test process: it probes formats the way clients do. */
-function probingClient(): Promise<string> {
-  client ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "daedalus-client-" });
-    await tool("cc", [
-      ...["-O2", "-Wall", "-Wextra", "-Werror", `-I${REPO}/kmod/uapi`],
-      ...["-o", `${dir}/client`, `${REPO}/tests/kmod/client.c`],
-    ]);
-    return `${dir}/client`;
-  })();
-  return client;
-}
-
 /** Annex-B clips joined end to end: each starts with an IDR and its own SPS/PPS. */
 export function joined(files: string[]): Promise<string> {
   const key = createHash("sha1").update(files.join("\0")).digest("hex").slice(0, 12);
@@ -119,7 +97,7 @@ export function joined(files: string[]): Promise<string> {
 function reference(file: string, format: Format): Promise<string> {
   const pixFmt = format === "NV12" ? "nv12" : "yuv420p";
   return cachedFile(`${file}.${pixFmt}.raw`, async (tmp) => {
-    await tool("ffmpeg", [
+    await run("ffmpeg", [
       "-v",
       "error",
       "-y",
@@ -155,7 +133,7 @@ export async function decodeInGuest(
     "daedalusd.js": await daemonBundle(),
     "warmup.h264": await streamFile(WARMUP),
   };
-  if (opts.probers) files.client = await probingClient();
+  if (opts.probers) files.client = await testProgram("client");
   const lines: string[] = [];
   for (const c of clips) {
     const staged = `${c.id}.${c.container}`;

@@ -25,6 +25,25 @@ async function sh(cmd: string, args: string[], env?: Record<string, string>) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/** Runs a command to completion; returns its stdout, or throws with its output if it fails. */
+export async function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string } = {},
+): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, cwd: opts.cwd, stdout: "piped", stderr: "piped" })
+    .output();
+  const dec = new TextDecoder();
+  if (!out.success) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} exited ${out.code}:\n${dec.decode(out.stdout)}${
+        dec.decode(out.stderr)
+      }`,
+    );
+  }
+  return dec.decode(out.stdout);
+}
+
 const once = new Map<string, Promise<string>>();
 function memo(key: string, f: () => Promise<string>): Promise<string> {
   let p = once.get(key);
@@ -51,6 +70,18 @@ export function buildKmod(kernel: Kernel | "arm64"): Promise<string> {
     const r = await sh("bash", [`${HERE}build-kmod.sh`, kernel]);
     if (r.code !== 0) throw new Error(`build-kmod.sh ${kernel} failed:\n${r.stderr}`);
     return r.stdout.trim();
+  });
+}
+
+/** tests/kmod/<name>.c (test backend, test client), compiled once per test process. */
+export function testProgram(name: string): Promise<string> {
+  return memo(`cc:${name}`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: `daedalus-${name}-` });
+    await run("cc", [
+      ...["-O2", "-Wall", "-Wextra", "-Werror", `-I${REPO}/kmod/uapi`],
+      ...["-o", `${dir}/${name}`, `${REPO}/tests/kmod/${name}.c`],
+    ]);
+    return `${dir}/${name}`;
   });
 }
 
@@ -89,8 +120,9 @@ async function bootOnce(
 ): Promise<{ vm: number; runDir: string }> {
   await Deno.mkdir(`${CACHE}/runs`, { recursive: true });
   const runDir = await Deno.makeTempDir({ dir: `${CACHE}/runs`, prefix: `${kernel}-` });
-  // The guest loads its own copy: another test process may rebuild the module meanwhile.
-  await Deno.copyFile(`${kmodDir}/daedalus_v4l2.ko`, `${runDir}/daedalus_v4l2.ko`);
+  // The guest loads its own copy, taken under the build lock: another test process may rebuild
+  // the module meanwhile.
+  await run("flock", [`${kmodDir}.lock`, "cp", `${kmodDir}/daedalus_v4l2.ko`, runDir]);
   for (const [name, src] of Object.entries(opts.files ?? {})) {
     await Deno.copyFile(src, `${runDir}/${name}`);
     await Deno.chmod(`${runDir}/${name}`, 0o755);
