@@ -5,7 +5,7 @@
  * codes), and HOLD_CAPTURE keeps one CAPTURE buffer across the slices and fields of a frame.
  * Also computes picture order counts so that pictures can be listed in display order.
  */
-import { splitAnnexB, START_CODE } from "./annexb.ts";
+import { concatBytes, splitAnnexB, START_CODE } from "./annexb.ts";
 import { NAL_IDR, NAL_PPS, NAL_SLICE, NAL_SPS } from "./param-sets.ts";
 import {
   type ParsedPps,
@@ -308,7 +308,7 @@ function jobsFor(pic: Picture, opts: ClientOptions): ClientJob[] {
     }
     return [{
       ctrls: common,
-      bitstream: concat(pic.slices.flatMap((s) => withStart(s.nal))),
+      bitstream: concatBytes(pic.slices.flatMap((s) => withStart(s.nal))),
       hold: false,
     }];
   }
@@ -320,20 +320,8 @@ function jobsFor(pic: Picture, opts: ClientOptions): ClientJob[] {
     }
     return {
       ctrls,
-      bitstream: concat(withStart(s.nal)),
+      bitstream: concatBytes(withStart(s.nal)),
       hold: i < pic.slices.length - 1,
     };
   });
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }

@@ -14,6 +14,21 @@ import {
   SPS_FLAG_FRAME_MBS_ONLY,
 } from "./v4l2-h264.ts";
 
+/** The simplest PPS: one slice group, CAVLC, QP 26, deblocking control in the slice header. */
+export const PLAIN_PPS: Readonly<H264Pps> = {
+  pic_parameter_set_id: 0,
+  seq_parameter_set_id: 0,
+  num_slice_groups_minus1: 0,
+  num_ref_idx_l0_default_active_minus1: 0,
+  num_ref_idx_l1_default_active_minus1: 0,
+  weighted_bipred_idc: 0,
+  pic_init_qp_minus26: 0,
+  pic_init_qs_minus26: 0,
+  chroma_qp_index_offset: 0,
+  second_chroma_qp_index_offset: 0,
+  flags: PPS_FLAG_DEBLOCKING_FILTER_CONTROL_PRESENT,
+};
+
 export function syntheticIdr(sample: number): { sps: H264Sps; pps: H264Pps; slice: Uint8Array } {
   const sps: H264Sps = {
     profile_idc: 66,
@@ -35,19 +50,6 @@ export function syntheticIdr(sample: number): { sps: H264Sps; pps: H264Pps; slic
     pic_height_in_map_units_minus1: 0,
     flags: SPS_FLAG_FRAME_MBS_ONLY | SPS_FLAG_DIRECT_8X8_INFERENCE,
   };
-  const pps: H264Pps = {
-    pic_parameter_set_id: 0,
-    seq_parameter_set_id: 0,
-    num_slice_groups_minus1: 0,
-    num_ref_idx_l0_default_active_minus1: 0,
-    num_ref_idx_l1_default_active_minus1: 0,
-    weighted_bipred_idc: 0,
-    pic_init_qp_minus26: 0,
-    pic_init_qs_minus26: 0,
-    chroma_qp_index_offset: 0,
-    second_chroma_qp_index_offset: 0,
-    flags: PPS_FLAG_DEBLOCKING_FILTER_CONTROL_PRESENT,
-  };
   const w = new BitWriter();
   w.ue(0); // first_mb_in_slice
   w.ue(7); // slice_type: I (all slices)
@@ -63,5 +65,5 @@ export function syntheticIdr(sample: number): { sps: H264Sps; pps: H264Pps; slic
   while (w.bitLength % 8 !== 0) w.flag(false); // pcm_alignment_zero_bit
   for (let i = 0; i < 256 + 128; i++) w.u(8, sample);
   w.trailing();
-  return { sps, pps, slice: w.nal(3, NAL_IDR) };
+  return { sps, pps: { ...PLAIN_PPS }, slice: w.nal(3, NAL_IDR) };
 }

@@ -5,7 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { type GuestResult, type Kernel, REPO, run, runGuest, testProgram } from "./harness.ts";
-import { CACHE_DIR, streamFile } from "../unit/helpers/streams.ts";
+import { CACHE_DIR, cached, streamFile } from "../unit/helpers/streams.ts";
+import { concatBytes } from "../../src/h264/annexb.ts";
 
 export type Format = "NV12" | "I420";
 
@@ -63,51 +64,24 @@ export function daemonBundle(): Promise<string> {
   return bundle;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-async function cachedFile(path: string, make: (tmp: string) => Promise<void>): Promise<string> {
-  try {
-    await Deno.stat(path);
-    return path;
-  } catch {
-    const tmp = `${path}.tmp-${Deno.pid}`;
-    await make(tmp);
-    await Deno.rename(tmp, path);
-    return path;
-  }
-}
-
 /** Annex-B clips joined end to end: each starts with an IDR and its own SPS/PPS. */
 export function joined(files: string[]): Promise<string> {
   const key = createHash("sha1").update(files.join("\0")).digest("hex").slice(0, 12);
-  return cachedFile(`${CACHE_DIR}/joined-${key}.h264`, async (tmp) => {
-    await Deno.writeFile(tmp, concat(await Promise.all(files.map((f) => Deno.readFile(f)))));
+  return cached(`${CACHE_DIR}/joined-${key}.h264`, async (tmp) => {
+    await Deno.writeFile(tmp, concatBytes(await Promise.all(files.map((f) => Deno.readFile(f)))));
   });
 }
 
-/** ffmpeg's decode of an Annex-B file as raw frames at display size, cached beside it. */
+/**
+ * ffmpeg's decode of a file: every decoded frame once (no frame-rate conversion from timestamps),
+ * at display size, cached beside it.
+ */
 function reference(file: string, format: Format): Promise<string> {
   const pixFmt = format === "NV12" ? "nv12" : "yuv420p";
-  return cachedFile(`${file}.${pixFmt}.raw`, async (tmp) => {
+  return cached(`${file}.${pixFmt}.all-frames.raw`, async (tmp) => {
     await run("ffmpeg", [
-      "-v",
-      "error",
-      "-y",
-      "-i",
-      file,
-      "-pix_fmt",
-      pixFmt,
-      "-f",
-      "rawvideo",
-      tmp,
+      ...["-v", "error", "-y", "-i", file, "-fps_mode", "passthrough"],
+      ...["-pix_fmt", pixFmt, "-f", "rawvideo", tmp],
     ]);
   });
 }
@@ -169,7 +143,7 @@ export async function decodeInGuest(
 /** Throws unless the clip's output in `runDir` equals ffmpeg's decode byte for byte. */
 export async function assertBitExact(runDir: string, clip: Clip): Promise<void> {
   const refs = await Promise.all((clip.parts ?? [clip.file]).map((f) => reference(f, clip.format)));
-  const expected = concat(await Promise.all(refs.map((r) => Deno.readFile(r))));
+  const expected = concatBytes(await Promise.all(refs.map((r) => Deno.readFile(r))));
   const got = await Deno.readFile(`${runDir}/${clip.id}.yuv`).catch(() => new Uint8Array());
   let first = -1;
   const n = Math.min(got.length, expected.length);

@@ -57,8 +57,7 @@ function memo(key: string, f: () => Promise<string>): Promise<string> {
 /** Runs prepare.sh for a target (6.1, 6.12, arm64, tools) once per test process. */
 export function prepare(target: Kernel | "arm64" | "tools"): Promise<string> {
   return memo(`prepare:${target}`, async () => {
-    const r = await sh("bash", [`${HERE}prepare.sh`, target]);
-    if (r.code !== 0) throw new Error(`prepare.sh ${target} failed:\n${r.stdout}${r.stderr}`);
+    await run("bash", [`${HERE}prepare.sh`, target]);
     return target;
   });
 }
@@ -67,9 +66,7 @@ export function prepare(target: Kernel | "arm64" | "tools"): Promise<string> {
 export function buildKmod(kernel: Kernel | "arm64"): Promise<string> {
   return memo(`kmod:${kernel}`, async () => {
     await prepare(kernel === "arm64" ? "arm64" : kernel);
-    const r = await sh("bash", [`${HERE}build-kmod.sh`, kernel]);
-    if (r.code !== 0) throw new Error(`build-kmod.sh ${kernel} failed:\n${r.stderr}`);
-    return r.stdout.trim();
+    return (await run("bash", [`${HERE}build-kmod.sh`, kernel])).trim();
   });
 }
 

@@ -4,14 +4,11 @@
  * fields are I_PCM macroblocks of varying samples (some fields in two slices), inter fields are
  * all P_Skip (they copy their reference field). Main profile, 32x32 frames of 16-line fields.
  */
+import { concatBytes } from "../../../src/h264/annexb.ts";
 import { BitWriter } from "../../../src/h264/bits.ts";
 import { buildPps, buildSps, NAL_IDR, NAL_SLICE } from "../../../src/h264/param-sets.ts";
-import {
-  type H264Pps,
-  type H264Sps,
-  PPS_FLAG_DEBLOCKING_FILTER_CONTROL_PRESENT,
-  SPS_FLAG_DIRECT_8X8_INFERENCE,
-} from "../../../src/h264/v4l2-h264.ts";
+import { PLAIN_PPS } from "../../../src/h264/synthetic.ts";
+import { type H264Sps, SPS_FLAG_DIRECT_8X8_INFERENCE } from "../../../src/h264/v4l2-h264.ts";
 
 const MBS_PER_FIELD = 2; // 32 pixels wide, one macroblock row per field
 
@@ -34,20 +31,6 @@ const SPS: H264Sps = {
   pic_width_in_mbs_minus1: 1,
   pic_height_in_map_units_minus1: 0,
   flags: SPS_FLAG_DIRECT_8X8_INFERENCE, // frame_mbs_only = 0, no MBAFF: field pictures
-};
-
-const PPS: H264Pps = {
-  pic_parameter_set_id: 0,
-  seq_parameter_set_id: 0,
-  num_slice_groups_minus1: 0,
-  num_ref_idx_l0_default_active_minus1: 0,
-  num_ref_idx_l1_default_active_minus1: 0,
-  weighted_bipred_idc: 0,
-  pic_init_qp_minus26: 0,
-  pic_init_qs_minus26: 0,
-  chroma_qp_index_offset: 0,
-  second_chroma_qp_index_offset: 0,
-  flags: PPS_FLAG_DEBLOCKING_FILTER_CONTROL_PRESENT,
 };
 
 interface Field {
@@ -108,7 +91,7 @@ function fieldSlices(f: Field): Uint8Array[] {
 /** `frames` frames (field pairs, top field first): I pairs every 3 frames, P pairs between. */
 export function paffStream(frames: number): Uint8Array {
   const sc = Uint8Array.of(0, 0, 0, 1);
-  const parts: Uint8Array[] = [sc, buildSps(SPS), sc, buildPps(PPS, SPS, undefined)];
+  const parts: Uint8Array[] = [sc, buildSps(SPS), sc, buildPps(PLAIN_PPS, SPS, undefined)];
   for (let n = 0; n < frames; n++) {
     const intra = n % 3 === 0;
     for (const bottom of [false, true]) {
@@ -124,13 +107,5 @@ export function paffStream(frames: number): Uint8Array {
       for (const nal of fieldSlices(field)) parts.push(sc, nal);
     }
   }
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -35,7 +35,8 @@ function key(parts: string[]): string {
   return createHash("sha1").update(parts.join("\0")).digest("hex").slice(0, 12);
 }
 
-async function cached(path: string, make: (tmp: string) => Promise<void>): Promise<string> {
+/** `path`, made by `make` (into a temporary name, renamed when complete) unless it exists. */
+export async function cached(path: string, make: (tmp: string) => Promise<void>): Promise<string> {
   try {
     await Deno.stat(path);
     return path;
