@@ -14,6 +14,8 @@
 static const u32 daedalus_cap_fourccs[] = {
 	V4L2_PIX_FMT_NV12,
 	V4L2_PIX_FMT_YUV420,
+	/* Three memory planes: GStreamer 1.24+ maps I420 only to this one. */
+	V4L2_PIX_FMT_YUV420M,
 };
 
 static bool daedalus_is_cap_fourcc(u32 fourcc)
@@ -42,12 +44,13 @@ static void daedalus_fill_cap(struct daedalus_ctx *ctx,
 			      struct v4l2_pix_format_mplane *pix)
 {
 	struct v4l2_frmsize_stepwise s;
+	unsigned int i;
 
 	daedalus_frmsize(ctx->codec, &s);
 	v4l2_apply_frmsize_constraints(&pix->width, &pix->height, &s);
 	if (!daedalus_is_cap_fourcc(pix->pixelformat))
 		pix->pixelformat = daedalus_cap_fourccs[0];
-	/* One plane of W*H*3/2 bytes: what every client maps. */
+	/* Tight strides: what every client maps without asking. */
 	v4l2_fill_pixfmt_mp(pix, pix->pixelformat, pix->width, pix->height);
 	pix->field = V4L2_FIELD_NONE;
 	pix->colorspace = ctx->out_fmt.colorspace;
@@ -55,8 +58,9 @@ static void daedalus_fill_cap(struct daedalus_ctx *ctx,
 	pix->ycbcr_enc = ctx->out_fmt.ycbcr_enc;
 	pix->quantization = ctx->out_fmt.quantization;
 	memset(pix->reserved, 0, sizeof(pix->reserved));
-	memset(pix->plane_fmt[0].reserved, 0,
-	       sizeof(pix->plane_fmt[0].reserved));
+	for (i = 0; i < pix->num_planes; i++)
+		memset(pix->plane_fmt[i].reserved, 0,
+		       sizeof(pix->plane_fmt[i].reserved));
 }
 
 static void daedalus_fill_out(struct daedalus_ctx *ctx,

@@ -134,8 +134,9 @@ struct daedalus_plane {
  * @output_flags: the OUTPUT buffer's V4L2_BUF_FLAG_* (as the client queued it)
  * @width: CAPTURE format width (coded, aligned to the codec's block size)
  * @height: CAPTURE format height
- * @pixelformat: CAPTURE V4L2_PIX_FMT_* (NV12 or YUV420)
- * @num_capture_planes: planes in @capture (1 for NV12 and YUV420)
+ * @pixelformat: CAPTURE V4L2_PIX_FMT_* (NV12, YUV420 or YUV420M)
+ * @num_capture_planes: planes in @capture (1 for NV12 and YUV420, 3 for
+ *	YUV420M: Y, Cb, Cr each in its own memory plane)
  * @output: the bitstream (read-only mapping)
  * @capture: where the picture goes (read-write mapping)
  * @num_ctrls: controls that follow

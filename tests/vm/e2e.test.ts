@@ -1,5 +1,7 @@
 // H.264 end to end: GStreamer's v4l2slh264dec decodes through /dev/videoN, the module hands the
 // jobs to the real daemon, and every picture equals ffmpeg's own decode of the same stream.
+// NV12 goes through bookworm's GStreamer 1.22, I420 through trixie's 1.26 (1.22 cannot ask for it;
+// 1.26 asks for three-plane YUV420M).
 import assert from "node:assert/strict";
 import { assertBitExact, type Clip, decodeInGuest, type E2eRun, joined } from "./e2e.ts";
 import { assertGuestOk, KERNELS, VM_TEST } from "./harness.ts";
@@ -28,6 +30,7 @@ const SAMPLE = [
   "slices4-1280x720",
   "mbaff-slices2-640x480",
 ];
+const I420_SAMPLE = "mbaff-slices2-640x480";
 
 /** Module parameters that leave the device offering only `mode` (see kmod/daedalus-core.c). */
 function params(mode: Mode): string[] {
@@ -54,7 +57,8 @@ function assertDaemonLines(r: E2eRun, frames: number, frameBased: boolean): void
   const jobs =
     r.daemonLog.match(/REQ_DECODE cookie=\d+ codec=h264 bitstream=\d+ bytes capture=\d+x\d+/g) ??
       [];
-  const pictures = r.daemonLog.match(/decoder: OK \d+x\d+ fmt=nv12 fnv1a=0x[0-9a-f]+/g) ?? [];
+  const pictures = r.daemonLog.match(/decoder: OK \d+x\d+ fmt=(nv12|i420m) fnv1a=0x[0-9a-f]+/g) ??
+    [];
   assert.equal(
     pictures.length,
     frames + WARMUP_FRAMES,
@@ -81,6 +85,16 @@ for (const kernel of KERNELS) {
           clips.push({ id: r.name, file: await streamFile(r), container: "h264", format: "NV12" });
         }
         let frames = recipes.reduce((n, r) => n + r.frames, 0);
+        // I420: the whole matrix in the default mode, one multi-slice MBAFF clip in the others.
+        for (const r of recipes.filter((r) => i === 0 || r.name === I420_SAMPLE)) {
+          clips.push({
+            id: `${r.name}-i420`,
+            file: await streamFile(r),
+            container: "h264",
+            format: "I420",
+          });
+          frames += r.frames;
+        }
         if (i === 0) {
           // MP4 input, and a stream whose resolution changes at an IDR (two clips joined).
           const a = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
@@ -92,14 +106,16 @@ for (const kernel of KERNELS) {
             container: "mp4",
             format: "NV12",
           });
-          clips.push({
-            id: "res-change",
-            file: await joined([fa, fb]),
-            container: "h264",
-            format: "NV12",
-            parts: [fa, fb],
-          });
-          frames += 2 * a.frames + b.frames;
+          for (const format of ["NV12", "I420"] as const) {
+            clips.push({
+              id: `res-change-${format}`,
+              file: await joined([fa, fb]),
+              container: "h264",
+              format,
+              parts: [fa, fb],
+            });
+          }
+          frames += 3 * a.frames + 2 * b.frames;
         }
         const r = await decodeInGuest(kernel, [WATCHDOG, ...params(mode)], clips, { jobs: 2 });
         await assertAllBitExact(r, clips);

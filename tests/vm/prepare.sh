@@ -94,6 +94,30 @@ prepare_tools() {
       v4l-utils libv4l-0t64 libv4l2rds0t64 libv4lconvert0t64 libc6 libcap2 libgcc-s1 libjpeg62-turbo libstdc++6 libudev1 >/dev/null)
     for d in "$CACHE"/debs/trixie/*.deb; do dpkg-deb -x "$d" "$r"; done
   fi
+  prepare_gstreamer
+}
+
+# GStreamer 1.26 from trixie: its v4l2codecs offers I420 (as YUV420M), which bookworm's 1.22 lacks.
+# Only the plugins the tests use are kept, so nothing outside trixie's own libraries gets loaded.
+GST_PACKAGES=(libgstreamer1.0-0 gstreamer1.0-tools libgstreamer-plugins-base1.0-0 libgstreamer-plugins-bad1.0-0
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-good libglib2.0-0t64 libc6 libgudev-1.0-0 zlib1g
+  liborc-0.4-0t64 libdrm2 libffi8 libpcre2-8-0 libmount1 libselinux1 libblkid1 libudev1 libcap2
+  libgcc-s1 libatomic1)
+GST_PLUGINS=(coreelements v4l2codecs videoparsersbad isomp4)
+prepare_gstreamer() {
+  local r=$CACHE/gstreamer-1.26 d=$CACHE/debs/trixie-gst p
+  [ -e "$r/.done" ] && return
+  echo "vm: fetching GStreamer 1.26 (trixie)"
+  mkdir -p "$d"; rm -rf "$r"; mkdir -p "$r/plugins"
+  "$HERE/private-apt.sh" trixie trixie -- update >/dev/null
+  (cd "$d" && "$HERE/private-apt.sh" trixie trixie -- download "${GST_PACKAGES[@]}" >/dev/null)
+  for p in "$d"/*.deb; do dpkg-deb -x "$p" "$r/root"; done
+  for p in "${GST_PLUGINS[@]}"; do
+    mv "$r/root/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgst$p.so" "$r/plugins/"
+  done
+  rm -rf "$r/root/usr/lib/x86_64-linux-gnu/gstreamer-1.0"
+  "$HERE/gstreamer-1.26.sh" gst-inspect-1.0 h264parse >/dev/null || die "GStreamer 1.26 does not run"
+  touch "$r/.done"
 }
 
 for t in "${TARGETS[@]}"; do
