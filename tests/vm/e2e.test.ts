@@ -2,6 +2,13 @@
 // jobs to the real daemon, and every picture equals ffmpeg's own decode of the same stream.
 // NV12 goes through bookworm's GStreamer 1.22, I420 through trixie's 1.26 (1.22 cannot ask for it;
 // 1.26 asks for three-plane YUV420M).
+//
+// GStreamer gives each request at most 1 s (hard-coded). Under TCG a 1080p picture takes 0.1-0.35 s,
+// so runs keep to two clients at a time, and the I420 matrix (1080p, 4-slice 720p) to one client in
+// a one-CPU guest: with two vCPUs, the daemon's decode of a 1080p picture stalled for 0.4-0.9 s each
+// time GStreamer 1.26 began to output (measured: 5 of 10 runs of the 1080p clip failed); with one,
+// none of 5 did (at most 0.56 s). A clip that still fails with exactly GStreamer's timeout is
+// decoded once more (guest/decode.sh), and the test prints so.
 import assert from "node:assert/strict";
 import { assertBitExact, type Clip, decodeInGuest, type E2eRun, joined } from "./e2e.ts";
 import { assertGuestOk, KERNELS, VM_TEST } from "./harness.ts";
@@ -30,7 +37,6 @@ const SAMPLE = [
   "slices4-1280x720",
   "mbaff-slices2-640x480",
 ];
-const I420_SAMPLE = "mbaff-slices2-640x480";
 
 /** Module parameters that leave the device offering only `mode` (see kmod/daedalus-core.c). */
 function params(mode: Mode): string[] {
@@ -42,6 +48,14 @@ function params(mode: Mode): string[] {
 
 async function assertAllBitExact(r: E2eRun, clips: Clip[]): Promise<void> {
   assertGuestOk(r.guest);
+  for (const [id, t] of r.gst) {
+    if (t.tries > 1) {
+      console.log(
+        `note: ${id} decoded a second time after GStreamer's 1 s request limit ran out ` +
+          `(${r.guest.runDir}/${id}.gst-try1.log)`,
+      );
+    }
+  }
   for (const c of clips) {
     assert.equal(
       r.gst.get(c.id)?.status,
@@ -52,21 +66,25 @@ async function assertAllBitExact(r: E2eRun, clips: Clip[]): Promise<void> {
   }
 }
 
-/** The daemon's -v log has one decoded-picture line per frame, and in frame-based mode one job each. */
+/**
+ * The daemon's -v log has one decoded-picture line per frame, and in frame-based mode one job each
+ * (at least that many when a clip was decoded a second time).
+ */
 function assertDaemonLines(r: E2eRun, frames: number, frameBased: boolean): void {
+  const retried = [...r.gst.values()].some((t) => t.tries > 1);
   const jobs =
     r.daemonLog.match(/REQ_DECODE cookie=\d+ codec=h264 bitstream=\d+ bytes capture=\d+x\d+/g) ??
       [];
   const pictures = r.daemonLog.match(/decoder: OK \d+x\d+ fmt=(nv12|i420m) fnv1a=0x[0-9a-f]+/g) ??
     [];
-  assert.equal(
-    pictures.length,
-    frames + WARMUP_FRAMES,
-    "decoded-picture lines in the daemon's log",
-  );
-  if (frameBased) {
-    assert.equal(jobs.length, frames + WARMUP_FRAMES, "REQ_DECODE lines in the daemon's log");
-  } else assert.ok(jobs.length >= frames + WARMUP_FRAMES, "REQ_DECODE lines in the daemon's log");
+  const expected = frames + WARMUP_FRAMES;
+  const atLeast = (n: number, what: string) =>
+    assert.ok(n >= expected, `${what} in the daemon's log: ${n} < ${expected}`);
+  if (retried) atLeast(pictures.length, "decoded-picture lines");
+  else assert.equal(pictures.length, expected, "decoded-picture lines in the daemon's log");
+  if (frameBased && !retried) {
+    assert.equal(jobs.length, expected, "REQ_DECODE lines in the daemon's log");
+  } else atLeast(jobs.length, "REQ_DECODE lines");
 }
 
 for (const kernel of KERNELS) {
@@ -85,16 +103,17 @@ for (const kernel of KERNELS) {
           clips.push({ id: r.name, file: await streamFile(r), container: "h264", format: "NV12" });
         }
         let frames = recipes.reduce((n, r) => n + r.frames, 0);
-        // I420: the whole matrix in the default mode, one multi-slice MBAFF clip in the others.
-        for (const r of recipes.filter((r) => i === 0 || r.name === I420_SAMPLE)) {
-          clips.push({
-            id: `${r.name}-i420`,
-            file: await streamFile(r),
-            container: "h264",
-            format: "I420",
-          });
-          frames += r.frames;
-        }
+        // I420 (GStreamer 1.26, YUV420M) in each mode too: a multi-slice MBAFF clip where the
+        // mode allows several slices.
+        const i420 = recipes.find((r) => r.name === "mbaff-slices2-640x480") ??
+          recipes.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
+        clips.push({
+          id: `${i420.name}-i420`,
+          file: await streamFile(i420),
+          container: "h264",
+          format: "I420",
+        });
+        frames += i420.frames;
         if (i === 0) {
           // MP4 input, and a stream whose resolution changes at an IDR (two clips joined).
           const a = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
@@ -106,16 +125,14 @@ for (const kernel of KERNELS) {
             container: "mp4",
             format: "NV12",
           });
-          for (const format of ["NV12", "I420"] as const) {
-            clips.push({
-              id: `res-change-${format}`,
-              file: await joined([fa, fb]),
-              container: "h264",
-              format,
-              parts: [fa, fb],
-            });
-          }
-          frames += 3 * a.frames + 2 * b.frames;
+          clips.push({
+            id: "res-change",
+            file: await joined([fa, fb]),
+            container: "h264",
+            format: "NV12",
+            parts: [fa, fb],
+          });
+          frames += 2 * a.frames + b.frames;
         }
         const r = await decodeInGuest(kernel, [WATCHDOG, ...params(mode)], clips, { jobs: 2 });
         await assertAllBitExact(r, clips);
@@ -123,6 +140,33 @@ for (const kernel of KERNELS) {
       },
     });
   }
+
+  Deno.test({
+    name: `e2e ${kernel}: GStreamer 1.26 decodes the stream matrix, MP4 and a resolution change ` +
+      `as I420 (YUV420M) bit-exact`,
+    ...VM_TEST,
+    fn: async () => {
+      const clips: Clip[] = [];
+      for (const r of MATRIX) {
+        clips.push({ id: r.name, file: await streamFile(r), container: "h264", format: "I420" });
+      }
+      const a = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
+      const b = MATRIX.find((r) => r.name === "baseline-cavlc-poc2-176x144")!;
+      const [fa, fb] = [await streamFile(a), await streamFile(b)];
+      clips.push({ id: "mp4", file: await streamFile(a, "mp4"), container: "mp4", format: "I420" });
+      clips.push({
+        id: "res-change",
+        file: await joined([fa, fb]),
+        container: "h264",
+        format: "I420",
+        parts: [fa, fb],
+      });
+      const frames = MATRIX.reduce((n, r) => n + r.frames, 0) + 2 * a.frames + b.frames;
+      const r = await decodeInGuest(kernel, [WATCHDOG], clips, { jobs: 1, cpus: 1 });
+      await assertAllBitExact(r, clips);
+      assertDaemonLines(r, frames, true);
+    },
+  });
 
   Deno.test({
     name:

@@ -28,6 +28,8 @@ export interface Clip {
 export interface Timed {
   status: number;
   seconds: number;
+  /** gst-launch runs for the clip: 2 when GStreamer's 1 s request limit made decode.sh retry. */
+  tries: number;
 }
 
 export interface E2eRun {
@@ -45,8 +47,12 @@ async function readTimed(path: string): Promise<Map<string, Timed>> {
   const timed = new Map<string, Timed>();
   const text = await Deno.readTextFile(path).catch(() => "");
   for (const line of text.split("\n").filter(Boolean)) {
-    const [id, status, t0, t1] = line.split(" ");
-    timed.set(id, { status: Number(status), seconds: Number(t1) - Number(t0) });
+    const [id, status, t0, t1, tries] = line.split(" ");
+    timed.set(id, {
+      status: Number(status),
+      seconds: Number(t1) - Number(t0),
+      tries: Number(tries ?? 1),
+    });
   }
   return timed;
 }
@@ -105,6 +111,7 @@ export async function decodeInGuest(
     ffmpeg?: boolean;
     compliance?: boolean;
     timeoutS?: number;
+    cpus?: number;
   } = {},
 ): Promise<E2eRun> {
   const files: Record<string, string> = {
@@ -126,6 +133,7 @@ export async function decodeInGuest(
     args: params,
     files,
     timeoutS: opts.timeoutS ?? 600,
+    cpus: opts.cpus,
     env: {
       DECODE_JOBS: String(opts.jobs ?? 1),
       DECODE_PROBERS: String(opts.probers ?? 0),

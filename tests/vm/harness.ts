@@ -91,6 +91,8 @@ export interface GuestOptions {
   timeoutS?: number;
   /** Files to place in the run directory before boot (name -> host path), e.g. test binaries. */
   files?: Record<string, string>;
+  /** The guest's CPUs (default 2). */
+  cpus?: number;
 }
 
 export interface GuestResult {
@@ -144,6 +146,7 @@ async function bootOnce(
   await Deno.chmod(`${runDir}/run.sh`, 0o755);
   const r = await sh("bash", [`${HERE}vmrun.sh`, kernel, runDir], {
     VM_TIMEOUT: String(opts.timeoutS ?? 300),
+    VM_SMP: String(opts.cpus ?? 2),
   });
   return { vm: r.code, runDir };
 }

@@ -2,14 +2,14 @@
 # Boot a prepared Debian kernel under qemu (TCG) with the host root read-only over 9p, the VM cache
 # read-write and the repository read-only, and run <rundir>/run.sh as the guest's only job.
 # usage: vmrun.sh <6.1|6.12> <rundir>        (rundir must be under the VM cache)
-# env:   VM_TIMEOUT=300 (s)  VM_MEM=2G  VM_ACCEL=tcg|kvm
+# env:   VM_TIMEOUT=300 (s)  VM_MEM=2G  VM_SMP=2  VM_ACCEL=tcg|kvm
 # exit:  the guest script's status (0-127); 124: timeout; 125: the guest never reported
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 K=$1 RUNDIR=$(readlink -f "$2")
 KROOT=$(kernel_dir "$K"); kernel_ver "$K" >/dev/null
 case $RUNDIR in "$CACHE"/*) ;; *) die "run directory must be under $CACHE";; esac
-TIMEOUT=${VM_TIMEOUT:-300} MEM=${VM_MEM:-2G}
+TIMEOUT=${VM_TIMEOUT:-300} MEM=${VM_MEM:-2G} SMP=${VM_SMP:-2}
 if [ "${VM_ACCEL:-tcg}" = kvm ]; then
   ACC=(-enable-kvm -cpu host)   # only for hosts whose KVM boots stock kernels (not this one's nested kvm)
 else
@@ -17,7 +17,7 @@ else
 fi
 # `quiet` hides warnings from the console (the harness reads dmesg afterwards); an oops or a task hung for
 # 10 s panics, and panic=-1 with -no-reboot ends the VM at once instead of waiting for the timeout.
-timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 "${ACC[@]}" -M q35 -m "$MEM" -smp 2 \
+timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 "${ACC[@]}" -M q35 -m "$MEM" -smp "$SMP" \
   -nographic -no-reboot -nodefaults -serial stdio \
   -kernel "$KROOT/vmlinux" -initrd "$KROOT/initrd.gz" \
   -append "console=ttyS0 quiet loglevel=4 panic=-1 oops=panic sysctl.kernel.hung_task_timeout_secs=10 sysctl.kernel.hung_task_panic=1 vmt_init=$HERE/guest-init.sh vmt_cache=$CACHE vmt_repo=$REPO vmt_mods=$KROOT/lib/modules vmt_rundir=$RUNDIR" \
