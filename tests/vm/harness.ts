@@ -111,6 +111,25 @@ function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
+/** Run directories kept for reading after a test; older ones go (decoded clips fill disks). */
+const KEEP_RUNS = 40;
+
+async function pruneRuns(): Promise<void> {
+  const runs: { path: string; mtime: number }[] = [];
+  for await (const e of Deno.readDir(`${CACHE}/runs`)) {
+    if (!e.isDirectory) continue;
+    const path = `${CACHE}/runs/${e.name}`;
+    const st = await Deno.stat(path).catch(() => null);
+    if (st?.mtime) runs.push({ path, mtime: st.mtime.getTime() });
+  }
+  // A day's grace: another test process (another clone) may still be using a recent one.
+  const old = Date.now() - 24 * 3600 * 1000;
+  runs.sort((a, b) => b.mtime - a.mtime);
+  for (const r of runs.slice(KEEP_RUNS).filter((r) => r.mtime < old)) {
+    await Deno.remove(r.path, { recursive: true }).catch(() => {});
+  }
+}
+
 async function bootOnce(
   kernel: Kernel,
   script: string,
@@ -118,6 +137,7 @@ async function bootOnce(
   kmodDir: string,
 ): Promise<{ vm: number; runDir: string }> {
   await Deno.mkdir(`${CACHE}/runs`, { recursive: true });
+  await pruneRuns();
   const runDir = await Deno.makeTempDir({ dir: `${CACHE}/runs`, prefix: `${kernel}-` });
   // The guest loads its own copy, taken under the build lock: another test process may rebuild
   // the module meanwhile.
