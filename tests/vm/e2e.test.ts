@@ -12,7 +12,14 @@
 // none of 5 did (at most 0.56 s). A clip that still fails with exactly GStreamer's timeout is
 // decoded once more (guest/decode.sh), and the test prints so.
 import assert from "node:assert/strict";
-import { assertBitExact, type Clip, decodeInGuest, type E2eRun, joined } from "./e2e.ts";
+import {
+  assertBitExact,
+  type Clip,
+  decodeInGuest,
+  type E2eRun,
+  type Format,
+  joined,
+} from "./e2e.ts";
 import { assertGuestOk, KERNELS, VM_TEST } from "./harness.ts";
 import { MATRIX } from "../unit/helpers/matrix.ts";
 import { streamFile } from "../unit/helpers/streams.ts";
@@ -39,6 +46,21 @@ const SAMPLE = [
   "slices4-1280x720",
   "mbaff-slices2-640x480",
 ];
+
+/** MP4 input, and a stream whose resolution changes at an IDR (two clips joined). */
+async function mp4AndResolutionChange(format: Format): Promise<{ clips: Clip[]; frames: number }> {
+  const a = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
+  const b = MATRIX.find((r) => r.name === "baseline-cavlc-poc2-176x144")!;
+  const [fa, fb] = [await streamFile(a), await streamFile(b)];
+  const joinedFile = await joined([fa, fb]);
+  return {
+    clips: [
+      { id: "mp4", file: await streamFile(a, "mp4"), container: "mp4", format },
+      { id: "res-change", file: joinedFile, container: "h264", format, parts: [fa, fb] },
+    ],
+    frames: 2 * a.frames + b.frames,
+  };
+}
 
 /** Module parameters that leave the device offering only `mode` (see kmod/daedalus-core.c). */
 function params(mode: Mode): string[] {
@@ -106,24 +128,9 @@ for (const kernel of KERNELS) {
         }
         let frames = recipes.reduce((n, r) => n + r.frames, 0);
         if (i === 0) {
-          // MP4 input, and a stream whose resolution changes at an IDR (two clips joined).
-          const a = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
-          const b = MATRIX.find((r) => r.name === "baseline-cavlc-poc2-176x144")!;
-          const [fa, fb] = [await streamFile(a), await streamFile(b)];
-          clips.push({
-            id: "mp4",
-            file: await streamFile(a, "mp4"),
-            container: "mp4",
-            format: "NV12",
-          });
-          clips.push({
-            id: "res-change",
-            file: await joined([fa, fb]),
-            container: "h264",
-            format: "NV12",
-            parts: [fa, fb],
-          });
-          frames += 2 * a.frames + b.frames;
+          const more = await mp4AndResolutionChange("NV12");
+          clips.push(...more.clips);
+          frames += more.frames;
         }
         const r = await decodeInGuest(kernel, [WATCHDOG, ...params(mode)], clips, { jobs: 2 });
         await assertAllBitExact(r, clips);
@@ -141,18 +148,9 @@ for (const kernel of KERNELS) {
       for (const r of MATRIX) {
         clips.push({ id: r.name, file: await streamFile(r), container: "h264", format: "I420" });
       }
-      const a = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
-      const b = MATRIX.find((r) => r.name === "baseline-cavlc-poc2-176x144")!;
-      const [fa, fb] = [await streamFile(a), await streamFile(b)];
-      clips.push({ id: "mp4", file: await streamFile(a, "mp4"), container: "mp4", format: "I420" });
-      clips.push({
-        id: "res-change",
-        file: await joined([fa, fb]),
-        container: "h264",
-        format: "I420",
-        parts: [fa, fb],
-      });
-      const frames = MATRIX.reduce((n, r) => n + r.frames, 0) + 2 * a.frames + b.frames;
+      const more = await mp4AndResolutionChange("I420");
+      clips.push(...more.clips);
+      const frames = MATRIX.reduce((n, r) => n + r.frames, 0) + more.frames;
       const r = await decodeInGuest(kernel, [WATCHDOG], clips, { jobs: 1, cpus: 1 });
       await assertAllBitExact(r, clips);
       assertDaemonLines(r, frames, true);
