@@ -108,7 +108,7 @@ prepare_gstreamer() {
   local r=$CACHE/gstreamer-1.26 d=$CACHE/debs/trixie-gst p
   [ -e "$r/.done" ] && return
   echo "vm: fetching GStreamer 1.26 (trixie)"
-  mkdir -p "$d"; rm -rf "$r"; mkdir -p "$r/plugins"
+  rm -rf "$d" "$r"; mkdir -p "$d" "$r/plugins" # no older downloads mixed in
   "$HERE/private-apt.sh" trixie trixie -- update >/dev/null
   (cd "$d" && "$HERE/private-apt.sh" trixie trixie -- download "${GST_PACKAGES[@]}" >/dev/null)
   for p in "$d"/*.deb; do dpkg-deb -x "$p" "$r/root"; done
