@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
 import { LAYOUTS } from "../../ffi/layout.ts";
 import { LIBAV_SETS } from "../../ffi/libav-versions.ts";
-import { fileURLToPath } from "node:url";
 import { offsetsProgram, runC } from "./helpers/cc.ts";
+import { CACHE, prepare } from "../vm/harness.ts";
 
 const OFFSETS: [string, string][] = [
   ["major", "LIBAVCODEC_VERSION_MAJOR"],
@@ -48,41 +48,11 @@ Deno.test("libav struct offsets match the installed headers", async () => {
   assert.equal(av.getBuffer2Offset, c["ctx.get_buffer2"]);
 });
 
-const repo = fileURLToPath(new URL("../../", import.meta.url));
-const CACHE = Deno.env.get("DAEDALUS_VM_CACHE") ?? "/var/cache/daedalus-v4l2-vm";
-
-/** Another Debian release's libavcodec/libavutil headers, downloaded and extracted (not installed) once. */
+/** Another Debian release's libav headers, extracted (not installed) by tests/vm/prepare.sh. */
 async function releaseHeaders(suite: string): Promise<string> {
-  const dir = `${CACHE}/libav-headers-${suite}`;
-  const include = `${dir}/root/usr/include/${
-    Deno.build.arch === "aarch64" ? "aarch64" : "x86_64"
-  }-linux-gnu`;
-  if (await Deno.stat(`${dir}/.done`).then(() => true, () => false)) return include;
-  const apt = (...args: string[]) =>
-    new Deno.Command("sh", {
-      args: [`${repo}tests/vm/private-apt.sh`, suite, suite, "--", ...args],
-      cwd: `${dir}/debs`,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-  await Deno.mkdir(`${dir}/debs`, { recursive: true });
-  for (
-    const args of [["update"], ["download", "libavcodec-dev", "libavutil-dev", "libswscale-dev"]]
-  ) {
-    const out = await apt(...args);
-    if (!out.success) {
-      throw new Error(`apt-get ${args[0]} (${suite}): ${new TextDecoder().decode(out.stderr)}`);
-    }
-  }
-  for await (const e of Deno.readDir(`${dir}/debs`)) {
-    if (!e.name.endsWith(".deb")) continue;
-    const x = await new Deno.Command("dpkg-deb", {
-      args: ["-x", `${dir}/debs/${e.name}`, `${dir}/root`],
-    }).output();
-    if (!x.success) throw new Error(`dpkg-deb -x ${e.name}`);
-  }
-  await Deno.writeTextFile(`${dir}/.done`, "");
-  return include;
+  await prepare("libav-headers");
+  const arch = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
+  return `${CACHE}/libav-headers-${suite}/root/usr/include/${arch}-linux-gnu`;
 }
 
 // The majors this machine does not run, checked against those releases' own headers: the

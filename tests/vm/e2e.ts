@@ -8,9 +8,8 @@ import { type GuestResult, type Kernel, REPO, run, runGuest, testProgram } from 
 import { CACHE_DIR, cached, streamFile } from "../unit/helpers/streams.ts";
 import { concatBytes } from "../../src/h264/annexb.ts";
 
+/** NV12 goes through bookworm's own GStreamer 1.22, I420 through trixie's 1.26 (guest/decode.sh). */
 export type Format = "NV12" | "I420";
-/** Bookworm's own GStreamer, or trixie's (tests/vm/gstreamer-1.26.sh): only 1.24+ offers I420. */
-export type Gst = "1.22" | "1.26";
 
 export interface Clip {
   /** Names the job's output in the run directory. */
@@ -19,8 +18,6 @@ export interface Clip {
   file: string;
   container: "h264" | "mp4";
   format: Format;
-  /** Default: 1.26 for I420, 1.22 for NV12. */
-  gst?: Gst;
   /** Files whose ffmpeg decodes, concatenated, are the expected output (default: `file`). */
   parts?: string[];
 }
@@ -123,8 +120,7 @@ export async function decodeInGuest(
   for (const c of clips) {
     const staged = `${c.id}.${c.container}`;
     files[staged] = c.file;
-    const gst = c.gst ?? (c.format === "I420" ? "1.26" : "1.22");
-    lines.push([c.id, staged, c.container, c.format, gst].join("\t"));
+    lines.push([c.id, staged, c.container, c.format].join("\t"));
   }
   const jobs = await Deno.makeTempFile({ prefix: "jobs-", suffix: ".tsv" });
   await Deno.writeTextFile(jobs, lines.join("\n") + "\n");

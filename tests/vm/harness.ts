@@ -19,8 +19,13 @@ const DMESG_PROBLEMS =
 /** Taint flags a test may leave: O (out-of-tree module, 1<<12) and E (unsigned module, 1<<13). */
 const ALLOWED_TAINT = (1 << 12) | (1 << 13);
 
-async function sh(cmd: string, args: string[], env?: Record<string, string>) {
-  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+async function sh(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+) {
+  const out = await new Deno.Command(cmd, { args, ...opts, stdout: "piped", stderr: "piped" })
+    .output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
@@ -31,17 +36,11 @@ export async function run(
   args: string[],
   opts: { cwd?: string } = {},
 ): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, cwd: opts.cwd, stdout: "piped", stderr: "piped" })
-    .output();
-  const dec = new TextDecoder();
-  if (!out.success) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} exited ${out.code}:\n${dec.decode(out.stdout)}${
-        dec.decode(out.stderr)
-      }`,
-    );
+  const r = await sh(cmd, args, opts);
+  if (r.code !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}:\n${r.stdout}${r.stderr}`);
   }
-  return dec.decode(out.stdout);
+  return r.stdout;
 }
 
 const once = new Map<string, Promise<string>>();
@@ -54,8 +53,8 @@ function memo(key: string, f: () => Promise<string>): Promise<string> {
   return p;
 }
 
-/** Runs prepare.sh for a target (6.1, 6.12, arm64, tools) once per test process. */
-export function prepare(target: Kernel | "arm64" | "tools"): Promise<string> {
+/** Runs prepare.sh for a target (6.1, 6.12, arm64, tools, libav-headers) once per test process. */
+export function prepare(target: Kernel | "arm64" | "tools" | "libav-headers"): Promise<string> {
   return memo(`prepare:${target}`, async () => {
     await run("bash", [`${HERE}prepare.sh`, target]);
     return target;
@@ -114,7 +113,14 @@ function shellQuote(s: string): string {
 /** Run directories kept for reading after a test; older ones go (decoded clips fill disks). */
 const KEEP_RUNS = 40;
 
-async function pruneRuns(): Promise<void> {
+let pruned: Promise<void> | undefined;
+/** Once per test process, before its first boot. */
+function pruneRuns(): Promise<void> {
+  pruned ??= pruneOldRuns();
+  return pruned;
+}
+
+async function pruneOldRuns(): Promise<void> {
   const runs: { path: string; mtime: number }[] = [];
   for await (const e of Deno.readDir(`${CACHE}/runs`)) {
     if (!e.isDirectory) continue;
@@ -165,8 +171,7 @@ async function bootOnce(
   );
   await Deno.chmod(`${runDir}/run.sh`, 0o755);
   const r = await sh("bash", [`${HERE}vmrun.sh`, kernel, runDir], {
-    VM_TIMEOUT: String(opts.timeoutS ?? 300),
-    VM_SMP: String(opts.cpus ?? 2),
+    env: { VM_TIMEOUT: String(opts.timeoutS ?? 300), VM_SMP: String(opts.cpus ?? 2) },
   });
   return { vm: r.code, runDir };
 }

@@ -2,12 +2,13 @@
 # Prepare the VM test environment, idempotently, in $DAEDALUS_VM_CACHE (default /var/cache/daedalus-v4l2-vm):
 # Debian kernel images (6.1, 6.12) with their headers, v4l2-mem2mem.ko built from the matching linux-source
 # (Debian's amd64 kernels do not ship it), an uncompressed vmlinux and a busybox initramfs per kernel,
-# checkpatch.pl, v4l2-compliance 1.30.1, and the arm64 6.1 headers for the cross-build check.
+# checkpatch.pl, v4l2-compliance 1.30.1 and GStreamer 1.26 (trixie), the arm64 6.1 headers for the cross-build
+# check, and trixie's and sid's libav headers for the daemon's layout check.
 # Nothing is installed into the system but the apt packages the bootstrap already lists.
-# usage: prepare.sh [6.1] [6.12] [arm64] [tools]      (default: all)
+# usage: prepare.sh [6.1] [6.12] [arm64] [tools] [libav-headers]      (default: all)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(6.1 6.12 arm64 tools)
+TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(6.1 6.12 arm64 tools libav-headers)
 mkdir -p "$CACHE"/{debs,images,build,runs}
 exec 9>"$CACHE/.prepare.lock"; flock 9   # parallel test files prepare once
 
@@ -82,17 +83,29 @@ prepare_arm64() {
   fi
 }
 
+# Packages of another Debian suite, downloaded afresh (no older versions mixed in) and extracted, not
+# installed, into <dest>/root; <dest>/.done marks a complete one.
+suite_updated=""
+extract_suite() { # <dest> <suite> <package...>
+  local dest=$1 suite=$2 p; shift 2
+  rm -rf "$dest"; mkdir -p "$dest/debs"
+  case " $suite_updated " in *" $suite "*) ;; *)
+    "$HERE/private-apt.sh" "$suite" "$suite" -- update >/dev/null; suite_updated+=" $suite";;
+  esac
+  (cd "$dest/debs" && "$HERE/private-apt.sh" "$suite" "$suite" -- download "$@" >/dev/null)
+  for p in "$dest"/debs/*.deb; do dpkg-deb -x "$p" "$dest/root"; done
+  rm -rf "$dest/debs"
+}
+
 prepare_tools() {
   # checkpatch.pl comes with linux-source; v4l2-compliance 1.30.1 from trixie (bookworm's 1.22 is too old).
   extract_source 6.12 linux-source-6.12
   local r=$CACHE/v4l-utils-1.30
-  if [ ! -x "$r/usr/bin/v4l2-compliance" ]; then
+  if [ ! -e "$r/.done" ]; then
     echo "vm: fetching v4l-utils 1.30 (trixie)"
-    mkdir -p "$CACHE/debs/trixie" "$r"
-    "$HERE/private-apt.sh" trixie trixie -- update >/dev/null
-    (cd "$CACHE/debs/trixie" && "$HERE/private-apt.sh" trixie trixie -- download \
-      v4l-utils libv4l-0t64 libv4l2rds0t64 libv4lconvert0t64 libc6 libcap2 libgcc-s1 libjpeg62-turbo libstdc++6 libudev1 >/dev/null)
-    for d in "$CACHE"/debs/trixie/*.deb; do dpkg-deb -x "$d" "$r"; done
+    extract_suite "$r" trixie v4l-utils libv4l-0t64 libv4l2rds0t64 libv4lconvert0t64 libc6 libcap2 libgcc-s1 \
+      libjpeg62-turbo libstdc++6 libudev1
+    touch "$r/.done"
   fi
   prepare_gstreamer
 }
@@ -105,13 +118,11 @@ GST_PACKAGES=(libgstreamer1.0-0 gstreamer1.0-tools libgstreamer-plugins-base1.0-
   libgcc-s1 libatomic1)
 GST_PLUGINS=(coreelements v4l2codecs videoparsersbad isomp4)
 prepare_gstreamer() {
-  local r=$CACHE/gstreamer-1.26 d=$CACHE/debs/trixie-gst p
+  local r=$CACHE/gstreamer-1.26 p
   [ -e "$r/.done" ] && return
   echo "vm: fetching GStreamer 1.26 (trixie)"
-  rm -rf "$d" "$r"; mkdir -p "$d" "$r/plugins" # no older downloads mixed in
-  "$HERE/private-apt.sh" trixie trixie -- update >/dev/null
-  (cd "$d" && "$HERE/private-apt.sh" trixie trixie -- download "${GST_PACKAGES[@]}" >/dev/null)
-  for p in "$d"/*.deb; do dpkg-deb -x "$p" "$r/root"; done
+  extract_suite "$r" trixie "${GST_PACKAGES[@]}"
+  mkdir -p "$r/plugins"
   for p in "${GST_PLUGINS[@]}"; do
     mv "$r/root/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgst$p.so" "$r/plugins/"
   done
@@ -120,11 +131,24 @@ prepare_gstreamer() {
   touch "$r/.done"
 }
 
+# The libavcodec/libavutil/libswscale headers of trixie and sid, for the daemon's layout check.
+prepare_libav_headers() {
+  local suite r
+  for suite in trixie sid; do
+    r=$CACHE/libav-headers-$suite
+    [ -e "$r/.done" ] && continue
+    echo "vm: fetching libav headers ($suite)"
+    extract_suite "$r" "$suite" libavcodec-dev libavutil-dev libswscale-dev
+    touch "$r/.done"
+  done
+}
+
 for t in "${TARGETS[@]}"; do
   case $t in
     6.1|6.12) prepare_kernel "$t";;
     arm64) prepare_arm64;;
     tools) prepare_tools;;
-    *) die "unknown target $t (6.1, 6.12, arm64, tools)";;
+    libav-headers) prepare_libav_headers;;
+    *) die "unknown target $t (6.1, 6.12, arm64, tools, libav-headers)";;
   esac
 done

@@ -1,9 +1,9 @@
 #!/bin/bash
 # End to end in the guest: load the module (with the given parameters), start the real daemon, decode
 # every job of $DAEDALUS_RESULTS/jobs.tsv through GStreamer's v4l2slh264dec, stop the daemon.
-# jobs.tsv: <id> <clip file in the run dir> <h264|mp4> <NV12|I420> <1.22|1.26>, tab-separated; the last
-# column picks the GStreamer: bookworm's own 1.22, or trixie's 1.26 (tests/vm/gstreamer-1.26.sh), whose
-# v4l2codecs offers I420 (through YUV420M).
+# jobs.tsv: <id> <clip file in the run dir> <h264|mp4> <NV12|I420>, tab-separated. NV12 goes through
+# bookworm's own GStreamer 1.22, I420 through trixie's 1.26 (tests/vm/gstreamer-1.26.sh): only 1.24+
+# offers I420 (as YUV420M).
 # DECODE_JOBS=N runs up to N jobs at once (one gst-launch process each; default 1).
 # DECODE_PROBERS=N also runs N processes that probe formats and buffers on their own contexts meanwhile
 # (tests/kmod/client.c, staged as $R/client: S_FMT on both queues and REQBUFS, over and over).
@@ -35,13 +35,13 @@ if [ -e "$R/warmup.h264" ]; then
 fi
 # GStreamer 1.26 registers v4l2slh264dec when it scans the devices: once, before parallel clients start.
 GST126=$DAEDALUS_REPO/tests/vm/gstreamer-1.26.sh
-if cut -f5 "$R/jobs.tsv" | grep -qx 1.26; then
+if cut -f4 "$R/jobs.tsv" | grep -qx I420; then
   "$GST126" gst-inspect-1.0 v4l2slh264dec > "$R/gst126-inspect.log" 2>&1 || fail "GStreamer 1.26 has no v4l2slh264dec"
 fi
 
-decode() { # <id> <clip> <container> <format> <gst version>
+decode() { # <id> <clip> <container> <format>
   case $3 in mp4) demux="qtdemux !";; *) demux="";; esac
-  case $5 in 1.26) launch="$GST126 gst-launch-1.0";; *) launch=gst-launch-1.0;; esac
+  case $4 in I420) launch="$GST126 gst-launch-1.0";; *) launch=gst-launch-1.0;; esac
   # A hung client is killed and counted as failed. GStreamer waits at most 1 s for a request (hard-coded)
   # and then fails the stream with "Not enough memory" (its bitstream buffer never comes back): under TCG
   # a stall of the host can cause that alone, so a clip failing with exactly that is decoded once more,
@@ -80,10 +80,10 @@ if [ "${DECODE_PROBERS:-0}" -gt 0 ]; then
   for p in $(seq 1 "$DECODE_PROBERS"); do probe_formats "$p" & probers="${probers:-} $!"; done
 fi
 running=0
-while IFS=$'\t' read -r id clip container format gst; do
+while IFS=$'\t' read -r id clip container format; do
   [ -n "$id" ] || continue
   if [ "$running" -ge "${DECODE_JOBS:-1}" ]; then wait -n; running=$((running - 1)); fi
-  decode "$id" "$clip" "$container" "$format" "$gst" &
+  decode "$id" "$clip" "$container" "$format" &
   running=$((running + 1))
 done < "$R/jobs.tsv"
 while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); done
