@@ -3,7 +3,13 @@
 # and powers off through isa-debug-exit so that qemu's exit status carries the script's.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb LANG=C.UTF-8
-mount -t debugfs none /sys/kernel/debug 2>/dev/null
+fatal() {
+  echo "VMT-FAIL $*"
+  echo o > /proc/sysrq-trigger
+  sleep 10
+}
+mount -t debugfs none /sys/kernel/debug || fatal "mount debugfs"
+[ -d "/lib/modules/$(uname -r)/kernel" ] || fatal "no modules for $(uname -r) in /lib/modules"
 echo "VMT-START uptime=$(cut -d' ' -f1 /proc/uptime) kernel=$(uname -r)"
 rc=127
 if [ -x "$vmt_rundir/run.sh" ]; then

@@ -1,8 +1,9 @@
 /**
  * The VM test harness: prepares kernels (tests/vm/prepare.sh), builds the module for them
  * (build-kmod.sh), boots a kernel under qemu and runs one guest script (vmrun.sh), then judges
- * the guest's dmesg and taint. Every VM is bounded by a timeout; a boot that never reports is
- * retried once, a failing test never.
+ * the guest's dmesg and taint. Every VM is bounded by a timeout; a boot that never reaches the
+ * guest (no VMT-START, no VMT-FAIL) is retried once, a failing test never. A failure of the
+ * guest's own infrastructure (VMT-FAIL: a mount, a module, a tool) is reported by name.
  */
 import { fileURLToPath } from "node:url";
 
@@ -92,10 +93,14 @@ export interface GuestOptions {
   files?: Record<string, string>;
   /** The guest's CPUs (default 2). */
   cpus?: number;
+  /** Host paths the guest must not see: it boots from a view of the host root without them. */
+  hideHostPaths?: string[];
+  /** Extra environment for vmrun.sh (VM_MODS, ...). */
+  vmEnv?: Record<string, string>;
 }
 
 export interface GuestResult {
-  /** The guest script's exit status. */
+  /** The guest script's exit status (vmrun.sh's: 123 infrastructure, 124 timeout, 125 no report). */
   status: number;
   /** What the guest script printed. */
   log: string;
@@ -141,7 +146,7 @@ async function bootOnce(
   script: string,
   opts: GuestOptions,
   kmodDir: string,
-): Promise<{ vm: number; runDir: string }> {
+): Promise<{ vm: number; runDir: string; stderr: string }> {
   await Deno.mkdir(`${CACHE}/runs`, { recursive: true });
   await pruneRuns();
   const runDir = await Deno.makeTempDir({ dir: `${CACHE}/runs`, prefix: `${kernel}-` });
@@ -170,10 +175,20 @@ async function bootOnce(
     `#!/bin/sh\n${exports}\n${argv}\necho $? > ${shellQuote(runDir)}/rc\n`,
   );
   await Deno.chmod(`${runDir}/run.sh`, 0o755);
-  const r = await sh("bash", [`${HERE}vmrun.sh`, kernel, runDir], {
-    env: { VM_TIMEOUT: String(opts.timeoutS ?? 300), VM_SMP: String(opts.cpus ?? 2) },
-  });
-  return { vm: r.code, runDir };
+  const vmrun = [`${HERE}vmrun.sh`, kernel, runDir];
+  const hidden = opts.hideHostPaths ?? [];
+  const r = await sh(
+    "bash",
+    hidden.length ? [`${HERE}hide-host-paths.sh`, ...hidden, "--", "bash", ...vmrun] : vmrun,
+    {
+      env: {
+        VM_TIMEOUT: String(opts.timeoutS ?? 300),
+        VM_SMP: String(opts.cpus ?? 2),
+        ...opts.vmEnv,
+      },
+    },
+  );
+  return { vm: r.code, runDir, stderr: r.stderr };
 }
 
 async function readOr(path: string, fallback: string): Promise<string> {
@@ -193,7 +208,7 @@ export async function runGuest(
   const [kmodDir] = await Promise.all([buildKmod(kernel), prepare("tools")]);
   let boot = await bootOnce(kernel, script, opts, kmodDir);
   let consoleLog = await readOr(`${boot.runDir}/console.log`, "");
-  if (!consoleLog.includes("VMT-START")) {
+  if (!consoleLog.includes("VMT-START") && boot.vm !== 123) {
     // About 1 boot in 100 hangs or dies before the guest starts under TCG: retry those once. A
     // guest that started and then failed, hung or panicked is a test failure, never retried.
     boot = await bootOnce(kernel, script, opts, kmodDir);
@@ -206,11 +221,12 @@ export async function runGuest(
   if (tainted & ~ALLOWED_TAINT) {
     problems.push(`kernel taint ${tainted} beyond out-of-tree/unsigned`);
   }
-  if (boot.vm === 124) problems.push(`the VM timed out after ${opts.timeoutS ?? 300} s`);
+  if (boot.vm === 123) problems.push(boot.stderr.trim());
+  else if (boot.vm === 124) problems.push(`the VM timed out after ${opts.timeoutS ?? 300} s`);
   else if (!consoleLog.includes("VMT-END")) {
     problems.push("the guest died before reporting (panic?)");
   }
-  if (!dmesg) {
+  if (!dmesg && boot.vm !== 123) {
     problems.push("the guest saved no dmesg; console tail:");
     problems.push(...consoleLog.split("\n").slice(-40));
   }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A busybox initramfs that loads the virtio/9p modules of an extracted Debian kernel, mounts the host root
+# A busybox initramfs that loads the virtio/9p/overlay modules of an extracted Debian kernel, mounts the host root
 # read-only and the shares, then switch_roots into guest-init.sh.
 # usage: mkinitramfs.sh <extracted-kernel-root> <kver> <out.gz>
 set -euo pipefail
@@ -8,10 +8,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 mkdir -p "$T"/{bin,dev,proc,sys,newroot,lib/mods}
 cp /bin/busybox "$T/bin/busybox"
-for a in sh mount mkdir insmod switch_root cat echo; do ln -s busybox "$T/bin/$a"; done
+for a in sh mount mkdir insmod switch_root cat echo ln readlink sed sleep; do ln -s busybox "$T/bin/$a"; done
 : > "$T/modules.list"
 # show-depends prints "builtin ..." for what the kernel has built in (virtio_pci on 6.12): skipped.
-for m in virtio_pci 9pnet_virtio 9p; do modprobe -d "$KROOT" -S "$KVER" --show-depends "$m"; done |
+for m in virtio_pci 9pnet_virtio 9p overlay; do modprobe -d "$KROOT" -S "$KVER" --show-depends "$m"; done |
   awk '$1=="insmod"{print $2}' | awk '!s[$0]++' | while read -r ko; do
     b=$(basename "$ko"); b=${b%.xz}; b=${b%.zst}; b=${b%.gz}
     case "$ko" in

@@ -46,8 +46,13 @@ prepare_kernel() { # <tag>
     extract_source "$k" "$srcpkg"
     # An uncompressed kernel boots about 2.5 s faster under TCG.
     sh "$CACHE/src$k/scripts/extract-vmlinux" "$kroot/boot/vmlinuz-$kver" > "$kroot/vmlinux"
-    "$HERE/mkinitramfs.sh" "$kroot" "$kver" "$kroot/initrd.gz"
     echo "$kver" > "$kroot/KVER"; touch "$kroot/.done"
+  fi
+  # The initramfs is remade whenever its sources change (a cache outlives many commits).
+  local key; key=$(cat "$HERE/mkinitramfs.sh" "$HERE/initramfs-init" | sha1sum | cut -c1-40)
+  if [ "$(cat "$kroot/initrd.key" 2>/dev/null)" != "$key" ]; then
+    "$HERE/mkinitramfs.sh" "$kroot" "$kver" "$kroot/initrd.gz"
+    echo "$key" > "$kroot/initrd.key"
   fi
   # v4l2-mem2mem (and v4l2-h264, for parity with kernels that ship it) from the same kernel's source.
   local media=$CACHE/build/media-$k

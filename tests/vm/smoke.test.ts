@@ -1,12 +1,41 @@
-// Foundation: the module loads in a real kernel, registers its three devices and unloads cleanly.
+// Foundation: the module loads in a real kernel, registers its three devices and unloads cleanly;
+// the guest needs nothing of the host beyond what ./run installs, and names what breaks.
+import assert from "node:assert/strict";
 import { assertGuestOk, KERNELS, REPO, runGuest, VM_TEST } from "./harness.ts";
+
+const SMOKE = `${REPO}/tests/vm/guest/smoke.sh`;
 
 for (const kernel of KERNELS) {
   Deno.test({
     name: `vm ${kernel}: module registers decoder, media and control devices`,
     ...VM_TEST,
   }, async () => {
-    const r = await runGuest(kernel, `${REPO}/tests/vm/guest/smoke.sh`, { timeoutS: 120 });
+    const r = await runGuest(kernel, SMOKE, { timeoutS: 120 });
     assertGuestOk(r);
   });
 }
+
+// A fresh machine of this kind has no /lib/modules: the guest's modules must not depend on it.
+Deno.test({
+  name: "vm 6.12: boots and loads the module from a host root without /lib/modules",
+  ...VM_TEST,
+}, async () => {
+  const r = await runGuest("6.12", SMOKE, {
+    timeoutS: 120,
+    hideHostPaths: ["/lib/modules", "/usr/lib/modules"],
+  });
+  assertGuestOk(r);
+});
+
+Deno.test({
+  name: "vm 6.12: a failed guest mount stops the run at once and is named",
+  ...VM_TEST,
+}, async () => {
+  const r = await runGuest("6.12", SMOKE, {
+    timeoutS: 120,
+    vmEnv: { VM_MODS: "/var/cache/daedalus-v4l2-vm-missing/lib/modules" },
+  });
+  assert.equal(r.status, 123, r.problems.join("\n"));
+  assert.match(r.problems.join("\n"), /guest infrastructure failed: .*\/lib\/modules/);
+  assert.equal(r.log, "", "the guest script must not have run");
+});
