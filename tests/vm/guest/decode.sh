@@ -11,6 +11,7 @@
 # DECODE_COMPLIANCE=1 runs v4l2-compliance -s on the device afterwards, with the daemon still connected.
 . "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
 R=$DAEDALUS_RESULTS
+need gst-launch-1.0 ffmpeg
 load_daedalus "$@"
 V=$(video_node) || fail "no daedalus video device"
 

@@ -6,6 +6,12 @@
 fail() { echo "FAIL: $*"; exit 1; }
 ok() { echo "ok: $*"; }
 
+# Stops the script at once, naming the first command the guest (the host root) lacks.
+need() { # <command>...
+  for c in "$@"; do command -v "$c" >/dev/null || fail "the guest has no $c (is tools/apt-packages.txt installed?)"; done
+}
+need modprobe insmod rmmod v4l2-ctl media-ctl
+
 # Load the media core (Debian's modules), v4l2-mem2mem (built from source), then daedalus_v4l2 with the
 # given module parameters.
 load_daedalus() {

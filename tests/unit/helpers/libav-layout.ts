@@ -1,0 +1,38 @@
+/** The libav struct offsets the FFI views use, as the C compiler sees them in a set of headers. */
+import assert from "node:assert/strict";
+import { LAYOUTS } from "../../../ffi/layout.ts";
+import { offsetsProgram, runC } from "./cc.ts";
+
+/** The offsets the views use, as C expressions. */
+export const OFFSETS: [string, string][] = [
+  ["major", "LIBAVCODEC_VERSION_MAJOR"],
+  ["frame.data", "offsetof(AVFrame, data)"],
+  ["frame.linesize", "offsetof(AVFrame, linesize)"],
+  ["frame.width", "offsetof(AVFrame, width)"],
+  ["frame.height", "offsetof(AVFrame, height)"],
+  ["frame.format", "offsetof(AVFrame, format)"],
+  ["frame.pts", "offsetof(AVFrame, pts)"],
+  ["packet.pts", "offsetof(AVPacket, pts)"],
+  ["packet.dts", "offsetof(AVPacket, dts)"],
+  ["packet.data", "offsetof(AVPacket, data)"],
+  ["packet.size", "offsetof(AVPacket, size)"],
+  ["codec.name", "offsetof(AVCodec, name)"],
+  ["codec.id", "offsetof(AVCodec, id)"],
+  ["ctx.get_buffer2", "offsetof(AVCodecContext, get_buffer2)"],
+];
+
+/** What the C compiler says of OFFSETS with the given include flags. */
+export function headerOffsets(flags: string[] = []): Promise<Record<string, number>> {
+  return runC(offsetsProgram(["libavcodec/avcodec.h", "libavutil/frame.h"], OFFSETS), flags);
+}
+
+/** Compares a major's row of LAYOUTS with the compiler's offsets. */
+export function assertRow(c: Record<string, number>): void {
+  const layout = LAYOUTS[c.major];
+  assert.ok(layout, `no layout row for libavcodec ${c.major}`);
+  for (const [key, value] of Object.entries(c)) {
+    if (key === "major" || key === "ctx.get_buffer2") continue;
+    const [group, field] = key.split(".") as [keyof typeof layout, string];
+    assert.equal((layout[group] as Record<string, number>)[field], value, `lavc ${c.major} ${key}`);
+  }
+}
