@@ -38,6 +38,10 @@ program.command("run", { isDefault: true })
   .description("serve decode jobs from the control device (the daemon)")
   .option("-d, --device <path>", "control device", DEFAULT_DEVICE)
   .option("-v, --verbose", "a log line per job")
+  .option(
+    "--hash-pictures",
+    "with -v, each picture's FNV-1a hash in its line (for debugging: it costs a pass over the picture)",
+  )
   .addOption(
     new Option("--summary-interval <seconds>", "seconds between summary lines (0: never)")
       .argParser((v) => Number.parseInt(v, 10)).default(60),
@@ -50,6 +54,7 @@ program.command("run", { isDefault: true })
     const service = new DaedalusService(av, {
       device: opts.device,
       summaryInterval: opts.summaryInterval,
+      hashPictures: opts.hashPictures === true,
     });
     for (const sig of ["SIGTERM", "SIGINT"] as const) {
       Deno.addSignalListener(sig, () => {

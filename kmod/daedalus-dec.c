@@ -49,6 +49,19 @@ void daedalus_job_init(struct daedalus_ctx *ctx)
 	atomic_set(&ctx->finishing, 0);
 }
 
+/* How long the client has waited for this OUTPUT buffer's picture. */
+static void daedalus_job_latency(struct daedalus_ctx *ctx,
+				 struct vb2_v4l2_buffer *src)
+{
+	atomic64_t *dev_max = &ctx->dev->chan.latency_max_us;
+	s64 us = ktime_us_delta(ktime_get(), daedalus_to_buffer(src)->queued);
+	s64 old = atomic64_read(dev_max);
+
+	ctx->latency_max_us = max_t(u64, ctx->latency_max_us, us);
+	while (us > old && !atomic64_try_cmpxchg(dev_max, &old, us))
+		;
+}
+
 /*
  * Called by the job's owner, without the channel lock; the owner raised
  * ctx->finishing when it took the job.
@@ -65,8 +78,10 @@ void daedalus_job_finish(struct daedalus_ctx *ctx,
 
 	src = v4l2_m2m_next_src_buf(m2m_ctx);
 	dst = v4l2_m2m_next_dst_buf(m2m_ctx);
-	if (src)
+	if (src) {
 		src->sequence = ctx->out_seq++;
+		daedalus_job_latency(ctx, src);
+	}
 	/* A failed picture carries no data. */
 	for (i = 0; dst && i < dst->vb2_buf.num_planes; i++)
 		vb2_set_plane_payload(&dst->vb2_buf, i,

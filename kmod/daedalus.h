@@ -7,6 +7,7 @@
 #define _DAEDALUS_H_
 
 #include <linux/atomic.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
@@ -105,6 +106,22 @@ struct daedalus_job_slot {
 	u32 msg_size;
 };
 
+/**
+ * struct daedalus_buffer - a vb2 buffer of either queue
+ * @m2m: the m2m core's buffer (must be first)
+ * @queued: when an OUTPUT buffer reached the driver (its request was queued)
+ */
+struct daedalus_buffer {
+	struct v4l2_m2m_buffer m2m;
+	ktime_t queued;
+};
+
+static inline struct daedalus_buffer *
+daedalus_to_buffer(struct vb2_v4l2_buffer *vbuf)
+{
+	return container_of(vbuf, struct daedalus_buffer, m2m.vb);
+}
+
 struct daedalus_m2m {
 	struct list_head node;
 	struct v4l2_m2m_dev *m2m_dev;
@@ -132,6 +149,8 @@ struct daedalus_ctx {
 
 	u64 jobs_done;
 	u64 jobs_failed;
+	/* the longest an OUTPUT buffer waited for its picture, in µs */
+	u64 latency_max_us;
 };
 
 /**
@@ -144,6 +163,7 @@ struct daedalus_ctx {
  * @num_ctx_msgs: context messages in @msgs
  * @fetched: jobs the daemon holds
  * @next_cookie: the next job cookie
+ * @latency_max_us: the longest request (OUTPUT queued to done) of any context
  */
 struct daedalus_channel {
 	struct miscdevice misc;
@@ -161,6 +181,8 @@ struct daedalus_channel {
 	atomic64_t jobs_done;
 	atomic64_t jobs_failed;
 	atomic64_t jobs_timedout;
+	/* the longest request a client waited for, in µs, since reset */
+	atomic64_t latency_max_us;
 };
 
 struct daedalus_dev {

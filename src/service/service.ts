@@ -45,6 +45,11 @@ export interface ServiceOptions {
   summaryInterval?: number;
   /** Poll timeout: how quickly a stop request or a vanished device is noticed. */
   pollMs?: number;
+  /**
+   * Put each picture's FNV-1a hash into its -v line. Off by default: the hash reads the whole
+   * picture on the service's thread, which costs about as much as the copy into CAPTURE memory.
+   */
+  hashPictures?: boolean;
 }
 
 export const DAEMON_CODECS = SUPPORTED_CODECS.reduce((m, c) => m | codecBit(CODEC[c]), 0);
@@ -221,7 +226,7 @@ export class DaedalusService {
     const maps: Mapping[] = [];
     try {
       const r = this.#decodeAndComplete(dev, w, name, hold, maps);
-      // The picture's hash for the log is taken after COMPLETE: the client does not wait for it.
+      // Logged after COMPLETE: the client does not wait for the line (nor for a hash).
       if (r.status === 0 && !r.held && jobLog.isEnabledFor("debug")) {
         const ms = (performance.now() - t0).toFixed(1);
         jobLog.debug(`${this.#describePicture(w, maps.slice(1), r)} ms=${ms}`);
@@ -331,12 +336,15 @@ export class DaedalusService {
     layout.forEach((p, i) => {
       const size = p.stride * p.rows;
       if (i > 0) chroma += size;
+      if (!this.opts.hashPictures) return;
       const bytes = planes[p.memPlane].bytes.subarray(p.offset, p.offset + size);
       for (let k = 0; k < bytes.length; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
     });
-    return `decoder: ${r.message} fmt=${pixelFormatName(w.pixelformat)} fnv1a=0x${
-      (h >>> 0).toString(16).padStart(8, "0")
-    } luma=${luma} chroma=${chroma}`;
+    const hash = this.opts.hashPictures
+      ? ` fnv1a=0x${(h >>> 0).toString(16).padStart(8, "0")}`
+      : "";
+    return `decoder: ${r.message} fmt=${pixelFormatName(w.pixelformat)}${hash} luma=${luma} ` +
+      `chroma=${chroma}`;
   }
 
   #completeFailed(dev: JobPort, cookie: number, status: number): void {

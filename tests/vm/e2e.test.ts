@@ -71,15 +71,9 @@ function params(mode: Mode): string[] {
 }
 
 async function assertAllBitExact(r: E2eRun, clips: Clip[]): Promise<void> {
+  // The headroom against GStreamer's own limit, for the record (a limit missed fails gst-launch).
+  console.log(`slowest request: ${r.slowestRequestMs ?? "?"} ms of GStreamer's 1000 ms`);
   assertGuestOk(r.guest);
-  for (const [id, t] of r.gst) {
-    if (t.tries > 1) {
-      console.log(
-        `note: ${id} decoded a second time after GStreamer's 1 s request limit ran out ` +
-          `(${r.guest.runDir}/${id}.gst-try1.log)`,
-      );
-    }
-  }
   for (const c of clips) {
     assert.equal(
       r.gst.get(c.id)?.status,
@@ -91,24 +85,20 @@ async function assertAllBitExact(r: E2eRun, clips: Clip[]): Promise<void> {
 }
 
 /**
- * The daemon's -v log has one decoded-picture line per frame, and in frame-based mode one job each
- * (at least that many when a clip was decoded a second time).
+ * The daemon's -v log has one decoded-picture line per frame, and in frame-based mode one job each.
  */
 function assertDaemonLines(r: E2eRun, frames: number, frameBased: boolean): void {
-  const retried = [...r.gst.values()].some((t) => t.tries > 1);
   const jobs =
     r.daemonLog.match(/REQ_DECODE cookie=\d+ codec=h264 bitstream=\d+ bytes capture=\d+x\d+/g) ??
       [];
-  const pictures = r.daemonLog.match(/decoder: OK \d+x\d+ fmt=(nv12|i420m) fnv1a=0x[0-9a-f]+/g) ??
+  const pictures = r.daemonLog.match(/decoder: OK \d+x\d+ fmt=(nv12|i420m) luma=\d+/g) ??
     [];
   const expected = frames + WARMUP_FRAMES;
-  const atLeast = (n: number, what: string) =>
-    assert.ok(n >= expected, `${what} in the daemon's log: ${n} < ${expected}`);
-  if (retried) atLeast(pictures.length, "decoded-picture lines");
-  else assert.equal(pictures.length, expected, "decoded-picture lines in the daemon's log");
-  if (frameBased && !retried) {
-    assert.equal(jobs.length, expected, "REQ_DECODE lines in the daemon's log");
-  } else atLeast(jobs.length, "REQ_DECODE lines");
+  assert.equal(pictures.length, expected, "decoded-picture lines in the daemon's log");
+  if (frameBased) assert.equal(jobs.length, expected, "REQ_DECODE lines in the daemon's log");
+  else {
+    assert.ok(jobs.length >= expected, `REQ_DECODE lines in the daemon's log: ${jobs.length}`);
+  }
 }
 
 for (const kernel of KERNELS) {
@@ -151,7 +141,7 @@ for (const kernel of KERNELS) {
       const more = await mp4AndResolutionChange("I420");
       clips.push(...more.clips);
       const frames = MATRIX.reduce((n, r) => n + r.frames, 0) + more.frames;
-      const r = await decodeInGuest(kernel, [WATCHDOG], clips, { jobs: 1, cpus: 1 });
+      const r = await decodeInGuest(kernel, [WATCHDOG], clips, { jobs: 1 });
       await assertAllBitExact(r, clips);
       assertDaemonLines(r, frames, true);
     },
@@ -162,8 +152,14 @@ for (const kernel of KERNELS) {
       `e2e ${kernel}: 4 decodes at once while 4 processes probe formats: no EBUSY, all bit-exact`,
     ...VM_TEST,
     fn: async () => {
-      const recipe = MATRIX.find((r) => r.name === "high-cavlc-bframes-640x360")!;
-      const other = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
+      // At 320x240: four clients share one daemon, and under TCG on a busy host a request
+      // waits for the other three's pictures within GStreamer's 1 s.
+      const small = (name: string) => {
+        const r = MATRIX.find((r) => r.name === name)!;
+        return { ...r, name: r.name.replace("640x360", "320x240"), size: "320x240" };
+      };
+      const recipe = small("high-cavlc-bframes-640x360");
+      const other = small("main-cabac-bpyramid-640x360");
       const clips: Clip[] = [];
       for (const [n, r] of [recipe, other, recipe, other].entries()) {
         clips.push({

@@ -25,8 +25,6 @@ export interface Clip {
 export interface Timed {
   status: number;
   seconds: number;
-  /** gst-launch runs for the clip: 2 when GStreamer's 1 s request limit made decode.sh retry. */
-  tries: number;
 }
 
 export interface E2eRun {
@@ -38,18 +36,19 @@ export interface E2eRun {
   daemonLog: string;
   /** v4l2-compliance's "Total for" line, when asked for. */
   compliance?: string;
+  /**
+   * The slowest request any client waited for after the warm-up, in ms (the module's
+   * latency_max_us): what GStreamer's 1 s limit per request is measured against.
+   */
+  slowestRequestMs?: number;
 }
 
 async function readTimed(path: string): Promise<Map<string, Timed>> {
   const timed = new Map<string, Timed>();
   const text = await Deno.readTextFile(path).catch(() => "");
   for (const line of text.split("\n").filter(Boolean)) {
-    const [id, status, t0, t1, tries] = line.split(" ");
-    timed.set(id, {
-      status: Number(status),
-      seconds: Number(t1) - Number(t0),
-      tries: Number(tries ?? 1),
-    });
+    const [id, status, t0, t1] = line.split(" ");
+    timed.set(id, { status: Number(status), seconds: Number(t1) - Number(t0) });
   }
   return timed;
 }
@@ -140,7 +139,9 @@ export async function decodeInGuest(
   await Deno.remove(jobs);
   const daemonLog = await Deno.readTextFile(`${guest.runDir}/daemon.log`).catch(() => "");
   const compliance = /^v4l2-compliance with the daemon connected: (.*)$/m.exec(guest.log)?.[1];
+  const latency = await Deno.readTextFile(`${guest.runDir}/latency-max-us.txt`).catch(() => "");
   return {
+    slowestRequestMs: latency.trim() ? Number(latency) / 1000 : undefined,
     guest,
     gst: await readTimed(`${guest.runDir}/gst-status.txt`),
     ffmpeg: await readTimed(`${guest.runDir}/ffmpeg-status.txt`),

@@ -17,7 +17,9 @@ V=$(video_node) || fail "no daedalus video device"
 
 export DENO_DIR=/tmp/deno DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
 DENO=$DAEDALUS_REPO/tools/node_modules/deno/deno
-"$DENO" run -A --no-config "$R/daedalusd.js" run -v > "$R/daemon.log" 2>&1 &
+# At the priority the shipped unit gives it (dist/debian/daedalus-v4l2.service: Nice=-5): it stands in for
+# decoding hardware, which its clients' own work never slows down.
+nice -n -5 "$DENO" run -A --no-config "$R/daedalusd.js" run -v > "$R/daemon.log" 2>&1 &
 DPID=$!
 i=0
 until [ "$(cat /sys/class/misc/daedalus-v4l2/daemon_connected 2>/dev/null)" = 1 ]; do
@@ -34,6 +36,8 @@ if [ -e "$R/warmup.h264" ]; then
     > "$R/warmup.gst.log" 2>&1
   echo "warm-up decode exit status $?"
 fi
+# The clients' slowest request is measured from here on (the warm-up is not what the tests judge).
+echo 0 > /sys/class/misc/daedalus-v4l2/latency_max_us || fail "reset latency_max_us"
 # GStreamer 1.26 registers v4l2slh264dec when it scans the devices: once, before parallel clients start.
 GST126=$DAEDALUS_REPO/tests/vm/gstreamer-1.26.sh
 if cut -f4 "$R/jobs.tsv" | grep -qx I420; then
@@ -44,20 +48,12 @@ decode() { # <id> <clip> <container> <format>
   case $3 in mp4) demux="qtdemux !";; *) demux="";; esac
   case $4 in I420) launch="$GST126 gst-launch-1.0";; *) launch=gst-launch-1.0;; esac
   # A hung client is killed and counted as failed. GStreamer waits at most 1 s for a request (hard-coded)
-  # and then fails the stream with "Not enough memory" (its bitstream buffer never comes back): under TCG
-  # a stall of the host can cause that alone, so a clip failing with exactly that is decoded once more,
-  # and the retry is recorded. Any other failure, or a second one, stands.
-  tries=0
-  while :; do
-    tries=$((tries + 1))
-    t0=$(date +%s.%N)
-    timeout 300 $launch -q filesrc location="$R/$2" ! $demux h264parse ! v4l2slh264dec ! \
-      "video/x-raw,format=$4" ! filesink location="$R/$1.yuv" > "$R/$1.gst.log" 2>&1
-    rc=$?
-    [ $rc != 0 ] && [ $tries = 1 ] && grep -q "Not enough memory to decode H264 stream" "$R/$1.gst.log" || break
-    cp "$R/$1.gst.log" "$R/$1.gst-try1.log"
-  done
-  echo "$1 $rc $t0 $(date +%s.%N) $tries" >> "$R/gst-status.txt"
+  # and then fails the stream: the tests size their clips and clients so that the slowest request
+  # (latency_max_us, reported) stays well below that, and a failure is never retried.
+  t0=$(date +%s.%N)
+  timeout 300 $launch -q filesrc location="$R/$2" ! $demux h264parse ! v4l2slh264dec ! \
+    "video/x-raw,format=$4" ! filesink location="$R/$1.yuv" > "$R/$1.gst.log" 2>&1
+  echo "$1 $? $t0 $(date +%s.%N)" >> "$R/gst-status.txt"
   if [ "${DECODE_FFMPEG:-0}" = 1 ]; then
     t0=$(date +%s.%N)
     ffmpeg -nostdin -v error -threads 1 -i "$R/$2" -f null - > "$R/$1.ffmpeg.log" 2>&1
@@ -65,12 +61,16 @@ decode() { # <id> <clip> <container> <format>
   fi
 }
 
-probe_formats() { # <id>: probing rounds until the decodes are done; any failure (EBUSY...) is recorded
+# Probing rounds until the decodes are done; any failure (EBUSY...) is recorded. A pause between rounds
+# keeps the probers from taking the emulated CPUs from the clients: they test contention for the device,
+# not for the CPU.
+probe_formats() { # <id>
   n=0
   while [ -e "$R/probing" ]; do
     "$R/client" -n 0 --probe 20 --expect any > "$R/prober-$1.last" 2>&1 ||
       { echo "prober $1: $(cat "$R/prober-$1.last")" >> "$R/prober-errors.txt"; }
     n=$((n + 1))
+    sleep 0.2
   done
   echo "prober $1: $n rounds" >> "$R/prober-rounds.txt"
 }
@@ -88,6 +88,8 @@ while IFS=$'\t' read -r id clip container format; do
   running=$((running + 1))
 done < "$R/jobs.tsv"
 while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); done
+cat /sys/class/misc/daedalus-v4l2/latency_max_us > "$R/latency-max-us.txt"
+echo "slowest request: $(cat "$R/latency-max-us.txt") us"
 rm -f "$R/probing"
 for p in ${probers:-}; do wait "$p"; done
 
