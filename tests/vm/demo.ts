@@ -57,6 +57,7 @@ step(
 step(
   "(both timed in the same TCG-emulated guest, process start-up included: compare the ratio, not the fps)",
 );
+step(`slowest request: ${r.slowestRequestMs ?? "?"} ms (GStreamer waits at most 1000 ms for one)`);
 
 const [w, h] = CLIP.size.split("x");
 const png = `${REPO}/demo-output/frame-25.png`;
