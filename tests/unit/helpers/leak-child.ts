@@ -1,6 +1,6 @@
 /**
  * Child process of leak.test.ts: decodes `file` in `cycles` fresh decoder contexts and prints
- * the RSS (KiB) after the warm-up and at the end as JSON. Run with --v8-flags=--expose-gc, so
+ * the RSS (KiB) after the warm-up, half-way and at the end as JSON. Run with --v8-flags=--expose-gc, so
  * that garbage the JS side has not collected yet is not mistaken for a native leak.
  */
 import { libav } from "../../../ffi/libav.ts";
@@ -27,5 +27,8 @@ function cycle(): void {
 
 for (let i = 0; i < 5; i++) cycle(); // warm up allocators and JIT
 const before = rss();
-for (let i = 0; i < Number(cyclesArg); i++) cycle();
-console.log(JSON.stringify({ before, after: rss() }));
+const half = Math.floor(Number(cyclesArg) / 2);
+for (let i = 0; i < half; i++) cycle();
+const middle = rss();
+for (let i = half; i < Number(cyclesArg); i++) cycle();
+console.log(JSON.stringify({ before, middle, after: rss() }));
