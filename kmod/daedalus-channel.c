@@ -485,16 +485,19 @@ static ssize_t jobs_timedout_show(struct device *dev,
 static DEVICE_ATTR_RO(jobs_timedout);
 
 /* Writing 0 starts a new measurement. */
-static ssize_t latency_max_us_show(struct device *dev,
-				   struct device_attribute *attr, char *buf)
+static ssize_t request_wait_max_us_show(struct device *dev,
+					struct device_attribute *attr,
+					char *buf)
 {
+	struct daedalus_channel *chan = daedalus_dev_chan(dev);
+
 	return sysfs_emit(buf, "%lld\n",
-			  atomic64_read(&daedalus_dev_chan(dev)->latency_max_us));
+			  atomic64_read(&chan->request_wait_max_us));
 }
 
-static ssize_t latency_max_us_store(struct device *dev,
-				    struct device_attribute *attr,
-				    const char *buf, size_t count)
+static ssize_t request_wait_max_us_store(struct device *dev,
+					 struct device_attribute *attr,
+					 const char *buf, size_t count)
 {
 	u64 val;
 	int ret = kstrtou64(buf, 0, &val);
@@ -503,10 +506,10 @@ static ssize_t latency_max_us_store(struct device *dev,
 		return ret;
 	if (val)
 		return -EINVAL;
-	atomic64_set(&daedalus_dev_chan(dev)->latency_max_us, 0);
+	atomic64_set(&daedalus_dev_chan(dev)->request_wait_max_us, 0);
 	return count;
 }
-static DEVICE_ATTR_RW(latency_max_us);
+static DEVICE_ATTR_RW(request_wait_max_us);
 
 static ssize_t daemon_connected_show(struct device *dev,
 				     struct device_attribute *attr, char *buf)
@@ -554,7 +557,7 @@ static struct attribute *daedalus_chan_attrs[] = {
 	&dev_attr_jobs_done.attr,
 	&dev_attr_jobs_failed.attr,
 	&dev_attr_jobs_timedout.attr,
-	&dev_attr_latency_max_us.attr,
+	&dev_attr_request_wait_max_us.attr,
 	&dev_attr_daemon_connected.attr,
 	&dev_attr_abi_version.attr,
 	&dev_attr_codecs.attr,

@@ -25,16 +25,6 @@ unsigned int daedalus_codecs_param = ~0U;
 module_param_named(codecs, daedalus_codecs_param, uint, 0444);
 MODULE_PARM_DESC(codecs, "mask of codecs offered, bit 1 << enum daedalus_codec (H.264 = 0x2)");
 
-unsigned int daedalus_h264_decode_modes = 3;
-module_param_named(h264_decode_modes, daedalus_h264_decode_modes, uint, 0444);
-MODULE_PARM_DESC(h264_decode_modes,
-		 "H.264 decode modes offered: 1 slice-based, 2 frame-based, 3 both (default; frame-based is the default value)");
-
-unsigned int daedalus_h264_start_codes = 3;
-module_param_named(h264_start_codes, daedalus_h264_start_codes, uint, 0444);
-MODULE_PARM_DESC(h264_start_codes,
-		 "H.264 start code modes offered: 1 none, 2 Annex B, 3 both (default; Annex B is the default value)");
-
 /*
  * Off by default, like visl: v4l2-compliance's streaming tests queue OUTPUT
  * buffers without requests, and a request-less buffer simply decodes with
@@ -308,16 +298,18 @@ err_vfd:
 static int __init daedalus_init(void)
 {
 	struct daedalus_dev *dev;
+	unsigned int i;
 	int ret;
 
 	if (!daedalus_kernel_codecs()) {
 		pr_err(DAEDALUS_NAME ": the codecs parameter leaves no codec\n");
 		return -EINVAL;
 	}
-	if (!(daedalus_h264_decode_modes & 3) ||
-	    !(daedalus_h264_start_codes & 3)) {
-		pr_err(DAEDALUS_NAME ": h264_decode_modes and h264_start_codes must be 1, 2 or 3\n");
-		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(daedalus_codecs); i++) {
+		ret = daedalus_codecs[i]->check_params ?
+			daedalus_codecs[i]->check_params() : 0;
+		if (ret)
+			return ret;
 	}
 
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);

@@ -49,15 +49,26 @@ void daedalus_job_init(struct daedalus_ctx *ctx)
 	atomic_set(&ctx->finishing, 0);
 }
 
-/* How long the client has waited for this OUTPUT buffer's picture. */
-static void daedalus_job_latency(struct daedalus_ctx *ctx,
-				 struct vb2_v4l2_buffer *src)
+/*
+ * How long this request was the oldest one of its context still pending:
+ * from its queueing or the previous request's end, whichever came later, to
+ * its own end. A client waits for its requests in order (GStreamer for at
+ * most 1 s each), so this bounds its wait; the time a request spends queued
+ * behind its own context's earlier ones is theirs, not its.
+ */
+static void daedalus_request_wait(struct daedalus_ctx *ctx,
+				  struct vb2_v4l2_buffer *src)
 {
-	atomic64_t *dev_max = &ctx->dev->chan.latency_max_us;
-	s64 us = ktime_us_delta(ktime_get(), daedalus_to_buffer(src)->queued);
+	atomic64_t *dev_max = &ctx->dev->chan.request_wait_max_us;
+	ktime_t now = ktime_get();
+	ktime_t start = ktime_after(daedalus_to_buffer(src)->queued,
+				    ctx->last_done) ?
+		daedalus_to_buffer(src)->queued : ctx->last_done;
+	s64 us = ktime_us_delta(now, start);
 	s64 old = atomic64_read(dev_max);
 
-	ctx->latency_max_us = max_t(u64, ctx->latency_max_us, us);
+	ctx->last_done = now;
+	ctx->request_wait_max_us = max_t(u64, ctx->request_wait_max_us, us);
 	while (us > old && !atomic64_try_cmpxchg(dev_max, &old, us))
 		;
 }
@@ -80,7 +91,7 @@ void daedalus_job_finish(struct daedalus_ctx *ctx,
 	dst = v4l2_m2m_next_dst_buf(m2m_ctx);
 	if (src) {
 		src->sequence = ctx->out_seq++;
-		daedalus_job_latency(ctx, src);
+		daedalus_request_wait(ctx, src);
 	}
 	/* A failed picture carries no data. */
 	for (i = 0; dst && i < dst->vb2_buf.num_planes; i++)

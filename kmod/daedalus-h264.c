@@ -3,9 +3,30 @@
  * daedalus-v4l2: H.264 (V4L2_PIX_FMT_H264_SLICE).
  */
 
+#include <linux/moduleparam.h>
 #include <media/videobuf2-v4l2.h>
 
 #include "daedalus.h"
+
+static unsigned int daedalus_h264_decode_modes = 3;
+module_param_named(h264_decode_modes, daedalus_h264_decode_modes, uint, 0444);
+MODULE_PARM_DESC(h264_decode_modes,
+		 "H.264 decode modes offered: 1 slice-based, 2 frame-based, 3 both (default; frame-based is the default value)");
+
+static unsigned int daedalus_h264_start_codes = 3;
+module_param_named(h264_start_codes, daedalus_h264_start_codes, uint, 0444);
+MODULE_PARM_DESC(h264_start_codes,
+		 "H.264 start code modes offered: 1 none, 2 Annex B, 3 both (default; Annex B is the default value)");
+
+static int daedalus_h264_check_params(void)
+{
+	if (!(daedalus_h264_decode_modes & 3) ||
+	    !(daedalus_h264_start_codes & 3)) {
+		pr_err(DAEDALUS_NAME ": h264_decode_modes and h264_start_codes must be 1, 2 or 3\n");
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static const struct v4l2_ctrl_config daedalus_h264_ctrls[] = {
 	{ .id = V4L2_CID_STATELESS_H264_SPS },
@@ -106,9 +127,11 @@ const struct daedalus_codec_desc daedalus_h264_desc = {
 	.name		= "h264",
 	.fourcc		= V4L2_PIX_FMT_H264_SLICE,
 	.block		= 16,
+	.check_params	= daedalus_h264_check_params,
 	.ctrls		= daedalus_h264_ctrls,
 	.num_ctrls	= ARRAY_SIZE(daedalus_h264_ctrls),
 	.init_ctrls	= daedalus_h264_init_ctrls,
+	.num_init_ctrls	= 2,	/* DECODE_MODE, START_CODE */
 	.job_ctrl_ids	= daedalus_h264_job_ctrl_ids,
 	.validate	= daedalus_h264_validate,
 	.queue_flags	= daedalus_h264_queue_flags,

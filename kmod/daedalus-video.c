@@ -493,7 +493,7 @@ int daedalus_ctrls_init(struct daedalus_ctx *ctx)
 	int ret;
 
 	for (i = 0; (codec = daedalus_codec_by_index(i)); i++)
-		n += codec->num_ctrls + 2;
+		n += codec->num_ctrls + codec->num_init_ctrls;
 	v4l2_ctrl_handler_init(hdl, n);
 
 	for (i = 0; (codec = daedalus_codec_by_index(i)); i++) {

@@ -40,8 +40,6 @@
 extern unsigned int daedalus_job_timeout_ms;
 extern bool daedalus_requires_requests;
 extern unsigned int daedalus_codecs_param;
-extern unsigned int daedalus_h264_decode_modes;
-extern unsigned int daedalus_h264_start_codes;
 
 struct daedalus_ctx;
 
@@ -51,9 +49,11 @@ struct daedalus_ctx;
  * @name: short name, for sysfs and debugfs
  * @fourcc: the OUTPUT (coded) pixel format
  * @block: width and height alignment of the decoded picture
+ * @check_params: optional; checks the codec's module parameters at load
  * @ctrls: the codec's controls
  * @num_ctrls: entries in @ctrls
  * @init_ctrls: optional; adds controls whose ranges follow module parameters
+ * @num_init_ctrls: how many controls @init_ctrls adds
  * @job_ctrl_ids: fills @ids with the controls a job carries; returns count
  * @validate: checks a request before it is queued (required controls)
  * @queue_flags: vb2 subsystem flags of the OUTPUT queue
@@ -63,9 +63,11 @@ struct daedalus_codec_desc {
 	const char *name;
 	u32 fourcc;
 	unsigned int block;
+	int (*check_params)(void);
 	const struct v4l2_ctrl_config *ctrls;
 	unsigned int num_ctrls;
 	int (*init_ctrls)(struct v4l2_ctrl_handler *hdl);
+	unsigned int num_init_ctrls;
 	unsigned int (*job_ctrl_ids)(struct daedalus_ctx *ctx, u32 *ids,
 				     unsigned int max);
 	int (*validate)(struct daedalus_ctx *ctx,
@@ -149,8 +151,10 @@ struct daedalus_ctx {
 
 	u64 jobs_done;
 	u64 jobs_failed;
-	/* the longest an OUTPUT buffer waited for its picture, in µs */
-	u64 latency_max_us;
+	/* when this context's last job ended */
+	ktime_t last_done;
+	/* the longest a client waited for a request, in µs (daedalus-dec.c) */
+	u64 request_wait_max_us;
 };
 
 /**
@@ -163,7 +167,7 @@ struct daedalus_ctx {
  * @num_ctx_msgs: context messages in @msgs
  * @fetched: jobs the daemon holds
  * @next_cookie: the next job cookie
- * @latency_max_us: the longest request (OUTPUT queued to done) of any context
+ * @request_wait_max_us: the longest any client waited for a request
  */
 struct daedalus_channel {
 	struct miscdevice misc;
@@ -181,8 +185,8 @@ struct daedalus_channel {
 	atomic64_t jobs_done;
 	atomic64_t jobs_failed;
 	atomic64_t jobs_timedout;
-	/* the longest request a client waited for, in µs, since reset */
-	atomic64_t latency_max_us;
+	/* the longest any client waited for a request, in µs, since reset */
+	atomic64_t request_wait_max_us;
 };
 
 struct daedalus_dev {

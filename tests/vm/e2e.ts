@@ -38,7 +38,7 @@ export interface E2eRun {
   compliance?: string;
   /**
    * The slowest request any client waited for after the warm-up, in ms (the module's
-   * latency_max_us): what GStreamer's 1 s limit per request is measured against.
+   * request_wait_max_us): what GStreamer's 1 s limit per request is measured against.
    */
   slowestRequestMs?: number;
 }
@@ -139,7 +139,9 @@ export async function decodeInGuest(
   await Deno.remove(jobs);
   const daemonLog = await Deno.readTextFile(`${guest.runDir}/daemon.log`).catch(() => "");
   const compliance = /^v4l2-compliance with the daemon connected: (.*)$/m.exec(guest.log)?.[1];
-  const latency = await Deno.readTextFile(`${guest.runDir}/latency-max-us.txt`).catch(() => "");
+  const latency = await Deno.readTextFile(`${guest.runDir}/request-wait-max-us.txt`).catch(() =>
+    ""
+  );
   return {
     slowestRequestMs: latency.trim() ? Number(latency) / 1000 : undefined,
     guest,

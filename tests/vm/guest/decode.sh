@@ -37,7 +37,7 @@ if [ -e "$R/warmup.h264" ]; then
   echo "warm-up decode exit status $?"
 fi
 # The clients' slowest request is measured from here on (the warm-up is not what the tests judge).
-echo 0 > /sys/class/misc/daedalus-v4l2/latency_max_us || fail "reset latency_max_us"
+echo 0 > /sys/class/misc/daedalus-v4l2/request_wait_max_us || fail "reset request_wait_max_us"
 # GStreamer 1.26 registers v4l2slh264dec when it scans the devices: once, before parallel clients start.
 GST126=$DAEDALUS_REPO/tests/vm/gstreamer-1.26.sh
 if cut -f4 "$R/jobs.tsv" | grep -qx I420; then
@@ -49,7 +49,7 @@ decode() { # <id> <clip> <container> <format>
   case $4 in I420) launch="$GST126 gst-launch-1.0";; *) launch=gst-launch-1.0;; esac
   # A hung client is killed and counted as failed. GStreamer waits at most 1 s for a request (hard-coded)
   # and then fails the stream: the tests size their clips and clients so that the slowest request
-  # (latency_max_us, reported) stays well below that, and a failure is never retried.
+  # (request_wait_max_us, reported) stays well below that, and a failure is never retried.
   t0=$(date +%s.%N)
   timeout 300 $launch -q filesrc location="$R/$2" ! $demux h264parse ! v4l2slh264dec ! \
     "video/x-raw,format=$4" ! filesink location="$R/$1.yuv" > "$R/$1.gst.log" 2>&1
@@ -88,8 +88,8 @@ while IFS=$'\t' read -r id clip container format; do
   running=$((running + 1))
 done < "$R/jobs.tsv"
 while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); done
-cat /sys/class/misc/daedalus-v4l2/latency_max_us > "$R/latency-max-us.txt"
-echo "slowest request: $(cat "$R/latency-max-us.txt") us"
+cat /sys/class/misc/daedalus-v4l2/request_wait_max_us > "$R/request-wait-max-us.txt"
+echo "slowest request: $(cat "$R/request-wait-max-us.txt") us"
 rm -f "$R/probing"
 for p in ${probers:-}; do wait "$p"; done
 
