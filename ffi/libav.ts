@@ -55,8 +55,8 @@ function findGetBuffer2(
   const fn = handle === null ? null : libc().dlsym(handle, cString("avcodec_default_get_buffer2"));
   if (handle !== null) libc().dlclose(handle);
   if (fn === null) throw new LibraryLoadError(`${path}: avcodec_default_get_buffer2 not found`);
-  const codec = avcodec.avcodec_find_decoder_by_name(cString("h264"));
-  const ctx = avcodec.avcodec_alloc_context3(codec);
+  // A context without a codec still gets every default callback.
+  const ctx = avcodec.avcodec_alloc_context3(null);
   if (ctx === null) throw new LibraryLoadError("avcodec_alloc_context3 failed");
   const want = BigInt(Deno.UnsafePointer.value(fn));
   const view = new Deno.UnsafePointerView(ctx);

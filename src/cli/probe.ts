@@ -1,6 +1,6 @@
 /** `daedalusd probe`: which FFmpeg libraries the daemon would use, and what they decode. */
 import { decoderNames, type Libav, versionString } from "../../ffi/libav.ts";
-import { SUPPORTED_CODECS } from "../decoder/context-decoder.ts";
+import { CODECS } from "../codecs.ts";
 
 export function probeReport(av: Libav): string {
   const decoders = new Set(decoderNames(av));
@@ -13,7 +13,7 @@ export function probeReport(av: Libav): string {
     `AVCodecContext.get_buffer2 at offset ${av.getBuffer2Offset} (found at run time)`,
     `software decoders present: ${software.join(" ")}`,
     `daemon decodes (declared to the module): ${
-      SUPPORTED_CODECS.filter((c) => decoders.has(c)).join(" ")
+      CODECS.filter((c) => decoders.has(c.libavDecoder)).map((c) => c.name).join(" ")
     }`,
     `all libavcodec decoders: ${decoders.size}`,
   ].join("\n");

@@ -11,7 +11,8 @@ import {
   type ClientOptions,
   streamToFrames,
 } from "../h264/client.ts";
-import { type ContextDecoder, createDecoder } from "./context-decoder.ts";
+import type { ContextDecoder } from "./context-decoder.ts";
+import { H264 } from "../h264/codec.ts";
 import {
   type CaptureFormat,
   type CaptureMemory,
@@ -107,7 +108,7 @@ export class FrameRunner {
   readonly #buffer: CaptureBuffer;
 
   constructor(av: Libav, private readonly opts: Omit<FileDecodeOptions, "mode" | "startCode">) {
-    this.#decoder = createDecoder(av, "h264");
+    this.#decoder = H264.createDecoder(av);
     this.#buffer = new CaptureBuffer(av);
   }
 

@@ -1,11 +1,10 @@
 /** A decode job as the decoding core sees it: what the kernel sends, minus the transport. */
+import type { WireCodecName } from "../service/protocol.ts";
 
 export const V4L2_PIX_FMT_NV12 = 0x3231564e; // 'NV12'
 export const V4L2_PIX_FMT_YUV420 = 0x32315559; // 'YU12'
 export const V4L2_PIX_FMT_NV12M = 0x32314d4e; // 'NM12'
 export const V4L2_PIX_FMT_YUV420M = 0x32314d59; // 'YM12'
-
-export type CodecName = "h264";
 
 export interface CapturePlane {
   bytesperline: number;
@@ -22,7 +21,7 @@ export interface CaptureFormat {
 }
 
 export interface DecodeJob {
-  codec: CodecName;
+  codec: WireCodecName;
   /** The request's controls: V4L2 control id → raw payload of its uAPI struct. */
   ctrls: Map<number, Uint8Array>;
   /** The OUTPUT buffer's bitstream bytes. */

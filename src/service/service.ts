@@ -8,11 +8,8 @@
 import { getLogger } from "@logtape/logtape";
 import type { Libav } from "../../ffi/libav.ts";
 import { EBUSY, EINVAL, EIO, ENOENT, ENOTSUP, EPROTO, SysError } from "../../ffi/libc.ts";
-import {
-  type ContextDecoder,
-  createDecoder,
-  SUPPORTED_CODECS,
-} from "../decoder/context-decoder.ts";
+import { type Codec, codecByWireId, CODECS, DAEMON_CODECS } from "../codecs.ts";
+import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import {
   type CaptureMemory,
   type DecodeJob,
@@ -52,8 +49,6 @@ export interface ServiceOptions {
   hashPictures?: boolean;
 }
 
-export const DAEMON_CODECS = SUPPORTED_CODECS.reduce((m, c) => m | codecBit(CODEC[c]), 0);
-
 interface Counters {
   jobs: number;
   ok: number;
@@ -85,7 +80,9 @@ export class DaedalusService {
       return 1;
     }
     log.info(
-      `self-test: decoded a 16x16 H.264 picture in ${(performance.now() - t0).toFixed(0)} ms`,
+      `self-test: decoded a known picture of each codec in ${
+        (performance.now() - t0).toFixed(0)
+      } ms`,
     );
     let waitingLogged = false;
     const summary = (this.opts.summaryInterval ?? 60) > 0
@@ -147,7 +144,9 @@ export class DaedalusService {
       log.info(
         `connected to ${dev.path}: module ${hello.driverVersion}, ABI ` +
           `${hello.kernelAbiVersion >>> 16}.${hello.kernelAbiVersion & 0xffff}, ` +
-          `module codecs [${codecs.join(" ")}], daemon codecs [${SUPPORTED_CODECS.join(" ")}]`,
+          `module codecs [${codecs.join(" ")}], daemon codecs [${
+            CODECS.map((c) => c.name).join(" ")
+          }]`,
       );
       return true;
     } catch (e) {
@@ -216,7 +215,8 @@ export class DaedalusService {
 
   #decode(dev: JobPort, w: WireJob): void {
     this.#counters.jobs++;
-    const name = codecName(w.codec) ?? `codec#${w.codec}`;
+    const codec = codecByWireId(w.codec);
+    const name = codec?.name ?? codecName(w.codec) ?? `codec#${w.codec}`;
     const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;
     jobLog.debug(
       `REQ_DECODE cookie=${w.cookie} codec=${name} bitstream=${w.output.bytesused} bytes ` +
@@ -225,7 +225,7 @@ export class DaedalusService {
     const t0 = performance.now();
     const maps: Mapping[] = [];
     try {
-      const r = this.#decodeAndComplete(dev, w, name, hold, maps);
+      const r = this.#decodeAndComplete(dev, w, codec, name, hold, maps);
       // Logged after COMPLETE: the client does not wait for the line (nor for a hash).
       if (r.status === 0 && !r.held && jobLog.isEnabledFor("debug")) {
         const ms = (performance.now() - t0).toFixed(1);
@@ -239,13 +239,16 @@ export class DaedalusService {
   #decodeAndComplete(
     dev: JobPort,
     w: WireJob,
+    codec: Codec | undefined,
     name: string,
     hold: boolean,
     maps: Mapping[],
   ): JobResult {
     let result: JobResult;
     try {
-      result = this.#decodeMapped(dev, w, name, hold, maps);
+      result = codec
+        ? this.#decodeMapped(dev, w, codec, hold, maps)
+        : { status: -ENOTSUP, held: false, bytesused: [], message: `${name} not supported` };
     } catch (e) {
       const errno = e instanceof SysError ? e.errno : e instanceof ProtocolError ? EINVAL : EIO;
       result = { status: -errno, held: false, bytesused: [], message: (e as Error).message };
@@ -279,19 +282,16 @@ export class DaedalusService {
   #decodeMapped(
     dev: JobPort,
     w: WireJob,
-    name: string,
+    codec: Codec,
     hold: boolean,
     maps: Mapping[],
   ): JobResult {
-    if (!(SUPPORTED_CODECS as readonly string[]).includes(name)) {
-      return { status: -ENOTSUP, held: false, bytesused: [], message: `${name} not supported` };
-    }
     if (w.output.bytesused > w.output.length) {
       throw new ProtocolError(`bitstream ${w.output.bytesused} > buffer ${w.output.length}`);
     }
     let decoder = this.#decoders.get(w.ctxId);
     if (!decoder) {
-      decoder = createDecoder(this.av, name as (typeof SUPPORTED_CODECS)[number]);
+      decoder = codec.createDecoder(this.av);
       this.#decoders.set(w.ctxId, decoder);
     }
     const out = dev.map(w.output.mmapOffset, w.output.length, false);
@@ -306,7 +306,7 @@ export class DaedalusService {
       }
     }
     const job: DecodeJob = {
-      codec: name as DecodeJob["codec"],
+      codec: codec.name,
       ctrls: w.ctrls,
       bitstream: out.bytes.subarray(0, w.output.bytesused),
       hold,

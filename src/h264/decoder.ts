@@ -5,8 +5,8 @@
  */
 import type { Libav } from "../../ffi/libav.ts";
 import { EINVAL } from "../../ffi/libc.ts";
-import { hasStartCode, START_CODE } from "../h264/annexb.ts";
-import { buildPps, buildSps, ParamSetError } from "../h264/param-sets.ts";
+import { hasStartCode, START_CODE } from "./annexb.ts";
+import { buildPps, buildSps, ParamSetError } from "./param-sets.ts";
 import {
   DECODE_MODE_FRAME_BASED,
   DECODE_PARAM_FLAG_FIELD_PIC,
@@ -25,12 +25,12 @@ import {
   V4L2_CID_STATELESS_H264_SCALING_MATRIX,
   V4L2_CID_STATELESS_H264_SPS,
   V4L2_CID_STATELESS_H264_START_CODE,
-} from "../h264/v4l2-h264.ts";
-import { AvDecoder } from "./av-decoder.ts";
-import type { ContextDecoder } from "./context-decoder.ts";
-import type { CaptureMemory, DecodeJob, JobResult } from "./job.ts";
-import { JobError } from "./job.ts";
-import { PictureWriter } from "./picture-writer.ts";
+} from "./v4l2-h264.ts";
+import { AvDecoder } from "../decoder/av-decoder.ts";
+import type { ContextDecoder } from "../decoder/context-decoder.ts";
+import type { CaptureMemory, DecodeJob, JobResult } from "../decoder/job.ts";
+import { JobError } from "../decoder/job.ts";
+import { PictureWriter } from "../decoder/picture-writer.ts";
 
 function ctrl(job: DecodeJob, id: number, name: string): Uint8Array {
   const payload = job.ctrls.get(id);

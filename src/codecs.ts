@@ -1,0 +1,32 @@
+/**
+ * The codecs the daemon decodes, one entry each: the daemon's mirror of the kernel's
+ * daedalus_codecs[] (kmod/daedalus-core.c). Each codec lives in its own folder (src/h264/) and
+ * exports its entry; nothing outside that folder and this table names a codec.
+ */
+import type { Libav } from "../ffi/libav.ts";
+import type { ContextDecoder } from "./decoder/context-decoder.ts";
+import { H264 } from "./h264/codec.ts";
+import { CODEC, codecBit, codecName, type WireCodecName } from "./service/protocol.ts";
+
+/** What one codec adds to the daemon. */
+export interface Codec {
+  /** Its name on the wire (protocol.ts's CODEC), in logs and on the command line. */
+  readonly name: WireCodecName;
+  /** The libavcodec decoder it needs (avcodec_find_decoder_by_name). */
+  readonly libavDecoder: string;
+  /** A decoder for one V4L2 context. */
+  createDecoder(av: Libav): ContextDecoder;
+  /** Decodes a known picture with `decoder` at start-up; throws unless it comes back right. */
+  selfTest(decoder: ContextDecoder): void;
+}
+
+export const CODECS: readonly Codec[] = [H264];
+
+/** The entry for a wire codec id, if the daemon decodes it. */
+export function codecByWireId(id: number): Codec | undefined {
+  const name = codecName(id);
+  return CODECS.find((c) => c.name === name);
+}
+
+/** The codecs' bit mask declared to the module in HELLO. */
+export const DAEMON_CODECS = CODECS.reduce((m, c) => m | codecBit(CODEC[c.name]), 0);

@@ -1,0 +1,11 @@
+/** H.264's entry in the daemon's codec table (src/codecs.ts). */
+import type { Codec } from "../codecs.ts";
+import { H264Decoder } from "./decoder.ts";
+import { h264SelfTest } from "./self-test.ts";
+
+export const H264: Codec = {
+  name: "h264",
+  libavDecoder: "h264",
+  createDecoder: (av) => new H264Decoder(av),
+  selfTest: h264SelfTest,
+};
