@@ -6,14 +6,15 @@
 // unit matrix crosses every mode with I420).
 //
 // GStreamer gives each request at most 1 s (hard-coded) and no client is ever retried, so each run
-// is sized for a busy host. Measured with two CPU hogs beside the whole suite (the slowest request
-// of each run, the module's request_wait_max_us, 6.1 / 6.12): the default mode's matrix (1080p,
-// 4-slice 720p) one client at a time, 422 / 285 ms (733 ms with two clients; this and the other
-// figures in brackets counted each request from its queueing, an upper bound); the forced modes two
+// is sized for a busy host. Measured with two CPU hogs beside the whole suite, the slowest request
+// of each run (the module's request_wait_max_us, 6.1 / 6.12): the default mode's matrix (1080p,
+// 4-slice 720p) one client at a time, 422 / 285 ms (733 ms with two clients); the forced modes two
 // at a time, at most 253 / 285 ms; the I420 matrix one client in a one-CPU guest, 431 / 513 ms
 // (with two vCPUs the daemon's 720p/1080p decodes stalled to 0.9 s whenever GStreamer 1.26 began
-// to output: 1384 ms); four clients at 320x240 beside four probers, 411 / 633 ms, the daemon at
-// the shipped unit's priority (without it, 1004 ms).
+// to output: 1384 ms); four clients at 320x240 beside four probers, the daemon at the shipped
+// unit's priority, 411 / 633 ms (1004 ms at normal priority). All but the four-client figures were
+// taken when a request was still counted from its queueing rather than from when it became its
+// context's oldest: upper bounds of today's measure.
 import assert from "node:assert/strict";
 import {
   assertBitExact,
