@@ -11,19 +11,25 @@
 
 #include "daedalus.h"
 
-static const u32 daedalus_cap_fourccs[] = {
+static const u32 daedalus_fourccs_8bit[] = {
 	V4L2_PIX_FMT_NV12,
 	V4L2_PIX_FMT_YUV420,
 	/* Three memory planes: GStreamer 1.24+ maps I420 only to this one. */
 	V4L2_PIX_FMT_YUV420M,
 };
 
-static bool daedalus_is_cap_fourcc(u32 fourcc)
+const struct daedalus_cap_formats daedalus_cap_formats_8bit = {
+	.fourccs	= daedalus_fourccs_8bit,
+	.num		= ARRAY_SIZE(daedalus_fourccs_8bit),
+};
+
+static bool daedalus_is_cap_fourcc(const struct daedalus_codec_desc *codec,
+				   u32 fourcc)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(daedalus_cap_fourccs); i++)
-		if (daedalus_cap_fourccs[i] == fourcc)
+	for (i = 0; i < codec->cap_formats->num; i++)
+		if (codec->cap_formats->fourccs[i] == fourcc)
 			return true;
 	return false;
 }
@@ -33,10 +39,10 @@ static void daedalus_frmsize(const struct daedalus_codec_desc *codec,
 			     struct v4l2_frmsize_stepwise *s)
 {
 	s->min_width = DAEDALUS_MIN_SIZE;
-	s->max_width = DAEDALUS_MAX_WIDTH;
+	s->max_width = codec->max_width;
 	s->step_width = codec->block;
 	s->min_height = DAEDALUS_MIN_SIZE;
-	s->max_height = DAEDALUS_MAX_HEIGHT;
+	s->max_height = codec->max_height;
 	s->step_height = codec->block;
 }
 
@@ -48,8 +54,8 @@ static void daedalus_fill_cap(struct daedalus_ctx *ctx,
 
 	daedalus_frmsize(ctx->codec, &s);
 	v4l2_apply_frmsize_constraints(&pix->width, &pix->height, &s);
-	if (!daedalus_is_cap_fourcc(pix->pixelformat))
-		pix->pixelformat = daedalus_cap_fourccs[0];
+	if (!daedalus_is_cap_fourcc(ctx->codec, pix->pixelformat))
+		pix->pixelformat = ctx->codec->cap_formats->fourccs[0];
 	/* Tight strides: what every client maps without asking. */
 	v4l2_fill_pixfmt_mp(pix, pix->pixelformat, pix->width, pix->height);
 	pix->field = V4L2_FIELD_NONE;
@@ -112,7 +118,7 @@ void daedalus_fmt_init(struct daedalus_ctx *ctx)
 	memset(&ctx->cap_fmt, 0, sizeof(ctx->cap_fmt));
 	ctx->cap_fmt.width = ctx->out_fmt.width;
 	ctx->cap_fmt.height = ctx->out_fmt.height;
-	ctx->cap_fmt.pixelformat = daedalus_cap_fourccs[0];
+	ctx->cap_fmt.pixelformat = ctx->codec->cap_formats->fourccs[0];
 	daedalus_fill_cap(ctx, &ctx->cap_fmt);
 }
 
@@ -144,12 +150,19 @@ static int daedalus_enum_fmt_out(struct file *file, void *priv,
 	return -EINVAL;
 }
 
+/* The formats the current OUTPUT format's codec writes. */
 static int daedalus_enum_fmt_cap(struct file *file, void *priv,
 				 struct v4l2_fmtdesc *f)
 {
-	if (f->index >= ARRAY_SIZE(daedalus_cap_fourccs))
+	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
+	const struct daedalus_cap_formats *formats;
+
+	mutex_lock(&ctx->lock);
+	formats = ctx->codec->cap_formats;
+	mutex_unlock(&ctx->lock);
+	if (f->index >= formats->num)
 		return -EINVAL;
-	f->pixelformat = daedalus_cap_fourccs[f->index];
+	f->pixelformat = formats->fourccs[f->index];
 	return 0;
 }
 

@@ -44,11 +44,27 @@ extern unsigned int daedalus_codecs_param;
 struct daedalus_ctx;
 
 /**
+ * struct daedalus_cap_formats - CAPTURE pixel formats a codec's pictures can go to
+ * @fourccs: the formats, the default first
+ * @num: entries in @fourccs
+ */
+struct daedalus_cap_formats {
+	const u32 *fourccs;
+	unsigned int num;
+};
+
+/* 8-bit 4:2:0: NV12, YUV420, YUV420M (daedalus-video.c) */
+extern const struct daedalus_cap_formats daedalus_cap_formats_8bit;
+
+/**
  * struct daedalus_codec_desc - what one codec adds to the driver
  * @codec: enum daedalus_codec
  * @name: short name, for sysfs and debugfs
  * @fourcc: the OUTPUT (coded) pixel format
  * @block: width and height alignment of the decoded picture
+ * @max_width: the widest coded picture it decodes
+ * @max_height: the tallest coded picture it decodes
+ * @cap_formats: the CAPTURE formats its pictures can go to
  * @check_params: optional; checks the codec's module parameters at load
  * @ctrls: the codec's controls
  * @num_ctrls: entries in @ctrls
@@ -63,6 +79,9 @@ struct daedalus_codec_desc {
 	const char *name;
 	u32 fourcc;
 	unsigned int block;
+	unsigned int max_width;
+	unsigned int max_height;
+	const struct daedalus_cap_formats *cap_formats;
 	int (*check_params)(void);
 	const struct v4l2_ctrl_config *ctrls;
 	unsigned int num_ctrls;
