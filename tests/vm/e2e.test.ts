@@ -6,15 +6,14 @@
 // unit matrix crosses every mode with I420).
 //
 // GStreamer gives each request at most 1 s (hard-coded) and no client is ever retried, so each run
-// is sized for a busy host. Measured with two CPU hogs beside the whole suite, the slowest request
-// of each run (the module's request_wait_max_us, 6.1 / 6.12): the default mode's matrix (1080p,
-// 4-slice 720p) one client at a time, 422 / 285 ms (733 ms with two clients); the forced modes two
-// at a time, at most 253 / 285 ms; the I420 matrix one client in a one-CPU guest, 431 / 513 ms
-// (with two vCPUs the daemon's 720p/1080p decodes stalled to 0.9 s whenever GStreamer 1.26 began
-// to output: 1384 ms); four clients at 320x240 beside four probers, the daemon at the shipped
-// unit's priority, 411 / 633 ms (1004 ms at normal priority). All but the four-client figures were
-// taken when a request was still counted from its queueing rather than from when it became its
-// context's oldest: upper bounds of today's measure.
+// is sized for a busy host. The slowest request of each run (the module's request_wait_max_us,
+// 6.1 / 6.12) with two CPU hogs beside the whole suite: the default mode's matrix (1080p, 4-slice
+// 720p) one client at a time, 223 / 261 ms; the forced modes two at a time, 161 / 248 ms; the I420
+// matrix one client in a one-CPU guest, 203 / 419 ms; four clients at 320x240 beside four probers,
+// the daemon at the shipped unit's priority, 364 / 530 ms. Rejected (then counted from each
+// request's queueing, an upper bound): two clients in the default mode 733 ms; the I420 matrix in
+// a two-vCPU guest 1384 ms (the daemon's 720p/1080p decodes stalled to 0.9 s whenever GStreamer
+// 1.26 began to output); the four clients at normal priority 1004 ms.
 import assert from "node:assert/strict";
 import {
   assertBitExact,
