@@ -216,7 +216,7 @@ export class DaedalusService {
   #decode(dev: JobPort, w: WireJob): void {
     this.#counters.jobs++;
     const codec = codecByWireId(w.codec);
-    const name = codec?.name ?? codecName(w.codec) ?? `codec#${w.codec}`;
+    const name = codecName(w.codec) ?? `codec#${w.codec}`;
     const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;
     jobLog.debug(
       `REQ_DECODE cookie=${w.cookie} codec=${name} bitstream=${w.output.bytesused} bytes ` +
