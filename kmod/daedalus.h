@@ -130,7 +130,8 @@ struct daedalus_job_slot {
 /**
  * struct daedalus_buffer - a vb2 buffer of either queue
  * @m2m: the m2m core's buffer (must be first)
- * @queued: when an OUTPUT buffer reached the driver (its request was queued)
+ * @queued: when the buffer reached the driver; read for OUTPUT buffers, for
+ *	which that is when their request was queued (daedalus-dec.c)
  */
 struct daedalus_buffer {
 	struct v4l2_m2m_buffer m2m;

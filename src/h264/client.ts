@@ -38,6 +38,7 @@ import {
   V4L2_CID_STATELESS_H264_SPS,
   V4L2_CID_STATELESS_H264_START_CODE,
   writeDecodeParams,
+  writeMenu,
   writePps,
   writeScalingMatrix,
   writeSliceParams,
@@ -64,12 +65,6 @@ export interface ClientFrame {
   /** Display order: by IDR period, then picture order count. */
   period: number;
   poc: number;
-}
-
-function s32(v: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setInt32(0, v, true);
-  return b;
 }
 
 export function writePredWeights(t: PredWeightTable): Uint8Array<ArrayBuffer> {
@@ -291,11 +286,11 @@ function jobsFor(pic: Picture, opts: ClientOptions): ClientJob[] {
     ],
     [
       V4L2_CID_STATELESS_H264_DECODE_MODE,
-      s32(opts.mode === "frame" ? DECODE_MODE_FRAME_BASED : DECODE_MODE_SLICE_BASED),
+      writeMenu(opts.mode === "frame" ? DECODE_MODE_FRAME_BASED : DECODE_MODE_SLICE_BASED),
     ],
     [
       V4L2_CID_STATELESS_H264_START_CODE,
-      s32(opts.startCode === "annexb" ? START_CODE_ANNEX_B : START_CODE_NONE),
+      writeMenu(opts.startCode === "annexb" ? START_CODE_ANNEX_B : START_CODE_NONE),
     ],
   ]);
   const withStart = (nal: Uint8Array) => opts.startCode === "annexb" ? [START_CODE, nal] : [nal];

@@ -1,7 +1,7 @@
 /** H.264's start-up self-test: a synthetic 16x16 I_PCM IDR of a known value through a decoder. */
 import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import { V4L2_PIX_FMT_NV12 } from "../decoder/job.ts";
-import { START_CODE } from "./annexb.ts";
+import { concatBytes, START_CODE } from "./annexb.ts";
 import { syntheticIdr } from "./synthetic.ts";
 import {
   DECODE_MODE_FRAME_BASED,
@@ -10,19 +10,16 @@ import {
   V4L2_CID_STATELESS_H264_PPS,
   V4L2_CID_STATELESS_H264_SPS,
   V4L2_CID_STATELESS_H264_START_CODE,
+  writeMenu,
   writePps,
   writeSps,
 } from "./v4l2-h264.ts";
-
-const s32 = (v: number) => new Uint8Array(Int32Array.of(v).buffer);
 
 /** Decodes the picture with `decoder`; throws unless every byte comes back right. */
 export function h264SelfTest(decoder: ContextDecoder): void {
   const SAMPLE = 0x5a;
   const { sps, pps, slice } = syntheticIdr(SAMPLE);
-  const bitstream = new Uint8Array(START_CODE.length + slice.length);
-  bitstream.set(START_CODE);
-  bitstream.set(slice, START_CODE.length);
+  const bitstream = concatBytes([START_CODE, slice]);
   const size = 16 * 16 * 3 / 2;
   const capture = new Uint8Array(size);
   const r = decoder.decode({
@@ -30,8 +27,8 @@ export function h264SelfTest(decoder: ContextDecoder): void {
     ctrls: new Map([
       [V4L2_CID_STATELESS_H264_SPS, writeSps(sps)],
       [V4L2_CID_STATELESS_H264_PPS, writePps(pps)],
-      [V4L2_CID_STATELESS_H264_DECODE_MODE, s32(DECODE_MODE_FRAME_BASED)],
-      [V4L2_CID_STATELESS_H264_START_CODE, s32(START_CODE_ANNEX_B)],
+      [V4L2_CID_STATELESS_H264_DECODE_MODE, writeMenu(DECODE_MODE_FRAME_BASED)],
+      [V4L2_CID_STATELESS_H264_START_CODE, writeMenu(START_CODE_ANNEX_B)],
     ]),
     bitstream,
     hold: false,

@@ -179,6 +179,13 @@ export interface H264Pps {
   flags: number;
 }
 
+/** A menu or integer control's payload: one little-endian s32, as the kernel carries it. */
+export function writeMenu(value: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, value, true);
+  return b;
+}
+
 /** Scaling lists in raster order, as V4L2 defines them (4x4: 6 lists, 8x8: 6 lists). */
 export interface H264ScalingMatrix {
   scaling_list_4x4: Uint8Array[];

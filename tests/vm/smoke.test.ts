@@ -1,17 +1,26 @@
 // Foundation: the module loads in a real kernel, registers its three devices and unloads cleanly;
 // the guest needs nothing of the host beyond what ./run installs, and names what breaks.
 import assert from "node:assert/strict";
-import { assertGuestOk, KERNELS, REPO, runGuest, VM_TEST } from "./harness.ts";
+import {
+  assertGuestOk,
+  type GuestOptions,
+  type Kernel,
+  KERNELS,
+  REPO,
+  runGuest,
+  VM_TEST,
+} from "./harness.ts";
 
-const SMOKE = `${REPO}/tests/vm/guest/smoke.sh`;
+/** Boots `kernel` and runs the smoke script (guest/smoke.sh). */
+const smoke = (kernel: Kernel, opts: GuestOptions = {}) =>
+  runGuest(kernel, `${REPO}/tests/vm/guest/smoke.sh`, { timeoutS: 120, ...opts });
 
 for (const kernel of KERNELS) {
   Deno.test({
     name: `vm ${kernel}: module registers decoder, media and control devices`,
     ...VM_TEST,
   }, async () => {
-    const r = await runGuest(kernel, SMOKE, { timeoutS: 120 });
-    assertGuestOk(r);
+    assertGuestOk(await smoke(kernel));
   });
 }
 
@@ -20,19 +29,14 @@ Deno.test({
   name: "vm 6.12: boots and loads the module from a host root without /lib/modules",
   ...VM_TEST,
 }, async () => {
-  const r = await runGuest("6.12", SMOKE, {
-    timeoutS: 120,
-    hideHostPaths: ["/lib/modules", "/usr/lib/modules"],
-  });
-  assertGuestOk(r);
+  assertGuestOk(await smoke("6.12", { hideHostPaths: ["/lib/modules", "/usr/lib/modules"] }));
 });
 
 Deno.test({
   name: "vm 6.12: a failed guest mount stops the run at once and is named",
   ...VM_TEST,
 }, async () => {
-  const r = await runGuest("6.12", SMOKE, {
-    timeoutS: 120,
+  const r = await smoke("6.12", {
     vmEnv: { VM_MODS: "/var/cache/daedalus-v4l2-vm-missing/lib/modules" },
   });
   assert.equal(r.status, 123, r.problems.join("\n"));
