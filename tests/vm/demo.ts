@@ -24,6 +24,7 @@ step(
 const clip: Clip = {
   id: "demo",
   file: await streamFile(CLIP),
+  codec: "h264",
   container: "h264",
   format: "NV12",
 };
@@ -31,7 +32,7 @@ step("booting the VM: module loaded, daedalusd started, GStreamer decoding throu
 const r = await decodeInGuest(KERNEL, ["job_timeout_ms=30000"], [clip], { ffmpeg: true });
 for (const line of r.guest.log.split("\n")) if (/^(ok|FAIL):/.test(line)) step(`guest ${line}`);
 assertGuestOk(r.guest);
-const gst = r.gst.get("demo");
+const gst = r.clients.get("demo");
 const ffmpeg = r.ffmpeg.get("demo");
 if (gst?.status !== 0 || ffmpeg?.status !== 0) {
   throw new Error(

@@ -22,6 +22,7 @@ import {
   type E2eRun,
   type Format,
   joined,
+  WARMUP_FRAMES,
 } from "./e2e.ts";
 import { assertGuestOk, KERNELS, VM_TEST } from "./harness.ts";
 import { MATRIX } from "../unit/helpers/matrix.ts";
@@ -29,7 +30,6 @@ import { streamFile } from "../unit/helpers/streams.ts";
 
 // TCG runs the guest tens of times slower than hardware: the watchdog must not judge that.
 const WATCHDOG = "job_timeout_ms=30000";
-const WARMUP_FRAMES = 40;
 
 interface Mode {
   name: string;
@@ -58,8 +58,15 @@ async function mp4AndResolutionChange(format: Format): Promise<{ clips: Clip[]; 
   const joinedFile = await joined([fa, fb]);
   return {
     clips: [
-      { id: "mp4", file: await streamFile(a, "mp4"), container: "mp4", format },
-      { id: "res-change", file: joinedFile, container: "h264", format, parts: [fa, fb] },
+      { id: "mp4", file: await streamFile(a, "mp4"), codec: "h264", container: "mp4", format },
+      {
+        id: "res-change",
+        file: joinedFile,
+        codec: "h264",
+        container: "h264",
+        format,
+        parts: [fa, fb],
+      },
     ],
     frames: 2 * a.frames + b.frames,
   };
@@ -79,9 +86,9 @@ async function assertAllBitExact(r: E2eRun, clips: Clip[]): Promise<void> {
   assertGuestOk(r.guest);
   for (const c of clips) {
     assert.equal(
-      r.gst.get(c.id)?.status,
+      r.clients.get(c.id)?.status,
       0,
-      `gst-launch for ${c.id} (see ${r.guest.runDir}/${c.id}.gst.log)`,
+      `the client for ${c.id} (see ${r.guest.runDir}/${c.id}.log)`,
     );
     await assertBitExact(r.guest.runDir, c);
   }
@@ -117,7 +124,13 @@ for (const kernel of KERNELS) {
           .filter((r) => mode.startCodes || !mode.frameBased || !r.multiSlice);
         const clips: Clip[] = [];
         for (const r of recipes) {
-          clips.push({ id: r.name, file: await streamFile(r), container: "h264", format: "NV12" });
+          clips.push({
+            id: r.name,
+            file: await streamFile(r),
+            codec: "h264",
+            container: "h264",
+            format: "NV12",
+          });
         }
         let frames = recipes.reduce((n, r) => n + r.frames, 0);
         if (i === 0) {
@@ -141,7 +154,13 @@ for (const kernel of KERNELS) {
     fn: async () => {
       const clips: Clip[] = [];
       for (const r of MATRIX) {
-        clips.push({ id: r.name, file: await streamFile(r), container: "h264", format: "I420" });
+        clips.push({
+          id: r.name,
+          file: await streamFile(r),
+          codec: "h264",
+          container: "h264",
+          format: "I420",
+        });
       }
       const more = await mp4AndResolutionChange("I420");
       clips.push(...more.clips);
@@ -170,6 +189,7 @@ for (const kernel of KERNELS) {
         clips.push({
           id: `client${n}`,
           file: await streamFile(r),
+          codec: "h264",
           container: "h264",
           format: "NV12",
         });

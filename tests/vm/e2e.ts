@@ -1,25 +1,60 @@
 /**
  * End-to-end decoding through the real device: clips staged into a VM run, the daemon bundled
- * from this tree, GStreamer's v4l2slh264dec as the client (guest/decode.sh), and every output
- * compared byte for byte with ffmpeg's own decode of the same clip.
+ * from this tree, real clients (GStreamer's v4l2sl*dec elements, guest/decode.sh), and every
+ * output compared byte for byte with ffmpeg's own decode of the same clip. A codec adds its row
+ * to CLIENT_CODECS and its clips; nothing else here names one.
  */
 import { createHash } from "node:crypto";
 import { type GuestResult, type Kernel, REPO, run, runGuest, testProgram } from "./harness.ts";
 import { CACHE_DIR, cached, streamFile } from "../unit/helpers/streams.ts";
 import { concatBytes } from "../../src/h264/annexb.ts";
 
-/** NV12 goes through bookworm's own GStreamer 1.22, I420 through trixie's 1.26 (guest/decode.sh). */
-export type Format = "NV12" | "I420";
+/** Raw formats as GStreamer names them; the CAPTURE format the client asks the device for. */
+export type Format = "NV12" | "I420" | "P010_10LE";
+
+/** The same pictures as ffmpeg writes them, for the reference decode. */
+const FFMPEG_PIX_FMT: Record<Format, string> = {
+  NV12: "nv12",
+  I420: "yuv420p",
+  P010_10LE: "p010le",
+};
+
+/**
+ * The client programs (guest/decode.sh): bookworm's own GStreamer 1.22, or trixie's 1.26, the
+ * only one that asks for I420 (as YUV420M).
+ */
+export type Client = "gst1.22" | "gst1.26";
+
+/** Per codec, the GStreamer elements between the demuxer and raw video. */
+export const CLIENT_CODECS = {
+  h264: { gst: "h264parse ! v4l2slh264dec" },
+} as const;
+export type ClipCodec = keyof typeof CLIENT_CODECS;
+
+/** Per container, the GStreamer demuxer ("" for an elementary stream). */
+const GST_DEMUXERS = { h264: "", mp4: "qtdemux", ivf: "ivfparse", webm: "matroskademux" } as const;
+export type Container = keyof typeof GST_DEMUXERS;
 
 export interface Clip {
   /** Names the job's output in the run directory. */
   id: string;
-  /** Annex-B H.264 (or MP4 when `container` says so) on the host. */
+  /** The clip on the host. */
   file: string;
-  container: "h264" | "mp4";
+  codec: ClipCodec;
+  container: Container;
   format: Format;
+  /** Default: GStreamer 1.22 for NV12, 1.26 for the rest. */
+  client?: Client;
   /** Files whose ffmpeg decodes, concatenated, are the expected output (default: `file`). */
   parts?: string[];
+}
+
+/** The line of jobs.tsv that tells guest/decode.sh how to decode `clip` (staged as `staged`). */
+function jobLine(clip: Clip, staged: string): string {
+  const client = clip.client ?? (clip.format === "NV12" ? "gst1.22" : "gst1.26");
+  const demux = GST_DEMUXERS[clip.container];
+  const elements = (demux ? `${demux} ! ` : "") + CLIENT_CODECS[clip.codec].gst;
+  return [clip.id, staged, client, clip.format, elements].join("\t");
 }
 
 export interface Timed {
@@ -29,8 +64,8 @@ export interface Timed {
 
 export interface E2eRun {
   guest: GuestResult;
-  /** gst-launch's exit status and wall time per clip id. */
-  gst: Map<string, Timed>;
+  /** The client's exit status and wall time per clip id. */
+  clients: Map<string, Timed>;
   /** `ffmpeg -threads 1` on the same clip in the same guest, when asked for. */
   ffmpeg: Map<string, Timed>;
   daemonLog: string;
@@ -83,7 +118,7 @@ export function joined(files: string[]): Promise<string> {
  * at display size, cached beside it.
  */
 function reference(file: string, format: Format): Promise<string> {
-  const pixFmt = format === "NV12" ? "nv12" : "yuv420p";
+  const pixFmt = FFMPEG_PIX_FMT[format];
   return cached(`${file}.${pixFmt}.all-frames.raw`, async (tmp) => {
     await run("ffmpeg", [
       ...["-v", "error", "-y", "-i", file, "-fps_mode", "passthrough"],
@@ -94,6 +129,8 @@ function reference(file: string, format: Format): Promise<string> {
 
 /** Decoded once, unchecked, before the checked clips: see guest/decode.sh. */
 const WARMUP = { name: "warmup-320x240", size: "320x240", frames: 40, x264: ["-bf", "2"] };
+/** Its frames, which the daemon's log counts with the checked clips'. */
+export const WARMUP_FRAMES = WARMUP.frames;
 
 /** Boots `kernel`, loads the module with `params`, and decodes every clip through the device. */
 export async function decodeInGuest(
@@ -110,20 +147,32 @@ export async function decodeInGuest(
     cpus?: number;
   } = {},
 ): Promise<E2eRun> {
+  const warmup: Clip = {
+    id: "warmup",
+    file: await streamFile(WARMUP),
+    codec: "h264",
+    container: "h264",
+    format: "NV12",
+  };
   const files: Record<string, string> = {
     "daedalusd.js": await daemonBundle(),
-    "warmup.h264": await streamFile(WARMUP),
+    "warmup.h264": warmup.file,
   };
   if (opts.probers) files.client = await testProgram("client");
   const lines: string[] = [];
   for (const c of clips) {
     const staged = `${c.id}.${c.container}`;
     files[staged] = c.file;
-    lines.push([c.id, staged, c.container, c.format].join("\t"));
+    lines.push(jobLine(c, staged));
   }
-  const jobs = await Deno.makeTempFile({ prefix: "jobs-", suffix: ".tsv" });
-  await Deno.writeTextFile(jobs, lines.join("\n") + "\n");
-  files["jobs.tsv"] = jobs;
+  const tsv = async (name: string, text: string) => {
+    const f = await Deno.makeTempFile({ prefix: `${name}-`, suffix: ".tsv" });
+    await Deno.writeTextFile(f, text + "\n");
+    files[`${name}.tsv`] = f;
+    return f;
+  };
+  const jobs = await tsv("jobs", lines.join("\n"));
+  const warmupJob = await tsv("warmup", jobLine(warmup, "warmup.h264"));
   const guest = await runGuest(kernel, `${REPO}/tests/vm/guest/decode.sh`, {
     args: params,
     files,
@@ -137,6 +186,7 @@ export async function decodeInGuest(
     },
   });
   await Deno.remove(jobs);
+  await Deno.remove(warmupJob);
   const daemonLog = await Deno.readTextFile(`${guest.runDir}/daemon.log`).catch(() => "");
   const compliance = /^v4l2-compliance with the daemon connected: (.*)$/m.exec(guest.log)?.[1];
   const latency = await Deno.readTextFile(`${guest.runDir}/request-wait-max-us.txt`).catch(() =>
@@ -145,7 +195,7 @@ export async function decodeInGuest(
   return {
     slowestRequestMs: latency.trim() ? Number(latency) / 1000 : undefined,
     guest,
-    gst: await readTimed(`${guest.runDir}/gst-status.txt`),
+    clients: await readTimed(`${guest.runDir}/client-status.txt`),
     ffmpeg: await readTimed(`${guest.runDir}/ffmpeg-status.txt`),
     daemonLog,
     compliance,

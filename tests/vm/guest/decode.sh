@@ -1,9 +1,10 @@
 #!/bin/bash
 # End to end in the guest: load the module (with the given parameters), start the real daemon, decode
-# every job of $DAEDALUS_RESULTS/jobs.tsv through GStreamer's v4l2slh264dec, stop the daemon.
-# jobs.tsv: <id> <clip file in the run dir> <h264|mp4> <NV12|I420>, tab-separated. NV12 goes through
-# bookworm's own GStreamer 1.22, I420 through trixie's 1.26 (tests/vm/gstreamer-1.26.sh): only 1.24+
-# offers I420 (as YUV420M).
+# every job of $DAEDALUS_RESULTS/jobs.tsv through its client, stop the daemon. Nothing here names a codec:
+# jobs.tsv says it all (tests/vm/e2e.ts writes it), tab-separated:
+#   <id> <clip file in the run dir> <client> <raw format> <GStreamer elements from the file to raw video>
+# client: gst1.22 (bookworm's own GStreamer) or gst1.26 (trixie's, tests/vm/gstreamer-1.26.sh: only 1.24+
+# offers I420, as YUV420M). The output goes to <id>.yuv.
 # DECODE_JOBS=N runs up to N jobs at once (one gst-launch process each; default 1).
 # DECODE_PROBERS=N also runs N processes that probe formats and buffers on their own contexts meanwhile
 # (tests/kmod/client.c, staged as $R/client: S_FMT on both queues and REQBUFS, over and over).
@@ -31,29 +32,36 @@ ok "daemon connected"
 
 # Under TCG the daemon's first jobs run at a tenth of their later speed while V8 compiles its hot paths,
 # and GStreamer 1.22 waits at most 1 s for a request: a throwaway decode warms the daemon up first.
-if [ -e "$R/warmup.h264" ]; then
-  timeout 300 gst-launch-1.0 -q filesrc location="$R/warmup.h264" ! h264parse ! v4l2slh264dec ! fakesink \
-    > "$R/warmup.gst.log" 2>&1
+if [ -e "$R/warmup.tsv" ]; then
+  IFS=$'\t' read -r _ wclip _ _ welements < "$R/warmup.tsv"
+  # shellcheck disable=SC2086 # the elements are a gst-launch pipeline fragment
+  timeout 300 gst-launch-1.0 -q filesrc location="$R/$wclip" ! $welements ! fakesink > "$R/warmup.gst.log" 2>&1
   echo "warm-up decode exit status $?"
 fi
 # The clients' slowest request is measured from here on (the warm-up is not what the tests judge).
 echo 0 > /sys/class/misc/daedalus-v4l2/request_wait_max_us || fail "reset request_wait_max_us"
-# GStreamer 1.26 registers v4l2slh264dec when it scans the devices: once, before parallel clients start.
+# GStreamer 1.26 registers the v4l2sl*dec elements when it scans the devices: once, before parallel
+# clients start.
 GST126=$DAEDALUS_REPO/tests/vm/gstreamer-1.26.sh
-if cut -f4 "$R/jobs.tsv" | grep -qx I420; then
-  "$GST126" gst-inspect-1.0 v4l2slh264dec > "$R/gst126-inspect.log" 2>&1 || fail "GStreamer 1.26 has no v4l2slh264dec"
+if cut -f3 "$R/jobs.tsv" | grep -qx gst1.26; then
+  "$GST126" gst-inspect-1.0 v4l2codecs > "$R/gst126-inspect.log" 2>&1 || fail "GStreamer 1.26 has no v4l2codecs"
 fi
 
-decode() { # <id> <clip> <container> <format>
-  case $3 in mp4) demux="qtdemux !";; *) demux="";; esac
-  case $4 in I420) launch="$GST126 gst-launch-1.0";; *) launch=gst-launch-1.0;; esac
+decode() { # <id> <clip> <client> <format> <elements>
   # A hung client is killed and counted as failed. GStreamer waits at most 1 s for a request (hard-coded)
   # and then fails the stream: the tests size their clips and clients so that the slowest request
   # (request_wait_max_us, reported) stays well below that, and a failure is never retried.
   t0=$(date +%s.%N)
-  timeout 300 $launch -q filesrc location="$R/$2" ! $demux h264parse ! v4l2slh264dec ! \
-    "video/x-raw,format=$4" ! filesink location="$R/$1.yuv" > "$R/$1.gst.log" 2>&1
-  echo "$1 $? $t0 $(date +%s.%N)" >> "$R/gst-status.txt"
+  case $3 in
+    gst1.22 | gst1.26)
+      if [ "$3" = gst1.26 ]; then launch="$GST126 gst-launch-1.0"; else launch=gst-launch-1.0; fi
+      # shellcheck disable=SC2086 # $launch is a command, $5 a pipeline fragment
+      timeout 300 $launch -q filesrc location="$R/$2" ! $5 ! "video/x-raw,format=$4" ! \
+        filesink location="$R/$1.yuv" > "$R/$1.log" 2>&1
+      ;;
+    *) echo "unknown client $3" > "$R/$1.log"; false ;;
+  esac
+  echo "$1 $? $t0 $(date +%s.%N)" >> "$R/client-status.txt"
   if [ "${DECODE_FFMPEG:-0}" = 1 ]; then
     t0=$(date +%s.%N)
     ffmpeg -nostdin -v error -threads 1 -i "$R/$2" -f null - > "$R/$1.ffmpeg.log" 2>&1
@@ -75,16 +83,16 @@ probe_formats() { # <id>
   echo "prober $1: $n rounds" >> "$R/prober-rounds.txt"
 }
 
-: > "$R/gst-status.txt"
+: > "$R/client-status.txt"
 if [ "${DECODE_PROBERS:-0}" -gt 0 ]; then
   touch "$R/probing"
   for p in $(seq 1 "$DECODE_PROBERS"); do probe_formats "$p" & probers="${probers:-} $!"; done
 fi
 running=0
-while IFS=$'\t' read -r id clip container format; do
+while IFS=$'\t' read -r id clip client format elements; do
   [ -n "$id" ] || continue
   if [ "$running" -ge "${DECODE_JOBS:-1}" ]; then wait -n; running=$((running - 1)); fi
-  decode "$id" "$clip" "$container" "$format" &
+  decode "$id" "$clip" "$client" "$format" "$elements" &
   running=$((running + 1))
 done < "$R/jobs.tsv"
 while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); done
