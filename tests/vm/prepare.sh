@@ -3,12 +3,13 @@
 # Debian kernel images (6.1, 6.12) with their headers, v4l2-mem2mem.ko built from the matching linux-source
 # (Debian's amd64 kernels do not ship it), an uncompressed vmlinux and a busybox initramfs per kernel,
 # checkpatch.pl, v4l2-compliance 1.30.1 and GStreamer 1.26 (trixie), the arm64 6.1 headers for the cross-build
-# check, and trixie's and sid's libav headers for the daemon's layout check.
+# check, trixie's and sid's libav headers for the daemon's layout check, and libva's v4l2_request driver
+# (build-libva-driver.sh).
 # Nothing is installed into the system but the apt packages the bootstrap already lists.
-# usage: prepare.sh [6.1] [6.12] [arm64] [tools] [libav-headers]      (default: all)
+# usage: prepare.sh [6.1] [6.12] [arm64] [tools] [libav-headers] [libva]      (default: all)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(6.1 6.12 arm64 tools libav-headers)
+TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(6.1 6.12 arm64 tools libav-headers libva)
 mkdir -p "$CACHE"/{debs,images,build,runs}
 exec 9>"$CACHE/.prepare.lock"; flock 9   # parallel test files prepare once
 
@@ -154,6 +155,7 @@ for t in "${TARGETS[@]}"; do
     arm64) prepare_arm64;;
     tools) prepare_tools;;
     libav-headers) prepare_libav_headers;;
-    *) die "unknown target $t (6.1, 6.12, arm64, tools, libav-headers)";;
+    libva) prepare_kernel 6.12; "$HERE/build-libva-driver.sh";;
+    *) die "unknown target $t (6.1, 6.12, arm64, tools, libav-headers, libva)";;
   esac
 done

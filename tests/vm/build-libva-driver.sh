@@ -1,0 +1,50 @@
+#!/bin/bash
+# Build libva's v4l2_request VA-API driver (libva-v4l2_request 1.3, GPL-3.0, not packaged by Debian: the
+# client Firefox, Chromium and mpv decode through) from its release tarball, idempotently, in
+# $CACHE/libva-v4l2_request-1.3/: unpacked into src/, built with meson + ninja against bookworm's libva and
+# libdrm and the 6.12 VM kernel's V4L2 uAPI headers (bookworm's linux-libc-dev is 6.1's: no AV1), installed
+# as v4l2_request_drv_video.so there (the guest's LIBVA_DRIVERS_PATH). The codecs compiled in are listed
+# in codecs.txt. Rebuilt whenever the tarball, this script or those headers change (key); a failed build
+# prints its log and fails. Nothing of the driver's source enters the repository.
+# usage: build-libva-driver.sh    (env LIBVA_V4L2_REQUEST_TARBALL: the tarball; prints the driver's path)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+TARBALL=${LIBVA_V4L2_REQUEST_TARBALL:-/work/shared/clients/libva-v4l2_request-1.3.tar.gz}
+D=$CACHE/libva-v4l2_request-1.3
+DRIVER=$D/v4l2_request_drv_video.so
+[ -r "$TARBALL" ] || die "no driver tarball at $TARBALL (set LIBVA_V4L2_REQUEST_TARBALL)"
+for c in meson ninja pkg-config; do command -v "$c" >/dev/null || die "no $c (is tools/apt-packages.txt installed?)"; done
+pkg-config --exists 'libva >= 1.10.0' libdrm || die "no libva-dev/libdrm-dev (is tools/apt-packages.txt installed?)"
+
+# The uAPI headers the driver includes, from the 6.12 kernel's headers package, made fit for user space by
+# that kernel's own headers_install.sh (as `make headers_install` does).
+KVER=$(kernel_ver 6.12)
+UAPI_SRC=$CACHE/k6.12/hdr/usr/src/linux-headers-${KVER%-amd64}-common/include/uapi/linux
+KBUILD=$CACHE/k6.12/hdr/usr/lib/linux-kbuild-${KVER%-amd64}
+HEADERS=(videodev2.h v4l2-controls.h v4l2-common.h media.h)
+for h in "${HEADERS[@]}"; do [ -r "$UAPI_SRC/$h" ] || die "no $UAPI_SRC/$h: run tests/vm/prepare.sh 6.12"; done
+
+key=$( { sha1sum < "$TARBALL"; sha1sum < "${BASH_SOURCE[0]}"; (cd "$UAPI_SRC" && sha1sum "${HEADERS[@]}"); } |
+  sha1sum | cut -c1-40)
+mkdir -p "$D"; exec 8>"$D.lock"; flock 8
+if [ "$(cat "$D/key" 2>/dev/null)" = "$key" ] && [ -e "$DRIVER" ]; then echo "$DRIVER"; exit 0; fi
+
+echo "vm: building libva-v4l2_request 1.3 against the $KVER uAPI headers" >&2
+rm -rf "$D/src" "$D/build" "$D/uapi" "$D/key" "$D/codecs.txt"
+mkdir -p "$D/src" "$D/uapi/linux"
+tar -xzf "$TARBALL" -C "$D/src" --strip-components=1
+for h in "${HEADERS[@]}"; do
+  (cd "$KBUILD" && sh scripts/headers_install.sh "$UAPI_SRC/$h" "$D/uapi/linux/$h") || die "headers_install $h failed"
+done
+# -I puts these before /usr/include, for the driver's codec checks (meson's cc.compiles) and its sources.
+if ! { meson setup "$D/build" "$D/src" --buildtype=debugoptimized -Dc_args="-I$D/uapi" &&
+  ninja -C "$D/build"; } > "$D/build.log" 2>&1; then
+  cat "$D/build.log" >&2; die "libva-v4l2_request build failed (log: $D/build.log)"
+fi
+# The codecs the driver was built with (its meson.build sets HAVE_V4L2_CTRL_<CODEC> from the headers).
+sed -n 's/^#define HAVE_V4L2_CTRL_\([A-Z0-9]*\) \([01]\)$/\1 \2/p' "$D/build/config.h" > "$D/codecs.txt"
+grep -qx 'H264 1' "$D/codecs.txt" || { cat "$D/build.log" >&2; die "the driver was built without H.264"; }
+# Replaced in one step: a guest may be loading the previous one.
+cp "$D/build/src/v4l2_request_drv_video.so" "$DRIVER.tmp" && mv -f "$DRIVER.tmp" "$DRIVER"
+echo "$key" > "$D/key"
+echo "$DRIVER"
