@@ -184,7 +184,9 @@ static long daedalus_ioc_fetch(struct daedalus_channel *chan,
 {
 	struct daedalus_fetch fetch;
 	struct daedalus_qnode *q;
-	void *kbuf = NULL;
+	struct daedalus_msg_hdr hdr;
+	void *job_msg = NULL;
+	const void *kbuf = NULL;
 	u32 size;
 	int ret = 0;
 
@@ -201,29 +203,27 @@ static long daedalus_ioc_fetch(struct daedalus_channel *chan,
 		ret = -EAGAIN;
 		goto unlock;
 	}
-	size = q->job ? daedalus_job_ctx(q)->job.msg_size :
-		sizeof(struct daedalus_msg_hdr);
+	size = q->job ? daedalus_job_ctx(q)->job.msg_size : sizeof(hdr);
 	fetch.msg_size = size;
 	if (fetch.buf_size < size) {
 		ret = -ENOSPC;
 		goto unlock;
 	}
-	kbuf = kmalloc(size, GFP_KERNEL);
-	if (!kbuf) {
-		ret = -ENOMEM;
-		goto unlock;
-	}
 	if (q->job) {
 		struct daedalus_ctx *ctx = daedalus_job_ctx(q);
 
-		memcpy(kbuf, ctx->job.msg, size);
+		/* Only the daemon's copy is needed from here on. */
+		job_msg = ctx->job.msg;
+		ctx->job.msg = NULL;
+		kbuf = job_msg;
 		list_move_tail(&q->list, &chan->fetched);
 		ctx->job.state = DAEDALUS_JOB_FETCHED;
 	} else {
 		struct daedalus_ctx_msg *msg =
 			container_of(q, struct daedalus_ctx_msg, q);
 
-		memcpy(kbuf, &msg->hdr, size);
+		hdr = msg->hdr;
+		kbuf = &hdr;
 		list_del(&q->list);
 		chan->num_ctx_msgs--;
 		kfree(msg);
@@ -234,7 +234,7 @@ unlock:
 	/* A job whose copy fails stays fetched: its watchdog ends it. */
 	if (kbuf && copy_to_user(u64_to_user_ptr(fetch.buf), kbuf, size))
 		ret = -EFAULT;
-	kfree(kbuf);
+	kvfree(job_msg);
 	if ((!ret || ret == -ENOSPC) &&
 	    copy_to_user(arg, &fetch, sizeof(fetch)))
 		ret = -EFAULT;

@@ -23,7 +23,7 @@ MODULE_PARM_DESC(job_timeout_ms,
 
 unsigned int daedalus_codecs_param = ~0U;
 module_param_named(codecs, daedalus_codecs_param, uint, 0444);
-MODULE_PARM_DESC(codecs, "mask of codecs offered, bit 1 << enum daedalus_codec (H.264 = 0x2)");
+MODULE_PARM_DESC(codecs, "mask of codecs offered, bit 1 << enum daedalus_codec (H.264 0x2, VP8 0x8, VP9 0x10)");
 
 /*
  * Off by default, like visl: v4l2-compliance's streaming tests queue OUTPUT
@@ -38,6 +38,8 @@ MODULE_PARM_DESC(requires_requests,
 
 static const struct daedalus_codec_desc * const daedalus_codecs[] = {
 	&daedalus_h264_desc,
+	&daedalus_vp8_desc,
+	&daedalus_vp9_desc,
 };
 
 const struct daedalus_codec_desc *daedalus_codec_by_index(unsigned int i)
@@ -143,11 +145,6 @@ static int daedalus_open(struct file *file)
 
 	ctx->dev = dev;
 	mutex_init(&ctx->lock);
-	ctx->job.msg = kvzalloc(DAEDALUS_MAX_MSG_SIZE, GFP_KERNEL);
-	if (!ctx->job.msg) {
-		kfree(ctx);
-		return -ENOMEM;
-	}
 	daedalus_job_init(ctx);
 	v4l2_fh_init(&ctx->fh, video_devdata(file));
 	file->private_data = &ctx->fh;
@@ -187,7 +184,6 @@ err_ctrls:
 	v4l2_ctrl_handler_free(&ctx->hdl);
 err_fh:
 	v4l2_fh_exit(&ctx->fh);
-	kvfree(ctx->job.msg);
 	mutex_destroy(&ctx->lock);
 	kfree(ctx);
 	return ret;

@@ -113,18 +113,71 @@ void daedalus_job_finish(struct daedalus_ctx *ctx,
 		wake_up_var(&ctx->finishing);
 }
 
-/* Serialises the job's controls; returns the message size or -errno. */
+/*
+ * Builds the job's message into ctx->job.msg, sized for its controls (HEVC's
+ * slice parameters or AV1's tile entries are dynamic arrays); returns its
+ * size or -errno.
+ */
 static int daedalus_job_build(struct daedalus_ctx *ctx,
 			      struct vb2_v4l2_buffer *src,
 			      struct vb2_v4l2_buffer *dst)
 {
-	struct daedalus_job *job = ctx->job.msg;
+	struct v4l2_ctrl *ctrls[DAEDALUS_MAX_JOB_CTRLS];
 	u32 ids[DAEDALUS_MAX_JOB_CTRLS];
+	struct daedalus_job *job;
 	unsigned int n, i, num_ctrls = 0;
-	size_t off = sizeof(*job);
+	size_t off, size = sizeof(*job);
+	int ret = 0;
 
-	memset(job, 0, DAEDALUS_MAX_MSG_SIZE);
+	/* A job that was never fetched (it was aborted) left its message. */
+	kvfree(ctx->job.msg);
+	ctx->job.msg = NULL;
+
+	n = ctx->codec->job_ctrl_ids(ctx, ids, ARRAY_SIZE(ids));
+	for (i = 0; i < n; i++) {
+		ctrls[num_ctrls] = v4l2_ctrl_find(&ctx->hdl, ids[i]);
+		if (ctrls[num_ctrls])
+			num_ctrls++;
+	}
+
+	/* One lock for all the handler's controls: sizes cannot change. */
+	mutex_lock(ctx->hdl.lock);
+	for (i = 0; i < num_ctrls; i++)
+		size += sizeof(struct daedalus_ctrl) +
+			ALIGN((size_t)ctrls[i]->elem_size * ctrls[i]->elems, 8);
+	if (size > DAEDALUS_MAX_MSG_SIZE) {
+		ret = -E2BIG;
+		goto unlock;
+	}
+	job = kvzalloc(size, GFP_KERNEL);
+	if (!job) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+
+	off = sizeof(*job);
+	for (i = 0; i < num_ctrls; i++) {
+		struct v4l2_ctrl *ctrl = ctrls[i];
+		struct daedalus_ctrl *rec = (struct daedalus_ctrl *)((u8 *)job + off);
+		size_t len = (size_t)ctrl->elem_size * ctrl->elems;
+
+		rec->id = ctrl->id;
+		rec->size = len;
+		off += sizeof(*rec);
+		if (ctrl->is_ptr)
+			memcpy((u8 *)job + off, ctrl->p_cur.p, len);
+		else
+			memcpy((u8 *)job + off, &ctrl->cur.val,
+			       min_t(size_t, len, sizeof(ctrl->cur.val)));
+		off += ALIGN(len, 8);
+	}
+unlock:
+	mutex_unlock(ctx->hdl.lock);
+	if (ret)
+		return ret;
+
 	job->hdr.type = DAEDALUS_MSG_DECODE;
+	job->hdr.size = size;
 	job->hdr.ctx_id = ctx->id;
 	job->codec = ctx->codec->codec;
 	job->timestamp = src->vb2_buf.timestamp;
@@ -145,36 +198,10 @@ static int daedalus_job_build(struct daedalus_ctx *ctx,
 		job->capture[i].bytesperline =
 			ctx->cap_fmt.plane_fmt[i].bytesperline;
 	}
-
-	n = ctx->codec->job_ctrl_ids(ctx, ids, ARRAY_SIZE(ids));
-	for (i = 0; i < n; i++) {
-		struct v4l2_ctrl *ctrl = v4l2_ctrl_find(&ctx->hdl, ids[i]);
-		struct daedalus_ctrl *rec;
-		size_t size;
-
-		if (!ctrl)
-			continue;
-		size = (size_t)ctrl->elem_size * ctrl->elems;
-		if (off + sizeof(*rec) + ALIGN(size, 8) > DAEDALUS_MAX_MSG_SIZE)
-			return -E2BIG;
-		rec = (struct daedalus_ctrl *)((u8 *)job + off);
-		rec->id = ctrl->id;
-		rec->size = size;
-		off += sizeof(*rec);
-		v4l2_ctrl_lock(ctrl);
-		if (ctrl->is_ptr)
-			memcpy((u8 *)job + off, ctrl->p_cur.p, size);
-		else
-			memcpy((u8 *)job + off, &ctrl->cur.val,
-			       min_t(size_t, size, sizeof(ctrl->cur.val)));
-		v4l2_ctrl_unlock(ctrl);
-		off += ALIGN(size, 8);
-		num_ctrls++;
-	}
 	job->num_ctrls = num_ctrls;
-	job->ctrls_size = off - sizeof(*job);
-	job->hdr.size = off;
-	return off;
+	job->ctrls_size = size - sizeof(*job);
+	ctx->job.msg = job;
+	return size;
 }
 
 static void daedalus_device_run(void *priv)

@@ -23,13 +23,30 @@ const struct daedalus_cap_formats daedalus_cap_formats_8bit = {
 	.num		= ARRAY_SIZE(daedalus_fourccs_8bit),
 };
 
-static bool daedalus_is_cap_fourcc(const struct daedalus_codec_desc *codec,
-				   u32 fourcc)
+static const u32 daedalus_fourccs_10bit[] = {
+	V4L2_PIX_FMT_P010,
+};
+
+const struct daedalus_cap_formats daedalus_cap_formats_10bit = {
+	.fourccs	= daedalus_fourccs_10bit,
+	.num		= ARRAY_SIZE(daedalus_fourccs_10bit),
+};
+
+/* The CAPTURE formats of the context's codec at the stream's bit depth. */
+const struct daedalus_cap_formats *daedalus_cap_formats(struct daedalus_ctx *ctx)
 {
+	if (ctx->bit_depth > 8 && ctx->codec->cap_formats_10bit)
+		return ctx->codec->cap_formats_10bit;
+	return ctx->codec->cap_formats;
+}
+
+static bool daedalus_is_cap_fourcc(struct daedalus_ctx *ctx, u32 fourcc)
+{
+	const struct daedalus_cap_formats *formats = daedalus_cap_formats(ctx);
 	unsigned int i;
 
-	for (i = 0; i < codec->cap_formats->num; i++)
-		if (codec->cap_formats->fourccs[i] == fourcc)
+	for (i = 0; i < formats->num; i++)
+		if (formats->fourccs[i] == fourcc)
 			return true;
 	return false;
 }
@@ -54,8 +71,8 @@ static void daedalus_fill_cap(struct daedalus_ctx *ctx,
 
 	daedalus_frmsize(ctx->codec, &s);
 	v4l2_apply_frmsize_constraints(&pix->width, &pix->height, &s);
-	if (!daedalus_is_cap_fourcc(ctx->codec, pix->pixelformat))
-		pix->pixelformat = ctx->codec->cap_formats->fourccs[0];
+	if (!daedalus_is_cap_fourcc(ctx, pix->pixelformat))
+		pix->pixelformat = daedalus_cap_formats(ctx)->fourccs[0];
 	/* Tight strides: what every client maps without asking. */
 	v4l2_fill_pixfmt_mp(pix, pix->pixelformat, pix->width, pix->height);
 	pix->field = V4L2_FIELD_NONE;
@@ -116,9 +133,57 @@ void daedalus_fmt_init(struct daedalus_ctx *ctx)
 	daedalus_fill_out(ctx, &ctx->out_fmt, ctx->codec);
 
 	memset(&ctx->cap_fmt, 0, sizeof(ctx->cap_fmt));
+	ctx->bit_depth = 8;
 	ctx->cap_fmt.width = ctx->out_fmt.width;
 	ctx->cap_fmt.height = ctx->out_fmt.height;
-	ctx->cap_fmt.pixelformat = ctx->codec->cap_formats->fourccs[0];
+	ctx->cap_fmt.pixelformat = daedalus_cap_formats(ctx)->fourccs[0];
+	daedalus_fill_cap(ctx, &ctx->cap_fmt);
+}
+
+static bool daedalus_capture_busy(struct daedalus_ctx *ctx)
+{
+	return ctx->fh.m2m_ctx &&
+		vb2_is_busy(v4l2_m2m_get_vq(ctx->fh.m2m_ctx,
+					    V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE));
+}
+
+/*
+ * For a codec's try_ctrl: a picture of this size and depth can be decoded,
+ * and, once CAPTURE buffers exist for the codec, it fits them. Without this
+ * a stream the daemon cannot decode would be accepted and every one of its
+ * pictures would come back with V4L2_BUF_FLAG_ERROR, which clients ignore.
+ */
+int daedalus_check_frame(struct daedalus_ctx *ctx,
+			 const struct daedalus_codec_desc *codec,
+			 unsigned int width, unsigned int height,
+			 unsigned int bit_depth)
+{
+	if (!width || !height || width > codec->max_width ||
+	    height > codec->max_height)
+		return -EINVAL;
+	if (bit_depth != 8 && !(bit_depth == 10 && codec->cap_formats_10bit))
+		return -EINVAL;
+	if (ctx->codec == codec && daedalus_capture_busy(ctx) &&
+	    (width > ctx->cap_fmt.width || height > ctx->cap_fmt.height ||
+	     bit_depth != ctx->bit_depth))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * A codec's s_ctrl: the stream's bit depth selects the CAPTURE formats (as
+ * on hantro), and the CAPTURE format follows unless CAPTURE buffers exist
+ * (then daedalus_check_frame() refused another depth). Called with the
+ * control handler's lock held, from an ioctl or from device_run.
+ */
+void daedalus_set_bit_depth(struct daedalus_ctx *ctx,
+			    const struct daedalus_codec_desc *codec,
+			    unsigned int bit_depth)
+{
+	if (ctx->codec != codec || ctx->bit_depth == bit_depth ||
+	    daedalus_capture_busy(ctx))
+		return;
+	ctx->bit_depth = bit_depth;
 	daedalus_fill_cap(ctx, &ctx->cap_fmt);
 }
 
@@ -158,7 +223,7 @@ static int daedalus_enum_fmt_cap(struct file *file, void *priv,
 	const struct daedalus_cap_formats *formats;
 
 	mutex_lock(&ctx->lock);
-	formats = ctx->codec->cap_formats;
+	formats = daedalus_cap_formats(ctx);
 	mutex_unlock(&ctx->lock);
 	if (f->index >= formats->num)
 		return -EINVAL;
@@ -262,6 +327,9 @@ static int daedalus_s_fmt_out(struct file *file, void *priv,
 	}
 
 	ctx->out_fmt = *pix;
+	/* Another codec starts at 8 bits, until its controls say more. */
+	if (codec != ctx->codec && !vb2_is_busy(cap_vq))
+		ctx->bit_depth = 8;
 	ctx->codec = codec;
 	/*
 	 * The CAPTURE format follows the coded size, unless CAPTURE buffers
@@ -525,6 +593,11 @@ int daedalus_ctrls_init(struct daedalus_ctx *ctx)
 	}
 	ctx->fh.ctrl_handler = hdl;
 	return 0;
+}
+
+struct daedalus_ctx *daedalus_ctrl_to_ctx(struct v4l2_ctrl *ctrl)
+{
+	return container_of(ctrl->handler, struct daedalus_ctx, hdl);
 }
 
 int daedalus_request_validate(struct media_request *req)

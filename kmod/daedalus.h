@@ -55,6 +55,8 @@ struct daedalus_cap_formats {
 
 /* 8-bit 4:2:0: NV12, YUV420, YUV420M (daedalus-video.c) */
 extern const struct daedalus_cap_formats daedalus_cap_formats_8bit;
+/* 10-bit 4:2:0: P010 */
+extern const struct daedalus_cap_formats daedalus_cap_formats_10bit;
 
 /**
  * struct daedalus_codec_desc - what one codec adds to the driver
@@ -64,7 +66,9 @@ extern const struct daedalus_cap_formats daedalus_cap_formats_8bit;
  * @block: width and height alignment of the decoded picture
  * @max_width: the widest coded picture it decodes
  * @max_height: the tallest coded picture it decodes
- * @cap_formats: the CAPTURE formats its pictures can go to
+ * @cap_formats: the CAPTURE formats its 8-bit pictures can go to
+ * @cap_formats_10bit: optional; those of its 10-bit pictures, offered once
+ *	a control announced 10 bits (daedalus_set_bit_depth())
  * @check_params: optional; checks the codec's module parameters at load
  * @ctrls: the codec's controls
  * @num_ctrls: entries in @ctrls
@@ -82,6 +86,7 @@ struct daedalus_codec_desc {
 	unsigned int max_width;
 	unsigned int max_height;
 	const struct daedalus_cap_formats *cap_formats;
+	const struct daedalus_cap_formats *cap_formats_10bit;
 	int (*check_params)(void);
 	const struct v4l2_ctrl_config *ctrls;
 	unsigned int num_ctrls;
@@ -95,6 +100,8 @@ struct daedalus_codec_desc {
 };
 
 extern const struct daedalus_codec_desc daedalus_h264_desc;
+extern const struct daedalus_codec_desc daedalus_vp8_desc;
+extern const struct daedalus_codec_desc daedalus_vp9_desc;
 
 enum daedalus_job_state {
 	DAEDALUS_JOB_IDLE,	/* no job, or owned by a finisher */
@@ -159,6 +166,8 @@ struct daedalus_ctx {
 	struct v4l2_ctrl_handler hdl;
 	struct daedalus_m2m *m2m;
 	const struct daedalus_codec_desc *codec;
+	/* of the stream, as its codec's controls say; selects the CAPTURE formats */
+	unsigned int bit_depth;
 	struct v4l2_pix_format_mplane out_fmt;
 	struct v4l2_pix_format_mplane cap_fmt;
 	u32 out_seq;
@@ -243,6 +252,15 @@ extern const struct v4l2_ioctl_ops daedalus_ioctl_ops;
 int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 			struct vb2_queue *dst_vq);
 int daedalus_ctrls_init(struct daedalus_ctx *ctx);
+struct daedalus_ctx *daedalus_ctrl_to_ctx(struct v4l2_ctrl *ctrl);
+const struct daedalus_cap_formats *daedalus_cap_formats(struct daedalus_ctx *ctx);
+int daedalus_check_frame(struct daedalus_ctx *ctx,
+			 const struct daedalus_codec_desc *codec,
+			 unsigned int width, unsigned int height,
+			 unsigned int bit_depth);
+void daedalus_set_bit_depth(struct daedalus_ctx *ctx,
+			    const struct daedalus_codec_desc *codec,
+			    unsigned int bit_depth);
 void daedalus_fmt_init(struct daedalus_ctx *ctx);
 int daedalus_request_validate(struct media_request *req);
 

@@ -22,7 +22,7 @@
  * ignore. The kernel accepts a daemon whose major equals its own.
  */
 #define DAEDALUS_ABI_MAJOR		1
-#define DAEDALUS_ABI_MINOR		0
+#define DAEDALUS_ABI_MINOR		1
 #define DAEDALUS_ABI_VERSION(major, minor)	(((major) << 16) | (minor))
 
 /* Codecs, as indices; masks are (1 << codec). */
@@ -38,8 +38,13 @@ enum daedalus_codec {
 
 #define DAEDALUS_CODEC_BIT(codec)	(1U << (codec))
 
-/* The largest message DAEDALUS_IOC_FETCH can return. */
-#define DAEDALUS_MAX_MSG_SIZE		65536
+/*
+ * The largest message DAEDALUS_IOC_FETCH can return (HELLO's max_msg_size
+ * says the same). Each job's message is sized for its controls; most are a
+ * few KiB, so a daemon starts with a small buffer and grows it when FETCH
+ * fails with ENOSPC. ABI 1.0 modules capped messages at 64 KiB.
+ */
+#define DAEDALUS_MAX_MSG_SIZE		1048576	/* 1 MiB */
 
 #define DAEDALUS_MAX_PLANES		3
 

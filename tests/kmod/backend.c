@@ -239,30 +239,25 @@ static void garbage(int fd, const struct daedalus_job *job)
 	}
 }
 
-static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
-		       bool stall, bool do_garbage)
+/* What the backend learnt from a job's controls. */
+struct job_ctrls {
+	/* the picture's number, from the controls: it seeds the pattern */
+	uint32_t frame_num;
+	/* H.264: the bitstream must (not) start with a start code */
+	bool check_start_code, annexb;
+	/* 0, or the status the job completes with (controls inconsistent) */
+	int status;
+	/* a control is missing: the job fails at once */
+	bool missing;
+};
+
+static void check_h264(const struct daedalus_job *job, struct job_ctrls *jc)
 {
-	long pg = sysconf(_SC_PAGESIZE);
-	uint32_t size, out_len, cap_len;
-	const __s32 *mode, *start;
 	const struct v4l2_ctrl_h264_decode_params *dp;
 	const struct v4l2_ctrl_h264_sps *sps;
-	const uint8_t *bits;
-	uint8_t *cap;
-	struct held *h;
-	bool slice_based, annexb, hold;
-	int status = 0;
-
-	check(job->hdr.size == msg_size, "header size %u, message %u", job->hdr.size, msg_size);
-	check(sizeof(*job) + job->ctrls_size == msg_size, "ctrls_size %u", job->ctrls_size);
-	check(job->codec == DAEDALUS_CODEC_H264, "codec %u", job->codec);
-	check(job->num_capture_planes == 1, "%u capture planes", job->num_capture_planes);
-	check(job->pixelformat == V4L2_PIX_FMT_NV12 || job->pixelformat == V4L2_PIX_FMT_YUV420,
-	      "pixelformat %#x", job->pixelformat);
-	check(job->capture[0].bytesperline == job->width, "bytesperline %u for width %u",
-	      job->capture[0].bytesperline, job->width);
-	check(job->output.bytesused <= job->output.length, "bitstream %u past its buffer %u",
-	      job->output.bytesused, job->output.length);
+	const __s32 *mode, *start;
+	bool hold = job->flags & DAEDALUS_JOB_HOLD_CAPTURE;
+	uint32_t size;
 
 	mode = find_ctrl(job, V4L2_CID_STATELESS_H264_DECODE_MODE, &size);
 	check(mode && size == sizeof(__s32), "DECODE_MODE missing");
@@ -277,23 +272,109 @@ static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 	dp = find_ctrl(job, V4L2_CID_STATELESS_H264_DECODE_PARAMS, &size);
 	check(dp && size == sizeof(*dp), "DECODE_PARAMS missing");
 	if (!mode || !start || !sps || !dp) {
-		complete(fd, job->hdr.cookie, -EINVAL, 0, 0);
+		jc->missing = true;
 		return;
 	}
-	slice_based = *mode == V4L2_STATELESS_H264_DECODE_MODE_SLICE_BASED;
-	annexb = *start == V4L2_STATELESS_H264_START_CODE_ANNEX_B;
-	hold = job->flags & DAEDALUS_JOB_HOLD_CAPTURE;
-	check(!!(job->output_flags & V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF) == hold,
-	      "HOLD_CAPTURE flag %#x, output flags %#x", job->flags, job->output_flags);
-	if (slice_based)
+	if (*mode == V4L2_STATELESS_H264_DECODE_MODE_SLICE_BASED)
 		check(find_ctrl(job, V4L2_CID_STATELESS_H264_SLICE_PARAMS, &size) &&
 		      size == sizeof(struct v4l2_ctrl_h264_slice_params), "SLICE_PARAMS missing");
 	else
 		check(!hold, "a held slice in frame-based mode");
 	if (!lenient && (sps->pic_width_in_mbs_minus1 + 1) * 16u != job->width)
-		status = -EINVAL;
-	check(!status, "SPS width %u, CAPTURE width %u", (sps->pic_width_in_mbs_minus1 + 1) * 16u,
-	      job->width);
+		jc->status = -EINVAL;
+	check(!jc->status, "SPS width %u, CAPTURE width %u",
+	      (sps->pic_width_in_mbs_minus1 + 1) * 16u, job->width);
+	jc->frame_num = dp->frame_num;
+	jc->check_start_code = true;
+	jc->annexb = *start == V4L2_STATELESS_H264_START_CODE_ANNEX_B;
+}
+
+/* VP8 and VP9: one FRAME control each; the client numbers its frames in a free field. */
+static void check_vp8(const struct daedalus_job *job, struct job_ctrls *jc)
+{
+	const struct v4l2_ctrl_vp8_frame *f;
+	uint32_t size;
+
+	f = find_ctrl(job, V4L2_CID_STATELESS_VP8_FRAME, &size);
+	check(f && size == sizeof(*f), "VP8_FRAME missing or %u bytes", size);
+	if (!f) {
+		jc->missing = true;
+		return;
+	}
+	check(lenient || f->width <= job->width, "VP8 width %u, CAPTURE %u", f->width, job->width);
+	jc->frame_num = f->prob_skip_false;
+}
+
+static void check_vp9(const struct daedalus_job *job, struct job_ctrls *jc)
+{
+	const struct v4l2_ctrl_vp9_frame *f;
+	uint32_t size;
+
+	f = find_ctrl(job, V4L2_CID_STATELESS_VP9_FRAME, &size);
+	check(f && size == sizeof(*f), "VP9_FRAME missing or %u bytes", size);
+	check(find_ctrl(job, V4L2_CID_STATELESS_VP9_COMPRESSED_HDR, &size) &&
+	      size == sizeof(struct v4l2_ctrl_vp9_compressed_hdr), "VP9_COMPRESSED_HDR missing");
+	if (!f) {
+		jc->missing = true;
+		return;
+	}
+	check(lenient || f->frame_width_minus_1 < job->width, "VP9 width %u, CAPTURE %u",
+	      f->frame_width_minus_1 + 1, job->width);
+	check(lenient || (job->pixelformat == V4L2_PIX_FMT_P010) == (f->bit_depth == 10),
+	      "VP9 bit depth %u, CAPTURE %.4s", f->bit_depth, (const char *)&job->pixelformat);
+	jc->frame_num = f->quant.base_q_idx;
+}
+
+static void check_job_ctrls(const struct daedalus_job *job, struct job_ctrls *jc)
+{
+	switch (job->codec) {
+	case DAEDALUS_CODEC_H264:
+		check_h264(job, jc);
+		break;
+	case DAEDALUS_CODEC_VP8:
+		check_vp8(job, jc);
+		break;
+	case DAEDALUS_CODEC_VP9:
+		check_vp9(job, jc);
+		break;
+	default:
+		check(0, "codec %u", job->codec);
+		jc->missing = true;
+	}
+}
+
+static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
+		       bool stall, bool do_garbage)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint32_t out_len, cap_len, bpp;
+	struct job_ctrls jc = { 0 };
+	const uint8_t *bits;
+	uint8_t *cap;
+	struct held *h;
+	bool hold;
+	int status;
+
+	check(job->hdr.size == msg_size, "header size %u, message %u", job->hdr.size, msg_size);
+	check(sizeof(*job) + job->ctrls_size == msg_size, "ctrls_size %u", job->ctrls_size);
+	check(job->num_capture_planes == 1, "%u capture planes", job->num_capture_planes);
+	check(job->pixelformat == V4L2_PIX_FMT_NV12 || job->pixelformat == V4L2_PIX_FMT_YUV420 ||
+	      job->pixelformat == V4L2_PIX_FMT_P010, "pixelformat %#x", job->pixelformat);
+	bpp = job->pixelformat == V4L2_PIX_FMT_P010 ? 2 : 1;
+	check(job->capture[0].bytesperline == job->width * bpp, "bytesperline %u for width %u",
+	      job->capture[0].bytesperline, job->width);
+	check(job->output.bytesused <= job->output.length, "bitstream %u past its buffer %u",
+	      job->output.bytesused, job->output.length);
+	hold = job->flags & DAEDALUS_JOB_HOLD_CAPTURE;
+	check(!!(job->output_flags & V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF) == hold,
+	      "HOLD_CAPTURE flag %#x, output flags %#x", job->flags, job->output_flags);
+
+	check_job_ctrls(job, &jc);
+	if (jc.missing) {
+		complete(fd, job->hdr.cookie, -EINVAL, 0, 0);
+		return;
+	}
+	status = jc.status;
 
 	out_len = (job->output.length + pg - 1) & ~(pg - 1);
 	cap_len = (job->capture[0].length + pg - 1) & ~(pg - 1);
@@ -308,12 +389,12 @@ static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 			check(0, "mmap job buffers: %s", strerror(err));
 		goto unmap;
 	}
-	if (!lenient && job->output.bytesused >= 3) {
+	if (!lenient && jc.check_start_code && job->output.bytesused >= 3) {
 		bool has_sc = !bits[0] && !bits[1] && bits[2] == 1;
 
-		check(has_sc == annexb, "start code %s, START_CODE %d", has_sc ? "present" : "absent",
-		      *start);
-		if (has_sc != annexb)
+		check(has_sc == jc.annexb, "start code %s, Annex B %d",
+		      has_sc ? "present" : "absent", jc.annexb);
+		if (has_sc != jc.annexb)
 			status = -EINVAL;
 	}
 
@@ -332,9 +413,9 @@ static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 	if (hold) {
 		expect_done(complete(fd, job->hdr.cookie, status, status ? 0 : 1, 0), "COMPLETE held slice");
 	} else {
-		uint32_t n = job->width * job->height * 3 / 2;
+		uint32_t n = job->capture[0].bytesperline * job->height * 3 / 2;
 		uint32_t seed = pattern_seed(bits, job->output.bytesused, job->timestamp / 1000,
-					     dp->frame_num, h->slices);
+					     jc.frame_num, h->slices);
 
 		if (!status)
 			pattern_fill(cap, n, seed);
@@ -368,7 +449,8 @@ int main(int argc, char **argv)
 	struct daedalus_hello hello = { 0 };
 	unsigned long stall_after = ~0UL, jobs = 0, ctx_msgs = 0;
 	bool do_garbage = false;
-	uint32_t codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264);
+	uint32_t codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264) |
+		DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP8) | DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP9);
 	__u32 version = 0;
 	int fd;
 

@@ -4,12 +4,18 @@
  * (formats, controls, the Request API, MMAP buffers, DMABUF export) and
  * checks every returned picture against the test backend's pattern.
  *
- *   client [-n frames] [-s WxH] [-f nv12|yuv420] [-p procs] [--slices K]
+ *   client [-c h264|vp8|vp9|vp9-10bit] [-n frames] [-s WxH]
+ *          [-f nv12|yuv420|p010] [-p procs] [--slices K]
  *          [--expect ok|error|any] [--expbuf] [--probe N] [--timeout-ms T]
  *          [--no-requests] [--expect-ebadr] [--dmabuf]
+ *          [--refused-frame WxH|profile1|12bit|444]
  *
- * It follows the DECODE_MODE and START_CODE controls' default values, as
- * FFmpeg and libva do. With -p, that many processes open the device at
+ * -c: the codec (default h264); its controls describe a picture of -s, which
+ * must be a multiple of the codec's block size. For H.264 it follows the
+ * DECODE_MODE and START_CODE controls' default values, as FFmpeg and libva
+ * do. --refused-frame: only check that a VP9 frame control describing what
+ * the daemon cannot decode (that size, profile 1, 12 bits, 4:4:4) is
+ * refused with EINVAL, with and without CAPTURE buffers. With -p, that many processes open the device at
  * once and run the whole sequence; EBUSY anywhere is a failure.
  * --expect ok: every picture decoded and correct; error: every buffer comes
  * back with V4L2_BUF_FLAG_ERROR; any: either, but correct when not an error.
@@ -41,10 +47,13 @@
 #define NUM_OUT 4
 #define NUM_CAP 4
 
+struct codec;
+
 static struct {
 	int frames, width, height, procs, slices, probe, timeout_ms;
 	uint32_t fourcc;
-	const char *expect;
+	const struct codec *codec;
+	const char *expect, *refused;
 	bool expbuf, dmabuf, no_requests, expect_ebadr;
 	char video[64], media[64];
 } opt = {
@@ -196,15 +205,36 @@ static uint32_t make_slice(uint8_t *p, uint32_t max, bool annexb, int frame, int
 	return n;
 }
 
-static void set_ctrls(int fd, int req_fd, bool seq, bool picture, bool slice_based,
-		      int frame, int slice)
+static void s_ext_ctrls(int fd, int req_fd, struct v4l2_ext_control *c, unsigned int n)
+{
+	struct v4l2_ext_controls cs = { .count = n, .controls = c };
+
+	if (req_fd >= 0) {
+		cs.which = V4L2_CTRL_WHICH_REQUEST_VAL;
+		cs.request_fd = req_fd;
+	}
+	if (xioctl(fd, VIDIOC_S_EXT_CTRLS, &cs))
+		die("S_EXT_CTRLS (%u controls, request %d): %s", n, req_fd, strerror(errno));
+}
+
+/*
+ * What a codec's controls describe: picture @frame (slice @slice), with the
+ * sequence's controls when @seq (the first of a stream), the picture's when
+ * @picture (its first slice).
+ */
+struct pic {
+	bool seq, picture, slice_based;
+	int frame, slice;
+};
+
+/* Each returns the picture number the backend seeds its pattern with. */
+static uint32_t set_h264_ctrls(int fd, int req_fd, const struct pic *p)
 {
 	static struct v4l2_ctrl_h264_sps sps;
 	static struct v4l2_ctrl_h264_pps pps;
 	static struct v4l2_ctrl_h264_decode_params dp;
 	static struct v4l2_ctrl_h264_slice_params sp;
 	struct v4l2_ext_control c[4];
-	struct v4l2_ext_controls cs = { 0 };
 	unsigned int n = 0;
 
 	memset(&sps, 0, sizeof(sps));
@@ -216,29 +246,124 @@ static void set_ctrls(int fd, int req_fd, bool seq, bool picture, bool slice_bas
 	sps.pic_height_in_map_units_minus1 = opt.height / 16 - 1;
 	sps.flags = V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY;
 	memset(&dp, 0, sizeof(dp));
-	dp.frame_num = frame;
+	dp.frame_num = p->frame;
 	dp.nal_ref_idc = 1;
 	dp.flags = V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC;
 	memset(&sp, 0, sizeof(sp));
-	sp.first_mb_in_slice = slice;
+	sp.first_mb_in_slice = p->slice;
 	sp.slice_type = V4L2_H264_SLICE_TYPE_I;
 
-	if (seq)
+	if (p->seq)
 		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_SPS, .size = sizeof(sps), .ptr = &sps };
-	if (picture) {
+	if (p->picture) {
 		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_PPS, .size = sizeof(pps), .ptr = &pps };
 		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_DECODE_PARAMS, .size = sizeof(dp), .ptr = &dp };
 	}
-	if (slice_based)
+	if (p->slice_based)
 		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_SLICE_PARAMS, .size = sizeof(sp), .ptr = &sp };
-	cs.count = n;
-	cs.controls = c;
-	if (req_fd >= 0) {
-		cs.which = V4L2_CTRL_WHICH_REQUEST_VAL;
-		cs.request_fd = req_fd;
+	s_ext_ctrls(fd, req_fd, c, n);
+	return p->frame;
+}
+
+static uint32_t set_vp8_ctrls(int fd, int req_fd, const struct pic *p)
+{
+	struct v4l2_ctrl_vp8_frame f = {
+		.width = opt.width, .height = opt.height, .num_dct_parts = 1,
+		.flags = V4L2_VP8_FRAME_FLAG_KEY_FRAME | V4L2_VP8_FRAME_FLAG_SHOW_FRAME,
+		.prob_skip_false = p->frame, /* any value: the picture's number */
+	};
+	struct v4l2_ext_control c = {
+		.id = V4L2_CID_STATELESS_VP8_FRAME, .size = sizeof(f), .ptr = &f,
+	};
+
+	s_ext_ctrls(fd, req_fd, &c, 1);
+	return f.prob_skip_false;
+}
+
+/* A VP9 frame control of the client's picture size, 4:2:0, at @bit_depth. */
+static void vp9_frame(struct v4l2_ctrl_vp9_frame *f, unsigned int bit_depth, int frame)
+{
+	memset(f, 0, sizeof(*f));
+	f->frame_width_minus_1 = opt.width - 1;
+	f->frame_height_minus_1 = opt.height - 1;
+	f->render_width_minus_1 = opt.width - 1;
+	f->render_height_minus_1 = opt.height - 1;
+	f->profile = bit_depth == 8 ? 0 : 2;
+	f->bit_depth = bit_depth;
+	f->flags = V4L2_VP9_FRAME_FLAG_KEY_FRAME | V4L2_VP9_FRAME_FLAG_SHOW_FRAME |
+		V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING | V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING;
+	f->quant.base_q_idx = frame; /* any value: the picture's number */
+}
+
+static uint32_t set_vp9_ctrls_depth(int fd, int req_fd, unsigned int bit_depth, int frame)
+{
+	static struct v4l2_ctrl_vp9_frame f;
+	static struct v4l2_ctrl_vp9_compressed_hdr hdr;
+	struct v4l2_ext_control c[2] = {
+		{ .id = V4L2_CID_STATELESS_VP9_FRAME, .size = sizeof(f), .ptr = &f },
+		{ .id = V4L2_CID_STATELESS_VP9_COMPRESSED_HDR, .size = sizeof(hdr), .ptr = &hdr },
+	};
+
+	vp9_frame(&f, bit_depth, frame);
+	s_ext_ctrls(fd, req_fd, c, 2);
+	return f.quant.base_q_idx;
+}
+
+static uint32_t set_vp9_ctrls(int fd, int req_fd, const struct pic *p)
+{
+	return set_vp9_ctrls_depth(fd, req_fd, 8, p->frame);
+}
+
+static uint32_t set_vp9_10bit_ctrls(int fd, int req_fd, const struct pic *p)
+{
+	return set_vp9_ctrls_depth(fd, req_fd, 10, p->frame);
+}
+
+static const struct codec {
+	const char *name;
+	uint32_t fourcc;
+	int block;
+	bool h264;
+	uint32_t (*set_ctrls)(int fd, int req_fd, const struct pic *p);
+} codecs[] = {
+	{ "h264", V4L2_PIX_FMT_H264_SLICE, 16, true, set_h264_ctrls },
+	{ "vp8", V4L2_PIX_FMT_VP8_FRAME, 16, false, set_vp8_ctrls },
+	{ "vp9", V4L2_PIX_FMT_VP9_FRAME, 64, false, set_vp9_ctrls },
+	{ "vp9-10bit", V4L2_PIX_FMT_VP9_FRAME, 64, false, set_vp9_10bit_ctrls },
+};
+
+static const struct pic first_pic = { .seq = true, .picture = true };
+
+/* What the daemon cannot decode, in a VP9 frame control: refused with EINVAL. */
+static void expect_refused(int fd, const char *what)
+{
+	struct v4l2_ctrl_vp9_frame f;
+	struct v4l2_ext_control c = {
+		.id = V4L2_CID_STATELESS_VP9_FRAME, .size = sizeof(f), .ptr = &f,
+	};
+	struct v4l2_ext_controls cs = { .count = 1, .controls = &c };
+	int w, h;
+
+	vp9_frame(&f, 8, 0);
+	if (sscanf(what, "%dx%d", &w, &h) == 2) {
+		f.frame_width_minus_1 = w - 1;
+		f.frame_height_minus_1 = h - 1;
+	} else if (!strcmp(what, "profile1")) {
+		f.profile = 1;
+	} else if (!strcmp(what, "12bit")) {
+		f.profile = 2;
+		f.bit_depth = 12;
+	} else if (!strcmp(what, "444")) {
+		f.profile = 1;
+		f.flags &= ~(V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING | V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING);
+	} else {
+		die("--refused-frame %s", what);
 	}
-	if (xioctl(fd, VIDIOC_S_EXT_CTRLS, &cs))
-		die("S_EXT_CTRLS (%u controls, request %d): %s", n, req_fd, strerror(errno));
+	if (!ioctl(fd, VIDIOC_TRY_EXT_CTRLS, &cs) || errno != EINVAL)
+		die("TRY_EXT_CTRLS with a VP9 frame of %s: %s, want EINVAL", what,
+		    strerror(errno));
+	if (!ioctl(fd, VIDIOC_S_EXT_CTRLS, &cs) || errno != EINVAL)
+		die("S_EXT_CTRLS with a VP9 frame of %s: %s, want EINVAL", what, strerror(errno));
 }
 
 static bool wait_fd(int fd, short events)
@@ -270,13 +395,13 @@ static void probe(int fd, struct v4l2_format *out, struct v4l2_format *cap)
 
 		if (xioctl(fd, VIDIOC_TRY_FMT, &f) || xioctl(fd, VIDIOC_G_FMT, &f))
 			die("TRY/G_FMT: %s", strerror(errno));
-		set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, V4L2_PIX_FMT_H264_SLICE, out);
-		set_ctrls(fd, -1, true, true, false, 0, 0);
+		set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, opt.codec->fourcc, out);
+		opt.codec->set_ctrls(fd, -1, &first_pic);
 		set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, opt.fourcc, cap);
 		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT);
 		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, NUM_CAP);
 		/* With CAPTURE buffers allocated, setting OUTPUT again must not be EBUSY. */
-		set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, V4L2_PIX_FMT_H264_SLICE, out);
+		set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, opt.codec->fourcc, out);
 		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, 0);
 		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, 0);
 	}
@@ -290,6 +415,7 @@ static int run(void)
 	int dmafd[NUM_CAP];
 	int fd, mfd, n_ok = 0, n_err = 0, wrong = 0;
 	bool slice_based, annexb;
+	uint32_t bpp;
 	uint32_t type;
 
 	fd = open(opt.video, O_RDWR | O_NONBLOCK);
@@ -297,19 +423,39 @@ static int run(void)
 	if (fd < 0 || mfd < 0)
 		die("open %s / %s: %s", opt.video, opt.media, strerror(errno));
 
-	slice_based = ctrl_default(fd, V4L2_CID_STATELESS_H264_DECODE_MODE) ==
+	slice_based = opt.codec->h264 &&
+		ctrl_default(fd, V4L2_CID_STATELESS_H264_DECODE_MODE) ==
 		V4L2_STATELESS_H264_DECODE_MODE_SLICE_BASED;
-	annexb = ctrl_default(fd, V4L2_CID_STATELESS_H264_START_CODE) ==
+	annexb = opt.codec->h264 &&
+		ctrl_default(fd, V4L2_CID_STATELESS_H264_START_CODE) ==
 		V4L2_STATELESS_H264_START_CODE_ANNEX_B;
 	if (!slice_based && opt.slices > 1)
 		die("--slices needs slice-based decoding");
+	if (opt.width % opt.codec->block || opt.height % opt.codec->block)
+		die("-s %dx%d is not a multiple of %s's %d", opt.width, opt.height,
+		    opt.codec->name, opt.codec->block);
 
-	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, V4L2_PIX_FMT_H264_SLICE, &out);
-	set_ctrls(fd, -1, true, true, false, 0, 0);
+	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, opt.codec->fourcc, &out);
+	if (opt.refused)
+		expect_refused(fd, opt.refused);
+	opt.codec->set_ctrls(fd, -1, &first_pic);
+	if (opt.codec->set_ctrls == set_vp9_10bit_ctrls) {
+		/* A 10-bit stream's pictures go to P010 only. */
+		struct v4l2_fmtdesc d = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE };
+
+		if (xioctl(fd, VIDIOC_ENUM_FMT, &d) || d.pixelformat != V4L2_PIX_FMT_P010)
+			die("CAPTURE format 0 of a 10-bit VP9 stream: %.4s", (char *)&d.pixelformat);
+		d.index = 1;
+		if (!ioctl(fd, VIDIOC_ENUM_FMT, &d))
+			die("a 10-bit VP9 stream offers CAPTURE %.4s too", (char *)&d.pixelformat);
+	}
 	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, opt.fourcc, &cap);
+	bpp = opt.fourcc == V4L2_PIX_FMT_P010 ? 2 : 1;
 	if (cap.fmt.pix_mp.width != (uint32_t)opt.width ||
-	    cap.fmt.pix_mp.plane_fmt[0].sizeimage != (uint32_t)(opt.width * opt.height * 3 / 2))
-		die("CAPTURE format %ux%u sizeimage %u", cap.fmt.pix_mp.width, cap.fmt.pix_mp.height,
+	    cap.fmt.pix_mp.plane_fmt[0].bytesperline != (uint32_t)opt.width * bpp ||
+	    cap.fmt.pix_mp.plane_fmt[0].sizeimage != (uint32_t)(opt.width * bpp * opt.height * 3 / 2))
+		die("CAPTURE format %ux%u bytesperline %u sizeimage %u", cap.fmt.pix_mp.width,
+		    cap.fmt.pix_mp.height, cap.fmt.pix_mp.plane_fmt[0].bytesperline,
 		    cap.fmt.pix_mp.plane_fmt[0].sizeimage);
 	probe(fd, &out, &cap);
 
@@ -323,7 +469,8 @@ static int run(void)
 
 		if (xfd < 0)
 			die("open exporter: %s", strerror(errno));
-		set_fmt(xfd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, V4L2_PIX_FMT_H264_SLICE, &f1);
+		set_fmt(xfd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, opt.codec->fourcc, &f1);
+		opt.codec->set_ctrls(xfd, -1, &first_pic);
 		set_fmt(xfd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, opt.fourcc, &f2);
 		reqbufs(xfd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT);
 		reqbufs(xfd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, NUM_CAP);
@@ -352,6 +499,30 @@ static int run(void)
 	for (int i = 0; i < NUM_CAP && !opt.dmabuf; i++)
 		cbuf[i] = map_buf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, i, &clen[i],
 				  opt.expbuf ? &dmafd[i] : NULL);
+	/* With CAPTURE buffers, what does not fit them is refused too. */
+	if (opt.refused) {
+		char bigger[32];
+
+		expect_refused(fd, opt.refused);
+		snprintf(bigger, sizeof(bigger), "%dx%d", opt.width + 64, opt.height);
+		expect_refused(fd, bigger);
+		if (!strcmp(opt.codec->name, "vp9")) {
+			/* another bit depth than the CAPTURE buffers' */
+			struct v4l2_ctrl_vp9_frame f;
+			struct v4l2_ext_control c = {
+				.id = V4L2_CID_STATELESS_VP9_FRAME, .size = sizeof(f), .ptr = &f,
+			};
+			struct v4l2_ext_controls cs = { .count = 1, .controls = &c };
+
+			vp9_frame(&f, 10, 0);
+			if (!ioctl(fd, VIDIOC_TRY_EXT_CTRLS, &cs) || errno != EINVAL)
+				die("a 10-bit frame with 8-bit CAPTURE buffers: %s, want EINVAL",
+				    strerror(errno));
+		}
+		printf("client[%d]: %s refused with and without CAPTURE buffers\n", getpid(),
+		       opt.refused);
+		return 0;
+	}
 
 	type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
 	if (xioctl(fd, VIDIOC_STREAMON, &type))
@@ -382,7 +553,7 @@ static int run(void)
 			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .memory = mem,
 			.index = ci, .m.planes = planes, .length = 1,
 		};
-		uint32_t last_len = 0, seed;
+		uint32_t last_len = 0, seed, frame_num = 0, size;
 		int oi = 0;
 
 		if (mem == V4L2_MEMORY_DMABUF) {
@@ -398,7 +569,12 @@ static int run(void)
 			oi = ob % NUM_OUT;
 			if (!opt.no_requests && xioctl(mfd, MEDIA_IOC_REQUEST_ALLOC, &req))
 				die("REQUEST_ALLOC: %s", strerror(errno));
-			set_ctrls(fd, req, f == 0 && s == 0, s == 0, slice_based, f, s);
+			struct pic p = {
+				.seq = f == 0 && s == 0, .picture = s == 0,
+				.slice_based = slice_based, .frame = f, .slice = s,
+			};
+
+			frame_num = opt.codec->set_ctrls(fd, req, &p);
 			last_len = make_slice(obuf[oi], olen[oi], annexb, f, s);
 			memset(&b, 0, sizeof(b));
 			memset(planes, 0, sizeof(planes));
@@ -444,8 +620,9 @@ static int run(void)
 			n_err++;
 			continue;
 		}
-		seed = pattern_seed(obuf[oi], last_len, ts_us, f, opt.slices);
-		if (planes[0].bytesused != (uint32_t)(opt.width * opt.height * 3 / 2) ||
+		seed = pattern_seed(obuf[oi], last_len, ts_us, frame_num, opt.slices);
+		size = cap.fmt.pix_mp.plane_fmt[0].sizeimage;
+		if (planes[0].bytesused != size ||
 		    pattern_check(cbuf[ci], planes[0].bytesused, seed) != planes[0].bytesused) {
 			printf("client[%d]: frame %d wrong picture (bytesused %u, first bad byte %zu)\n",
 			       getpid(), f, planes[0].bytesused,
@@ -456,8 +633,8 @@ static int run(void)
 		n_ok++;
 	}
 
-	printf("client[%d]: %s %ux%u %.4s %s %s slices=%d frames ok=%d error=%d wrong=%d ebusy=%d\n",
-	       getpid(), opt.video, opt.width, opt.height, (char *)&opt.fourcc,
+	printf("client[%d]: %s %s %ux%u %.4s %s %s slices=%d frames ok=%d error=%d wrong=%d ebusy=%d\n",
+	       getpid(), opt.video, opt.codec->name, opt.width, opt.height, (char *)&opt.fourcc,
 	       slice_based ? "slice-based" : "frame-based", annexb ? "annex-b" : "no-start-code",
 	       opt.slices, n_ok, n_err, wrong, ebusy);
 	if (wrong || ebusy)
@@ -482,7 +659,20 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-s"))
 			sscanf(v, "%dx%d", &opt.width, &opt.height), i++;
 		else if (!strcmp(a, "-f"))
-			opt.fourcc = !strcmp(v, "yuv420") ? V4L2_PIX_FMT_YUV420 : V4L2_PIX_FMT_NV12, i++;
+			opt.fourcc = !strcmp(v, "yuv420") ? V4L2_PIX_FMT_YUV420 :
+				!strcmp(v, "p010") ? V4L2_PIX_FMT_P010 : V4L2_PIX_FMT_NV12, i++;
+		else if (!strcmp(a, "-c")) {
+			opt.codec = NULL;
+			for (size_t c = 0; c < sizeof(codecs) / sizeof(codecs[0]); c++)
+				if (!strcmp(codecs[c].name, v))
+					opt.codec = &codecs[c];
+			if (!opt.codec) {
+				fprintf(stderr, "unknown codec %s\n", v);
+				return 2;
+			}
+			i++;
+		} else if (!strcmp(a, "--refused-frame"))
+			opt.refused = v, i++;
 		else if (!strcmp(a, "-p"))
 			opt.procs = atoi(v), i++;
 		else if (!strcmp(a, "--slices"))
@@ -506,6 +696,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (!opt.codec)
+		opt.codec = &codecs[0];
 	if (!find_nodes()) {
 		printf("client FAIL: no daedalus-v4l2 video/media device\n");
 		return 1;

@@ -9,8 +9,10 @@ R=$DAEDALUS_RESULTS
 load_daedalus
 V=$(video_node) || fail "no daedalus video device"
 M=$(media_node) || fail "no daedalus media device"
-[ "$(counter codecs)" = h264 ] || fail "codecs before any daemon: '$(counter codecs)'"
-[ "$(counter abi_version)" = 1.0 ] || fail "abi_version $(counter abi_version)"
+[ "$(counter codecs)" = "h264 vp8 vp9" ] || fail "codecs before any daemon: '$(counter codecs)'"
+abi=$(sed -n 's/^#define DAEDALUS_ABI_\(MAJOR\|MINOR\)[[:space:]]*\([0-9]*\).*/\2/p' "$DAEDALUS_REPO/kmod/uapi/daedalus_v4l2.h" |
+  paste -sd.)
+[ "$(counter abi_version)" = "$abi" ] || fail "abi_version $(counter abi_version), the header says $abi"
 
 start_backend --lenient --quiet
 # GStreamer finds stateless decoders through the media controller.
@@ -35,8 +37,15 @@ client -n 6 -s 176x144 -f yuv420 --expbuf || fail "client YUV420 through exporte
 client -n 2 -s 1920x1088 -f nv12 || fail "client 1920x1088"
 client -n 4 -s 640x368 -f nv12 --dmabuf || fail "client with imported DMABUF buffers"
 client -n 1 -s 4096x2304 -f nv12 || fail "client 4096x2304"
-[ $(($(counter jobs_done) - q0)) = 19 ] || fail "jobs_done counted $(($(counter jobs_done) - q0)), not 19"
-ok "pictures correct in NV12 and YUV420, MMAP, exported and imported dmabufs, up to 4096x2304"
+client -c vp8 -n 4 -s 320x240 -f nv12 || fail "client VP8"
+client -c vp9 -n 4 -s 320x256 -f yuv420 --expbuf || fail "client VP9"
+client -c vp9-10bit -n 3 -s 384x256 -f p010 || fail "client VP9 10-bit (P010)"
+[ $(($(counter jobs_done) - q0)) = 30 ] || fail "jobs_done counted $(($(counter jobs_done) - q0)), not 30"
+ok "pictures correct in NV12, YUV420 and P010, MMAP, exported and imported dmabufs, up to 4096x2304, H.264, VP8, VP9"
+for what in profile1 12bit 444 8256x256; do
+  client -c vp9 -s 320x256 --refused-frame "$what" || fail "a VP9 frame of $what was not refused"
+done
+ok "VP9 frames the daemon cannot decode are refused at S_EXT_CTRLS (profile 1, 12-bit, 4:4:4, too large, larger than CAPTURE, another bit depth)"
 
 stop_backend
 # The check can fail: one flipped byte in a picture is caught.

@@ -46,15 +46,20 @@ reload requires_requests=1
 client --expect-ebadr || fail "requires_requests=1 accepted a buffer without a request"
 ok "requires_requests=1: a buffer without a request is refused"
 
-# Codecs: a daemon that declares none hides H.264 from clients; one that declares it shows it again.
+# Codecs: a daemon that declares none hides them from clients; one that declares them shows them again.
 start_backend --codecs 0
 [ -z "$(counter codecs)" ] || fail "codecs '$(counter codecs)' with a daemon declaring none"
-v4l2-ctl -d "$V" --list-formats-out | grep -q S264 && fail "H.264 offered though the daemon declared none"
+v4l2-ctl -d "$V" --list-formats-out | grep -Eq "S264|VP8F|VP9F" && fail "a codec offered though the daemon declared none"
 stop_backend
 [ -z "$(counter codecs)" ] || fail "the declared codecs were forgotten when the daemon left"
 start_backend
-[ "$(counter codecs)" = h264 ] || fail "codecs '$(counter codecs)' with a daemon declaring H.264"
-v4l2-ctl -d "$V" --list-formats-out | grep -q S264 || fail "H.264 not offered"
+[ "$(counter codecs)" = "h264 vp8 vp9" ] || fail "codecs '$(counter codecs)' with a daemon declaring H.264, VP8, VP9"
+for f in S264 VP8F VP9F; do v4l2-ctl -d "$V" --list-formats-out | grep -q "$f" || fail "$f not offered"; done
+stop_backend
+start_backend --codecs 0x10
+[ "$(counter codecs)" = vp9 ] || fail "codecs '$(counter codecs)' with a daemon declaring VP9 only"
+stop_backend
+start_backend
 stop_backend
 ok "codecs follow what the daemon declares"
 

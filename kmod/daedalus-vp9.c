@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * daedalus-v4l2: VP9 (V4L2_PIX_FMT_VP9_FRAME).
+ *
+ * An OUTPUT buffer holds one whole frame, uncompressed header included
+ * (clients split superframes), which the daemon decodes as it is. Profiles
+ * 0 (8-bit) and 2 (10-bit, CAPTURE P010), 4:2:0 only.
+ */
+
+#include <media/v4l2-ctrls.h>
+
+#include "daedalus.h"
+
+#define DAEDALUS_VP9_SUBSAMPLING_420 \
+	(V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING | V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING)
+
+/*
+ * Refuses, before any picture, what the daemon cannot decode: profiles 1
+ * and 3 (4:4:4, 4:2:2, 4:4:0), 12 bits, and sizes beyond the advertised
+ * ones or the CAPTURE buffers'. The core has checked the rest of the
+ * structure (reserved fields, ranges).
+ */
+static int daedalus_vp9_try_ctrl(struct v4l2_ctrl *ctrl)
+{
+	const struct v4l2_ctrl_vp9_frame *f = ctrl->p_new.p_vp9_frame;
+
+	if (ctrl->id != V4L2_CID_STATELESS_VP9_FRAME)
+		return 0;
+	if (f->profile != 0 && f->profile != 2)
+		return -EINVAL;
+	if (f->bit_depth != (f->profile == 2 ? 10 : 8))
+		return -EINVAL;
+	if ((f->flags & DAEDALUS_VP9_SUBSAMPLING_420) !=
+	    DAEDALUS_VP9_SUBSAMPLING_420)
+		return -EINVAL;
+	return daedalus_check_frame(daedalus_ctrl_to_ctx(ctrl),
+				    &daedalus_vp9_desc,
+				    f->frame_width_minus_1 + 1,
+				    f->frame_height_minus_1 + 1, f->bit_depth);
+}
+
+static int daedalus_vp9_s_ctrl(struct v4l2_ctrl *ctrl)
+{
+	if (ctrl->id == V4L2_CID_STATELESS_VP9_FRAME)
+		daedalus_set_bit_depth(daedalus_ctrl_to_ctx(ctrl),
+				       &daedalus_vp9_desc,
+				       ctrl->p_new.p_vp9_frame->bit_depth);
+	return 0;
+}
+
+static const struct v4l2_ctrl_ops daedalus_vp9_ctrl_ops = {
+	.try_ctrl	= daedalus_vp9_try_ctrl,
+	.s_ctrl		= daedalus_vp9_s_ctrl,
+};
+
+static const struct v4l2_ctrl_config daedalus_vp9_ctrls[] = {
+	{
+		.id	= V4L2_CID_STATELESS_VP9_FRAME,
+		.ops	= &daedalus_vp9_ctrl_ops,
+	},
+	{ .id = V4L2_CID_STATELESS_VP9_COMPRESSED_HDR },
+};
+
+static unsigned int daedalus_vp9_job_ctrl_ids(struct daedalus_ctx *ctx,
+					      u32 *ids, unsigned int max)
+{
+	static const u32 job_ctrls[] = {
+		V4L2_CID_STATELESS_VP9_FRAME,
+		V4L2_CID_STATELESS_VP9_COMPRESSED_HDR,
+	};
+	unsigned int n = min_t(unsigned int, max, ARRAY_SIZE(job_ctrls));
+
+	memcpy(ids, job_ctrls, n * sizeof(*ids));
+	return n;
+}
+
+/* Every frame has its own header: a request must carry its FRAME control. */
+static int daedalus_vp9_validate(struct daedalus_ctx *ctx,
+				 struct v4l2_ctrl_handler *req_hdl)
+{
+	if (!v4l2_ctrl_request_hdl_ctrl_find(req_hdl,
+					     V4L2_CID_STATELESS_VP9_FRAME)) {
+		v4l2_info(&ctx->dev->v4l2_dev,
+			  "request lacks the VP9_FRAME control\n");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+const struct daedalus_codec_desc daedalus_vp9_desc = {
+	.codec			= DAEDALUS_CODEC_VP9,
+	.name			= "vp9",
+	.fourcc			= V4L2_PIX_FMT_VP9_FRAME,
+	.block			= 64,	/* superblocks */
+	.max_width		= DAEDALUS_MAX_WIDTH,
+	.max_height		= DAEDALUS_MAX_HEIGHT,
+	.cap_formats		= &daedalus_cap_formats_8bit,
+	.cap_formats_10bit	= &daedalus_cap_formats_10bit,
+	.ctrls			= daedalus_vp9_ctrls,
+	.num_ctrls		= ARRAY_SIZE(daedalus_vp9_ctrls),
+	.job_ctrl_ids		= daedalus_vp9_job_ctrl_ids,
+	.validate		= daedalus_vp9_validate,
+};
