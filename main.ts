@@ -9,6 +9,7 @@ import { AV_LOG_ERROR, AV_LOG_QUIET } from "./ffi/libavutil.ts";
 import { LibraryLoadError } from "./ffi/library.ts";
 import { installAvLog, setAvLogLevel } from "./src/decoder/av-log.ts";
 import { decodeFile } from "./src/decoder/file-decoder.ts";
+import { CODECS } from "./src/codecs.ts";
 import { formatStatus, readStatus } from "./src/cli/status.ts";
 import { probeReport } from "./src/cli/probe.ts";
 import { setupLogging } from "./src/log.ts";
@@ -82,22 +83,32 @@ program.command("probe")
     console.log(probeReport(loadLibav()));
   });
 
+const FILE_INPUTS = CODECS.map((c) => c.fileClient.input).join(", ");
+
 program.command("decode")
   .description(
-    "decode a raw Annex-B H.264 file through the daemon's core, as a V4L2 client would drive it",
+    "decode a stream file through the daemon's core, as a V4L2 client would drive it " +
+      `(${FILE_INPUTS})`,
   )
-  .argument("<file>", "raw H.264 (Annex-B) file")
+  .argument("<file>", `the stream: ${FILE_INPUTS}`)
+  .addOption(
+    new Option("--codec <codec>", "its codec (default: from the file's contents)")
+      .choices(CODECS.map((c) => c.name)),
+  )
   .option("--md5", "print one MD5 per frame (display order), as ffmpeg -f framemd5 does")
   .addOption(
-    new Option("--pix-fmt <fmt>", "CAPTURE format").choices(["nv12", "yuv420p"] as const)
+    new Option("--pix-fmt <fmt>", "CAPTURE format of 8-bit pictures (10-bit ones go to P010)")
+      .choices(["nv12", "yuv420p"] as const)
       .default("nv12" as const),
   )
   .addOption(
-    new Option("--mode <mode>", "V4L2 decode mode").choices(["frame", "slice"] as const)
+    new Option("--mode <mode>", "V4L2 decode mode, where the codec has one (H.264)")
+      .choices(["frame", "slice"] as const)
       .default("frame" as const),
   )
   .addOption(
-    new Option("--start-code <mode>", "V4L2 start-code mode").choices(["annexb", "none"] as const)
+    new Option("--start-code <mode>", "V4L2 start-code mode, where the codec has one (H.264)")
+      .choices(["annexb", "none"] as const)
       .default("annexb" as const),
   )
   .addOption(
@@ -113,6 +124,7 @@ program.command("decode")
     let r;
     try {
       r = decodeFile(av, Deno.readFileSync(file), {
+        codec: CODECS.find((c) => c.name === opts.codec),
         mode: opts.mode,
         startCode: opts.startCode,
         pixFmt: opts.pixFmt,
@@ -124,14 +136,16 @@ program.command("decode")
       Deno.exit(1);
     }
     if (r.frames === 0) {
-      log.error(`${file}: no H.264 pictures found (a raw Annex-B stream is expected)`);
+      log.error(`${file}: no pictures found (${r.codec.fileClient.input} expected)`);
       Deno.exit(1);
     }
     if (opts.md5) console.log(r.md5s.join("\n"));
     for (const f of r.failed) log.error(`frame ${f.index}: ${f.message}`);
     log.info(
-      `${file}: ${r.frames} frames in ${r.seconds.toFixed(3)} s: ${r.fps.toFixed(1)} fps ` +
-        `(${opts.mode}-based, start code ${opts.startCode}, ${opts.pixFmt})`,
+      `${file}: ${r.codec.name}, ${r.frames} frames in ${r.seconds.toFixed(3)} s: ` +
+        `${
+          r.fps.toFixed(1)
+        } fps (${opts.mode}-based, start code ${opts.startCode}, ${opts.pixFmt})`,
     );
     if (r.failed.length > 0) Deno.exit(1);
   });

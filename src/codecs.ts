@@ -1,11 +1,14 @@
 /**
  * The codecs the daemon decodes, one entry each: the daemon's mirror of the kernel's
- * daedalus_codecs[] (kmod/daedalus-core.c). Each codec lives in its own folder (src/h264/) and
+ * daedalus_codecs[] (kmod/daedalus-core.c). Each codec lives in its own folder (src/h264/, src/vp8/, src/vp9/) and
  * exports its entry; nothing outside that folder and this table names a codec.
  */
 import type { Libav } from "../ffi/libav.ts";
 import type { ContextDecoder } from "./decoder/context-decoder.ts";
+import type { FileClient } from "./decoder/file-client.ts";
 import { H264 } from "./h264/codec.ts";
+import { VP8 } from "./vp8/codec.ts";
+import { VP9 } from "./vp9/codec.ts";
 import { CODEC, codecBit, codecName, type WireCodecName } from "./service/protocol.ts";
 
 /** What one codec adds to the daemon. */
@@ -18,9 +21,16 @@ export interface Codec {
   createDecoder(av: Libav): ContextDecoder;
   /** Decodes a known picture with `decoder` at start-up; throws unless it comes back right. */
   selfTest(decoder: ContextDecoder): void;
+  /** The files `daedalusd decode` takes for it, turned into jobs as a V4L2 client would. */
+  fileClient: FileClient;
 }
 
-export const CODECS: readonly Codec[] = [H264];
+export const CODECS: readonly Codec[] = [H264, VP8, VP9];
+
+/** The codec whose file client takes `data`, if any. */
+export function codecForFile(data: Uint8Array): Codec | undefined {
+  return CODECS.find((c) => c.fileClient.accepts(data));
+}
 
 /** The entry for a wire codec id, if the daemon decodes it. */
 export function codecByWireId(id: number): Codec | undefined {

@@ -1,27 +1,25 @@
 /**
- * Decodes a raw Annex-B H.264 file through the daemon's decoding core, acting as the V4L2
- * client and the kernel would: jobs from the stream parser, CAPTURE buffers in memory.
- * `daedalusd decode`, the tests and the benchmark all use it.
+ * Decodes a stream file (each codec's file client says which: raw Annex-B H.264, IVF VP8/VP9)
+ * through the daemon's decoding core, acting as the V4L2 client and the kernel would: jobs from
+ * the codec's file client, CAPTURE buffers in memory. `daedalusd decode`, the tests and the
+ * benchmark all use it.
  */
 import { createHash } from "node:crypto";
 import type { Libav } from "../../ffi/libav.ts";
-import {
-  type ClientFrame,
-  type ClientJob,
-  type ClientOptions,
-  streamToFrames,
-} from "../h264/client.ts";
+import { type Codec, codecForFile, CODECS } from "../codecs.ts";
 import type { ContextDecoder } from "./context-decoder.ts";
-import { H264 } from "../h264/codec.ts";
+import type { ClientFrame, ClientJob, ClientOptions } from "./file-client.ts";
 import {
   type CaptureFormat,
   type CaptureMemory,
   type DecodeJob,
   V4L2_PIX_FMT_NV12,
+  V4L2_PIX_FMT_P010,
   V4L2_PIX_FMT_YUV420,
 } from "./job.ts";
 import { captureLayout } from "./picture-writer.ts";
 
+/** The CAPTURE format of 8-bit pictures (10-bit ones always go to P010, as the kernel does). */
 export type PixFmtName = "nv12" | "yuv420p";
 
 export interface FileDecodeOptions extends ClientOptions {
@@ -30,12 +28,15 @@ export interface FileDecodeOptions extends ClientOptions {
   md5: boolean;
   /** CAPTURE bytesperline is the width rounded up to this (1 = tight). */
   strideAlign?: number;
+  /** The stream's codec; by default the one whose file client takes the data. */
+  codec?: Codec;
 }
 
 export interface FileDecodeResult {
+  codec: Codec;
   frames: number;
   failed: { index: number; message: string }[];
-  /** MD5 per frame in display order (when requested). */
+  /** MD5 per displayed frame in display order (when requested). */
   md5s: string[];
   seconds: number;
   fps: number;
@@ -46,12 +47,19 @@ export function captureFormatFor(
   height: number,
   pixFmt: PixFmtName,
   strideAlign = 1,
+  bitDepth = 8,
 ): CaptureFormat {
-  const bpl = Math.ceil(width / strideAlign) * strideAlign;
+  const bytesPerSample = bitDepth > 8 ? 2 : 1;
+  const bpl = Math.ceil(width * bytesPerSample / strideAlign) * strideAlign;
+  const pixelformat = bitDepth > 8
+    ? V4L2_PIX_FMT_P010
+    : pixFmt === "nv12"
+    ? V4L2_PIX_FMT_NV12
+    : V4L2_PIX_FMT_YUV420;
   return {
     width,
     height,
-    pixelformat: pixFmt === "nv12" ? V4L2_PIX_FMT_NV12 : V4L2_PIX_FMT_YUV420,
+    pixelformat,
     planes: [{ bytesperline: bpl, length: bpl * height + 2 * (bpl / 2) * Math.ceil(height / 2) }],
   };
 }
@@ -62,19 +70,19 @@ export function pictureMd5(
   format: CaptureFormat,
   crop: ClientFrame["crop"],
 ): string {
-  const { layout, nv12 } = captureLayout(format);
+  const { layout, interleaved, bytesPerSample: bps } = captureLayout(format);
   const w = format.width - crop.left - crop.right;
   const h = format.height - crop.top - crop.bottom;
   const hash = createHash("md5");
   layout.forEach((p, i) => {
     const luma = i === 0;
-    const rowBytes = luma ? w : nv12 ? 2 * Math.ceil(w / 2) : Math.ceil(w / 2);
-    const x = luma ? crop.left : nv12 ? crop.left : crop.left / 2;
+    const samples = luma ? w : interleaved ? 2 * Math.ceil(w / 2) : Math.ceil(w / 2);
+    const x = luma ? crop.left : interleaved ? crop.left : crop.left / 2;
     const y0 = luma ? crop.top : crop.top / 2;
     const rows = luma ? h : Math.ceil(h / 2);
     for (let y = y0; y < y0 + rows; y++) {
-      const start = p.offset + y * p.stride + x;
-      hash.update(bytes.subarray(start, start + rowBytes));
+      const start = p.offset + y * p.stride + x * bps;
+      hash.update(bytes.subarray(start, start + samples * bps));
     }
   });
   return hash.digest("hex");
@@ -107,8 +115,12 @@ export class FrameRunner {
   readonly #decoder: ContextDecoder;
   readonly #buffer: CaptureBuffer;
 
-  constructor(av: Libav, private readonly opts: Omit<FileDecodeOptions, "mode" | "startCode">) {
-    this.#decoder = H264.createDecoder(av);
+  constructor(
+    av: Libav,
+    private readonly codec: Codec,
+    private readonly opts: Omit<FileDecodeOptions, "mode" | "startCode" | "codec">,
+  ) {
+    this.#decoder = codec.createDecoder(av);
     this.#buffer = new CaptureBuffer(av);
   }
 
@@ -126,12 +138,13 @@ export class FrameRunner {
       frame.height,
       this.opts.pixFmt,
       this.opts.strideAlign,
+      frame.bitDepth,
     );
     const ptr = this.#buffer.ensure(format.planes[0].length);
     const mem: CaptureMemory = { planes: [{ ptr, length: format.planes[0].length }] };
     for (const cj of jobs) {
       const job: DecodeJob = {
-        codec: "h264",
+        codec: this.codec.name,
         ctrls: cj.ctrls,
         bitstream: cj.bitstream,
         hold: cj.hold,
@@ -155,21 +168,43 @@ export class FrameRunner {
   }
 }
 
+/** The codec `opts` names, or the one whose file client takes `data`; throws when none does. */
+export function fileCodec(data: Uint8Array, codec?: Codec): Codec {
+  const found = codec ?? codecForFile(data);
+  if (!found) {
+    throw new Error(
+      `not a stream the daemon reads: expected ${CODECS.map((c) => c.fileClient.input).join(", ")}`,
+    );
+  }
+  return found;
+}
+
 export function decodeFile(
   av: Libav,
   data: Uint8Array,
   opts: FileDecodeOptions,
 ): FileDecodeResult {
-  const frames = streamToFrames(data, opts);
-  const runner = new FrameRunner(av, opts);
+  const codec = fileCodec(data, opts.codec);
+  const frames = codec.fileClient.frames(data, opts);
+  const runner = new FrameRunner(av, codec, opts);
   const failed: FileDecodeResult["failed"] = [];
+  const md5ByIndex = new Map<number, string>();
   const hashed: { period: number; poc: number; md5: string }[] = [];
   const t0 = performance.now();
   try {
     frames.forEach((frame, index) => {
+      if (frame.repeatOf !== undefined) {
+        // shown again: the client displays the earlier frame's CAPTURE buffer, no job
+        const md5 = md5ByIndex.get(frame.repeatOf);
+        if (md5) hashed.push({ period: frame.period, poc: frame.poc, md5 });
+        return;
+      }
       const r = runner.run(frame, index);
       if (!r.ok) failed.push({ index, message: r.message });
-      else if (r.md5) hashed.push({ period: frame.period, poc: frame.poc, md5: r.md5 });
+      else if (r.md5) {
+        md5ByIndex.set(index, r.md5);
+        if (!frame.hidden) hashed.push({ period: frame.period, poc: frame.poc, md5: r.md5 });
+      }
     });
   } finally {
     runner.close();
@@ -177,6 +212,7 @@ export function decodeFile(
   const seconds = (performance.now() - t0) / 1000;
   hashed.sort((a, b) => a.period - b.period || a.poc - b.poc);
   return {
+    codec,
     frames: frames.length,
     failed,
     md5s: hashed.map((h) => h.md5),

@@ -5,6 +5,11 @@ export const V4L2_PIX_FMT_NV12 = 0x3231564e; // 'NV12'
 export const V4L2_PIX_FMT_YUV420 = 0x32315559; // 'YU12'
 export const V4L2_PIX_FMT_NV12M = 0x32314d4e; // 'NM12'
 export const V4L2_PIX_FMT_YUV420M = 0x32314d59; // 'YM12'
+/** 10-bit 4:2:0, Y then interleaved CbCr, each sample 16-bit little-endian, value << 6. */
+export const V4L2_PIX_FMT_P010 = 0x30313050; // 'P010'
+
+/** The base of the stateless codec control ids (linux/v4l2-controls.h). */
+export const V4L2_CID_CODEC_STATELESS_BASE = 0x00a40000 | 0x900;
 
 export interface CapturePlane {
   bytesperline: number;
@@ -58,7 +63,7 @@ export function fourccName(fourcc: number): string {
   );
 }
 
-/** The CAPTURE format as an operator names it (nv12, i420, nv12m, i420m). */
+/** The CAPTURE format as an operator names it (nv12, i420, nv12m, i420m, p010). */
 export function pixelFormatName(fourcc: number): string {
   switch (fourcc) {
     case V4L2_PIX_FMT_NV12:
@@ -69,6 +74,8 @@ export function pixelFormatName(fourcc: number): string {
       return "nv12m";
     case V4L2_PIX_FMT_YUV420M:
       return "i420m";
+    case V4L2_PIX_FMT_P010:
+      return "p010";
     default:
       return fourccName(fourcc);
   }

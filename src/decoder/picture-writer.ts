@@ -1,6 +1,7 @@
 /**
- * Writes a decoded picture into CAPTURE memory as NV12 or I420, at the CAPTURE format's strides.
- * swscale's unscaled paths do this (a plane copy, or an interleave for NV12) bit-exactly.
+ * Writes a decoded picture into CAPTURE memory as NV12, I420 (one or three planes) or, for
+ * 10-bit pictures, P010, at the CAPTURE format's strides. swscale's unscaled paths do this (a
+ * plane copy, an interleave for NV12, a shift into the high bits for P010) bit-exactly.
  */
 import type { Libav } from "../../ffi/libav.ts";
 import type { AVFrameView } from "../../ffi/layout.ts";
@@ -14,6 +15,7 @@ import {
   JobError,
   V4L2_PIX_FMT_NV12,
   V4L2_PIX_FMT_NV12M,
+  V4L2_PIX_FMT_P010,
   V4L2_PIX_FMT_YUV420,
   V4L2_PIX_FMT_YUV420M,
 } from "./job.ts";
@@ -26,27 +28,48 @@ export interface PlaneLayout {
   rows: number;
 }
 
-/** The component planes of a CAPTURE format (Y, then UV or U and V). */
-export function captureLayout(format: CaptureFormat): { layout: PlaneLayout[]; nv12: boolean } {
+/** How a CAPTURE format lays out its component planes (Y, then CbCr or Cb and Cr). */
+export interface CaptureLayout {
+  layout: PlaneLayout[];
+  /** Cb and Cr interleaved in one plane (NV12, P010). */
+  interleaved: boolean;
+  /** Bytes per sample: 1, or 2 for P010. */
+  bytesPerSample: 1 | 2;
+  /** The libav pixel format with the same memory layout. */
+  avFormat: "nv12" | "yuv420p" | "p010le";
+}
+
+/** The component planes of a CAPTURE format. */
+export function captureLayout(format: CaptureFormat): CaptureLayout {
   const { height, pixelformat, planes } = format;
   const ch = Math.ceil(height / 2);
   const bpl0 = planes[0]?.bytesperline ?? 0;
-  if (pixelformat === V4L2_PIX_FMT_YUV420 && bpl0 % 2 !== 0) {
-    throw new JobError(EINVAL, `YUV420 bytesperline ${bpl0} is odd`);
-  }
+  const stride = (i: number) => planes[i]?.bytesperline ?? 0;
+  const nv12 = (bytesPerSample: 1 | 2, separate: boolean): CaptureLayout => ({
+    interleaved: true,
+    bytesPerSample,
+    avFormat: bytesPerSample === 2 ? "p010le" : "nv12",
+    layout: [
+      { memPlane: 0, offset: 0, stride: bpl0, rows: height },
+      separate
+        ? { memPlane: 1, offset: 0, stride: stride(1), rows: ch }
+        : { memPlane: 0, offset: bpl0 * height, stride: bpl0, rows: ch },
+    ],
+  });
   switch (pixelformat) {
     case V4L2_PIX_FMT_NV12:
-      return {
-        nv12: true,
-        layout: [
-          { memPlane: 0, offset: 0, stride: bpl0, rows: height },
-          { memPlane: 0, offset: bpl0 * height, stride: bpl0, rows: ch },
-        ],
-      };
+      return nv12(1, false);
+    case V4L2_PIX_FMT_NV12M:
+      return nv12(1, true);
+    case V4L2_PIX_FMT_P010:
+      return nv12(2, false);
     case V4L2_PIX_FMT_YUV420: {
+      if (bpl0 % 2 !== 0) throw new JobError(EINVAL, `YUV420 bytesperline ${bpl0} is odd`);
       const cs = bpl0 / 2;
       return {
-        nv12: false,
+        interleaved: false,
+        bytesPerSample: 1,
+        avFormat: "yuv420p",
         layout: [
           { memPlane: 0, offset: 0, stride: bpl0, rows: height },
           { memPlane: 0, offset: bpl0 * height, stride: cs, rows: ch },
@@ -54,21 +77,15 @@ export function captureLayout(format: CaptureFormat): { layout: PlaneLayout[]; n
         ],
       };
     }
-    case V4L2_PIX_FMT_NV12M:
-      return {
-        nv12: true,
-        layout: [
-          { memPlane: 0, offset: 0, stride: bpl0, rows: height },
-          { memPlane: 1, offset: 0, stride: planes[1]?.bytesperline ?? 0, rows: ch },
-        ],
-      };
     case V4L2_PIX_FMT_YUV420M:
       return {
-        nv12: false,
+        interleaved: false,
+        bytesPerSample: 1,
+        avFormat: "yuv420p",
         layout: [
           { memPlane: 0, offset: 0, stride: bpl0, rows: height },
-          { memPlane: 1, offset: 0, stride: planes[1]?.bytesperline ?? 0, rows: ch },
-          { memPlane: 2, offset: 0, stride: planes[2]?.bytesperline ?? 0, rows: ch },
+          { memPlane: 1, offset: 0, stride: stride(1), rows: ch },
+          { memPlane: 2, offset: 0, stride: stride(2), rows: ch },
         ],
       };
     default:
@@ -78,27 +95,34 @@ export function captureLayout(format: CaptureFormat): { layout: PlaneLayout[]; n
 
 export class PictureWriter {
   #sws: Deno.PointerValue = null;
-  readonly #yuv420p: number;
-  readonly #yuvj420p: number;
-  readonly #nv12: number;
+  /** libav's 8-bit and 10-bit 4:2:0 formats, and the CAPTURE layouts' formats, by name. */
+  readonly #eightBit: number[];
+  readonly #tenBit: number;
+  readonly #avFormats: Record<CaptureLayout["avFormat"], number>;
   readonly #dst = new BigUint64Array(4);
   readonly #dstStride = new Int32Array(4);
 
   constructor(private readonly av: Libav) {
-    this.#yuv420p = pixFmt(av.avutil, "yuv420p");
-    this.#yuvj420p = pixFmt(av.avutil, "yuvj420p");
-    this.#nv12 = pixFmt(av.avutil, "nv12");
+    this.#eightBit = [pixFmt(av.avutil, "yuv420p"), pixFmt(av.avutil, "yuvj420p")];
+    this.#tenBit = pixFmt(av.avutil, "yuv420p10le");
+    this.#avFormats = {
+      nv12: pixFmt(av.avutil, "nv12"),
+      yuv420p: pixFmt(av.avutil, "yuv420p"),
+      p010le: pixFmt(av.avutil, "p010le"),
+    };
   }
 
   /** Writes `frame` into `mem`; returns bytesused per CAPTURE plane. */
   write(frame: AVFrameView, format: CaptureFormat, mem: CaptureMemory): number[] {
     const srcFormat = frame.format;
-    if (srcFormat !== this.#yuv420p && srcFormat !== this.#yuvj420p) {
+    const capture = captureLayout(format);
+    const depth = this.#eightBit.includes(srcFormat) ? 1 : srcFormat === this.#tenBit ? 2 : 0;
+    if (depth !== capture.bytesPerSample) {
       throw new JobError(
         ENOTSUP,
         `decoded ${pixFmtName(this.av.avutil, srcFormat)} cannot go to ${
           fourccName(format.pixelformat)
-        }: only 8-bit 4:2:0 is supported`,
+        }: 8-bit 4:2:0 goes to NV12 or I420, 10-bit 4:2:0 to P010`,
       );
     }
     const { width, height } = frame;
@@ -108,19 +132,21 @@ export class PictureWriter {
         `picture ${width}x${height} does not fit CAPTURE ${format.width}x${format.height}`,
       );
     }
-    const { layout, nv12 } = captureLayout(format);
+    const { layout, interleaved, bytesPerSample } = capture;
     if (mem.planes.length < format.planes.length) {
       throw new JobError(
         EINVAL,
         `${mem.planes.length} CAPTURE planes mapped, need ${format.planes.length}`,
       );
     }
-    const minStride = [width, nv12 ? width + (width & 1) : Math.ceil(width / 2)];
+    const chromaWidth = interleaved ? width + (width & 1) : Math.ceil(width / 2);
+    const minStride = [width * bytesPerSample, chromaWidth * bytesPerSample];
     const bytesused = format.planes.map(() => 0);
     layout.forEach((p, i) => {
-      const need = p.offset + p.stride * (p.rows - 1) + minStride[i === 0 ? 0 : 1];
+      const rowBytes = minStride[i === 0 ? 0 : 1];
+      const need = p.offset + p.stride * (p.rows - 1) + rowBytes;
       const plane = mem.planes[p.memPlane];
-      if (p.stride < minStride[i === 0 ? 0 : 1] || !plane || need > plane.length) {
+      if (p.stride < rowBytes || !plane || need > plane.length) {
         throw new JobError(
           EINVAL,
           `CAPTURE plane ${p.memPlane} too small for ${fourccName(format.pixelformat)} ` +
@@ -138,7 +164,7 @@ export class PictureWriter {
       srcFormat,
       width,
       height,
-      nv12 ? this.#nv12 : this.#yuv420p,
+      this.#avFormats[capture.avFormat],
       SWS_POINT,
       null,
       null,

@@ -5,6 +5,7 @@
  * codes), and HOLD_CAPTURE keeps one CAPTURE buffer across the slices and fields of a frame.
  * Also computes picture order counts so that pictures can be listed in display order.
  */
+import type { ClientFrame, ClientJob, ClientOptions, FileClient } from "../decoder/file-client.ts";
 import { concatBytes, splitAnnexB, START_CODE } from "./annexb.ts";
 import { NAL_IDR, NAL_PPS, NAL_SLICE, NAL_SPS } from "./param-sets.ts";
 import {
@@ -46,26 +47,8 @@ import {
 } from "./v4l2-h264.ts";
 import type { PredWeightTable } from "./parser.ts";
 
-export type DecodeModeName = "frame" | "slice";
-export type StartCodeName = "annexb" | "none";
-
-export interface ClientJob {
-  ctrls: Map<number, Uint8Array>;
-  bitstream: Uint8Array;
-  hold: boolean;
-}
-
-/** One frame (or complementary field pair): the jobs that decode it into one CAPTURE buffer. */
-export interface ClientFrame {
-  jobs: ClientJob[];
-  /** Coded size (the CAPTURE format) and the display window inside it. */
-  width: number;
-  height: number;
-  crop: { left: number; right: number; top: number; bottom: number };
-  /** Display order: by IDR period, then picture order count. */
-  period: number;
-  poc: number;
-}
+export type DecodeModeName = ClientOptions["mode"];
+export type StartCodeName = ClientOptions["startCode"];
 
 export function writePredWeights(t: PredWeightTable): Uint8Array<ArrayBuffer> {
   const L = LAYOUT.predWeights;
@@ -178,10 +161,12 @@ function newPicture(a: SliceHeader, b: SliceHeader): boolean {
     (a.nalUnitType === NAL_IDR) !== (b.nalUnitType === NAL_IDR) || a.idrPicId !== b.idrPicId;
 }
 
-export interface ClientOptions {
-  mode: DecodeModeName;
-  startCode: StartCodeName;
-}
+/** H.264's file input for `daedalusd decode` and the tests: a raw Annex-B stream. */
+export const annexBClient: FileClient = {
+  input: "raw Annex-B H.264",
+  accepts: (data) => splitAnnexB(data.subarray(0, 4096)).some((n) => (n[0] & 0x1f) === NAL_SPS),
+  frames: (data, opts) => streamToFrames(data, opts),
+};
 
 /** Parses `data` and returns its frames with their jobs, in decode order. */
 export function streamToFrames(data: Uint8Array, opts: ClientOptions): ClientFrame[] {
@@ -241,8 +226,10 @@ export function streamToFrames(data: Uint8Array, opts: ClientOptions): ClientFra
         width: pic.sps.width,
         height: pic.sps.height,
         crop: pic.sps.crop,
+        bitDepth: pic.sps.v4l2.bit_depth_luma_minus8 + 8,
         period,
         poc: picPoc,
+        hidden: false,
       };
       frames.push(frame);
       open = h.fieldPic ? { frame, pic } : undefined;

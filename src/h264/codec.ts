@@ -1,5 +1,6 @@
 /** H.264's entry in the daemon's codec table (src/codecs.ts). */
 import type { Codec } from "../codecs.ts";
+import { annexBClient } from "./client.ts";
 import { H264Decoder } from "./decoder.ts";
 import { h264SelfTest } from "./self-test.ts";
 
@@ -8,4 +9,5 @@ export const H264: Codec = {
   libavDecoder: "h264",
   createDecoder: (av) => new H264Decoder(av),
   selfTest: h264SelfTest,
+  fileClient: annexBClient,
 };

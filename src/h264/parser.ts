@@ -3,7 +3,8 @@
  * client (GStreamer's v4l2slh264dec, FFmpeg's v4l2-request) does. Used by `daedalusd decode`
  * and the tests to drive the daemon's decoding core exactly as the kernel would.
  */
-import { BitReader, BitstreamError, unescapeNal } from "./bits.ts";
+import { BitReader, BitstreamError } from "../decoder/bits.ts";
+import { unescapeNal } from "./bits.ts";
 import { HIGH_PROFILES } from "./param-sets.ts";
 import {
   DEFAULT_4X4_INTER,

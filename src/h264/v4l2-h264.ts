@@ -4,7 +4,8 @@
  * tests/unit/v4l2-h264-layout.test.ts checks every offset against the installed uAPI header.
  */
 
-const CID_CODEC_STATELESS_BASE = 0x00a40000 | 0x900;
+import { V4L2_CID_CODEC_STATELESS_BASE as CID_CODEC_STATELESS_BASE } from "../decoder/job.ts";
+
 export const V4L2_CID_STATELESS_H264_DECODE_MODE = CID_CODEC_STATELESS_BASE + 0;
 export const V4L2_CID_STATELESS_H264_START_CODE = CID_CODEC_STATELESS_BASE + 1;
 export const V4L2_CID_STATELESS_H264_SPS = CID_CODEC_STATELESS_BASE + 2;

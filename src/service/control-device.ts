@@ -3,6 +3,7 @@ import { cString } from "../../ffi/library.ts";
 import {
   EAGAIN,
   EINTR,
+  ENOSPC,
   errno,
   libc,
   MAP_SHARED,
@@ -59,20 +60,39 @@ class DeviceMapping implements Mapping {
   }
 }
 
+/**
+ * The message buffer starts small and grows on ENOSPC to fit the largest message seen: context
+ * messages are 16 bytes, jobs a few KiB (an H.264 SPS control alone is over 1 KiB, so every
+ * stream's first job takes the ENOSPC path and keeps it tested), HEVC's and AV1's up to 1 MiB.
+ */
+const INITIAL_MSG_BUFFER = 2048;
+
 export class ControlDevice {
-  readonly #msg = new Uint8Array(DAEDALUS_MAX_MSG_SIZE);
+  #msg = new Uint8Array(0);
   readonly #fetch = new Uint8Array(LAYOUT.fetch.size);
   readonly #pollfd = new Uint8Array(8);
+  /** The largest message the module says it sends (HELLO), until HELLO the protocol's. */
+  #maxMsgSize = DAEDALUS_MAX_MSG_SIZE;
 
   private constructor(readonly fd: number, readonly path: string, readonly rdev: number) {
+    this.#setBuffer(INITIAL_MSG_BUFFER);
+    new DataView(this.#pollfd.buffer).setInt32(0, fd, true);
+  }
+
+  #setBuffer(size: number): void {
+    this.#msg = new Uint8Array(size);
     const v = new DataView(this.#fetch.buffer);
     v.setBigUint64(
       LAYOUT.fetch.buf,
       BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.#msg))),
       true,
     );
-    v.setUint32(LAYOUT.fetch.buf_size, this.#msg.length, true);
-    new DataView(this.#pollfd.buffer).setInt32(0, fd, true);
+    v.setUint32(LAYOUT.fetch.buf_size, size, true);
+  }
+
+  /** The current size of the message buffer (it grows to fit the largest message seen). */
+  get messageBufferSize(): number {
+    return this.#msg.length;
   }
 
   static open(path = DEFAULT_DEVICE): ControlDevice {
@@ -99,16 +119,35 @@ export class ControlDevice {
   hello(abi: number, codecs: number): Hello {
     const buf = encodeHello(abi, codecs);
     this.#ioctl("DAEDALUS_IOC_HELLO", DAEDALUS_IOC_HELLO, buf);
-    return decodeHello(buf);
+    const hello = decodeHello(buf);
+    // An ABI 1.0 module says 64 KiB; a later one may allow more than this daemon knows of.
+    if (hello.maxMsgSize > 0) this.#maxMsgSize = hello.maxMsgSize;
+    return hello;
   }
 
-  /** The next message, or undefined when none is pending. */
+  /**
+   * The next message, or undefined when none is pending. A message larger than the buffer
+   * stays queued (ENOSPC, with the size it needs): the buffer grows to fit and fetches again.
+   */
   fetch(): Uint8Array | undefined {
-    try {
-      this.#ioctl("DAEDALUS_IOC_FETCH", DAEDALUS_IOC_FETCH, this.#fetch);
-    } catch (e) {
-      if (e instanceof SysError && e.errno === EAGAIN) return undefined;
-      throw e;
+    for (;;) {
+      try {
+        this.#ioctl("DAEDALUS_IOC_FETCH", DAEDALUS_IOC_FETCH, this.#fetch);
+        break;
+      } catch (e) {
+        if (!(e instanceof SysError)) throw e;
+        if (e.errno === EAGAIN) return undefined;
+        if (e.errno !== ENOSPC) throw e;
+        const need = new DataView(this.#fetch.buffer).getUint32(LAYOUT.fetch.msg_size, true);
+        if (need <= this.#msg.length || need > this.#maxMsgSize) {
+          throw new SysError(
+            `DAEDALUS_IOC_FETCH: a ${need}-byte message (buffer ${this.#msg.length}, ` +
+              `module maximum ${this.#maxMsgSize})`,
+            ENOSPC,
+          );
+        }
+        this.#setBuffer(Math.min(this.#maxMsgSize, 2 ** Math.ceil(Math.log2(need))));
+      }
     }
     const size = new DataView(this.#fetch.buffer).getUint32(LAYOUT.fetch.msg_size, true);
     return this.#msg.slice(0, Math.min(size, this.#msg.length));

@@ -5,9 +5,9 @@
  */
 
 export const DAEDALUS_ABI_MAJOR = 1;
-export const DAEDALUS_ABI_MINOR = 0;
+export const DAEDALUS_ABI_MINOR = 1;
 export const abiVersion = (major: number, minor: number): number => (major << 16) | minor;
-export const DAEDALUS_MAX_MSG_SIZE = 65536;
+export const DAEDALUS_MAX_MSG_SIZE = 1 << 20;
 export const DAEDALUS_MAX_PLANES = 3;
 export const DAEDALUS_JOB_HOLD_CAPTURE = 1;
 

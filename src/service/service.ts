@@ -57,7 +57,8 @@ interface Counters {
 }
 
 export class DaedalusService {
-  readonly #decoders = new Map<number, ContextDecoder>();
+  /** Each context's decoder and the codec it decodes (a context may switch codec). */
+  readonly #decoders = new Map<number, { codec: Codec; decoder: ContextDecoder }>();
   readonly #counters: Counters = { jobs: 0, ok: 0, held: 0, failed: 0 };
   #stopping = false;
   #wake: (() => void) | undefined;
@@ -202,7 +203,7 @@ export class DaedalusService {
         return;
       case "ctx_close":
         log.debug(`CTX_CLOSE ctx=${m.ctxId}`);
-        this.#decoders.get(m.ctxId)?.close();
+        this.#decoders.get(m.ctxId)?.decoder.close();
         this.#decoders.delete(m.ctxId);
         return;
       case "unknown":
@@ -289,11 +290,14 @@ export class DaedalusService {
     if (w.output.bytesused > w.output.length) {
       throw new ProtocolError(`bitstream ${w.output.bytesused} > buffer ${w.output.length}`);
     }
-    let decoder = this.#decoders.get(w.ctxId);
-    if (!decoder) {
-      decoder = codec.createDecoder(this.av);
-      this.#decoders.set(w.ctxId, decoder);
+    let entry = this.#decoders.get(w.ctxId);
+    if (entry?.codec !== codec) {
+      // A new context, or one whose client set another OUTPUT format (S_FMT between streams).
+      entry?.decoder.close();
+      entry = { codec, decoder: codec.createDecoder(this.av) };
+      this.#decoders.set(w.ctxId, entry);
     }
+    const decoder = entry.decoder;
     const out = dev.map(w.output.mmapOffset, w.output.length, false);
     maps.push(out);
     let mem: CaptureMemory | null = null;
@@ -356,7 +360,7 @@ export class DaedalusService {
   }
 
   #closeAll(): void {
-    for (const d of this.#decoders.values()) d.close();
+    for (const { decoder } of this.#decoders.values()) decoder.close();
     this.#decoders.clear();
   }
 

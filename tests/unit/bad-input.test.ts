@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
 import { FrameRunner } from "../../src/decoder/file-decoder.ts";
-import { type ClientJob, type DecodeModeName, streamToFrames } from "../../src/h264/client.ts";
+import type { ClientJob } from "../../src/decoder/file-client.ts";
+import { type DecodeModeName, streamToFrames } from "../../src/h264/client.ts";
+import { H264 } from "../../src/h264/codec.ts";
 import {
   readPps,
   readSps,
@@ -133,7 +135,7 @@ for (const mode of ["frame", "slice"] as DecodeModeName[]) {
       const expected = await ffmpegFrameMd5s(file, "nv12");
       const frames = streamToFrames(await Deno.readFile(file), { mode, startCode: "annexb" });
       assert.equal(frames.length, RECIPE.frames);
-      const runner = new FrameRunner(libav(), { pixFmt: "nv12", md5: true });
+      const runner = new FrameRunner(libav(), H264, { pixFmt: "nv12", md5: true });
       try {
         for (let i = 0; i < frames.length; i++) {
           const r = i === BAD
@@ -157,7 +159,7 @@ for (const mode of ["frame", "slice"] as DecodeModeName[]) {
 Deno.test("a CAPTURE buffer too small for the picture fails the job", async () => {
   const file = await streamFile(RECIPE);
   const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
-  const runner = new FrameRunner(libav(), { pixFmt: "nv12", md5: false });
+  const runner = new FrameRunner(libav(), H264, { pixFmt: "nv12", md5: false });
   try {
     const small = { ...frames[0], width: 320, height: 180 };
     const r = runner.run(small, 0);

@@ -1,7 +1,8 @@
 // The exp-Golomb writer/reader, emulation prevention, and SPS/PPS rebuilt from V4L2 controls
 // parsing back to the same controls.
 import assert from "node:assert/strict";
-import { BitReader, BitWriter, escapeRbsp, unescapeNal } from "../../src/h264/bits.ts";
+import { BitReader } from "../../src/decoder/bits.ts";
+import { BitWriter, escapeRbsp, unescapeNal } from "../../src/h264/bits.ts";
 import { splitAnnexB } from "../../src/h264/annexb.ts";
 import { buildPps, buildSps } from "../../src/h264/param-sets.ts";
 import { type ParsedSps, parsePps, parseSps, resolveScaling } from "../../src/h264/parser.ts";

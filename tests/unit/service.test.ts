@@ -103,7 +103,9 @@ Deno.test("service: slice-based jobs with held CAPTURE buffers decode bit-exact;
     });
     if (index === 4) {
       // Interleaved trouble on other contexts must not disturb context 1.
-      assert.equal(send(2, P.CODEC.vp9, frame.jobs[0], 0).status, -ENOTSUP);
+      assert.equal(send(2, P.CODEC.hevc, frame.jobs[0], 0).status, -ENOTSUP);
+      // a VP9 job carrying H.264's controls
+      assert.equal(send(4, P.CODEC.vp9, frame.jobs[0], 0).status, -EINVAL);
       const garbage = { ...frame.jobs[0], ctrls: new Map([[1, new Uint8Array(3)]]) };
       assert.equal(send(3, P.CODEC.h264, garbage, 0).status, -EINVAL);
       const malformed = P.encodeJobMessage({
@@ -141,11 +143,12 @@ Deno.test("service: slice-based jobs with held CAPTURE buffers decode bit-exact;
   assert.ok(jobs > frames.length, "several slices per picture were sent");
   got.sort((a, b) => a.period - b.period || a.poc - b.poc);
   assert.deepEqual(got.map((g) => g.md5), expected);
-  assert.equal(service.contexts, 2); // context 1 and context 3 have decoders
+  assert.equal(service.contexts, 3); // contexts 1, 3 (H.264) and 4 (VP9) have decoders
   service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_CLOSE, 1));
   service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_CLOSE, 3));
+  service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_CLOSE, 4));
   assert.equal(service.contexts, 0);
-  assert.equal(service.counters.failed, 4);
+  assert.equal(service.counters.failed, 5);
 });
 
 Deno.test("service: a device that is not ours does not stop the daemon; stop() ends run()", async () => {

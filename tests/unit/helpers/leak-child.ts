@@ -6,6 +6,7 @@
 import { libav } from "../../../ffi/libav.ts";
 import { FrameRunner } from "../../../src/decoder/file-decoder.ts";
 import { streamToFrames } from "../../../src/h264/client.ts";
+import { H264 } from "../../../src/h264/codec.ts";
 
 const [file, cyclesArg] = Deno.args;
 const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
@@ -13,7 +14,7 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"))![1]);
 
 function cycle(): void {
-  const runner = new FrameRunner(libav(), { pixFmt: "nv12", md5: false });
+  const runner = new FrameRunner(libav(), H264, { pixFmt: "nv12", md5: false });
   try {
     frames.forEach((f, i) => {
       const r = runner.run(f, i);

@@ -1,0 +1,64 @@
+/**
+ * A stream file as a V4L2 client would turn it into jobs: the codec-neutral shapes the file
+ * decoder (`daedalusd decode`, the tests, the benchmark) runs. Each codec with a file format
+ * provides a FileClient in its table entry (src/codecs.ts).
+ */
+
+/** One request: its controls and its OUTPUT buffer's bytes. */
+export interface ClientJob {
+  ctrls: Map<number, Uint8Array>;
+  bitstream: Uint8Array;
+  /** More requests for the same CAPTURE buffer follow (V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF). */
+  hold: boolean;
+}
+
+/** One picture: the jobs that decode it into one CAPTURE buffer. */
+export interface ClientFrame {
+  jobs: ClientJob[];
+  /** Coded size (the CAPTURE format) and the display window inside it. */
+  width: number;
+  height: number;
+  crop: { left: number; right: number; top: number; bottom: number };
+  /** 8, or 10 (the picture goes to P010). */
+  bitDepth: number;
+  /** Display order: by period (e.g. H.264's IDR periods), then order count. */
+  period: number;
+  poc: number;
+  /** Decoded for reference only (VP8/VP9 alternate references): never displayed. */
+  hidden: boolean;
+  /**
+   * No job: the client displays an earlier frame again (VP9's show_existing_frame), the one at
+   * this index.
+   */
+  repeatOf?: number;
+}
+
+/** The V4L2 modes a client picked where a codec offers several (H.264's menus); others ignore them. */
+export interface ClientOptions {
+  mode: "frame" | "slice";
+  startCode: "annexb" | "none";
+}
+
+/** What a codec's file input is, and how a client turns it into frames. */
+export interface FileClient {
+  /** The input `daedalusd decode` takes, for its help and its errors. */
+  readonly input: string;
+  /** True when `data` is this codec's input. */
+  accepts(data: Uint8Array): boolean;
+  /** The stream's frames in decode order. */
+  frames(data: Uint8Array, opts: ClientOptions): ClientFrame[];
+}
+
+/**
+ * The coded size of a `width`x`height` picture in `block` units (its CAPTURE format) and the
+ * crop to the picture inside it.
+ */
+export function codedSize(
+  width: number,
+  height: number,
+  block: number,
+): Pick<ClientFrame, "width" | "height" | "crop"> {
+  const w = Math.ceil(width / block) * block;
+  const h = Math.ceil(height / block) * block;
+  return { width: w, height: h, crop: { left: 0, right: w - width, top: 0, bottom: h - height } };
+}

@@ -1,0 +1,48 @@
+/**
+ * IVF, libvpx's plain container for VP8, VP9 and AV1: a 32-byte file header ("DKIF", the
+ * codec's fourcc, the size), then per frame a 12-byte header (size, timestamp) and its data.
+ */
+import type { ClientFrame, FileClient } from "./file-client.ts";
+
+const FILE_HEADER = 32;
+const FRAME_HEADER = 12;
+
+export interface IvfFrame {
+  data: Uint8Array;
+  pts: bigint;
+}
+
+/** The fourcc in an IVF file's header, or undefined when `data` is no IVF file. */
+export function ivfFourcc(data: Uint8Array): string | undefined {
+  if (data.length < FILE_HEADER) return undefined;
+  const text = (from: number) => String.fromCharCode(...data.subarray(from, from + 4));
+  return text(0) === "DKIF" ? text(8) : undefined;
+}
+
+/** The frames of an IVF file; throws on a truncated one. */
+export function ivfFrames(data: Uint8Array): IvfFrame[] {
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const headerSize = v.getUint16(6, true);
+  const frames: IvfFrame[] = [];
+  for (let off = Math.max(headerSize, FILE_HEADER); off < data.length;) {
+    if (off + FRAME_HEADER > data.length) throw new RangeError(`IVF frame header at ${off} cut`);
+    const size = v.getUint32(off, true);
+    const start = off + FRAME_HEADER;
+    if (start + size > data.length) throw new RangeError(`IVF frame at ${off} cut`);
+    frames.push({ data: data.subarray(start, start + size), pts: v.getBigUint64(off + 4, true) });
+    off = start + size;
+  }
+  return frames;
+}
+
+/** A FileClient for IVF files of `fourcc`, whose frames `toFrames` turns into jobs. */
+export function ivfClient(
+  fourcc: string,
+  toFrames: (frames: IvfFrame[]) => ClientFrame[],
+): FileClient {
+  return {
+    input: `IVF (${fourcc})`,
+    accepts: (data) => ivfFourcc(data) === fourcc,
+    frames: (data) => toFrames(ivfFrames(data)),
+  };
+}

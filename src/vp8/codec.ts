@@ -1,0 +1,29 @@
+/** VP8's entry in the daemon's codec table (src/codecs.ts). */
+import type { Codec } from "../codecs.ts";
+import { requireCtrl, WholeFrameDecoder } from "../decoder/frame-decoder.ts";
+import { ivfClient } from "../decoder/ivf.ts";
+import { vp8SelfTest } from "./self-test.ts";
+import {
+  readVp8Frame,
+  V4L2_CID_STATELESS_VP8_FRAME,
+  VP8_FRAME_FLAG_KEY_FRAME,
+  VP8_FRAME_FLAG_SHOW_FRAME,
+} from "./v4l2-vp8.ts";
+import { vp8FileFrames } from "./file-client.ts";
+
+export const VP8: Codec = {
+  name: "vp8",
+  libavDecoder: "vp8",
+  createDecoder: (av) =>
+    new WholeFrameDecoder(av, "vp8", (job) => {
+      const f = readVp8Frame(requireCtrl(job, V4L2_CID_STATELESS_VP8_FRAME, "VP8_FRAME"));
+      return {
+        width: f.width,
+        height: f.height,
+        keyFrame: (f.flags & VP8_FRAME_FLAG_KEY_FRAME) !== 0,
+        hidden: (f.flags & VP8_FRAME_FLAG_SHOW_FRAME) === 0,
+      };
+    }),
+  selfTest: vp8SelfTest,
+  fileClient: ivfClient("VP80", vp8FileFrames),
+};

@@ -1,0 +1,63 @@
+/**
+ * The V4L2 stateless VP8 control (linux/v4l2-controls.h): the fields of
+ * struct v4l2_ctrl_vp8_frame the daemon reads, and a writer for the tests and the self-test.
+ * tests/unit/v4l2-vp-layout.test.ts checks every offset against the installed uAPI header.
+ */
+import { V4L2_CID_CODEC_STATELESS_BASE } from "../decoder/job.ts";
+
+export const V4L2_CID_STATELESS_VP8_FRAME = V4L2_CID_CODEC_STATELESS_BASE + 200;
+
+export const VP8_FRAME_FLAG_KEY_FRAME = 0x01;
+export const VP8_FRAME_FLAG_SHOW_FRAME = 0x04;
+
+export const LAYOUT = {
+  frame: {
+    size: 1232,
+    width: 1148,
+    height: 1150,
+    version: 1154,
+    num_dct_parts: 1159,
+    first_part_size: 1160,
+    last_frame_ts: 1200,
+    golden_frame_ts: 1208,
+    alt_frame_ts: 1216,
+    flags: 1224,
+  },
+} as const;
+
+/** The fields of struct v4l2_ctrl_vp8_frame the daemon uses. */
+export interface Vp8Frame {
+  /** V4L2_VP8_FRAME_FLAG_* (the field is 64-bit; every flag fits the low word). */
+  flags: number;
+  width: number;
+  height: number;
+  version: number;
+  firstPartSize: number;
+}
+
+export function readVp8Frame(p: Uint8Array): Vp8Frame {
+  const L = LAYOUT.frame;
+  if (p.byteLength < L.size) throw new RangeError(`VP8_FRAME is ${p.byteLength} bytes`);
+  const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  return {
+    flags: Number(v.getBigUint64(L.flags, true) & 0xffffffffn),
+    width: v.getUint16(L.width, true),
+    height: v.getUint16(L.height, true),
+    version: v.getUint8(L.version),
+    firstPartSize: v.getUint32(L.first_part_size, true),
+  };
+}
+
+/** A VP8_FRAME payload with these fields, one DCT partition, every other field zero. */
+export function writeVp8Frame(f: Vp8Frame): Uint8Array<ArrayBuffer> {
+  const L = LAYOUT.frame;
+  const p = new Uint8Array(L.size);
+  const v = new DataView(p.buffer);
+  v.setBigUint64(L.flags, BigInt(f.flags), true);
+  v.setUint16(L.width, f.width, true);
+  v.setUint16(L.height, f.height, true);
+  v.setUint8(L.version, f.version);
+  v.setUint32(L.first_part_size, f.firstPartSize, true);
+  v.setUint8(L.num_dct_parts, 1); // the core refuses 0
+  return p;
+}

@@ -1,0 +1,30 @@
+/** VP9's entry in the daemon's codec table (src/codecs.ts). */
+import type { Codec } from "../codecs.ts";
+import { requireCtrl, WholeFrameDecoder } from "../decoder/frame-decoder.ts";
+import { ivfClient } from "../decoder/ivf.ts";
+import { vp9SelfTest } from "./self-test.ts";
+import {
+  readVp9Frame,
+  V4L2_CID_STATELESS_VP9_FRAME,
+  VP9_FRAME_FLAG_INTRA_ONLY,
+  VP9_FRAME_FLAG_KEY_FRAME,
+  VP9_FRAME_FLAG_SHOW_FRAME,
+} from "./v4l2-vp9.ts";
+import { vp9FileFrames } from "./file-client.ts";
+
+export const VP9: Codec = {
+  name: "vp9",
+  libavDecoder: "vp9",
+  createDecoder: (av) =>
+    new WholeFrameDecoder(av, "vp9", (job) => {
+      const f = readVp9Frame(requireCtrl(job, V4L2_CID_STATELESS_VP9_FRAME, "VP9_FRAME"));
+      return {
+        width: f.width,
+        height: f.height,
+        keyFrame: (f.flags & (VP9_FRAME_FLAG_KEY_FRAME | VP9_FRAME_FLAG_INTRA_ONLY)) !== 0,
+        hidden: (f.flags & VP9_FRAME_FLAG_SHOW_FRAME) === 0,
+      };
+    }),
+  selfTest: vp9SelfTest,
+  fileClient: ivfClient("VP90", vp9FileFrames),
+};
