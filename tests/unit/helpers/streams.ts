@@ -1,5 +1,6 @@
 /**
- * Test streams, made at test time with ffmpeg + libx264 and cached outside the repository,
+ * Test streams, made at test time (ffmpeg + libx264 for H.264, libvpx's vpxenc or ffmpeg's
+ * libvpx-vp9 for VP8/VP9) and cached outside the repository,
  * keyed by the exact ffmpeg arguments (so a changed recipe makes a new file). Generation is
  * idempotent: a file appears under its final name only once complete.
  */
@@ -82,11 +83,84 @@ export function streamFile(r: StreamRecipe, container: Container = "h264"): Prom
   });
 }
 
-/** ffmpeg's own per-frame MD5s (display order) for `file` in `pixFmt`. */
+/**
+ * A VP8 or VP9 stream: libvpx's own encoder (vpxenc, IVF or WebM) or ffmpeg's libvpx-vp9
+ * (WebM), from ffmpeg's test source.
+ */
+export interface VpxRecipe {
+  name: string;
+  codec: "vp8" | "vp9";
+  encoder: "vpxenc" | "ffmpeg";
+  size: string;
+  frames: number;
+  /** vpxenc options, or ffmpeg's output options after -c:v libvpx-vp9. */
+  args: string[];
+  /** 10-bit 4:2:0 input (VP9 profile 2). */
+  tenBit?: boolean;
+  container?: "ivf" | "webm";
+  /** Extra lavfi filters after the test source. */
+  filter?: string;
+}
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
+  if (!out.success) {
+    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+/** Path of the stream for `r` (IVF unless it says WebM), generating it if needed. */
+export function vpxStreamFile(r: VpxRecipe): Promise<string> {
+  const container = r.container ?? "ivf";
+  const pixFmt = r.tenBit ? "yuv420p10le" : "yuv420p";
+  const src = `testsrc2=size=${r.size}:rate=25${r.filter ? "," + r.filter : ""}`;
+  const input = ["-f", "lavfi", "-i", src, "-frames:v", String(r.frames), "-pix_fmt", pixFmt];
+  const recipe = [r.codec, r.encoder, container, ...input, ...r.args];
+  const path = `${CACHE_DIR}/${r.name}-${key(recipe)}.${container}`;
+  return cached(path, async (tmp) => {
+    if (r.encoder === "ffmpeg") {
+      await ffmpeg(["-y", ...input, "-c:v", "libvpx-vp9", ...r.args, "-f", container, tmp]);
+      return;
+    }
+    const y4m = `${tmp}.y4m`;
+    await ffmpeg(["-y", ...input, "-strict", "-1", "-f", "yuv4mpegpipe", y4m]);
+    try {
+      await run("vpxenc", [
+        `--codec=${r.codec}`,
+        ...(r.tenBit ? ["--profile=2", "--bit-depth=10", "--input-bit-depth=10"] : []),
+        ...r.args,
+        container === "ivf" ? "--ivf" : "--webm",
+        "--disable-warning-prompt",
+        "-q",
+        "-o",
+        tmp,
+        y4m,
+      ]);
+    } finally {
+      await Deno.remove(y4m).catch(() => {});
+    }
+  });
+}
+
+/** `file` rewrapped as IVF (the file decoder's input), cached beside it. */
+export function asIvf(file: string): Promise<string> {
+  if (file.endsWith(".ivf")) return Promise.resolve(file);
+  return cached(`${file}.ivf`, async (tmp) => {
+    await ffmpeg(["-y", "-i", file, "-c", "copy", "-f", "ivf", tmp]);
+  });
+}
+
+/**
+ * ffmpeg's own per-frame MD5s (display order) for `file` in `pixFmt`, each frame at its own size
+ * (no scaling to the first one's when the size changes).
+ */
 export async function ffmpegFrameMd5s(file: string, pixFmt: string): Promise<string[]> {
-  const path = `${file}.${pixFmt}.framemd5`;
+  const path = `${file}.${pixFmt}.native.framemd5`;
   await cached(path, async (tmp) => {
-    const out = await ffmpeg(["-i", file, "-pix_fmt", pixFmt, "-f", "framemd5", "-"]);
+    const out = await ffmpeg([
+      ...["-i", file, "-fps_mode", "passthrough", "-autoscale", "0"],
+      ...["-pix_fmt", pixFmt, "-f", "framemd5", "-"],
+    ]);
     await Deno.writeFile(tmp, out);
   });
   return (await Deno.readTextFile(path)).split("\n")
