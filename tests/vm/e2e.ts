@@ -5,7 +5,15 @@
  * to CLIENT_CODECS and its clips; nothing else here names one.
  */
 import { createHash } from "node:crypto";
-import { type GuestResult, type Kernel, REPO, run, runGuest, testProgram } from "./harness.ts";
+import {
+  type GuestResult,
+  type Kernel,
+  prepare,
+  REPO,
+  run,
+  runGuest,
+  testProgram,
+} from "./harness.ts";
 import { CACHE_DIR, cached, streamFile } from "../unit/helpers/streams.ts";
 import { concatBytes } from "../../src/h264/annexb.ts";
 
@@ -21,9 +29,25 @@ const FFMPEG_PIX_FMT: Record<Format, string> = {
 
 /**
  * The client programs (guest/decode.sh): bookworm's own GStreamer 1.22, or trixie's 1.26, the
- * only one that asks for I420 (as YUV420M).
+ * only one that asks for I420 (as YUV420M), or bookworm's ffmpeg through VA-API with libva's
+ * v4l2_request driver (what browsers and mpv use; NV12 only).
  */
-export type Client = "gst1.22" | "gst1.26";
+export type Client = "gst1.22" | "gst1.26" | "vaapi";
+
+/** The VA-API driver's file name, as libva looks for it in LIBVA_DRIVERS_PATH (the run dir). */
+const LIBVA_DRIVER = "v4l2_request_drv_video.so";
+let libvaDriver: Promise<string> | undefined;
+/**
+ * libva-v4l2_request 1.3, built once per test process (cached across them) by
+ * build-libva-driver.sh, against the 6.12 kernel's uAPI headers.
+ */
+function libvaDriverBuild(): Promise<string> {
+  libvaDriver ??= (async () => {
+    await prepare("6.12");
+    return (await run("bash", [`${REPO}/tests/vm/build-libva-driver.sh`])).trim();
+  })();
+  return libvaDriver;
+}
 
 /** Per codec, the GStreamer elements between the demuxer and raw video. */
 export const CLIENT_CODECS = {
@@ -159,6 +183,8 @@ export async function decodeInGuest(
     "warmup.h264": warmup.file,
   };
   if (opts.probers) files.client = await testProgram("client");
+  // The guest's own copy, like the module's: a rebuild meanwhile changes no running test's.
+  if (clips.some((c) => c.client === "vaapi")) files[LIBVA_DRIVER] = await libvaDriverBuild();
   const lines: string[] = [];
   for (const c of clips) {
     const staged = `${c.id}.${c.container}`;

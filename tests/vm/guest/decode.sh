@@ -4,7 +4,8 @@
 # jobs.tsv says it all (tests/vm/e2e.ts writes it), tab-separated:
 #   <id> <clip file in the run dir> <client> <raw format> <GStreamer elements from the file to raw video>
 # client: gst1.22 (bookworm's own GStreamer) or gst1.26 (trixie's, tests/vm/gstreamer-1.26.sh: only 1.24+
-# offers I420, as YUV420M). The output goes to <id>.yuv.
+# offers I420, as YUV420M), or vaapi (bookworm's ffmpeg through libva's v4l2_request driver; the GStreamer
+# elements are unused). The output goes to <id>.yuv.
 # DECODE_JOBS=N runs up to N jobs at once (one gst-launch process each; default 1).
 # DECODE_PROBERS=N also runs N processes that probe formats and buffers on their own contexts meanwhile
 # (tests/kmod/client.c, staged as $R/client: S_FMT on both queues and REQBUFS, over and over).
@@ -46,6 +47,23 @@ GST126=$DAEDALUS_REPO/tests/vm/gstreamer-1.26.sh
 if cut -f3 "$R/jobs.tsv" | grep -qx gst1.26; then
   "$GST126" gst-inspect-1.0 v4l2codecs > "$R/gst126-inspect.log" 2>&1 || fail "GStreamer 1.26 has no v4l2codecs"
 fi
+# VA-API (libva's v4l2_request driver, staged as $R/v4l2_request_drv_video.so by tests/vm/e2e.ts) needs a DRM
+# render node to open a display on, which vgem provides; the driver itself finds the decoder through
+# /dev/media*. vainfo checks once that it loads and finds the device.
+VAAPI_ENV=(LIBVA_DRIVER_NAME=v4l2_request LIBVA_DRIVERS_PATH="$R")
+if cut -f3 "$R/jobs.tsv" | grep -qx vaapi; then
+  need vainfo
+  modprobe vgem || fail "modprobe vgem"
+  DRI=
+  for n in /sys/class/drm/renderD*; do
+    case $(readlink -f "$n/device") in */vgem) DRI=/dev/dri/${n##*/} ;; esac
+  done
+  [ -c "$DRI" ] || fail "vgem gave no render node"
+  if ! env "${VAAPI_ENV[@]}" vainfo --display drm --device "$DRI" > "$R/vainfo.log" 2>&1 ||
+    ! grep -q VAEntrypointVLD "$R/vainfo.log"; then
+    cat "$R/vainfo.log"; fail "the v4l2_request VA-API driver offers no decoding"
+  fi
+fi
 
 decode() { # <id> <clip> <client> <format> <elements>
   # A hung client is killed and counted as failed. GStreamer waits at most 1 s for a request (hard-coded)
@@ -58,6 +76,18 @@ decode() { # <id> <clip> <client> <format> <elements>
       # shellcheck disable=SC2086 # $launch is a command, $5 a pipeline fragment
       timeout 300 $launch -q filesrc location="$R/$2" ! $5 ! "video/x-raw,format=$4" ! \
         filesink location="$R/$1.yuv" > "$R/$1.log" 2>&1
+      ;;
+    vaapi)
+      # ffmpeg (bookworm's) through VA-API: a hardware decode requested explicitly (-hwaccel vaapi) fails
+      # rather than falls back, and frames that are not VA surfaces cannot pass hwdownload; -xerror ends
+      # it at the first decode error. Every decoded frame written once (-fps_mode passthrough); one thread,
+      # so one request at a time, as the tests size them.
+      case $4 in NV12) pix=nv12 ;; P010_10LE) pix=p010le ;; *) pix="" ;; esac
+      if [ -z "$pix" ]; then echo "VA-API gives no $4" > "$R/$1.log"; false; else
+        timeout 300 env "${VAAPI_ENV[@]}" ffmpeg -nostdin -hide_banner -xerror -threads 1 \
+          -hwaccel vaapi -hwaccel_device "$DRI" -hwaccel_output_format vaapi -i "$R/$2" \
+          -vf "hwdownload,format=$pix" -fps_mode passthrough -f rawvideo -y "$R/$1.yuv" > "$R/$1.log" 2>&1
+      fi
       ;;
     *) echo "unknown client $3" > "$R/$1.log"; false ;;
   esac
