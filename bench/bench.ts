@@ -1,17 +1,55 @@
 /**
  * `deno task bench`: the decoding core's speed against ffmpeg's own single-threaded decode of
  * the same clip, in the same run, as a ratio (absolute fps depend on the machine; the ratio
- * says what the daemon's path — V4L2 controls → rebuilt parameter sets, decode-order capture,
- * NV12 into a CAPTURE buffer — costs over plain libavcodec).
+ * says what the daemon's path — V4L2 controls (for H.264: rebuilt parameter sets), decode-order
+ * capture, NV12 into a CAPTURE buffer — costs over plain libavcodec). H.264, VP9 and VP8 clips.
  */
 import { cpuUsage } from "node:process";
 import { libav } from "../ffi/libav.ts";
 import { decodeFile } from "../src/decoder/file-decoder.ts";
-import { streamFile, type StreamRecipe } from "../tests/unit/helpers/streams.ts";
+import { streamFile, vpxStreamFile } from "../tests/unit/helpers/streams.ts";
 
-const CLIPS: StreamRecipe[] = [
-  { name: "bench-1080p", size: "1920x1080", frames: 240, x264: ["-bf", "3", "-preset", "fast"] },
-  { name: "bench-360p", size: "640x360", frames: 900, x264: ["-bf", "3", "-preset", "fast"] },
+interface BenchClip {
+  name: string;
+  size: string;
+  /** Displayed frames (what both decoders' fps count). */
+  frames: number;
+  file: () => Promise<string>;
+}
+
+const x264 = (name: string, size: string, frames: number): BenchClip => ({
+  name,
+  size,
+  frames,
+  file: () => streamFile({ name, size, frames, x264: ["-bf", "3", "-preset", "fast"] }),
+});
+/** As a player gets them: hidden alternate references, 2 tile columns at 1080p (VP9). */
+const vpx = (codec: "vp8" | "vp9", name: string, size: string, frames: number): BenchClip => ({
+  name,
+  size,
+  frames,
+  file: () =>
+    vpxStreamFile({
+      name,
+      codec,
+      encoder: "vpxenc",
+      size,
+      frames,
+      args: [
+        ...["--good", "--cpu-used=4", "--auto-alt-ref=1", "--lag-in-frames=16"],
+        ...["--end-usage=vbr", `--target-bitrate=${size.startsWith("1920") ? 3000 : 600}`],
+        ...(codec === "vp9" ? ["--tile-columns=1"] : []),
+      ],
+    }),
+});
+
+const CLIPS: BenchClip[] = [
+  x264("bench-1080p", "1920x1080", 240),
+  x264("bench-360p", "640x360", 900),
+  vpx("vp9", "bench-vp9-1080p", "1920x1080", 120),
+  vpx("vp9", "bench-vp9-360p", "640x360", 600),
+  vpx("vp8", "bench-vp8-720p", "1280x720", 240),
+  vpx("vp8", "bench-vp8-360p", "640x360", 600),
 ];
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
 
@@ -47,9 +85,11 @@ async function ffmpegSpeed(file: string, frames: number): Promise<Speed> {
 }
 
 const av = libav();
-console.log(`${RUNS} runs each, median fps; daedalusd = frame-based, Annex-B, NV12 output`);
+console.log(
+  `${RUNS} runs each, median fps; daedalusd = NV12 output (H.264: frame-based, Annex-B)`,
+);
 for (const clip of CLIPS) {
-  const file = await streamFile(clip);
+  const file = await clip.file();
   const data = await Deno.readFile(file);
   const ours: Speed[] = [];
   const theirs: Speed[] = [];
@@ -64,13 +104,17 @@ for (const clip of CLIPS) {
     });
     const cpu = cpuUsage(cpu0);
     if (r.failed.length > 0) throw new Error(`${clip.name}: ${r.failed[0].message}`);
-    ours.push({ wall: r.fps, cpu: r.frames / ((cpu.user + cpu.system) / 1e6) });
+    if (r.md5s.length !== 0 || r.frames < clip.frames) {
+      throw new Error(`${clip.name}: ${r.frames} frames decoded, ${clip.frames} expected`);
+    }
+    const fps = clip.frames / r.seconds;
+    ours.push({ wall: fps, cpu: clip.frames / ((cpu.user + cpu.system) / 1e6) });
     theirs.push(await ffmpegSpeed(file, clip.frames));
   }
   const [aw, bw] = [median(ours.map((s) => s.wall)), median(theirs.map((s) => s.wall))];
   const [ac, bc] = [median(ours.map((s) => s.cpu)), median(theirs.map((s) => s.cpu))];
   console.log(
-    `${clip.name.padEnd(12)} ${clip.size.padEnd(10)} ${clip.frames} frames: daedalusd ` +
+    `${clip.name.padEnd(16)} ${clip.size.padEnd(10)} ${clip.frames} frames: daedalusd ` +
       `${aw.toFixed(1)} fps, ffmpeg -threads 1 ${bw.toFixed(1)} fps, ratio ${
         (aw / bw).toFixed(3)
       } ` +
