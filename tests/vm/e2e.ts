@@ -52,6 +52,9 @@ function libvaDriverBuild(): Promise<string> {
 /** Per codec, the GStreamer elements between the demuxer and raw video. */
 export const CLIENT_CODECS = {
   h264: { gst: "h264parse ! v4l2slh264dec" },
+  vp8: { gst: "v4l2slvp8dec" },
+  // vp9parse splits superframes: each frame, hidden ones too, is its own request
+  vp9: { gst: "vp9parse ! v4l2slvp9dec" },
 } as const;
 export type ClipCodec = keyof typeof CLIENT_CODECS;
 
@@ -74,8 +77,12 @@ export interface Clip {
 }
 
 /** The line of jobs.tsv that tells guest/decode.sh how to decode `clip` (staged as `staged`). */
+function clientOf(clip: Clip): Client {
+  return clip.client ?? (clip.format === "NV12" ? "gst1.22" : "gst1.26");
+}
+
 function jobLine(clip: Clip, staged: string): string {
-  const client = clip.client ?? (clip.format === "NV12" ? "gst1.22" : "gst1.26");
+  const client = clientOf(clip);
   const demux = GST_DEMUXERS[clip.container];
   const elements = (demux ? `${demux} ! ` : "") + CLIENT_CODECS[clip.codec].gst;
   return [clip.id, staged, client, clip.format, elements].join("\t");
@@ -138,14 +145,14 @@ export function joined(files: string[]): Promise<string> {
 }
 
 /**
- * ffmpeg's decode of a file: every decoded frame once (no frame-rate conversion from timestamps),
- * at display size, cached beside it.
+ * ffmpeg's decode of a file: every displayed frame once (no frame-rate conversion from
+ * timestamps), each at its own display size (no scaling when it changes), cached beside it.
  */
 function reference(file: string, format: Format): Promise<string> {
   const pixFmt = FFMPEG_PIX_FMT[format];
-  return cached(`${file}.${pixFmt}.all-frames.raw`, async (tmp) => {
+  return cached(`${file}.${pixFmt}.displayed.raw`, async (tmp) => {
     await run("ffmpeg", [
-      ...["-v", "error", "-y", "-i", file, "-fps_mode", "passthrough"],
+      ...["-v", "error", "-y", "-i", file, "-fps_mode", "passthrough", "-autoscale", "0"],
       ...["-pix_fmt", pixFmt, "-f", "rawvideo", tmp],
     ]);
   });
@@ -229,10 +236,63 @@ export async function decodeInGuest(
 }
 
 /** Throws unless the clip's output in `runDir` equals ffmpeg's decode byte for byte. */
+/** The display size of each frame ffmpeg decodes from `file`, in order. */
+async function frameSizes(file: string): Promise<{ width: number; height: number }[]> {
+  const out = await run("ffprobe", [
+    ...["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=width,height"],
+    ...["-of", "json", file],
+  ]);
+  return (JSON.parse(out) as { frames: { width: number; height: number }[] }).frames
+    .map(({ width, height }) => ({ width, height }));
+}
+
+const up = (v: number, n: number) => Math.ceil(v / n) * n;
+
+/**
+ * GStreamer's raw frames (filesink writes its buffers as they are) repacked as ffmpeg packs
+ * rawvideo: GStreamer's default layout pads each plane's stride to 4 bytes and the luma plane to
+ * an even number of rows (gst_video_info_fill_planes), which only shows at widths that are not a
+ * multiple of 4 or odd heights.
+ */
+function unpadGst(bytes: Uint8Array, format: Format, sizes: { width: number; height: number }[]) {
+  const out: Uint8Array[] = [];
+  let off = 0;
+  for (const { width: w, height: h } of sizes) {
+    const bps = format === "P010_10LE" ? 2 : 1;
+    const ch = Math.ceil(h / 2);
+    // [stride, row bytes, rows, rows allocated] per plane
+    const planes: [number, number, number, number][] = format === "I420"
+      ? [
+        [up(w, 4), w, h, up(h, 2)],
+        [up(up(w, 2) / 2, 4), Math.ceil(w / 2), ch, up(h, 2) / 2],
+        [up(up(w, 2) / 2, 4), Math.ceil(w / 2), ch, up(h, 2) / 2],
+      ]
+      : [
+        [up(w * bps, 4), w * bps, h, up(h, 2)],
+        [up(w * bps, 4), up(w, 2) * bps, ch, up(h, 2) / 2],
+      ];
+    for (const [stride, rowBytes, rows, allocated] of planes) {
+      for (let y = 0; y < rows; y++) {
+        out.push(bytes.subarray(off + y * stride, off + y * stride + rowBytes));
+      }
+      off += stride * allocated;
+    }
+  }
+  if (off < bytes.length) out.push(bytes.subarray(off)); // more than expected: left to compare
+  return concatBytes(out);
+}
+
 export async function assertBitExact(runDir: string, clip: Clip): Promise<void> {
-  const refs = await Promise.all((clip.parts ?? [clip.file]).map((f) => reference(f, clip.format)));
+  const files = clip.parts ?? [clip.file];
+  const refs = await Promise.all(files.map((f) => reference(f, clip.format)));
   const expected = concatBytes(await Promise.all(refs.map((r) => Deno.readFile(r))));
-  const got = await Deno.readFile(`${runDir}/${clip.id}.yuv`).catch(() => new Uint8Array());
+  let got: Uint8Array = await Deno.readFile(`${runDir}/${clip.id}.yuv`).catch(() =>
+    new Uint8Array()
+  );
+  if (clientOf(clip).startsWith("gst")) {
+    const sizes = (await Promise.all(files.map(frameSizes))).flat();
+    got = unpadGst(got, clip.format, sizes);
+  }
   let first = -1;
   const n = Math.min(got.length, expected.length);
   for (let i = 0; i < n; i++) {

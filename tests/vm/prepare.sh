@@ -121,20 +121,25 @@ prepare_tools() {
 GST_PACKAGES=(libgstreamer1.0-0 gstreamer1.0-tools libgstreamer-plugins-base1.0-0 libgstreamer-plugins-bad1.0-0
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-good libglib2.0-0t64 libc6 libgudev-1.0-0 zlib1g
   liborc-0.4-0t64 libdrm2 libffi8 libpcre2-8-0 libmount1 libselinux1 libblkid1 libudev1 libcap2
-  libgcc-s1 libatomic1)
-GST_PLUGINS=(coreelements v4l2codecs videoparsersbad isomp4)
+  libgcc-s1 libatomic1 libbz2-1.0)
+# coreelements, the decoders, the parsers (H.264, VP9), the demuxers (MP4, IVF, WebM)
+GST_PLUGINS=(coreelements v4l2codecs videoparsersbad isomp4 ivfparse matroska)
 prepare_gstreamer() {
-  local r=$CACHE/gstreamer-1.26 p
-  [ -e "$r/.done" ] && return
+  local r=$CACHE/gstreamer-1.26 p key
+  key="${GST_PACKAGES[*]} / ${GST_PLUGINS[*]}"
+  [ -e "$r/.done" ] && [ "$(cat "$r/.done")" = "$key" ] && return
   echo "vm: fetching GStreamer 1.26 (trixie)"
+  rm -rf "$r"
   extract_suite "$r" trixie "${GST_PACKAGES[@]}"
   mkdir -p "$r/plugins"
   for p in "${GST_PLUGINS[@]}"; do
     mv "$r/root/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgst$p.so" "$r/plugins/"
   done
   rm -rf "$r/root/usr/lib/x86_64-linux-gnu/gstreamer-1.0"
-  "$HERE/gstreamer-1.26.sh" gst-inspect-1.0 h264parse >/dev/null || die "GStreamer 1.26 does not run"
-  touch "$r/.done"
+  for p in h264parse ivfparse matroskademux vp9parse; do
+    "$HERE/gstreamer-1.26.sh" gst-inspect-1.0 "$p" >/dev/null || die "GStreamer 1.26 has no working $p"
+  done
+  echo "$key" > "$r/.done"
 }
 
 # The libavcodec/libavutil/libswscale headers of trixie and sid, for the daemon's layout check.

@@ -86,7 +86,8 @@ decode() { # <id> <clip> <client> <format> <elements>
       if [ -z "$pix" ]; then echo "VA-API gives no $4" > "$R/$1.log"; false; else
         timeout 300 env "${VAAPI_ENV[@]}" ffmpeg -nostdin -hide_banner -xerror -threads 1 \
           -hwaccel vaapi -hwaccel_device "$DRI" -hwaccel_output_format vaapi -i "$R/$2" \
-          -vf "hwdownload,format=$pix" -fps_mode passthrough -f rawvideo -y "$R/$1.yuv" > "$R/$1.log" 2>&1
+          -vf "hwdownload,format=$pix" -fps_mode passthrough -autoscale 0 -f rawvideo -y "$R/$1.yuv" \
+          > "$R/$1.log" 2>&1
       fi
       ;;
     *) echo "unknown client $3" > "$R/$1.log"; false ;;
