@@ -84,8 +84,8 @@ export function streamFile(r: StreamRecipe, container: Container = "h264"): Prom
 }
 
 /**
- * A VP8 or VP9 stream: libvpx's own encoder (vpxenc, IVF or WebM) or ffmpeg's libvpx-vp9
- * (WebM), from ffmpeg's test source.
+ * A VP8 or VP9 stream: libvpx's own encoder (vpxenc, IVF or WebM) or ffmpeg's libvpx /
+ * libvpx-vp9 (WebM), from ffmpeg's test source.
  */
 export interface VpxRecipe {
   name: string;
@@ -93,13 +93,52 @@ export interface VpxRecipe {
   encoder: "vpxenc" | "ffmpeg";
   size: string;
   frames: number;
-  /** vpxenc options, or ffmpeg's output options after -c:v libvpx-vp9. */
+  /** vpxenc options, or ffmpeg's output options after -c:v libvpx(-vp9). */
   args: string[];
   /** 10-bit 4:2:0 input (VP9 profile 2). */
   tenBit?: boolean;
   container?: "ivf" | "webm";
   /** Extra lavfi filters after the test source. */
   filter?: string;
+  /**
+   * VP9, IVF: after every 4th packet, a show_existing_frame of reference slot 0 (the newest
+   * frame that refreshed it) — what some encoders emit to show a frame again; libvpx does not.
+   */
+  showExisting?: boolean;
+}
+
+/**
+ * `ivf` with a one-byte VP9 show_existing_frame packet after every `every`th packet, showing
+ * reference slot 0 again (frame_marker 2, profile 0, show_existing_frame 1, slot 0: 0x88), and
+ * the packets' timestamps renumbered.
+ */
+export function withShowExisting(ivf: Uint8Array, every: number): Uint8Array {
+  const v = new DataView(ivf.buffer, ivf.byteOffset, ivf.byteLength);
+  const headerSize = v.getUint16(6, true);
+  const parts: Uint8Array[] = [ivf.slice(0, headerSize)];
+  let pts = 0n;
+  let n = 0;
+  const frame = (data: Uint8Array) => {
+    const h = new Uint8Array(12);
+    const hv = new DataView(h.buffer);
+    hv.setUint32(0, data.length, true);
+    hv.setBigUint64(4, pts++, true);
+    parts.push(h, data);
+  };
+  for (let off = headerSize; off + 12 <= ivf.length;) {
+    const size = v.getUint32(off, true);
+    frame(ivf.subarray(off + 12, off + 12 + size));
+    off += 12 + size;
+    if (++n % every === 0) frame(new Uint8Array([0x88]));
+  }
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  new DataView(out.buffer).setUint32(24, Number(pts), true); // frame count
+  return out;
 }
 
 async function run(cmd: string, args: string[]): Promise<void> {
@@ -115,11 +154,19 @@ export function vpxStreamFile(r: VpxRecipe): Promise<string> {
   const pixFmt = r.tenBit ? "yuv420p10le" : "yuv420p";
   const src = `testsrc2=size=${r.size}:rate=25${r.filter ? "," + r.filter : ""}`;
   const input = ["-f", "lavfi", "-i", src, "-frames:v", String(r.frames), "-pix_fmt", pixFmt];
-  const recipe = [r.codec, r.encoder, container, ...input, ...r.args];
+  const recipe = [
+    r.codec,
+    r.encoder,
+    container,
+    ...input,
+    ...r.args,
+    ...(r.showExisting ? ["show-existing"] : []),
+  ];
   const path = `${CACHE_DIR}/${r.name}-${key(recipe)}.${container}`;
   return cached(path, async (tmp) => {
     if (r.encoder === "ffmpeg") {
-      await ffmpeg(["-y", ...input, "-c:v", "libvpx-vp9", ...r.args, "-f", container, tmp]);
+      const lib = r.codec === "vp9" ? "libvpx-vp9" : "libvpx";
+      await ffmpeg(["-y", ...input, "-c:v", lib, ...r.args, "-f", container, tmp]);
       return;
     }
     const y4m = `${tmp}.y4m`;
@@ -139,6 +186,7 @@ export function vpxStreamFile(r: VpxRecipe): Promise<string> {
     } finally {
       await Deno.remove(y4m).catch(() => {});
     }
+    if (r.showExisting) await Deno.writeFile(tmp, withShowExisting(await Deno.readFile(tmp), 4));
   });
 }
 

@@ -117,6 +117,16 @@ export const VP9_MATRIX: VpxRecipe[] = [
     args: [...GOOD, ...ALTREF],
   },
   {
+    // frames shown again without a job (show_existing_frame), inserted after libvpx's packets
+    name: "vp9-show-existing-352x288",
+    codec: "vp9",
+    encoder: "vpxenc",
+    size: "352x288",
+    frames: 12,
+    args: [...GOOD, ...ALTREF],
+    showExisting: true,
+  },
+  {
     name: "vp9-ffmpeg-webm-640x360",
     codec: "vp9",
     encoder: "ffmpeg",
@@ -179,6 +189,15 @@ export const VP8_MATRIX: VpxRecipe[] = [
     size: "1920x1080",
     frames: 4,
     args: GOOD,
+  },
+  {
+    name: "vp8-ffmpeg-webm-640x360",
+    codec: "vp8",
+    encoder: "ffmpeg",
+    size: "640x360",
+    frames: 16,
+    container: "webm",
+    args: ["-b:v", "400k", "-deadline", "good", "-cpu-used", "4", "-auto-alt-ref", "1"],
   },
   {
     name: "vp8-vpxenc-webm-640x360",
