@@ -114,6 +114,7 @@ class CaptureBuffer {
 export class FrameRunner {
   readonly #decoder: ContextDecoder;
   readonly #buffer: CaptureBuffer;
+  #lastSize = 0;
 
   constructor(
     av: Libav,
@@ -141,6 +142,7 @@ export class FrameRunner {
       frame.bitDepth,
     );
     const ptr = this.#buffer.ensure(format.planes[0].length);
+    this.#lastSize = format.planes[0].length;
     const mem: CaptureMemory = { planes: [{ ptr, length: format.planes[0].length }] };
     for (const cj of jobs) {
       const job: DecodeJob = {
@@ -160,6 +162,13 @@ export class FrameRunner {
       Deno.UnsafePointerView.getArrayBuffer(ptr, format.planes[0].length),
     );
     return { ok: true, md5: pictureMd5(bytes, format, frame.crop) };
+  }
+
+  /** A copy of the CAPTURE buffer as the last run left it (for the tests). */
+  lastCapture(): Uint8Array {
+    if (!this.#buffer.ptr) return new Uint8Array();
+    return new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(this.#buffer.ptr, this.#lastSize))
+      .slice();
   }
 
   close(): void {

@@ -3,7 +3,8 @@
 // frames are decoded into their own CAPTURE buffers and never displayed, as clients do.
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
-import { decodeFile } from "../../src/decoder/file-decoder.ts";
+import { decodeFile, FrameRunner } from "../../src/decoder/file-decoder.ts";
+import { VP9 } from "../../src/vp9/codec.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { splitSuperframe, vp9FileFrames } from "../../src/vp9/file-client.ts";
 import {
@@ -55,4 +56,54 @@ Deno.test("the VP9 matrix has hidden frames in superframes, frames shown again, 
     VP9_FRAME_FLAG_KEY_FRAME
   );
   assert.equal(keyFrames.length, 1);
+});
+
+// P010 holds libavcodec's 10-bit samples shifted into the high bits, nothing else: the daemon's
+// P010 pictures against ffmpeg's own yuv420p10le decode, sample by sample.
+Deno.test("10-bit VP9 goes to P010 as libavcodec's samples << 6", async () => {
+  const recipe = VP9_MATRIX.find((r) => r.tenBit)!;
+  const file = await vpxStreamFile(recipe);
+  const [w, h] = recipe.size.split("x").map(Number);
+  const out = await new Deno.Command("ffmpeg", {
+    args: [
+      "-v",
+      "error",
+      "-i",
+      file,
+      "-frames:v",
+      "2",
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "yuv420p10le",
+      "-",
+    ],
+    stdout: "piped",
+  }).output();
+  const ref = new Uint16Array(out.stdout.buffer, 0, out.stdout.byteLength / 2);
+  const frames = VP9.fileClient.frames(await Deno.readFile(file), {
+    mode: "frame",
+    startCode: "annexb",
+  });
+  const shown = frames.filter((f) => !f.hidden).slice(0, 2);
+  const runner = new FrameRunner(libav(), VP9, { pixFmt: "nv12", md5: false });
+  try {
+    let k = 0;
+    for (const [i, f] of frames.entries()) {
+      const r = runner.run(f, i);
+      assert.ok(r.ok);
+      if (!shown.includes(f)) continue;
+      const p010 = new Uint16Array(runner.lastCapture().buffer, 0, w * h * 3 / 2);
+      const base = k++ * w * h * 3 / 2;
+      const y = w * h;
+      for (let j = 0; j < y; j++) assert.equal(p010[j], ref[base + j] << 6, `Y ${j}`);
+      for (let j = 0; j < y / 4; j++) {
+        assert.equal(p010[y + 2 * j], ref[base + y + j] << 6, `Cb ${j}`);
+        assert.equal(p010[y + 2 * j + 1], ref[base + y + y / 4 + j] << 6, `Cr ${j}`);
+      }
+      if (k === shown.length) break;
+    }
+  } finally {
+    runner.close();
+  }
 });
