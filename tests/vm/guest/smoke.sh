@@ -14,14 +14,18 @@ sed -n '/Device Caps/,$p' "$R/info.txt" > "$R/devcaps.txt"
 grep -q 'Video Memory-to-Memory Multiplanar' "$R/devcaps.txt" || fail "device caps lack M2M_MPLANE"
 grep -q 'Streaming' "$R/devcaps.txt" || fail "device caps lack STREAMING"
 grep -Eq 'Video Capture|Video Output' "$R/devcaps.txt" && fail "device caps claim a non-M2M queue"
-# Stateless: the OUTPUT queue takes parsed slices (H264_SLICE 'S264') and exposes the stateless controls.
+# Stateless: the OUTPUT queue takes parsed bitstreams (H264_SLICE 'S264', VP8_FRAME 'VP8F', VP9_FRAME
+# 'VP9F') and exposes each codec's stateless controls.
 v4l2-ctl -d "$V" --list-formats-out > "$R/formats-out.txt" 2>&1
-grep -q "'S264'" "$R/formats-out.txt" || { cat "$R/formats-out.txt"; fail "OUTPUT lacks H264_SLICE"; }
+for f in S264 VP8F VP9F; do
+  grep -q "'$f'" "$R/formats-out.txt" || { cat "$R/formats-out.txt"; fail "OUTPUT lacks $f"; }
+done
 v4l2-ctl -d "$V" --list-ctrls > "$R/ctrls.txt" 2>&1
-for c in h264_sequence_parameter_set h264_picture_parameter_set h264_decode_parameters h264_decode_mode h264_start_code; do
+for c in h264_sequence_parameter_set h264_picture_parameter_set h264_decode_parameters h264_decode_mode \
+  h264_start_code vp8_frame vp9_frame vp9_probabilities; do
   grep -q "$c" "$R/ctrls.txt" || { cat "$R/ctrls.txt"; fail "control $c missing"; }
 done
-ok "stateless H.264 decoder: QUERYCAP, OUTPUT formats, controls"
+ok "stateless H.264, VP8 and VP9 decoder: QUERYCAP, OUTPUT formats, controls"
 
 M=$(media_node) || fail "no daedalus media device"
 media-ctl -d "$M" -p > "$R/topology.txt" 2>&1 || fail "media-ctl -p"
