@@ -215,3 +215,27 @@ export async function ffmpegFrameMd5s(file: string, pixFmt: string): Promise<str
     .filter((l) => l && !l.startsWith("#"))
     .map((l) => l.split(",").at(-1)!.trim());
 }
+
+/** An AV1 stream from one of ffmpeg's three AV1 encoders (IVF), from ffmpeg's test source. */
+export interface Av1Recipe {
+  name: string;
+  encoder: "libaom-av1" | "libsvtav1" | "librav1e";
+  size: string;
+  frames: number;
+  /** ffmpeg's output options after -c:v <encoder>. */
+  args: string[];
+  tenBit?: boolean;
+}
+
+/** Path of the IVF stream for `r`, generating it if needed. */
+export function av1StreamFile(r: Av1Recipe): Promise<string> {
+  const pixFmt = r.tenBit ? "yuv420p10le" : "yuv420p";
+  const args = [
+    ...["-f", "lavfi", "-i", `testsrc2=size=${r.size}:rate=25`, "-frames:v", String(r.frames)],
+    ...["-pix_fmt", pixFmt, "-c:v", r.encoder, ...r.args, "-f", "ivf"],
+  ];
+  const path = `${CACHE_DIR}/${r.name}-${key(args)}.ivf`;
+  return cached(path, async (tmp) => {
+    await ffmpeg(["-y", ...args, tmp]);
+  });
+}
