@@ -1,7 +1,77 @@
 /**
- * An MSB-first bit reader: fixed-width fields (every codec's headers), exp-Golomb codes (H.264,
- * HEVC) and the RBSP trailing-bits test.
+ * MSB-first bit reading and writing: fixed-width fields (every codec's headers), exp-Golomb codes
+ * (H.264, HEVC), RBSP trailing bits.
  */
+
+/** Writes MSB-first: fixed-width fields, exp-Golomb codes, trailing bits (an RBSP, an OBU). */
+export class BitWriter {
+  #bytes: number[] = [];
+  #cur = 0;
+  #n = 0;
+
+  u(bits: number, value: number): void {
+    if (bits > 32 || value < 0 || (bits < 32 && value >= 2 ** bits)) {
+      throw new RangeError(`u(${bits}) cannot hold ${value}`);
+    }
+    for (let i = bits - 1; i >= 0; i--) this.#bit(Math.floor(value / 2 ** i) & 1);
+  }
+
+  flag(value: boolean | number): void {
+    this.#bit(value ? 1 : 0);
+  }
+
+  /** ue(v): unsigned exp-Golomb. */
+  ue(value: number): void {
+    if (!Number.isInteger(value) || value < 0 || value > 0xfffffffe) {
+      throw new RangeError(`ue(v) cannot hold ${value}`);
+    }
+    const v = value + 1;
+    const len = Math.floor(Math.log2(v));
+    for (let i = 0; i < len; i++) this.#bit(0);
+    this.u(len + 1, v);
+  }
+
+  /** se(v): signed exp-Golomb. */
+  se(value: number): void {
+    this.ue(value > 0 ? 2 * value - 1 : -2 * value);
+  }
+
+  /** rbsp_trailing_bits() */
+  trailing(): void {
+    this.#bit(1);
+    while (this.#n !== 0) this.#bit(0);
+  }
+
+  get bitLength(): number {
+    return this.#bytes.length * 8 + this.#n;
+  }
+
+  /** The bytes written; throws unless byte-aligned (trailing() or alignment first). */
+  rbsp(): Uint8Array<ArrayBuffer> {
+    if (this.#n !== 0) throw new Error("not byte-aligned: call trailing() first");
+    return Uint8Array.from(this.#bytes);
+  }
+
+  /** Zero bits up to the next byte (AV1's byte_alignment()). */
+  align(): void {
+    while (this.#n !== 0) this.#bit(0);
+  }
+
+  /** Appends whole bytes (the writer must be byte-aligned). */
+  bytes(data: Uint8Array): void {
+    if (this.#n !== 0) throw new Error("not byte-aligned");
+    for (const b of data) this.#bytes.push(b);
+  }
+
+  #bit(b: number): void {
+    this.#cur = (this.#cur << 1) | b;
+    if (++this.#n === 8) {
+      this.#bytes.push(this.#cur);
+      this.#cur = 0;
+      this.#n = 0;
+    }
+  }
+}
 
 export class BitstreamError extends Error {
   override name = "BitstreamError";

@@ -1,65 +1,11 @@
-/** Bit-level reading and writing of H.264 RBSPs, with exp-Golomb codes and emulation prevention. */
+/** H.264 RBSPs as NAL units: emulation prevention, and the writer that makes NAL units. */
+import { BitWriter } from "../decoder/bits.ts";
 
 /** Writes an RBSP MSB-first; `nal()` wraps it into a NAL unit with emulation prevention. */
-export class BitWriter {
-  #bytes: number[] = [];
-  #cur = 0;
-  #n = 0;
-
-  u(bits: number, value: number): void {
-    if (bits > 32 || value < 0 || (bits < 32 && value >= 2 ** bits)) {
-      throw new RangeError(`u(${bits}) cannot hold ${value}`);
-    }
-    for (let i = bits - 1; i >= 0; i--) this.#bit(Math.floor(value / 2 ** i) & 1);
-  }
-
-  flag(value: boolean | number): void {
-    this.#bit(value ? 1 : 0);
-  }
-
-  /** ue(v): unsigned exp-Golomb. */
-  ue(value: number): void {
-    if (!Number.isInteger(value) || value < 0 || value > 0xfffffffe) {
-      throw new RangeError(`ue(v) cannot hold ${value}`);
-    }
-    const v = value + 1;
-    const len = Math.floor(Math.log2(v));
-    for (let i = 0; i < len; i++) this.#bit(0);
-    this.u(len + 1, v);
-  }
-
-  /** se(v): signed exp-Golomb. */
-  se(value: number): void {
-    this.ue(value > 0 ? 2 * value - 1 : -2 * value);
-  }
-
-  /** rbsp_trailing_bits() */
-  trailing(): void {
-    this.#bit(1);
-    while (this.#n !== 0) this.#bit(0);
-  }
-
-  get bitLength(): number {
-    return this.#bytes.length * 8 + this.#n;
-  }
-
-  rbsp(): Uint8Array<ArrayBuffer> {
-    if (this.#n !== 0) throw new Error("RBSP not byte-aligned: call trailing() first");
-    return Uint8Array.from(this.#bytes);
-  }
-
+export class NalWriter extends BitWriter {
   /** The NAL unit (header byte + escaped RBSP), without a start code. */
   nal(nalRefIdc: number, nalUnitType: number): Uint8Array<ArrayBuffer> {
     return escapeRbsp((nalRefIdc << 5) | nalUnitType, this.rbsp());
-  }
-
-  #bit(b: number): void {
-    this.#cur = (this.#cur << 1) | b;
-    if (++this.#n === 8) {
-      this.#bytes.push(this.#cur);
-      this.#cur = 0;
-      this.#n = 0;
-    }
   }
 }
 

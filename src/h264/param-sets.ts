@@ -5,7 +5,7 @@
  * neither, which changes nothing in the decoded samples. Scaling matrices arrive already
  * resolved (fall-back rules applied, raster order), so the PPS carries every list explicitly.
  */
-import { BitWriter } from "./bits.ts";
+import { NalWriter } from "./bits.ts";
 import { toZigzag } from "./scaling.ts";
 import {
   type H264Pps,
@@ -98,7 +98,7 @@ export function validatePps(p: H264Pps): void {
 /** seq_parameter_set_rbsp() as a NAL unit (no start code). */
 export function buildSps(s: H264Sps): Uint8Array<ArrayBuffer> {
   validateSps(s);
-  const w = new BitWriter();
+  const w = new NalWriter();
   w.u(8, s.profile_idc);
   let constraints = 0; // constraint_set0_flag is the byte's MSB, V4L2's bit 0
   for (let i = 0; i < 6; i++) if (s.constraint_set_flags & (1 << i)) constraints |= 0x80 >> i;
@@ -139,7 +139,7 @@ export function buildSps(s: H264Sps): Uint8Array<ArrayBuffer> {
   return w.nal(3, NAL_SPS);
 }
 
-function writeScalingList(w: BitWriter, raster: Uint8Array): void {
+function writeScalingList(w: NalWriter, raster: Uint8Array): void {
   let last = 8;
   for (const value of toZigzag(raster)) {
     check(value !== 0, "scaling list value 0");
@@ -158,7 +158,7 @@ export function buildPps(
   matrix: H264ScalingMatrix | undefined,
 ): Uint8Array<ArrayBuffer> {
   validatePps(p);
-  const w = new BitWriter();
+  const w = new NalWriter();
   w.ue(p.pic_parameter_set_id);
   w.ue(p.seq_parameter_set_id);
   w.flag(p.flags & PPS_FLAG_ENTROPY_CODING_MODE);

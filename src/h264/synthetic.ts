@@ -4,7 +4,7 @@
  * (parameter-set rebuild, libavcodec, capture, NV12 write) that also warms it up, so the first
  * real job is not the slow one.
  */
-import { BitWriter } from "./bits.ts";
+import { NalWriter } from "./bits.ts";
 import { NAL_IDR } from "./param-sets.ts";
 import {
   type H264Pps,
@@ -50,7 +50,7 @@ export function syntheticIdr(sample: number): { sps: H264Sps; pps: H264Pps; slic
     pic_height_in_map_units_minus1: 0,
     flags: SPS_FLAG_FRAME_MBS_ONLY | SPS_FLAG_DIRECT_8X8_INFERENCE,
   };
-  const w = new BitWriter();
+  const w = new NalWriter();
   w.ue(0); // first_mb_in_slice
   w.ue(7); // slice_type: I (all slices)
   w.ue(0); // pic_parameter_set_id

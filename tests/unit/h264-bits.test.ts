@@ -2,7 +2,7 @@
 // parsing back to the same controls.
 import assert from "node:assert/strict";
 import { BitReader } from "../../src/decoder/bits.ts";
-import { BitWriter, escapeRbsp, unescapeNal } from "../../src/h264/bits.ts";
+import { escapeRbsp, NalWriter, unescapeNal } from "../../src/h264/bits.ts";
 import { splitAnnexB } from "../../src/h264/annexb.ts";
 import { buildPps, buildSps } from "../../src/h264/param-sets.ts";
 import { type ParsedSps, parsePps, parseSps, resolveScaling } from "../../src/h264/parser.ts";
@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 
 Deno.test("ue/se/u round-trip, including 32-bit values", () => {
   const values = [0, 1, 2, 3, 7, 8, 254, 255, 256, 65535, 1 << 20, 0xfffffffe];
-  const w = new BitWriter();
+  const w = new NalWriter();
   for (const v of values) w.ue(v);
   for (const v of values) w.se(v > 0x7fffffff ? 0x7fffffff : v);
   for (const v of values) w.se(0 - (v > 0x7fffffff ? 0x7fffffff : v));
@@ -26,7 +26,7 @@ Deno.test("ue/se/u round-trip, including 32-bit values", () => {
   assert.equal(r.u(32), 0xdeadbeef);
   assert.equal(r.moreRbspData(), false);
   assert.throws(() => w.ue(-1), RangeError);
-  assert.throws(() => new BitWriter().u(4, 16), RangeError);
+  assert.throws(() => new NalWriter().u(4, 16), RangeError);
 });
 
 Deno.test("emulation prevention: no start code inside a NAL, and it round-trips", () => {

@@ -5,7 +5,7 @@
  * all P_Skip (they copy their reference field). Main profile, 32x32 frames of 16-line fields.
  */
 import { concatBytes } from "../../../src/h264/annexb.ts";
-import { BitWriter } from "../../../src/h264/bits.ts";
+import { NalWriter } from "../../../src/h264/bits.ts";
 import { buildPps, buildSps, NAL_IDR, NAL_SLICE } from "../../../src/h264/param-sets.ts";
 import { PLAIN_PPS } from "../../../src/h264/synthetic.ts";
 import { type H264Sps, SPS_FLAG_DIRECT_8X8_INFERENCE } from "../../../src/h264/v4l2-h264.ts";
@@ -50,7 +50,7 @@ function fieldSlices(f: Field): Uint8Array[] {
   for (let s = 0; s < n; s++) {
     const first = f.intra ? s * (MBS_PER_FIELD / n) : 0;
     const count = f.intra ? MBS_PER_FIELD / n : MBS_PER_FIELD;
-    const w = new BitWriter();
+    const w = new NalWriter();
     w.ue(first); // first_mb_in_slice
     w.ue(f.intra ? 7 : 5); // slice_type: I or P (all slices of the picture)
     w.ue(0); // pic_parameter_set_id
