@@ -23,7 +23,7 @@ MODULE_PARM_DESC(job_timeout_ms,
 
 unsigned int daedalus_codecs_param = ~0U;
 module_param_named(codecs, daedalus_codecs_param, uint, 0444);
-MODULE_PARM_DESC(codecs, "mask of codecs offered, bit 1 << enum daedalus_codec (H.264 0x2, VP8 0x8, VP9 0x10)");
+MODULE_PARM_DESC(codecs, "mask of codecs offered, bit 1 << enum daedalus_codec (H.264 0x2, VP8 0x8, VP9 0x10, AV1 0x40)");
 
 /*
  * Off by default, like visl: v4l2-compliance's streaming tests queue OUTPUT
@@ -40,6 +40,9 @@ static const struct daedalus_codec_desc * const daedalus_codecs[] = {
 	&daedalus_h264_desc,
 	&daedalus_vp8_desc,
 	&daedalus_vp9_desc,
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+	&daedalus_av1_desc,
+#endif
 };
 
 const struct daedalus_codec_desc *daedalus_codec_by_index(unsigned int i)

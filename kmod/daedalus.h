@@ -102,6 +102,7 @@ struct daedalus_codec_desc {
 extern const struct daedalus_codec_desc daedalus_h264_desc;
 extern const struct daedalus_codec_desc daedalus_vp8_desc;
 extern const struct daedalus_codec_desc daedalus_vp9_desc;
+extern const struct daedalus_codec_desc daedalus_av1_desc; /* kernels with AV1's uAPI */
 
 enum daedalus_job_state {
 	DAEDALUS_JOB_IDLE,	/* no job, or owned by a finisher */

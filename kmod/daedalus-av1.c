@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * daedalus-v4l2: AV1 (V4L2_PIX_FMT_AV1_FRAME), on kernels whose uAPI has it
+ * (6.5 and later; the controls' header tells, since distributions backport).
+ *
+ * An OUTPUT buffer holds a frame's tile group OBUs; the sequence and frame
+ * headers travel in the controls, from which the daemon rebuilds the OBUs
+ * dav1d decodes. The Main profile only: 8 and 10 bits, 4:2:0 or monochrome.
+ */
+
+#include <media/v4l2-ctrls.h>
+
+#include "daedalus.h"
+
+#ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
+
+/*
+ * Refuses, before any picture, what the daemon cannot decode: the High and
+ * Professional profiles (4:4:4, 4:2:2, 12 bits; the Main profile is 4:2:0 or
+ * monochrome, 8 or 10 bits) and sizes beyond the advertised ones or the
+ * CAPTURE buffers'. The core has checked the rest of each structure.
+ */
+static int daedalus_av1_try_ctrl(struct v4l2_ctrl *ctrl)
+{
+	struct daedalus_ctx *ctx = daedalus_ctrl_to_ctx(ctrl);
+
+	switch (ctrl->id) {
+	case V4L2_CID_STATELESS_AV1_SEQUENCE: {
+		const struct v4l2_ctrl_av1_sequence *s = ctrl->p_new.p_av1_sequence;
+
+		if (s->seq_profile != 0)
+			return -EINVAL;
+		return daedalus_check_frame(ctx, &daedalus_av1_desc,
+					    s->max_frame_width_minus_1 + 1,
+					    s->max_frame_height_minus_1 + 1,
+					    s->bit_depth);
+	}
+	case V4L2_CID_STATELESS_AV1_FRAME: {
+		const struct v4l2_ctrl_av1_frame *f = ctrl->p_new.p_av1_frame;
+
+		/* The default control describes no frame. */
+		if (!f->upscaled_width && !f->frame_width_minus_1 &&
+		    !f->frame_height_minus_1)
+			return 0;
+		return daedalus_check_frame(ctx, &daedalus_av1_desc,
+					    max(f->upscaled_width,
+						f->frame_width_minus_1 + 1),
+					    f->frame_height_minus_1 + 1,
+					    ctx->bit_depth);
+	}
+	default:
+		return 0;
+	}
+}
+
+static int daedalus_av1_s_ctrl(struct v4l2_ctrl *ctrl)
+{
+	if (ctrl->id == V4L2_CID_STATELESS_AV1_SEQUENCE)
+		daedalus_set_bit_depth(daedalus_ctrl_to_ctx(ctrl),
+				       &daedalus_av1_desc,
+				       ctrl->p_new.p_av1_sequence->bit_depth);
+	return 0;
+}
+
+static const struct v4l2_ctrl_ops daedalus_av1_ctrl_ops = {
+	.try_ctrl	= daedalus_av1_try_ctrl,
+	.s_ctrl		= daedalus_av1_s_ctrl,
+};
+
+static const struct v4l2_ctrl_config daedalus_av1_ctrls[] = {
+	{
+		.id	= V4L2_CID_STATELESS_AV1_SEQUENCE,
+		.ops	= &daedalus_av1_ctrl_ops,
+	},
+	{
+		.id	= V4L2_CID_STATELESS_AV1_FRAME,
+		.ops	= &daedalus_av1_ctrl_ops,
+	},
+	{
+		.id	= V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY,
+		.dims	= { V4L2_AV1_MAX_TILE_COUNT },
+	},
+	{ .id = V4L2_CID_STATELESS_AV1_FILM_GRAIN },
+};
+
+static unsigned int daedalus_av1_job_ctrl_ids(struct daedalus_ctx *ctx,
+					      u32 *ids, unsigned int max)
+{
+	static const u32 job_ctrls[] = {
+		V4L2_CID_STATELESS_AV1_SEQUENCE,
+		V4L2_CID_STATELESS_AV1_FRAME,
+		V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY,
+		V4L2_CID_STATELESS_AV1_FILM_GRAIN,
+	};
+	unsigned int n = min_t(unsigned int, max, ARRAY_SIZE(job_ctrls));
+
+	memcpy(ids, job_ctrls, n * sizeof(*ids));
+	return n;
+}
+
+/*
+ * A request carries its frame's header and tile entries; the sequence
+ * header persists from earlier requests.
+ */
+static int daedalus_av1_validate(struct daedalus_ctx *ctx,
+				 struct v4l2_ctrl_handler *req_hdl)
+{
+	static const u32 required[] = {
+		V4L2_CID_STATELESS_AV1_FRAME,
+		V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(required); i++) {
+		if (!v4l2_ctrl_request_hdl_ctrl_find(req_hdl, required[i])) {
+			v4l2_info(&ctx->dev->v4l2_dev,
+				  "request lacks the required control %#x\n",
+				  required[i]);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+const struct daedalus_codec_desc daedalus_av1_desc = {
+	.codec			= DAEDALUS_CODEC_AV1,
+	.name			= "av1",
+	.fourcc			= V4L2_PIX_FMT_AV1_FRAME,
+	.block			= 16,
+	.max_width		= DAEDALUS_MAX_WIDTH,
+	.max_height		= DAEDALUS_MAX_HEIGHT,
+	.cap_formats		= &daedalus_cap_formats_8bit,
+	.cap_formats_10bit	= &daedalus_cap_formats_10bit,
+	.ctrls			= daedalus_av1_ctrls,
+	.num_ctrls		= ARRAY_SIZE(daedalus_av1_ctrls),
+	.job_ctrl_ids		= daedalus_av1_job_ctrl_ids,
+	.validate		= daedalus_av1_validate,
+};
+
+#endif /* V4L2_CID_STATELESS_AV1_SEQUENCE */
