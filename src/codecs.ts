@@ -1,11 +1,12 @@
 /**
  * The codecs the daemon decodes, one entry each: the daemon's mirror of the kernel's
- * daedalus_codecs[] (kmod/daedalus-core.c). Each codec lives in its own folder (src/h264/, src/vp8/, src/vp9/) and
+ * daedalus_codecs[] (kmod/daedalus-core.c). Each codec lives in its own folder (src/h264/, src/vp8/, src/vp9/, src/av1/) and
  * exports its entry; nothing outside that folder and this table names a codec.
  */
 import type { Libav } from "../ffi/libav.ts";
 import type { ContextDecoder } from "./decoder/context-decoder.ts";
 import type { FileClient } from "./decoder/file-client.ts";
+import { AV1 } from "./av1/codec.ts";
 import { H264 } from "./h264/codec.ts";
 import { VP8 } from "./vp8/codec.ts";
 import { VP9 } from "./vp9/codec.ts";
@@ -15,8 +16,8 @@ import { CODEC, codecBit, codecName, type WireCodecName } from "./service/protoc
 export interface Codec {
   /** Its name on the wire (protocol.ts's CODEC), in logs and on the command line. */
   readonly name: WireCodecName;
-  /** The libavcodec decoder it needs (avcodec_find_decoder_by_name). */
-  readonly libavDecoder: string;
+  /** The software decoder it uses: a libavcodec decoder, or dav1d directly (AV1). */
+  readonly decoder: { library: "libavcodec"; name: string } | { library: "libdav1d" };
   /** A decoder for one V4L2 context. */
   createDecoder(av: Libav): ContextDecoder;
   /** Decodes a known picture with `decoder` at start-up; throws unless it comes back right. */
@@ -25,7 +26,7 @@ export interface Codec {
   fileClient: FileClient;
 }
 
-export const CODECS: readonly Codec[] = [H264, VP8, VP9];
+export const CODECS: readonly Codec[] = [H264, VP8, VP9, AV1];
 
 /** The codec whose file client takes `data`, if any. */
 export function codecForFile(data: Uint8Array): Codec | undefined {

@@ -117,6 +117,15 @@ export class Dav1dDecoder {
     return pictures;
   }
 
+  /** `pic` with its film grain applied, as a new picture (dav1d_apply_grain). */
+  applyGrain(pic: Dav1dPicture): Dav1dPicture {
+    if (!this.#ctx) throw new JobError(EINVAL, "dav1d is not open");
+    const out = new Dav1dPicture(this.#lib);
+    const r = this.#lib.dav1d_apply_grain(this.#ctx, out.buf, pic.buf);
+    if (r < 0) throw new JobError(EIO, `dav1d_apply_grain: ${r}`);
+    return out;
+  }
+
   /** Drops every reference and pending picture (a new stream, or after an error). */
   flush(): void {
     if (this.#ctx) this.#lib.dav1d_flush(this.#ctx);

@@ -1,6 +1,15 @@
 /** `daedalusd probe`: which FFmpeg libraries the daemon would use, and what they decode. */
 import { decoderNames, type Libav, versionString } from "../../ffi/libav.ts";
-import { CODECS } from "../codecs.ts";
+import { type Codec, CODECS } from "../codecs.ts";
+import { dav1d } from "../../ffi/libdav1d.ts";
+
+function dav1dVersion(): string | undefined {
+  try {
+    return dav1d().version;
+  } catch {
+    return undefined;
+  }
+}
 
 export function probeReport(av: Libav): string {
   const decoders = new Set(decoderNames(av));
@@ -12,8 +21,11 @@ export function probeReport(av: Libav): string {
     `libswscale  ${versionString(av.swscale.swscale_version())}  ${av.paths.swscale}`,
     `AVCodecContext.get_buffer2 at offset ${av.getBuffer2Offset} (found at run time)`,
     `software decoders present: ${software.join(" ")}`,
+    `libdav1d    ${dav1dVersion() ?? "not found (install libdav1d6)"}`,
     `daemon decodes (declared to the module): ${
-      CODECS.filter((c) => decoders.has(c.libavDecoder)).map((c) => c.name).join(" ")
+      CODECS.filter((c: Codec) =>
+        c.decoder.library === "libavcodec" ? decoders.has(c.decoder.name) : dav1dVersion()
+      ).map((c) => c.name).join(" ")
     }`,
     `all libavcodec decoders: ${decoders.size}`,
   ].join("\n");

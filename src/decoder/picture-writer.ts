@@ -114,7 +114,62 @@ export class PictureWriter {
 
   /** Writes `frame` into `mem`; returns bytesused per CAPTURE plane. */
   write(frame: AVFrameView, format: CaptureFormat, mem: CaptureMemory): number[] {
-    const srcFormat = frame.format;
+    const frameAddr = BigInt(Deno.UnsafePointer.value(frame.ptr));
+    return this.#write(
+      {
+        width: frame.width,
+        height: frame.height,
+        format: frame.format,
+        data: Deno.UnsafePointer.create(frameAddr + BigInt(frame.layout.frame.data)),
+        linesize: Deno.UnsafePointer.create(frameAddr + BigInt(frame.layout.frame.linesize)),
+      },
+      format,
+      mem,
+    );
+  }
+
+  /**
+   * Writes a picture held elsewhere (dav1d's): 8-bit or 10-bit 4:2:0 planes at `planes`, lines
+   * `strides` bytes apart.
+   */
+  writePlanes(
+    picture: { width: number; height: number; bitDepth: number },
+    planes: Deno.PointerValue[],
+    strides: number[],
+    format: CaptureFormat,
+    mem: CaptureMemory,
+  ): number[] {
+    const data = new BigUint64Array(4);
+    const linesize = new Int32Array(4);
+    planes.forEach((p, i) => {
+      data[i] = BigInt(Deno.UnsafePointer.value(p));
+      linesize[i] = strides[i];
+    });
+    return this.#write(
+      {
+        width: picture.width,
+        height: picture.height,
+        format: picture.bitDepth > 8 ? this.#tenBit : this.#eightBit[0],
+        data: Deno.UnsafePointer.of(data),
+        linesize: Deno.UnsafePointer.of(linesize),
+      },
+      format,
+      mem,
+    );
+  }
+
+  #write(
+    src: {
+      width: number;
+      height: number;
+      format: number;
+      data: Deno.PointerValue;
+      linesize: Deno.PointerValue;
+    },
+    format: CaptureFormat,
+    mem: CaptureMemory,
+  ): number[] {
+    const srcFormat = src.format;
     const capture = captureLayout(format);
     const depth = this.#eightBit.includes(srcFormat) ? 1 : srcFormat === this.#tenBit ? 2 : 0;
     if (depth !== capture.bytesPerSample) {
@@ -125,7 +180,7 @@ export class PictureWriter {
         }: 8-bit 4:2:0 goes to NV12 or I420, 10-bit 4:2:0 to P010`,
       );
     }
-    const { width, height } = frame;
+    const { width, height } = src;
     if (width > format.width || height > format.height) {
       throw new JobError(
         EINVAL,
@@ -171,15 +226,10 @@ export class PictureWriter {
       null,
     );
     if (!this.#sws) throw new JobError(ENOMEM, "sws_getCachedContext failed");
-    const frameAddr = Deno.UnsafePointer.value(frame.ptr);
-    const srcData = Deno.UnsafePointer.create(BigInt(frameAddr) + BigInt(frame.layout.frame.data));
-    const srcStride = Deno.UnsafePointer.create(
-      BigInt(frameAddr) + BigInt(frame.layout.frame.linesize),
-    );
     const rows = this.av.swscale.sws_scale(
       this.#sws,
-      srcData,
-      srcStride,
+      src.data,
+      src.linesize,
       0,
       height,
       this.#dst,

@@ -13,7 +13,7 @@ import { vp8FileFrames } from "./file-client.ts";
 
 export const VP8: Codec = {
   name: "vp8",
-  libavDecoder: "vp8",
+  decoder: { library: "libavcodec", name: "vp8" },
   createDecoder: (av) =>
     new WholeFrameDecoder(av, "vp8", (job) => {
       const f = readVp8Frame(requireCtrl(job, V4L2_CID_STATELESS_VP8_FRAME, "VP8_FRAME"));

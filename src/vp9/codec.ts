@@ -14,7 +14,7 @@ import { vp9FileFrames } from "./file-client.ts";
 
 export const VP9: Codec = {
   name: "vp9",
-  libavDecoder: "vp9",
+  decoder: { library: "libavcodec", name: "vp9" },
   createDecoder: (av) =>
     new WholeFrameDecoder(av, "vp9", (job) => {
       const f = readVp9Frame(requireCtrl(job, V4L2_CID_STATELESS_VP9_FRAME, "VP9_FRAME"));

@@ -33,3 +33,50 @@ export const AV1_MATRIX: Av1Recipe[] = [
     args: ["-cpu-used", "8"],
   },
 ];
+
+/** Features ffmpeg's encoders do not expose (or not here), from aomenc, and film grain. */
+export const AV1_FEATURES: Av1Recipe[] = [
+  {
+    name: "av1-aom-superres-352x288",
+    encoder: "aomenc",
+    size: "352x288",
+    frames: 12,
+    args: ["--cpu-used=8", "--limit=12", "--superres-mode=1", "--superres-denominator=12"],
+  },
+  {
+    // inter frames of other sizes than their references
+    name: "av1-aom-resize-random-352x288",
+    encoder: "aomenc",
+    size: "352x288",
+    frames: 12,
+    args: ["--cpu-used=6", "--limit=12", "--resize-mode=2"],
+  },
+  {
+    name: "av1-aom-error-resilient-352x288",
+    encoder: "libaom-av1",
+    size: "352x288",
+    frames: 12,
+    args: ["-cpu-used", "8", "-aom-params", "error-resilient=1"],
+  },
+  {
+    name: "av1-aom-screen-intrabc-352x288",
+    encoder: "libaom-av1",
+    size: "352x288",
+    frames: 8,
+    args: ["-cpu-used", "8", "-aom-params", "tune-content=screen:enable-intrabc=1"],
+  },
+  {
+    name: "av1-aom-film-grain-352x288",
+    encoder: "libaom-av1",
+    size: "352x288",
+    frames: 12,
+    args: ["-cpu-used", "8", "-denoise-noise-level", "20"],
+  },
+  {
+    name: "av1-svt-film-grain-352x288",
+    encoder: "libsvtav1",
+    size: "352x288",
+    frames: 12,
+    args: ["-preset", "10", "-svtav1-params", "film-grain=8"],
+  },
+];

@@ -216,13 +216,16 @@ export async function ffmpegFrameMd5s(file: string, pixFmt: string): Promise<str
     .map((l) => l.split(",").at(-1)!.trim());
 }
 
-/** An AV1 stream from one of ffmpeg's three AV1 encoders (IVF), from ffmpeg's test source. */
+/**
+ * An AV1 stream (IVF) from one of ffmpeg's three AV1 encoders, or from libaom's own aomenc (for
+ * what ffmpeg does not expose: superres, resize modes), from ffmpeg's test source.
+ */
 export interface Av1Recipe {
   name: string;
-  encoder: "libaom-av1" | "libsvtav1" | "librav1e";
+  encoder: "libaom-av1" | "libsvtav1" | "librav1e" | "aomenc";
   size: string;
   frames: number;
-  /** ffmpeg's output options after -c:v <encoder>. */
+  /** ffmpeg's output options after -c:v <encoder>, or aomenc's options. */
   args: string[];
   tenBit?: boolean;
 }
@@ -234,8 +237,28 @@ export function av1StreamFile(r: Av1Recipe): Promise<string> {
     ...["-f", "lavfi", "-i", `testsrc2=size=${r.size}:rate=25`, "-frames:v", String(r.frames)],
     ...["-pix_fmt", pixFmt, "-c:v", r.encoder, ...r.args, "-f", "ivf"],
   ];
-  const path = `${CACHE_DIR}/${r.name}-${key(args)}.ivf`;
+  const path = `${CACHE_DIR}/${r.name}-${key([r.encoder, ...args])}.ivf`;
   return cached(path, async (tmp) => {
-    await ffmpeg(["-y", ...args, tmp]);
+    if (r.encoder !== "aomenc") {
+      await ffmpeg(["-y", ...args, tmp]);
+      return;
+    }
+    const y4m = `${tmp}.y4m`;
+    // the test source only; aomenc encodes
+    const source = args.slice(0, 6);
+    await ffmpeg(["-y", ...source, "-pix_fmt", pixFmt, "-strict", "-1", "-f", "yuv4mpegpipe", y4m]);
+    try {
+      await run("aomenc", [
+        ...(r.tenBit ? ["--bit-depth=10", "--input-bit-depth=10"] : []),
+        ...r.args,
+        "--ivf",
+        "-q",
+        "-o",
+        tmp,
+        y4m,
+      ]);
+    } finally {
+      await Deno.remove(y4m).catch(() => {});
+    }
   });
 }

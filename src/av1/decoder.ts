@@ -1,0 +1,131 @@
+/**
+ * AV1 for one V4L2 context: each request's controls and tiles rebuilt into OBUs
+ * (header-writer.ts), decoded by dav1d (dav1d.ts), the picture written into its CAPTURE buffer,
+ * with film grain applied when the request's FILM_GRAIN control says so.
+ */
+import { EINVAL, EIO } from "../../ffi/libc.ts";
+import type { Libav } from "../../ffi/libav.ts";
+import type { ContextDecoder } from "../decoder/context-decoder.ts";
+import { requireCtrl } from "../decoder/frame-decoder.ts";
+import { type CaptureMemory, type DecodeJob, JobError, type JobResult } from "../decoder/job.ts";
+import { PictureWriter } from "../decoder/picture-writer.ts";
+import { Dav1dDecoder } from "./dav1d.ts";
+import {
+  Av1HeaderWriter,
+  rebuildSequence,
+  type RebuiltSequence,
+  tileGroupObu,
+} from "./header-writer.ts";
+import {
+  FG_FLAG,
+  readFilmGrain,
+  readFrame,
+  readSequence,
+  readTileGroupEntries,
+  V4L2_CID_STATELESS_AV1_FILM_GRAIN,
+  V4L2_CID_STATELESS_AV1_FRAME,
+  V4L2_CID_STATELESS_AV1_SEQUENCE,
+  V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY,
+} from "./v4l2-av1.ts";
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+export class Av1Decoder implements ContextDecoder {
+  readonly #dav1d = new Dav1dDecoder();
+  readonly #headers = new Av1HeaderWriter();
+  readonly #writer: PictureWriter;
+  /** The SEQUENCE control persists across requests (GStreamer sends it when it changes). */
+  #sequenceCtrl: Uint8Array | undefined;
+  #seq: RebuiltSequence | undefined;
+  /** dav1d has our sequence header (false after a flush). */
+  #seqSent = false;
+
+  constructor(av: Libav) {
+    this.#writer = new PictureWriter(av);
+  }
+
+  decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
+    try {
+      return this.#decode(job, mem);
+    } catch (e) {
+      // dav1d may refuse every later unit after an error: start again from the next key frame
+      this.#dav1d.flush();
+      this.#headers.reset();
+      this.#seqSent = false;
+      const errno = e instanceof JobError ? e.errno : EINVAL;
+      const message = e instanceof JobError || e instanceof RangeError
+        ? e.message
+        : `unexpected: ${String(e)}`;
+      return { status: -errno, held: false, bytesused: [], message };
+    }
+  }
+
+  #decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
+    const seqCtrl = job.ctrls.get(V4L2_CID_STATELESS_AV1_SEQUENCE);
+    if (seqCtrl) this.#sequenceCtrl = seqCtrl.slice();
+    if (!this.#sequenceCtrl) throw new JobError(EINVAL, "no AV1_SEQUENCE control yet");
+    const frame = readFrame(requireCtrl(job, V4L2_CID_STATELESS_AV1_FRAME, "AV1_FRAME"));
+    const entries = readTileGroupEntries(
+      requireCtrl(job, V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY, "AV1_TILE_GROUP_ENTRY"),
+    );
+    const grainCtrl = job.ctrls.get(V4L2_CID_STATELESS_AV1_FILM_GRAIN);
+    const grain = grainCtrl ? readFilmGrain(grainCtrl) : undefined;
+    if (job.hold) throw new JobError(EINVAL, "a frame cannot be split over requests");
+    if (!mem) throw new JobError(EINVAL, "no CAPTURE memory for the picture");
+
+    const seq = rebuildSequence(readSequence(this.#sequenceCtrl));
+    const parts: Uint8Array[] = [];
+    if (!this.#seq || !sameBytes(seq.obu, this.#seq.obu) || !this.#seqSent) {
+      if (this.#seq && !sameBytes(seq.obu, this.#seq.obu)) this.#headers.reset();
+      this.#seq = seq;
+      this.#seqSent = true;
+      parts.push(seq.obu);
+    }
+    parts.push(this.#headers.frameHeader(seq, frame, grain));
+    parts.push(tileGroupObu(job.bitstream, entries, frame));
+    let size = 0;
+    for (const p of parts) size += p.length;
+    const unit = new Uint8Array(size);
+    let at = 0;
+    for (const p of parts) {
+      unit.set(p, at);
+      at += p.length;
+    }
+    const pictures = this.#dav1d.decode(unit, job.timestamp);
+    try {
+      if (pictures.length !== 1) {
+        throw new JobError(EIO, `dav1d returned ${pictures.length} pictures for one frame`);
+      }
+      let pic = pictures[0];
+      const applyGrain = grain !== undefined && (grain.flags & FG_FLAG.APPLY_GRAIN) !== 0;
+      if (applyGrain) {
+        const grained = this.#dav1d.applyGrain(pic);
+        pictures.push(grained);
+        pic = grained;
+      }
+      const bytesused = this.#writer.writePlanes(
+        { width: pic.width, height: pic.height, bitDepth: pic.bitDepth },
+        [pic.plane(0), pic.plane(1), pic.plane(2)],
+        [pic.stride(0), pic.stride(1), pic.stride(1)],
+        job.format,
+        mem,
+      );
+      this.#headers.commit(frame);
+      return {
+        status: 0,
+        held: false,
+        bytesused,
+        message: `OK ${pic.width}x${pic.height} type ${frame.frameType}` +
+          (frame.flags & 1 ? "" : " hidden") + (applyGrain ? " grain" : ""),
+      };
+    } finally {
+      for (const p of pictures) p.unref();
+    }
+  }
+
+  close(): void {
+    this.#dav1d.close();
+    this.#writer.close();
+  }
+}

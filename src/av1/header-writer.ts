@@ -1,0 +1,667 @@
+/**
+ * Rebuilds what dav1d decodes from a V4L2 AV1 request: a sequence header OBU from the SEQUENCE
+ * control, a frame header OBU from FRAME (+ FILM_GRAIN), a tile group OBU from the tiles the
+ * TILE_GROUP_ENTRY array points at in the OUTPUT buffer (docs/av1.md). Every field is written
+ * explicitly (frame size, loop filter deltas, segmentation data, film grain), so that only
+ * what dav1d itself keeps per reference slot — order hints and global motion, which the frame
+ * header codes relative to them — has to be tracked here.
+ */
+import { BitWriter } from "../decoder/bits.ts";
+import { OBU_FRAME_HEADER, OBU_SEQUENCE_HEADER, OBU_TILE_GROUP, writeObu } from "./obu.ts";
+import {
+  type Av1FilmGrainCtrl,
+  type Av1FrameCtrl,
+  type Av1SequenceCtrl,
+  FG_FLAG,
+  FRAME_FLAG,
+  LF_FLAG,
+  QUANT_FLAG,
+  SEG_FLAG,
+  SEQ_FLAG,
+  TILE_INFO_FLAG_UNIFORM_TILE_SPACING,
+  type TileGroupEntry,
+} from "./v4l2-av1.ts";
+
+const KEY_FRAME = 0;
+const INTER_FRAME = 1;
+const INTRA_ONLY_FRAME = 2;
+const SWITCH_FRAME = 3;
+const PRIMARY_REF_NONE = 7;
+const IDENTITY = 0;
+const TRANSLATION = 1;
+const ROTZOOM = 2;
+const AFFINE = 3;
+const WARPEDMODEL_PREC_BITS = 16;
+const SEG_FEATURE_BITS = [8, 6, 6, 6, 6, 3, 0, 0];
+const SEG_FEATURE_SIGNED = [1, 1, 1, 1, 1, 0, 0, 0];
+/** The frame header codes sizes in 16 bits: the sequence header says so, for any stream. */
+const FRAME_SIZE_BITS = 16;
+/** Our tile size fields: 4 bytes fit any tile. */
+const TILE_SIZE_BYTES = 4;
+
+/**
+ * The tools a sequence enables that only gate a frame header field: enabled in the rebuilt
+ * sequence header whatever the client says, so that it stays byte-stable (dav1d drops every
+ * reference when the sequence header changes, and libva's SEQUENCE control sets these only
+ * when the current frame uses them). The frame header then writes the field, as the control says.
+ */
+const FRAME_GATED = SEQ_FLAG.ENABLE_SUPERRES | SEQ_FLAG.ENABLE_REF_FRAME_MVS |
+  SEQ_FLAG.ENABLE_WARPED_MOTION |
+  SEQ_FLAG.ENABLE_RESTORATION | SEQ_FLAG.SEPARATE_UV_DELTA_Q | SEQ_FLAG.FILM_GRAIN_PARAMS_PRESENT;
+
+/** What the rebuilt sequence header says, for writing frame headers against it. */
+export interface RebuiltSequence {
+  flags: number;
+  profile: number;
+  bitDepth: number;
+  orderHintBits: number;
+  obu: Uint8Array<ArrayBuffer>;
+}
+
+export function rebuildSequence(s: Av1SequenceCtrl): RebuiltSequence {
+  const flags = s.flags | FRAME_GATED;
+  const has = (f: number) => (flags & f) !== 0;
+  const w = new BitWriter();
+  w.u(3, s.seqProfile);
+  w.flag(has(SEQ_FLAG.STILL_PICTURE));
+  w.flag(false); // reduced_still_picture_header
+  w.flag(false); // timing_info_present_flag
+  w.flag(false); // initial_display_delay_present_flag
+  w.u(5, 0); // operating_points_cnt_minus_1
+  w.u(12, 0); // operating_point_idc[0]
+  w.u(5, 31); // seq_level_idx[0]: no level constraint
+  w.u(1, 0); // seq_tier[0] (levels above 7 have one)
+  w.u(4, FRAME_SIZE_BITS - 1);
+  w.u(4, FRAME_SIZE_BITS - 1);
+  w.u(FRAME_SIZE_BITS, 65535); // max_frame_width_minus_1: frames code their own sizes
+  w.u(FRAME_SIZE_BITS, 65535);
+  w.flag(false); // frame_id_numbers_present_flag
+  w.flag(has(SEQ_FLAG.USE_128X128_SUPERBLOCK));
+  w.flag(has(SEQ_FLAG.ENABLE_FILTER_INTRA));
+  w.flag(has(SEQ_FLAG.ENABLE_INTRA_EDGE_FILTER));
+  w.flag(has(SEQ_FLAG.ENABLE_INTERINTRA_COMPOUND));
+  w.flag(has(SEQ_FLAG.ENABLE_MASKED_COMPOUND));
+  w.flag(has(SEQ_FLAG.ENABLE_WARPED_MOTION));
+  w.flag(has(SEQ_FLAG.ENABLE_DUAL_FILTER));
+  const orderHint = has(SEQ_FLAG.ENABLE_ORDER_HINT) && s.orderHintBits > 0;
+  w.flag(orderHint);
+  if (orderHint) {
+    w.flag(has(SEQ_FLAG.ENABLE_JNT_COMP));
+    w.flag(has(SEQ_FLAG.ENABLE_REF_FRAME_MVS));
+  }
+  w.flag(true); // seq_choose_screen_content_tools: SELECT, each frame says
+  w.flag(true); // seq_choose_integer_mv: SELECT
+  if (orderHint) w.u(3, s.orderHintBits - 1);
+  w.flag(has(SEQ_FLAG.ENABLE_SUPERRES));
+  w.flag(has(SEQ_FLAG.ENABLE_CDEF));
+  w.flag(has(SEQ_FLAG.ENABLE_RESTORATION));
+  // color_config()
+  w.flag(s.bitDepth > 8); // high_bitdepth
+  if (s.seqProfile === 2 && s.bitDepth > 8) w.flag(s.bitDepth === 12);
+  const mono = has(SEQ_FLAG.MONO_CHROME);
+  if (s.seqProfile !== 1) w.flag(mono);
+  w.flag(false); // color_description_present_flag
+  w.flag(has(SEQ_FLAG.COLOR_RANGE));
+  if (!mono) {
+    const ssx = has(SEQ_FLAG.SUBSAMPLING_X), ssy = has(SEQ_FLAG.SUBSAMPLING_Y);
+    if (s.seqProfile === 2 && s.bitDepth === 12) {
+      w.flag(ssx);
+      if (ssx) w.flag(ssy);
+    }
+    if (ssx && ssy) w.u(2, 0); // chroma_sample_position: unknown
+    w.flag(has(SEQ_FLAG.SEPARATE_UV_DELTA_Q));
+  }
+  w.flag(has(SEQ_FLAG.FILM_GRAIN_PARAMS_PRESENT));
+  w.trailing();
+  return {
+    flags,
+    profile: s.seqProfile,
+    bitDepth: s.bitDepth,
+    orderHintBits: orderHint ? s.orderHintBits : 0,
+    obu: writeObu(OBU_SEQUENCE_HEADER, w.rbsp()),
+  };
+}
+
+/** ns(n) (4.10.7) */
+function writeNs(w: BitWriter, n: number, v: number): void {
+  let bits = 0;
+  for (let x = n; x !== 0; x >>= 1) bits++;
+  const m = (1 << bits) - n;
+  if (v < m) {
+    w.u(bits - 1, v);
+  } else {
+    w.u(bits - 1, (v + m) >> 1);
+    w.u(1, (v + m) & 1);
+  }
+}
+
+function writeSu(w: BitWriter, n: number, v: number): void {
+  w.u(n, v < 0 ? v + (1 << n) : v);
+}
+
+function writeDeltaQ(w: BitWriter, v: number): void {
+  w.flag(v !== 0);
+  if (v !== 0) writeSu(w, 7, v);
+}
+
+function recenter(r: number, v: number): number {
+  if (v > 2 * r) return v;
+  if (v >= r) return (v - r) << 1;
+  return ((r - v) << 1) - 1;
+}
+
+function writeSubexp(w: BitWriter, numSyms: number, v: number): void {
+  let i = 0, mk = 0;
+  const k = 3;
+  for (;;) {
+    const b2 = i ? k + i - 1 : k;
+    const a = 1 << b2;
+    if (numSyms <= mk + 3 * a) {
+      writeNs(w, numSyms - mk, v - mk);
+      return;
+    }
+    const more = v >= mk + a;
+    w.flag(more);
+    if (!more) {
+      w.u(b2, v - mk);
+      return;
+    }
+    i++;
+    mk += a;
+  }
+}
+
+function writeSignedSubexpWithRef(
+  w: BitWriter,
+  low: number,
+  high: number,
+  ref: number,
+  value: number,
+): void {
+  const mx = high - low;
+  const r = ref - low;
+  const x = value - low;
+  const v = (r << 1) <= mx ? recenter(r, x) : recenter(mx - 1 - r, mx - 1 - x);
+  writeSubexp(w, mx, v);
+}
+
+const tileLog2 = (blk: number, target: number) => {
+  let k = 0;
+  while ((blk << k) < target) k++;
+  return k;
+};
+
+const identityGm = () =>
+  Array.from(
+    { length: 8 },
+    () => [0, 0, 1 << WARPEDMODEL_PREC_BITS, 0, 0, 1 << WARPEDMODEL_PREC_BITS],
+  );
+
+/** What dav1d keeps per reference slot that a frame header is coded against. */
+interface Slot {
+  orderHint: number;
+  gmParams: number[][];
+}
+
+export class Av1HeaderWriter {
+  readonly #slots: (Slot | undefined)[] = new Array(8).fill(undefined);
+
+  /** Forgets every slot (a new sequence, or after dav1d was flushed). */
+  reset(): void {
+    this.#slots.fill(undefined);
+  }
+
+  /** After a frame decoded: the slots it refreshed now hold it. */
+  commit(f: Av1FrameCtrl): void {
+    const intra = f.frameType === KEY_FRAME || f.frameType === INTRA_ONLY_FRAME;
+    const refresh = f.frameType === KEY_FRAME && (f.flags & FRAME_FLAG.SHOW_FRAME)
+      ? 0xff
+      : f.refreshFrameFlags;
+    for (let i = 0; i < 8; i++) {
+      if (refresh & (1 << i)) {
+        this.#slots[i] = {
+          orderHint: f.orderHint,
+          gmParams: intra ? identityGm() : f.gm.params.map((p) => [...p]),
+        };
+      }
+    }
+  }
+
+  /** The frame header OBU for `f` against `seq`; `grain` when the request carries FILM_GRAIN. */
+  frameHeader(seq: RebuiltSequence, f: Av1FrameCtrl, grain?: Av1FilmGrainCtrl): Uint8Array {
+    const w = new BitWriter();
+    const has = (flag: number) => (f.flags & flag) !== 0;
+    const seqHas = (flag: number) => (seq.flags & flag) !== 0;
+    const mono = seqHas(SEQ_FLAG.MONO_CHROME);
+    const sb128 = seqHas(SEQ_FLAG.USE_128X128_SUPERBLOCK);
+    const type = f.frameType;
+    const show = has(FRAME_FLAG.SHOW_FRAME);
+    const intra = type === KEY_FRAME || type === INTRA_ONLY_FRAME;
+    const errorResilient = has(FRAME_FLAG.ERROR_RESILIENT_MODE) || type === SWITCH_FRAME ||
+      (type === KEY_FRAME && show);
+    const showable = has(FRAME_FLAG.SHOWABLE_FRAME);
+    w.flag(false); // show_existing_frame: the client shows those itself
+    w.u(2, type);
+    w.flag(show);
+    if (!show) w.flag(showable);
+    if (!(type === SWITCH_FRAME || (type === KEY_FRAME && show))) w.flag(errorResilient);
+    w.flag(has(FRAME_FLAG.DISABLE_CDF_UPDATE));
+    const sct = has(FRAME_FLAG.ALLOW_SCREEN_CONTENT_TOOLS);
+    w.flag(sct); // seq_force_screen_content_tools is SELECT
+    let forceIntegerMv = false;
+    if (sct) {
+      forceIntegerMv = has(FRAME_FLAG.FORCE_INTEGER_MV);
+      w.flag(forceIntegerMv); // seq_force_integer_mv is SELECT
+    }
+    if (intra) forceIntegerMv = true;
+    if (type !== SWITCH_FRAME) w.flag(true); // frame_size_override_flag: sizes always coded
+    if (seq.orderHintBits) w.u(seq.orderHintBits, f.orderHint & ((1 << seq.orderHintBits) - 1));
+    const primaryRefFrame = intra || errorResilient ? PRIMARY_REF_NONE : f.primaryRefFrame;
+    if (!(intra || errorResilient)) w.u(3, primaryRefFrame);
+    const refresh = type === SWITCH_FRAME || (type === KEY_FRAME && show)
+      ? 0xff
+      : f.refreshFrameFlags;
+    if (!(type === SWITCH_FRAME || (type === KEY_FRAME && show))) w.u(8, refresh);
+    if ((!intra || refresh !== 0xff) && errorResilient && seq.orderHintBits) {
+      for (let i = 0; i < 8; i++) w.u(seq.orderHintBits, this.#slots[i]?.orderHint ?? 0);
+    }
+    const upscaledWidth = f.upscaledWidth || f.frameWidthMinus1 + 1;
+    const frameHeight = f.frameHeightMinus1 + 1;
+    const useSuperres = has(FRAME_FLAG.USE_SUPERRES);
+    const frameSize = () => {
+      w.u(FRAME_SIZE_BITS, upscaledWidth - 1);
+      w.u(FRAME_SIZE_BITS, frameHeight - 1);
+      w.flag(useSuperres); // enable_superres is on
+      if (useSuperres) w.u(3, f.superresDenom - 9);
+    };
+    const renderSize = () => {
+      const rw = f.renderWidthMinus1 + 1, rh = f.renderHeightMinus1 + 1;
+      const different = rw !== upscaledWidth || rh !== frameHeight;
+      w.flag(different);
+      if (different) {
+        w.u(16, rw - 1);
+        w.u(16, rh - 1);
+      }
+    };
+    const denom = useSuperres ? f.superresDenom : 8;
+    const frameWidth = Math.floor((upscaledWidth * 8 + denom / 2) / denom);
+    let allowIntrabc = false;
+    if (intra) {
+      frameSize();
+      renderSize();
+      if (sct && upscaledWidth === frameWidth) {
+        allowIntrabc = has(FRAME_FLAG.ALLOW_INTRABC);
+        w.flag(allowIntrabc);
+      }
+    } else {
+      if (seq.orderHintBits) w.flag(false); // frame_refs_short_signaling
+      for (let i = 0; i < 7; i++) w.u(3, f.refFrameIdx[i] & 7);
+      if (!errorResilient) { for (let i = 0; i < 7; i++) w.flag(false); // found_ref
+       }
+      frameSize();
+      renderSize();
+      if (!forceIntegerMv) w.flag(has(FRAME_FLAG.ALLOW_HIGH_PRECISION_MV));
+      const switchable = f.interpolationFilter === 4;
+      w.flag(switchable);
+      if (!switchable) w.u(2, f.interpolationFilter);
+      w.flag(has(FRAME_FLAG.IS_MOTION_MODE_SWITCHABLE));
+      if (!errorResilient) w.flag(has(FRAME_FLAG.USE_REF_FRAME_MVS)); // enable_ref_frame_mvs is on
+    }
+    if (!has(FRAME_FLAG.DISABLE_CDF_UPDATE)) w.flag(has(FRAME_FLAG.DISABLE_FRAME_END_UPDATE_CDF));
+    // tile_info()
+    const miCols = 2 * ((frameWidth + 7) >> 3);
+    const miRows = 2 * ((frameHeight + 7) >> 3);
+    const sbCols = sb128 ? (miCols + 31) >> 5 : (miCols + 15) >> 4;
+    const sbRows = sb128 ? (miRows + 31) >> 5 : (miRows + 15) >> 4;
+    const sbSize = (sb128 ? 5 : 4) + 2;
+    const maxTileWidthSb = 4096 >> sbSize;
+    let maxTileAreaSb = (4096 * 2304) >> (2 * sbSize);
+    const minLog2TileCols = tileLog2(maxTileWidthSb, sbCols);
+    const maxLog2TileCols = tileLog2(1, Math.min(sbCols, 64));
+    const maxLog2TileRows = tileLog2(1, Math.min(sbRows, 64));
+    const minLog2Tiles = Math.max(minLog2TileCols, tileLog2(maxTileAreaSb, sbRows * sbCols));
+    const uniform = (f.tile.flags & TILE_INFO_FLAG_UNIFORM_TILE_SPACING) !== 0;
+    w.flag(uniform);
+    let colsLog2: number, rowsLog2: number;
+    if (uniform) {
+      // the smallest log2 whose uniform split gives the control's column count
+      colsLog2 = minLog2TileCols;
+      const count = (log2: number, sbs: number) => {
+        const size = (sbs + (1 << log2) - 1) >> log2;
+        return Math.ceil(sbs / size);
+      };
+      while (colsLog2 < maxLog2TileCols && count(colsLog2, sbCols) < f.tile.cols) {
+        w.flag(true);
+        colsLog2++;
+      }
+      if (colsLog2 < maxLog2TileCols) w.flag(false);
+      const minLog2TileRows = Math.max(minLog2Tiles - colsLog2, 0);
+      rowsLog2 = minLog2TileRows;
+      while (rowsLog2 < maxLog2TileRows && count(rowsLog2, sbRows) < f.tile.rows) {
+        w.flag(true);
+        rowsLog2++;
+      }
+      if (rowsLog2 < maxLog2TileRows) w.flag(false);
+    } else {
+      let widest = 0;
+      for (let i = 0, start = 0; i < f.tile.cols; i++) {
+        const width = f.tile.widthInSbsMinus1[i] + 1;
+        writeNs(w, Math.min(sbCols - start, maxTileWidthSb), width - 1);
+        widest = Math.max(widest, width);
+        start += width;
+      }
+      colsLog2 = tileLog2(1, f.tile.cols);
+      maxTileAreaSb = minLog2Tiles > 0 ? (sbRows * sbCols) >> (minLog2Tiles + 1) : sbRows * sbCols;
+      const maxTileHeightSb = Math.max(Math.floor(maxTileAreaSb / widest), 1);
+      for (let i = 0, start = 0; i < f.tile.rows; i++) {
+        const height = f.tile.heightInSbsMinus1[i] + 1;
+        writeNs(w, Math.min(sbRows - start, maxTileHeightSb), height - 1);
+        start += height;
+      }
+      rowsLog2 = tileLog2(1, f.tile.rows);
+    }
+    if (colsLog2 > 0 || rowsLog2 > 0) {
+      w.u(rowsLog2 + colsLog2, f.tile.contextUpdateTileId);
+      w.u(2, TILE_SIZE_BYTES - 1);
+    }
+    // quantization_params()
+    const q = f.quant;
+    w.u(8, q.baseQIdx);
+    writeDeltaQ(w, q.deltaQYDc);
+    if (!mono) {
+      const diffUv = (q.flags & QUANT_FLAG.DIFF_UV_DELTA) !== 0 || q.deltaQUDc !== q.deltaQVDc ||
+        q.deltaQUAc !== q.deltaQVAc;
+      w.flag(diffUv); // separate_uv_delta_q is on
+      writeDeltaQ(w, q.deltaQUDc);
+      writeDeltaQ(w, q.deltaQUAc);
+      if (diffUv) {
+        writeDeltaQ(w, q.deltaQVDc);
+        writeDeltaQ(w, q.deltaQVAc);
+      }
+    }
+    const qm = (q.flags & QUANT_FLAG.USING_QMATRIX) !== 0;
+    w.flag(qm);
+    if (qm) {
+      w.u(4, q.qmY);
+      w.u(4, q.qmU);
+      w.u(4, q.qmV); // separate_uv_delta_q is on
+    }
+    // segmentation_params()
+    const s = f.seg;
+    const segEnabled = (s.flags & SEG_FLAG.ENABLED) !== 0;
+    w.flag(segEnabled);
+    if (segEnabled) {
+      if (primaryRefFrame !== PRIMARY_REF_NONE) {
+        const updateMap = (s.flags & SEG_FLAG.UPDATE_MAP) !== 0;
+        w.flag(updateMap);
+        if (updateMap) w.flag((s.flags & SEG_FLAG.TEMPORAL_UPDATE) !== 0);
+        w.flag(true); // segmentation_update_data: every feature explicit
+      }
+      for (let i = 0; i < 8; i++) {
+        for (let j = 0; j < 8; j++) {
+          const on = (s.featureEnabled[i] & (1 << j)) !== 0;
+          w.flag(on);
+          if (!on || !SEG_FEATURE_BITS[j]) continue;
+          if (SEG_FEATURE_SIGNED[j]) writeSu(w, 1 + SEG_FEATURE_BITS[j], s.featureData[i][j]);
+          else w.u(SEG_FEATURE_BITS[j], s.featureData[i][j]);
+        }
+      }
+    }
+    // delta_q_params(), delta_lf_params()
+    const deltaQPresent = q.baseQIdx > 0 && (q.flags & QUANT_FLAG.DELTA_Q_PRESENT) !== 0;
+    if (q.baseQIdx > 0) w.flag(deltaQPresent);
+    if (deltaQPresent) w.u(2, q.deltaQRes);
+    if (deltaQPresent && !allowIntrabc) {
+      const present = (f.lf.flags & LF_FLAG.DELTA_LF_PRESENT) !== 0;
+      w.flag(present);
+      if (present) {
+        w.u(2, f.lf.deltaLfRes);
+        w.flag((f.lf.flags & LF_FLAG.DELTA_LF_MULTI) !== 0);
+      }
+    }
+    let codedLossless = true;
+    for (let i = 0; i < 8; i++) {
+      let qi = q.baseQIdx;
+      if (segEnabled && (s.featureEnabled[i] & 1)) {
+        qi = Math.max(0, Math.min(255, qi + s.featureData[i][0]));
+      }
+      if (
+        qi !== 0 || q.deltaQYDc || q.deltaQUAc || q.deltaQUDc || q.deltaQVAc || q.deltaQVDc
+      ) codedLossless = false;
+    }
+    const allLossless = codedLossless && frameWidth === upscaledWidth;
+    // loop_filter_params()
+    if (!(codedLossless || allowIntrabc)) {
+      const lf = f.lf;
+      w.u(6, lf.level[0]);
+      w.u(6, lf.level[1]);
+      if (!mono && (lf.level[0] || lf.level[1])) {
+        w.u(6, lf.level[2]);
+        w.u(6, lf.level[3]);
+      }
+      w.u(3, lf.sharpness);
+      const deltaEnabled = (lf.flags & LF_FLAG.DELTA_ENABLED) !== 0;
+      w.flag(deltaEnabled);
+      if (deltaEnabled) {
+        w.flag(true); // loop_filter_delta_update: every delta explicit
+        for (let i = 0; i < 8; i++) {
+          w.flag(true);
+          writeSu(w, 7, lf.refDeltas[i]);
+        }
+        for (let i = 0; i < 2; i++) {
+          w.flag(true);
+          writeSu(w, 7, lf.modeDeltas[i]);
+        }
+      }
+    }
+    // cdef_params()
+    if (!(codedLossless || allowIntrabc || !seqHas(SEQ_FLAG.ENABLE_CDEF))) {
+      const c = f.cdef;
+      w.u(2, c.dampingMinus3);
+      w.u(2, c.bits);
+      // secondary strengths as coded: GStreamer sends the adjusted value (a coded 3 is 4)
+      const sec = (v: number) => (v === 4 ? 3 : v);
+      for (let i = 0; i < 1 << c.bits; i++) {
+        w.u(4, c.yPri[i]);
+        w.u(2, sec(c.ySec[i]));
+        if (!mono) {
+          w.u(4, c.uvPri[i]);
+          w.u(2, sec(c.uvSec[i]));
+        }
+      }
+    }
+    // lr_params(): enable_restoration is on
+    if (!(allLossless || allowIntrabc)) {
+      const CODE = [0, 2, 3, 1]; // V4L2 NONE, WIENER, SGRPROJ, SWITCHABLE → lr_type
+      let usesLr = false, usesChromaLr = false;
+      for (let i = 0; i < (mono ? 1 : 3); i++) {
+        w.u(2, CODE[f.lr.type[i]]);
+        if (f.lr.type[i]) {
+          usesLr = true;
+          if (i > 0) usesChromaLr = true;
+        }
+      }
+      if (usesLr) {
+        if (sb128) {
+          w.u(1, f.lr.unitShift - 1);
+        } else {
+          w.flag(f.lr.unitShift > 0);
+          if (f.lr.unitShift > 0) w.u(1, f.lr.unitShift - 1);
+        }
+        if (seqHas(SEQ_FLAG.SUBSAMPLING_X) && seqHas(SEQ_FLAG.SUBSAMPLING_Y) && usesChromaLr) {
+          w.u(1, f.lr.uvShift);
+        }
+      }
+    }
+    if (!codedLossless) w.flag(f.txMode === 2); // tx_mode_select
+    if (!intra) w.flag(has(FRAME_FLAG.REFERENCE_SELECT));
+    if (this.#skipModeAllowed(seq, f, intra)) w.flag(has(FRAME_FLAG.SKIP_MODE_PRESENT));
+    if (!(intra || errorResilient)) w.flag(has(FRAME_FLAG.ALLOW_WARPED_MOTION));
+    w.flag(has(FRAME_FLAG.REDUCED_TX_SET));
+    if (!intra) this.#globalMotion(w, f, primaryRefFrame, forceIntegerMv);
+    this.#filmGrain(w, seq, f, show || showable, grain);
+    w.trailing();
+    return writeObu(OBU_FRAME_HEADER, w.rbsp());
+  }
+
+  #skipModeAllowed(seq: RebuiltSequence, f: Av1FrameCtrl, intra: boolean): boolean {
+    if (intra || !(f.flags & FRAME_FLAG.REFERENCE_SELECT) || !seq.orderHintBits) return false;
+    const m = 1 << (seq.orderHintBits - 1);
+    const diff = (a: number, b: number) => {
+      const d = a - b;
+      return (d & (m - 1)) - (d & m);
+    };
+    const hints = f.refFrameIdx.map((i) => this.#slots[i & 7]?.orderHint ?? 0);
+    let forward = -1, backward = -1, fHint = 0, bHint = 0;
+    hints.forEach((h, i) => {
+      if (diff(h, f.orderHint) < 0) {
+        if (forward < 0 || diff(h, fHint) > 0) [forward, fHint] = [i, h];
+      } else if (diff(h, f.orderHint) > 0) {
+        if (backward < 0 || diff(h, bHint) < 0) [backward, bHint] = [i, h];
+      }
+    });
+    if (forward < 0) return false;
+    if (backward >= 0) return true;
+    return hints.some((h) => diff(h, fHint) < 0);
+  }
+
+  #globalMotion(w: BitWriter, f: Av1FrameCtrl, primaryRefFrame: number, forceIntegerMv: boolean) {
+    const prev = primaryRefFrame === PRIMARY_REF_NONE
+      ? identityGm()
+      : this.#slots[f.refFrameIdx[primaryRefFrame] & 7]?.gmParams ?? identityGm();
+    const highPrecision = !forceIntegerMv && (f.flags & FRAME_FLAG.ALLOW_HIGH_PRECISION_MV) !== 0;
+    for (let ref = 1; ref <= 7; ref++) {
+      const type = f.gm.type[ref];
+      w.flag(type !== IDENTITY);
+      if (type !== IDENTITY) {
+        w.flag(type === ROTZOOM);
+        if (type !== ROTZOOM) w.flag(type === TRANSLATION);
+      }
+      const param = (idx: number) => {
+        let absBits = 12, precBits = 15;
+        if (idx < 2) {
+          if (type === TRANSLATION) {
+            absBits = 9 - (highPrecision ? 0 : 1);
+            precBits = 3 - (highPrecision ? 0 : 1);
+          } else {
+            absBits = 12;
+            precBits = 6;
+          }
+        }
+        const precDiff = WARPEDMODEL_PREC_BITS - precBits;
+        const round = idx % 3 === 2 ? 1 << WARPEDMODEL_PREC_BITS : 0;
+        const sub = idx % 3 === 2 ? 1 << precBits : 0;
+        const mx = 1 << absBits;
+        const r = (prev[ref][idx] >> precDiff) - sub;
+        const value = (f.gm.params[ref][idx] - round) >> precDiff;
+        writeSignedSubexpWithRef(w, -mx, mx + 1, r, value);
+      };
+      if (type >= ROTZOOM) {
+        param(2);
+        param(3);
+        if (type === AFFINE) {
+          param(4);
+          param(5);
+        }
+      }
+      if (type >= TRANSLATION) {
+        param(0);
+        param(1);
+      }
+    }
+  }
+
+  #filmGrain(
+    w: BitWriter,
+    seq: RebuiltSequence,
+    f: Av1FrameCtrl,
+    shownOrShowable: boolean,
+    g: Av1FilmGrainCtrl | undefined,
+  ): void {
+    if (!shownOrShowable) return; // film_grain_params_present is on
+    const apply = g !== undefined && (g.flags & FG_FLAG.APPLY_GRAIN) !== 0;
+    w.flag(apply);
+    if (!apply || !g) return;
+    w.u(16, g.grainSeed);
+    if (f.frameType === INTER_FRAME) w.flag(true); // update_grain: every parameter explicit
+    const mono = (seq.flags & SEQ_FLAG.MONO_CHROME) !== 0;
+    const ss420 = (seq.flags & SEQ_FLAG.SUBSAMPLING_X) && (seq.flags & SEQ_FLAG.SUBSAMPLING_Y);
+    w.u(4, g.pointYValue.length);
+    g.pointYValue.forEach((v, i) => {
+      w.u(8, v);
+      w.u(8, g.pointYScaling[i]);
+    });
+    const csfl = !mono && (g.flags & FG_FLAG.CHROMA_SCALING_FROM_LUMA) !== 0;
+    if (!mono) w.flag(csfl);
+    let numCb = 0, numCr = 0;
+    if (!(mono || csfl || (ss420 && g.pointYValue.length === 0))) {
+      numCb = g.pointCbValue.length;
+      w.u(4, numCb);
+      g.pointCbValue.forEach((v, i) => {
+        w.u(8, v);
+        w.u(8, g.pointCbScaling[i]);
+      });
+      numCr = g.pointCrValue.length;
+      w.u(4, numCr);
+      g.pointCrValue.forEach((v, i) => {
+        w.u(8, v);
+        w.u(8, g.pointCrScaling[i]);
+      });
+    }
+    w.u(2, g.grainScalingMinus8);
+    w.u(2, g.arCoeffLag);
+    const numPosLuma = 2 * g.arCoeffLag * (g.arCoeffLag + 1);
+    const numPosChroma = g.pointYValue.length ? numPosLuma + 1 : numPosLuma;
+    if (g.pointYValue.length) {
+      for (let i = 0; i < numPosLuma; i++) {
+        w.u(8, g.arCoeffsYPlus128[i]);
+      }
+    }
+    if (csfl || numCb) { for (let i = 0; i < numPosChroma; i++) w.u(8, g.arCoeffsCbPlus128[i]); }
+    if (csfl || numCr) { for (let i = 0; i < numPosChroma; i++) w.u(8, g.arCoeffsCrPlus128[i]); }
+    w.u(2, g.arCoeffShiftMinus6);
+    w.u(2, g.grainScaleShift);
+    if (numCb) {
+      w.u(8, g.cbMult);
+      w.u(8, g.cbLumaMult);
+      w.u(9, g.cbOffset);
+    }
+    if (numCr) {
+      w.u(8, g.crMult);
+      w.u(8, g.crLumaMult);
+      w.u(9, g.crOffset);
+    }
+    w.flag((g.flags & FG_FLAG.OVERLAP) !== 0);
+    w.flag((g.flags & FG_FLAG.CLIP_TO_RESTRICTED_RANGE) !== 0);
+  }
+}
+
+/**
+ * One tile group OBU holding every tile of the frame, each copied from where its entry points
+ * in the OUTPUT buffer; size fields in our own TILE_SIZE_BYTES.
+ */
+export function tileGroupObu(
+  bitstream: Uint8Array,
+  entries: TileGroupEntry[],
+  f: Av1FrameCtrl,
+): Uint8Array {
+  const numTiles = f.tile.cols * f.tile.rows;
+  if (entries.length !== numTiles) {
+    throw new RangeError(`${entries.length} tile entries for ${numTiles} tiles`);
+  }
+  const sorted = [...entries].sort((a, b) => a.row - b.row || a.col - b.col);
+  const w = new BitWriter();
+  if (numTiles > 1) w.flag(false); // tile_start_and_end_present_flag
+  w.align();
+  sorted.forEach((e, i) => {
+    if (e.offset + e.size > bitstream.length || e.size === 0) {
+      throw new RangeError(`tile ${i} (${e.size} bytes at ${e.offset}) outside the buffer`);
+    }
+    if (i < numTiles - 1) {
+      const size = e.size - 1;
+      for (let b = 0; b < TILE_SIZE_BYTES; b++) w.u(8, (size >>> (8 * b)) & 0xff);
+    }
+    w.bytes(bitstream.subarray(e.offset, e.offset + e.size));
+  });
+  return writeObu(OBU_TILE_GROUP, w.rbsp());
+}

@@ -1,0 +1,88 @@
+// Bit-exactness of AV1 through the daemon's decoding core: each stream turned into the requests
+// GStreamer's v4l2slav1dec sends (controls + tile data, no OBU headers), the OBUs rebuilt from
+// those, dav1d's pictures written to CAPTURE; every displayed frame equals ffmpeg's libdav1d
+// decode of the stream itself (film grain applied, as both do by default).
+import assert from "node:assert/strict";
+import { libav } from "../../ffi/libav.ts";
+import { AV1 } from "../../src/av1/codec.ts";
+import {
+  FG_FLAG,
+  FRAME_FLAG,
+  readFilmGrain,
+  readFrame,
+  V4L2_CID_STATELESS_AV1_FILM_GRAIN,
+  V4L2_CID_STATELESS_AV1_FRAME,
+} from "../../src/av1/v4l2-av1.ts";
+import { decodeFile } from "../../src/decoder/file-decoder.ts";
+import { av1StreamFile } from "./helpers/streams.ts";
+import { AV1_FEATURES, AV1_MATRIX } from "./helpers/av1-matrix.ts";
+
+async function libdav1dMd5s(file: string, pixFmt: string): Promise<string[]> {
+  const out = await new Deno.Command("ffmpeg", {
+    args: [
+      ...["-v", "error", "-c:v", "libdav1d", "-i", file, "-fps_mode", "passthrough"],
+      ...["-autoscale", "0", "-pix_fmt", pixFmt, "-f", "framemd5", "-"],
+    ],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stdout).split("\n")
+    .filter((l) => l && !l.startsWith("#")).map((l) => l.split(",").at(-1)!.trim());
+}
+
+for (const recipe of [...AV1_MATRIX, ...AV1_FEATURES]) {
+  const formats = recipe.tenBit ? ["p010le"] as const : ["nv12", "yuv420p"] as const;
+  for (const pixFmt of formats) {
+    Deno.test(`bit-exact ${recipe.name} ${pixFmt}`, async () => {
+      const file = await av1StreamFile(recipe);
+      const expected = await libdav1dMd5s(file, pixFmt);
+      const r = decodeFile(libav(), await Deno.readFile(file), {
+        mode: "frame",
+        startCode: "annexb",
+        pixFmt: pixFmt === "p010le" ? "nv12" : pixFmt,
+        md5: true,
+        strideAlign: pixFmt === "yuv420p" ? 64 : 1,
+      });
+      assert.equal(r.codec, AV1);
+      assert.deepEqual(r.failed, []);
+      assert.ok(r.md5s.length >= recipe.frames, `${r.md5s.length} frames displayed`);
+      assert.deepEqual(r.md5s, expected);
+    });
+  }
+}
+
+// The features the matrix claims are in its streams, as the requests carry them.
+Deno.test("the AV1 matrix has hidden frames, superres, frames of several sizes, intra block copy, error-resilient frames, film grain", async () => {
+  const requests = async (name: string) => {
+    const r = [...AV1_MATRIX, ...AV1_FEATURES].find((x) => x.name === name)!;
+    const frames = AV1.fileClient.frames(await Deno.readFile(await av1StreamFile(r)), {
+      mode: "frame",
+      startCode: "annexb",
+    });
+    return frames.filter((f) => f.jobs.length).map((f) => ({
+      frame: readFrame(f.jobs[0].ctrls.get(V4L2_CID_STATELESS_AV1_FRAME)!),
+      grain: readFilmGrain(f.jobs[0].ctrls.get(V4L2_CID_STATELESS_AV1_FILM_GRAIN)!),
+      hidden: f.hidden,
+    }));
+  };
+  const any = async (name: string, test: (x: Awaited<ReturnType<typeof requests>>[0]) => boolean) =>
+    assert.ok((await requests(name)).some(test), name);
+  await any("av1-aom-altref-tiles-352x288", (x) => x.hidden);
+  await any("av1-aom-superres-352x288", (x) => (x.frame.flags & FRAME_FLAG.USE_SUPERRES) !== 0);
+  const sizes = new Set(
+    (await requests("av1-aom-resize-random-352x288")).map((x) =>
+      `${x.frame.upscaledWidth}x${x.frame.frameHeightMinus1 + 1}`
+    ),
+  );
+  assert.ok(sizes.size > 1, `sizes ${[...sizes]}`);
+  await any(
+    "av1-aom-screen-intrabc-352x288",
+    (x) => (x.frame.flags & FRAME_FLAG.ALLOW_INTRABC) !== 0,
+  );
+  await any(
+    "av1-aom-error-resilient-352x288",
+    (x) => x.frame.frameType !== 0 && (x.frame.flags & FRAME_FLAG.ERROR_RESILIENT_MODE) !== 0,
+  );
+  for (const name of ["av1-aom-film-grain-352x288", "av1-svt-film-grain-352x288"]) {
+    await any(name, (x) => (x.grain.flags & FG_FLAG.APPLY_GRAIN) !== 0);
+  }
+});
