@@ -30,9 +30,15 @@ static int daedalus_av1_try_ctrl(struct v4l2_ctrl *ctrl)
 
 		if (s->seq_profile != 0)
 			return -EINVAL;
-		return daedalus_check_frame(ctx, &daedalus_av1_desc,
-					    s->max_frame_width_minus_1 + 1,
-					    s->max_frame_height_minus_1 + 1,
+		/*
+		 * The largest frame the sequence allows may exceed the
+		 * CAPTURE buffers (sized for its first frame); each frame's
+		 * own size is checked against them.
+		 */
+		if (s->max_frame_width_minus_1 >= daedalus_av1_desc.max_width ||
+		    s->max_frame_height_minus_1 >= daedalus_av1_desc.max_height)
+			return -EINVAL;
+		return daedalus_check_frame(ctx, &daedalus_av1_desc, 1, 1,
 					    s->bit_depth);
 	}
 	case V4L2_CID_STATELESS_AV1_FRAME: {

@@ -82,7 +82,8 @@ export class Av1Decoder implements ContextDecoder {
       this.#seqSent = true;
       parts.push(seq.obu);
     }
-    parts.push(this.#headers.frameHeader(seq, frame, grain));
+    const plan = this.#headers.plan(frame);
+    parts.push(this.#headers.frameHeader(seq, frame, plan, grain));
     parts.push(tileGroupObu(job.bitstream, entries, frame));
     let size = 0;
     for (const p of parts) size += p.length;
@@ -111,7 +112,7 @@ export class Av1Decoder implements ContextDecoder {
         job.format,
         mem,
       );
-      this.#headers.commit(frame);
+      this.#headers.commit(frame, plan, job.timestamp);
       return {
         status: 0,
         held: false,

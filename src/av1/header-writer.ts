@@ -197,38 +197,111 @@ const identityGm = () =>
     () => [0, 0, 1 << WARPEDMODEL_PREC_BITS, 0, 0, 1 << WARPEDMODEL_PREC_BITS],
   );
 
-/** What dav1d keeps per reference slot that a frame header is coded against. */
+/** What dav1d keeps per reference slot: the picture (by its timestamp) and what headers use. */
 interface Slot {
+  timestamp: bigint;
   orderHint: number;
   gmParams: number[][];
+  /** When a frame last was stored here or predicted from it (frames counted). */
+  lastUsed: number;
+}
+
+/**
+ * Where a frame's references are in dav1d's slots and where it goes. Clients name references by
+ * their slot and by the picture's timestamp (`reference_frame_ts`); the timestamps are what both
+ * clients get right — libva guesses `refresh_frame_flags` (docs/av1.md) — so dav1d's slots are
+ * the daemon's own: each picture is stored in one slot no picture the client still holds is in,
+ * and each reference found by its timestamp.
+ */
+export interface SlotPlan {
+  /** ref_frame_idx[] in dav1d's slots. */
+  refFrameIdx: number[];
+  /** refresh_frame_flags in dav1d's slots. */
+  refresh: number;
 }
 
 export class Av1HeaderWriter {
   readonly #slots: (Slot | undefined)[] = new Array(8).fill(undefined);
+  #frames = 0;
 
   /** Forgets every slot (a new sequence, or after dav1d was flushed). */
   reset(): void {
     this.#slots.fill(undefined);
   }
 
-  /** After a frame decoded: the slots it refreshed now hold it. */
-  commit(f: Av1FrameCtrl): void {
+  /** Maps `f`'s references to dav1d's slots and picks the slot it will be stored in. */
+  plan(f: Av1FrameCtrl): SlotPlan {
     const intra = f.frameType === KEY_FRAME || f.frameType === INTRA_ONLY_FRAME;
-    const refresh = f.frameType === KEY_FRAME && (f.flags & FRAME_FLAG.SHOW_FRAME)
-      ? 0xff
-      : f.refreshFrameFlags;
+    if (f.frameType === KEY_FRAME && (f.flags & FRAME_FLAG.SHOW_FRAME)) {
+      return { refFrameIdx: new Array(7).fill(0), refresh: 0xff };
+    }
+    const slotOf = (ts: bigint) =>
+      this.#slots.findIndex((s) => s !== undefined && s.timestamp === ts);
+    const refFrameIdx = intra ? new Array(7).fill(0) : f.refFrameIdx.map((c, i) => {
+      const ts = f.referenceFrameTs[c & 7];
+      const d = ts ? slotOf(ts) : -1;
+      if (d < 0) {
+        throw new RangeError(`reference ${i} (slot ${c}, timestamp ${ts}) was not decoded here`);
+      }
+      return d;
+    });
+    if (f.frameType === SWITCH_FRAME) return { refFrameIdx, refresh: 0xff };
+    if (f.refreshFrameFlags === 0) return { refFrameIdx, refresh: 0 }; // not a reference
+    const held = new Set(f.referenceFrameTs.filter((t) => t !== 0n));
+    const used = new Set(refFrameIdx);
+    // an empty slot, or one whose picture the client no longer holds, or a second copy of a
+    // picture (a key frame fills all eight) that this frame does not predict from
+    const copies = (ts: bigint) => this.#slots.filter((s) => s?.timestamp === ts).length;
+    let target = this.#slots.findIndex((s) => s === undefined || !held.has(s.timestamp));
+    if (target < 0) {
+      target = this.#slots.findIndex((s, i) => !used.has(i) && copies(s!.timestamp) > 1);
+    }
+    if (target < 0) {
+      // every slot holds a picture the client still has: replace one the client's refresh
+      // flags replace (all of its slots refreshed) and this frame does not predict from, the
+      // least recently used (libva's guessed flags name more than the stream replaces)
+      const replaced = (s: Slot) =>
+        f.referenceFrameTs.every((t, i) => t !== s.timestamp || (f.refreshFrameFlags & (1 << i)));
+      const candidates = this.#slots.map((s, i) => ({ s: s!, i }))
+        .filter(({ s, i }) => !used.has(i) && replaced(s));
+      const pool = candidates.length ? candidates : this.#slots.map((s, i) => ({ s: s!, i }))
+        .filter(({ i }) => !used.has(i));
+      pool.sort((a, b) => a.s.lastUsed - b.s.lastUsed);
+      target = pool[0]?.i ?? 0;
+    }
+    return { refFrameIdx, refresh: 1 << target };
+  }
+
+  /** After a frame decoded: the slots its plan refreshed now hold it. */
+  commit(f: Av1FrameCtrl, plan: SlotPlan, timestamp: bigint): void {
+    const intra = f.frameType === KEY_FRAME || f.frameType === INTRA_ONLY_FRAME;
+    const now = ++this.#frames;
+    if (!intra) {
+      for (const i of plan.refFrameIdx) if (this.#slots[i]) this.#slots[i]!.lastUsed = now;
+    }
     for (let i = 0; i < 8; i++) {
-      if (refresh & (1 << i)) {
+      if (plan.refresh & (1 << i)) {
         this.#slots[i] = {
+          timestamp,
           orderHint: f.orderHint,
           gmParams: intra ? identityGm() : f.gm.params.map((p) => [...p]),
+          lastUsed: now,
         };
       }
     }
   }
 
-  /** The frame header OBU for `f` against `seq`; `grain` when the request carries FILM_GRAIN. */
-  frameHeader(seq: RebuiltSequence, f: Av1FrameCtrl, grain?: Av1FilmGrainCtrl): Uint8Array {
+  /**
+   * The frame header OBU for `f` against `seq`, its references and refresh in dav1d's slots as
+   * `plan` says; `grain` when the request carries FILM_GRAIN.
+   */
+  frameHeader(
+    seq: RebuiltSequence,
+    frame: Av1FrameCtrl,
+    plan: SlotPlan,
+    grain?: Av1FilmGrainCtrl,
+  ): Uint8Array {
+    const f = { ...frame, refFrameIdx: plan.refFrameIdx, refreshFrameFlags: plan.refresh };
     const w = new BitWriter();
     const has = (flag: number) => (f.flags & flag) !== 0;
     const seqHas = (flag: number) => (seq.flags & flag) !== 0;

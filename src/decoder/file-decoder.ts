@@ -151,7 +151,8 @@ export class FrameRunner {
         bitstream: cj.bitstream,
         hold: cj.hold,
         captureIndex: index % 4,
-        timestamp: BigInt(index) * 1000n,
+        // as clients do: nonzero (0 names no picture in reference lists), unique per frame
+        timestamp: BigInt(index + 1) * 1000n,
         format,
       };
       const r = this.#decoder.decode(job, mem);

@@ -59,6 +59,26 @@ interface Counters {
 export class DaedalusService {
   /** Each context's decoder and the codec it decodes (a context may switch codec). */
   readonly #decoders = new Map<number, { codec: Codec; decoder: ContextDecoder }>();
+  /**
+   * DAEDALUSD_DUMP_JOBS=<dir>: every job's controls and bitstream written there as it arrives
+   * (<ctx>-<cookie>.json), to see exactly what a client sent. A debugging aid: it costs a write
+   * per job.
+   */
+  readonly #dumpDir = Deno.env.get("DAEDALUSD_DUMP_JOBS");
+
+  #dump(ctxId: number, cookie: number, job: DecodeJob): void {
+    const b64 = (u: Uint8Array) => btoa(Array.from(u, (c) => String.fromCharCode(c)).join(""));
+    const record = {
+      codec: job.codec,
+      timestamp: String(job.timestamp),
+      captureIndex: job.captureIndex,
+      format: job.format,
+      ctrls: Object.fromEntries([...job.ctrls].map(([id, p]) => [id, b64(p)])),
+      bitstream: b64(job.bitstream),
+    };
+    Deno.mkdirSync(this.#dumpDir!, { recursive: true });
+    Deno.writeTextFileSync(`${this.#dumpDir}/${ctxId}-${cookie}.json`, JSON.stringify(record));
+  }
   readonly #counters: Counters = { jobs: 0, ok: 0, held: 0, failed: 0 };
   #stopping = false;
   #wake: (() => void) | undefined;
@@ -323,6 +343,7 @@ export class DaedalusService {
         planes: w.capture.map((p) => ({ bytesperline: p.bytesperline, length: p.length })),
       },
     };
+    if (this.#dumpDir) this.#dump(w.ctxId, w.cookie, job);
     return decoder.decode(job, mem);
   }
 

@@ -49,17 +49,28 @@ function libvaDriverBuild(): Promise<string> {
   return libvaDriver;
 }
 
-/** Per codec, the GStreamer elements between the demuxer and raw video. */
+/**
+ * Per codec, the GStreamer elements between the demuxer and raw video, and the ffmpeg decoder
+ * the VA-API client must ask for when ffmpeg's default cannot drive hardware.
+ */
 export const CLIENT_CODECS = {
   h264: { gst: "h264parse ! v4l2slh264dec" },
   vp8: { gst: "v4l2slvp8dec" },
   // vp9parse splits superframes: each frame, hidden ones too, is its own request
   vp9: { gst: "vp9parse ! v4l2slvp9dec" },
-} as const;
+  // GStreamer 1.24 and later only; ffmpeg's default AV1 decoder (libdav1d) has no hwaccel, its
+  // own "av1" decoder drives VA-API
+  av1: { gst: "av1parse ! v4l2slav1dec", vaapi: "av1" },
+} as const satisfies Record<string, { gst: string; vaapi?: string }>;
 export type ClipCodec = keyof typeof CLIENT_CODECS;
 
 /** Per container, the GStreamer demuxer ("" for an elementary stream). */
-const GST_DEMUXERS = { h264: "", mp4: "qtdemux", ivf: "ivfparse", webm: "matroskademux" } as const;
+const GST_DEMUXERS = {
+  h264: "",
+  mp4: "qtdemux",
+  ivf: "ivfparse",
+  webm: "matroskademux",
+} as const;
 export type Container = keyof typeof GST_DEMUXERS;
 
 export interface Clip {
@@ -84,8 +95,9 @@ function clientOf(clip: Clip): Client {
 function jobLine(clip: Clip, staged: string): string {
   const client = clientOf(clip);
   const demux = GST_DEMUXERS[clip.container];
-  const elements = (demux ? `${demux} ! ` : "") + CLIENT_CODECS[clip.codec].gst;
-  return [clip.id, staged, client, clip.format, elements].join("\t");
+  const row: { gst: string; vaapi?: string } = CLIENT_CODECS[clip.codec];
+  const elements = (demux ? `${demux} ! ` : "") + row.gst;
+  return [clip.id, staged, client, clip.format, elements, row.vaapi ?? "-"].join("\t");
 }
 
 export interface Timed {
@@ -216,6 +228,8 @@ export async function decodeInGuest(
       DECODE_PROBERS: String(opts.probers ?? 0),
       DECODE_FFMPEG: opts.ffmpeg ? "1" : "0",
       DECODE_COMPLIANCE: opts.compliance ? "1" : "0",
+      // DECODE_DUMP=1 in the test's environment: the daemon dumps every job (guest/decode.sh)
+      DECODE_DUMP: Deno.env.get("DECODE_DUMP") ?? "0",
     },
   });
   await Deno.remove(jobs);

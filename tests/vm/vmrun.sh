@@ -16,7 +16,10 @@ HOSTROOT=${VM_HOSTROOT:-/} MODS=${VM_MODS:-$KROOT/lib/modules}
 if [ "${VM_ACCEL:-tcg}" = kvm ]; then
   ACC=(-enable-kvm -cpu host)   # only for hosts whose KVM boots stock kernels (not this one's nested kvm)
 else
-  ACC=(-accel tcg,thread=multi -cpu max)
+  # Without AVX2: QEMU 7.2's TCG miscomputes dav1d's AVX2 code (measured: the guest's own
+  # `ffmpeg -c:v libdav1d` differs from the host's from the 4th frame of a libaom stream; with
+  # -avx2 every frame is identical). Real CPUs are not affected; VM_CPU overrides.
+  ACC=(-accel tcg,thread=multi -cpu "${VM_CPU:-max,-avx2}")
 fi
 # `quiet` hides warnings from the console (the harness reads dmesg afterwards); an oops or a task hung for
 # 10 s panics, and panic=-1 with -no-reboot ends the VM at once instead of waiting for the timeout.

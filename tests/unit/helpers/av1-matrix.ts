@@ -44,7 +44,15 @@ export const AV1_FEATURES: Av1Recipe[] = [
     args: ["--cpu-used=8", "--limit=12", "--superres-mode=1", "--superres-denominator=12"],
   },
   {
-    // inter frames of other sizes than their references
+    // inter frames smaller than the key frame they predict from (scaled references)
+    name: "av1-aom-resize-fixed-352x288",
+    encoder: "aomenc",
+    size: "352x288",
+    frames: 12,
+    args: ["--cpu-used=8", "--limit=12", "--resize-mode=1", "--resize-denominator=12"],
+  },
+  {
+    // inter frames of other sizes than their references, larger than the key frame too
     name: "av1-aom-resize-random-352x288",
     encoder: "aomenc",
     size: "352x288",

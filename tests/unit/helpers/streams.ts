@@ -262,3 +262,10 @@ export function av1StreamFile(r: Av1Recipe): Promise<string> {
     }
   });
 }
+
+/** `file` remuxed into `container` (the same packets), cached beside it. */
+export function remuxed(file: string, container: "webm" | "mp4"): Promise<string> {
+  return cached(`${file}.${container}`, async (tmp) => {
+    await ffmpeg(["-y", "-i", file, "-c", "copy", "-f", container, tmp]);
+  });
+}

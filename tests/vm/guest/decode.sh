@@ -3,6 +3,7 @@
 # every job of $DAEDALUS_RESULTS/jobs.tsv through its client, stop the daemon. Nothing here names a codec:
 # jobs.tsv says it all (tests/vm/e2e.ts writes it), tab-separated:
 #   <id> <clip file in the run dir> <client> <raw format> <GStreamer elements from the file to raw video>
+#   <the ffmpeg decoder VA-API needs, or - for ffmpeg's default>
 # client: gst1.22 (bookworm's own GStreamer) or gst1.26 (trixie's, tests/vm/gstreamer-1.26.sh: only 1.24+
 # offers I420, as YUV420M), or vaapi (bookworm's ffmpeg through libva's v4l2_request driver; the GStreamer
 # elements are unused). The output goes to <id>.yuv.
@@ -21,6 +22,8 @@ export DENO_DIR=/tmp/deno DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
 DENO=$DAEDALUS_REPO/tools/node_modules/deno/deno
 # At the priority the shipped unit gives it (dist/debian/daedalus-v4l2.service: Nice=-5): it stands in for
 # decoding hardware, which its clients' own work never slows down.
+# DECODE_DUMP=1: the daemon writes every job's controls and bitstream to $R/jobs/ (debugging)
+[ "${DECODE_DUMP:-0}" = 1 ] && export DAEDALUSD_DUMP_JOBS=$R/jobs
 nice -n -5 "$DENO" run -A --no-config "$R/daedalusd.js" run -v > "$R/daemon.log" 2>&1 &
 DPID=$!
 i=0
@@ -34,7 +37,7 @@ ok "daemon connected"
 # Under TCG the daemon's first jobs run at a tenth of their later speed while V8 compiles its hot paths,
 # and GStreamer 1.22 waits at most 1 s for a request: a throwaway decode warms the daemon up first.
 if [ -e "$R/warmup.tsv" ]; then
-  IFS=$'\t' read -r _ wclip _ _ welements < "$R/warmup.tsv"
+  IFS=$'\t' read -r _ wclip _ _ welements _ < "$R/warmup.tsv"
   # shellcheck disable=SC2086 # the elements are a gst-launch pipeline fragment
   timeout 300 gst-launch-1.0 -q filesrc location="$R/$wclip" ! $welements ! fakesink > "$R/warmup.gst.log" 2>&1
   echo "warm-up decode exit status $?"
@@ -65,7 +68,7 @@ if cut -f3 "$R/jobs.tsv" | grep -qx vaapi; then
   fi
 fi
 
-decode() { # <id> <clip> <client> <format> <elements>
+decode() { # <id> <clip> <client> <format> <elements> <ffmpeg decoder for VA-API, or ->
   # A hung client is killed and counted as failed. GStreamer waits at most 1 s for a request (hard-coded)
   # and then fails the stream: the tests size their clips and clients so that the slowest request
   # (request_wait_max_us, reported) stays well below that, and a failure is never retried.
@@ -85,7 +88,8 @@ decode() { # <id> <clip> <client> <format> <elements>
       case $4 in NV12) pix=nv12 ;; P010_10LE) pix=p010le ;; *) pix="" ;; esac
       if [ -z "$pix" ]; then echo "VA-API gives no $4" > "$R/$1.log"; false; else
         timeout 300 env "${VAAPI_ENV[@]}" ffmpeg -nostdin -hide_banner -xerror -threads 1 \
-          -hwaccel vaapi -hwaccel_device "$DRI" -hwaccel_output_format vaapi -i "$R/$2" \
+          -hwaccel vaapi -hwaccel_device "$DRI" -hwaccel_output_format vaapi \
+          $([ "${6:--}" = - ] || echo "-c:v $6") -i "$R/$2" \
           -vf "hwdownload,format=$pix" -fps_mode passthrough -autoscale 0 -f rawvideo -y "$R/$1.yuv" \
           > "$R/$1.log" 2>&1
       fi
@@ -120,10 +124,10 @@ if [ "${DECODE_PROBERS:-0}" -gt 0 ]; then
   for p in $(seq 1 "$DECODE_PROBERS"); do probe_formats "$p" & probers="${probers:-} $!"; done
 fi
 running=0
-while IFS=$'\t' read -r id clip client format elements; do
+while IFS=$'\t' read -r id clip client format elements vaapi_decoder; do
   [ -n "$id" ] || continue
   if [ "$running" -ge "${DECODE_JOBS:-1}" ]; then wait -n; running=$((running - 1)); fi
-  decode "$id" "$clip" "$client" "$format" "$elements" &
+  decode "$id" "$clip" "$client" "$format" "$elements" "$vaapi_decoder" &
   running=$((running + 1))
 done < "$R/jobs.tsv"
 while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); done
