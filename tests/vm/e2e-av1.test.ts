@@ -62,20 +62,29 @@ Deno.test({
     }
     const r = await decodeInGuest("6.12", [WATCHDOG], clips, { jobs: 1 });
     await assertAll(r, clips);
+    const jobs = r.daemonLog.match(/REQ_DECODE cookie=\d+ codec=av1 /g) ?? [];
+    assert.ok(jobs.length >= clips.length * 8, `${jobs.length} AV1 requests: VA-API was not used`);
   },
 });
 
 // VA-API, through libva-v4l2_request 1.3 built against the 6.12 uAPI (its AV1 path compiled in).
 // The driver submits each AV1 frame one request late, because VA-API carries no
 // refresh_frame_flags, and guesses them when the client reads a surface first (docs/av1.md):
-// what this run shows is whether the daemon's pictures survive that.
+// the daemon finds references by timestamp, so its pictures survive that. Film grain cannot
+// pass this way: ffmpeg's VA-API AV1 decodes a grained frame into a separate surface
+// (`current_frame`) and shows `current_display_picture`, which the driver ignores, so what ffmpeg
+// reads back is a surface nobody wrote (measured: frame 0 equals neither the grained nor the
+// ungrained decode, while the FILM_GRAIN control the daemon receives equals GStreamer's, whose
+// grained pictures are bit-exact above).
+const GRAIN = ["av1-aom-film-grain-352x288", "av1-svt-film-grain-352x288"];
 Deno.test({
   name: "e2e 6.12: VA-API (libva v4l2_request, ffmpeg -hwaccel vaapi) decodes the AV1 matrix " +
-    "bit-exact",
+    "bit-exact (reference scaling, hidden frames, guessed refresh flags; no film grain)",
   ...VM_TEST,
   fn: async () => {
     const clips: Clip[] = [];
     for (const r of [...AV1_MATRIX, ...AV1_FEATURES]) {
+      if (GRAIN.includes(r.name)) continue;
       clips.push({
         id: `${r.name}-vaapi`,
         file: await av1StreamFile(r),
@@ -87,5 +96,7 @@ Deno.test({
     }
     const r = await decodeInGuest("6.12", [WATCHDOG], clips, { jobs: 1 });
     await assertAll(r, clips);
+    const jobs = r.daemonLog.match(/REQ_DECODE cookie=\d+ codec=av1 /g) ?? [];
+    assert.ok(jobs.length >= clips.length * 8, `${jobs.length} AV1 requests: VA-API was not used`);
   },
 });
