@@ -2,12 +2,14 @@
  * `deno task bench`: the decoding core's speed against ffmpeg's own single-threaded decode of
  * the same clip, in the same run, as a ratio (absolute fps depend on the machine; the ratio
  * says what the daemon's path — V4L2 controls (for H.264: rebuilt parameter sets), decode-order
- * capture, NV12 into a CAPTURE buffer — costs over plain libavcodec). H.264, VP9 and VP8 clips.
+ * capture, NV12 into a CAPTURE buffer — costs over plain libavcodec). H.264, VP9, VP8 and AV1
+ * clips (AV1: against ffmpeg's libdav1d at one thread; the daemon rebuilds OBUs for dav1d).
+ * BENCH_ONLY=<text>: only the clips whose name contains it.
  */
 import { cpuUsage } from "node:process";
 import { libav } from "../ffi/libav.ts";
 import { decodeFile } from "../src/decoder/file-decoder.ts";
-import { streamFile, vpxStreamFile } from "../tests/unit/helpers/streams.ts";
+import { av1StreamFile, streamFile, vpxStreamFile } from "../tests/unit/helpers/streams.ts";
 
 interface BenchClip {
   name: string;
@@ -43,6 +45,21 @@ const vpx = (codec: "vp8" | "vp9", name: string, size: string, frames: number): 
     }),
 });
 
+/** SVT-AV1 (random access, hidden frames), what YouTube-like streams look like. */
+const av1 = (name: string, size: string, frames: number): BenchClip => ({
+  name,
+  size,
+  frames,
+  file: () =>
+    av1StreamFile({
+      name,
+      encoder: "libsvtav1",
+      size,
+      frames,
+      args: ["-preset", "10", "-crf", "35"],
+    }),
+});
+
 const CLIPS: BenchClip[] = [
   x264("bench-1080p", "1920x1080", 240),
   x264("bench-360p", "640x360", 900),
@@ -50,8 +67,11 @@ const CLIPS: BenchClip[] = [
   vpx("vp9", "bench-vp9-360p", "640x360", 600),
   vpx("vp8", "bench-vp8-720p", "1280x720", 240),
   vpx("vp8", "bench-vp8-360p", "640x360", 600),
+  av1("bench-av1-720p", "1280x720", 120),
+  av1("bench-av1-1080p", "1920x1080", 60),
 ];
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
+const ONLY = Deno.env.get("BENCH_ONLY") ?? "";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -70,6 +90,7 @@ async function ffmpegSpeed(file: string, frames: number): Promise<Speed> {
       "-benchmark",
       "-threads",
       "1",
+      // AV1: ffmpeg's default decoder is dav1d too (libdav1d), at one thread like the daemon's
       "-i",
       file,
       "-f",
@@ -88,7 +109,7 @@ const av = libav();
 console.log(
   `${RUNS} runs each, median fps; daedalusd = NV12 output (H.264: frame-based, Annex-B)`,
 );
-for (const clip of CLIPS) {
+for (const clip of CLIPS.filter((c) => c.name.includes(ONLY))) {
   const file = await clip.file();
   const data = await Deno.readFile(file);
   const ours: Speed[] = [];
