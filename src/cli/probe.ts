@@ -13,14 +13,14 @@ function dav1dVersion(): string | undefined {
 
 export function probeReport(av: Libav): string {
   const decoders = new Set(decoderNames(av));
-  const software = ["h264", "hevc", "vp8", "vp9", "mpeg2video", "av1", "libdav1d"]
+  const software = CODECS.flatMap((c) => c.decoder.library === "libavcodec" ? [c.decoder.name] : [])
     .filter((n) => decoders.has(n));
   return [
     `libavcodec  ${versionString(av.avcodec.avcodec_version())}  ${av.paths.avcodec}`,
     `libavutil   ${versionString(av.avutil.avutil_version())}  ${av.paths.avutil}`,
     `libswscale  ${versionString(av.swscale.swscale_version())}  ${av.paths.swscale}`,
     `AVCodecContext.get_buffer2 at offset ${av.getBuffer2Offset} (found at run time)`,
-    `software decoders present: ${software.join(" ")}`,
+    `the codecs' libavcodec decoders present: ${software.join(" ")}`,
     `libdav1d    ${dav1dVersion() ?? "not found (install libdav1d6)"}`,
     `daemon decodes (declared to the module): ${
       CODECS.filter((c: Codec) =>
