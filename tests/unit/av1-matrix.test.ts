@@ -16,7 +16,7 @@ import {
 } from "../../src/av1/v4l2-av1.ts";
 import { decodeFile } from "../../src/decoder/file-decoder.ts";
 import { av1StreamFile } from "./helpers/streams.ts";
-import { AV1_FEATURES, AV1_MATRIX } from "./helpers/av1-matrix.ts";
+import { AV1_FEATURES, AV1_MATRIX, AV1_SIZES } from "./helpers/av1-matrix.ts";
 
 async function libdav1dMd5s(file: string, pixFmt: string): Promise<string[]> {
   const out = await new Deno.Command("ffmpeg", {
@@ -30,7 +30,7 @@ async function libdav1dMd5s(file: string, pixFmt: string): Promise<string[]> {
     .filter((l) => l && !l.startsWith("#")).map((l) => l.split(",").at(-1)!.trim());
 }
 
-for (const recipe of [...AV1_MATRIX, ...AV1_FEATURES]) {
+for (const recipe of [...AV1_MATRIX, ...AV1_FEATURES, ...AV1_SIZES]) {
   const formats = recipe.tenBit ? ["p010le"] as const : ["nv12", "yuv420p"] as const;
   for (const pixFmt of formats) {
     Deno.test(`bit-exact ${recipe.name} ${pixFmt}`, async () => {

@@ -88,3 +88,35 @@ export const AV1_FEATURES: Av1Recipe[] = [
     args: ["-preset", "10", "-svtav1-params", "film-grain=8"],
   },
 ];
+
+/** Sizes from 240p to 2160p (unit matrix only: the larger ones exceed a request's time under TCG). */
+export const AV1_SIZES: Av1Recipe[] = [
+  {
+    name: "av1-svt-426x240",
+    encoder: "libsvtav1",
+    size: "426x240",
+    frames: 10,
+    args: ["-preset", "10"],
+  },
+  {
+    name: "av1-rav1e-1280x720",
+    encoder: "librav1e",
+    size: "1280x720",
+    frames: 6,
+    args: ["-speed", "10", "-tiles", "2"],
+  },
+  {
+    name: "av1-svt-1920x1080",
+    encoder: "libsvtav1",
+    size: "1920x1080",
+    frames: 6,
+    args: ["-preset", "12"],
+  },
+  {
+    name: "av1-svt-3840x2160",
+    encoder: "libsvtav1",
+    size: "3840x2160",
+    frames: 2,
+    args: ["-preset", "12"],
+  },
+];
