@@ -37,6 +37,21 @@ export const AV1_MATRIX: Av1Recipe[] = [
 /** Features ffmpeg's encoders do not expose (or not here), from aomenc, and film grain. */
 export const AV1_FEATURES: Av1Recipe[] = [
   {
+    // low-delay GOPs: no frame waits for a later one (the others are random access)
+    name: "av1-svt-low-delay-352x288",
+    encoder: "libsvtav1",
+    size: "352x288",
+    frames: 12,
+    args: ["-preset", "10", "-svtav1-params", "pred-struct=1"],
+  },
+  {
+    name: "av1-aom-low-delay-352x288",
+    encoder: "libaom-av1",
+    size: "352x288",
+    frames: 12,
+    args: ["-cpu-used", "8", "-lag-in-frames", "0", "-usage", "realtime"],
+  },
+  {
     name: "av1-aom-superres-352x288",
     encoder: "aomenc",
     size: "352x288",
