@@ -232,7 +232,7 @@ export function av1FileFrames(packets: IvfFrame[]): ClientFrame[] {
   let seqBytes: Uint8Array | undefined;
   /** Per slot, the client frame it holds (for repeats and reference timestamps). */
   const slots: number[] = new Array(8).fill(-1);
-  // the file decoder's timestamps (FrameRunner): frame i at (i + 1) µs; 0 names no picture
+  // the file decoder's timestamps (FrameRunner): frame i at (i + 1) µs; an empty slot 0
   const ts = (index: number) => (index < 0 ? 0n : BigInt(index + 1) * 1000n);
   for (const packet of packets) {
     let frame: Av1Frame | undefined;

@@ -237,9 +237,11 @@ export class Av1HeaderWriter {
     }
     const slotOf = (ts: bigint) =>
       this.#slots.findIndex((s) => s !== undefined && s.timestamp === ts);
+    // Timestamp 0 is a picture too (GStreamer numbers its first frame 0) as well as libva's
+    // "empty": a slot is found only when the daemon decoded a picture with that timestamp.
     const refFrameIdx = intra ? new Array(7).fill(0) : f.refFrameIdx.map((c, i) => {
       const ts = f.referenceFrameTs[c & 7];
-      const d = ts ? slotOf(ts) : -1;
+      const d = slotOf(ts);
       if (d < 0) {
         throw new RangeError(`reference ${i} (slot ${c}, timestamp ${ts}) was not decoded here`);
       }
@@ -247,7 +249,7 @@ export class Av1HeaderWriter {
     });
     if (f.frameType === SWITCH_FRAME) return { refFrameIdx, refresh: 0xff };
     if (f.refreshFrameFlags === 0) return { refFrameIdx, refresh: 0 }; // not a reference
-    const held = new Set(f.referenceFrameTs.filter((t) => t !== 0n));
+    const held = new Set(f.referenceFrameTs);
     const used = new Set(refFrameIdx);
     // an empty slot, or one whose picture the client no longer holds, or a second copy of a
     // picture (a key frame fills all eight) that this frame does not predict from

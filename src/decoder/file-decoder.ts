@@ -151,7 +151,7 @@ export class FrameRunner {
         bitstream: cj.bitstream,
         hold: cj.hold,
         captureIndex: index % 4,
-        // as clients do: nonzero (0 names no picture in reference lists), unique per frame
+        // unique per frame, and never 0 (libva names an empty reference slot 0)
         timestamp: BigInt(index + 1) * 1000n,
         format,
       };
