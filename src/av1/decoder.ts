@@ -7,8 +7,15 @@ import { EINVAL, EIO } from "../../ffi/libc.ts";
 import type { Libav } from "../../ffi/libav.ts";
 import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import { requireCtrl } from "../decoder/frame-decoder.ts";
-import { type CaptureMemory, type DecodeJob, JobError, type JobResult } from "../decoder/job.ts";
+import {
+  type CaptureMemory,
+  type DecodeJob,
+  failedJob,
+  JobError,
+  type JobResult,
+} from "../decoder/job.ts";
 import { PictureWriter } from "../decoder/picture-writer.ts";
+import { concatBytes, sameBytes } from "../decoder/bytes.ts";
 import { Dav1dDecoder } from "./dav1d.ts";
 import {
   Av1HeaderWriter,
@@ -28,14 +35,14 @@ import {
   V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY,
 } from "./v4l2-av1.ts";
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
-
 export class Av1Decoder implements ContextDecoder {
   readonly #dav1d = new Dav1dDecoder();
   readonly #headers = new Av1HeaderWriter();
   readonly #writer: PictureWriter;
-  /** The SEQUENCE control persists across requests (GStreamer sends it when it changes). */
+  /**
+   * The SEQUENCE control persists across requests (GStreamer sends it when it changes); the
+   * sequence header is rebuilt only when its bytes change.
+   */
   #sequenceCtrl: Uint8Array | undefined;
   #seq: RebuiltSequence | undefined;
   /** dav1d has our sequence header (false after a flush). */
@@ -53,18 +60,22 @@ export class Av1Decoder implements ContextDecoder {
       this.#dav1d.flush();
       this.#headers.reset();
       this.#seqSent = false;
-      const errno = e instanceof JobError ? e.errno : EINVAL;
-      const message = e instanceof JobError || e instanceof RangeError
-        ? e.message
-        : `unexpected: ${String(e)}`;
-      return { status: -errno, held: false, bytesused: [], message };
+      return failedJob(e);
     }
   }
 
   #decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
     const seqCtrl = job.ctrls.get(V4L2_CID_STATELESS_AV1_SEQUENCE);
-    if (seqCtrl) this.#sequenceCtrl = seqCtrl.slice();
-    if (!this.#sequenceCtrl) throw new JobError(EINVAL, "no AV1_SEQUENCE control yet");
+    if (seqCtrl && !sameBytes(this.#sequenceCtrl, seqCtrl)) {
+      const seq = rebuildSequence(readSequence(seqCtrl));
+      // another sequence header: dav1d drops every reference, and so do our slots
+      if (this.#seq && !sameBytes(seq.obu, this.#seq.obu)) this.#headers.reset();
+      if (!this.#seq || !sameBytes(seq.obu, this.#seq.obu)) this.#seqSent = false;
+      this.#sequenceCtrl = seqCtrl.slice();
+      this.#seq = seq;
+    }
+    const seq = this.#seq;
+    if (!seq) throw new JobError(EINVAL, "no AV1_SEQUENCE control yet");
     const frame = readFrame(requireCtrl(job, V4L2_CID_STATELESS_AV1_FRAME, "AV1_FRAME"));
     const entries = readTileGroupEntries(
       requireCtrl(job, V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY, "AV1_TILE_GROUP_ENTRY"),
@@ -74,26 +85,15 @@ export class Av1Decoder implements ContextDecoder {
     if (job.hold) throw new JobError(EINVAL, "a frame cannot be split over requests");
     if (!mem) throw new JobError(EINVAL, "no CAPTURE memory for the picture");
 
-    const seq = rebuildSequence(readSequence(this.#sequenceCtrl));
     const parts: Uint8Array[] = [];
-    if (!this.#seq || !sameBytes(seq.obu, this.#seq.obu) || !this.#seqSent) {
-      if (this.#seq && !sameBytes(seq.obu, this.#seq.obu)) this.#headers.reset();
-      this.#seq = seq;
+    if (!this.#seqSent) {
       this.#seqSent = true;
       parts.push(seq.obu);
     }
     const plan = this.#headers.plan(frame);
     parts.push(this.#headers.frameHeader(seq, frame, plan, grain));
     parts.push(tileGroupObu(job.bitstream, entries, frame));
-    let size = 0;
-    for (const p of parts) size += p.length;
-    const unit = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      unit.set(p, at);
-      at += p.length;
-    }
-    const pictures = this.#dav1d.decode(unit, job.timestamp);
+    const pictures = this.#dav1d.decode(concatBytes(parts), job.timestamp);
     try {
       if (pictures.length !== 1) {
         throw new JobError(EIO, `dav1d returned ${pictures.length} pictures for one frame`);

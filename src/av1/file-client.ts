@@ -7,6 +7,7 @@
  */
 import type { ClientFrame } from "../decoder/file-client.ts";
 import { codedSize } from "../decoder/file-client.ts";
+import { concatBytes } from "../decoder/bytes.ts";
 import type { IvfFrame } from "../decoder/ivf.ts";
 import {
   OBU_FRAME,
@@ -239,17 +240,20 @@ export function av1FileFrames(packets: IvfFrame[]): ClientFrame[] {
     let payload: Uint8Array[] = [];
     let entries: TileGroupEntry[] = [];
     let length = 0;
+    /** A tile group's payload (from `start` in an OBU_FRAME) appended to the OUTPUT buffer. */
+    const addTiles = (obuPayload: Uint8Array, start: number, f: Av1Frame) => {
+      for (const t of parseTileGroup(obuPayload, start, f)) {
+        entries.push({ ...t, offset: t.offset + length });
+      }
+      payload.push(obuPayload);
+      length += obuPayload.length;
+    };
     const finish = () => {
       if (!frame || !parser.seq) return;
       const f = frame;
       const seq = parser.seq;
       const index = out.length;
-      const buffer = new Uint8Array(length);
-      let at = 0;
-      for (const p of payload) {
-        buffer.set(p, at);
-        at += p.length;
-      }
+      const buffer = concatBytes(payload);
       const ctrls = new Map<number, Uint8Array>([
         [V4L2_CID_STATELESS_AV1_FRAME, writeFrame(frameCtrl(f, slots.map(ts)))],
         [V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY, writeTileGroupEntries(entries)],
@@ -286,19 +290,9 @@ export function av1FileFrames(packets: IvfFrame[]): ClientFrame[] {
           continue;
         }
         frame = f;
-        if (obu.type === OBU_FRAME) {
-          for (const t of parseTileGroup(obu.payload, (f.headerBits + 7) >> 3, f)) {
-            entries.push({ ...t, offset: t.offset + length });
-          }
-          payload.push(obu.payload);
-          length += obu.payload.length;
-        }
+        if (obu.type === OBU_FRAME) addTiles(obu.payload, (f.headerBits + 7) >> 3, f);
       } else if (obu.type === OBU_TILE_GROUP && frame) {
-        for (const t of parseTileGroup(obu.payload, 0, frame)) {
-          entries.push({ ...t, offset: t.offset + length });
-        }
-        payload.push(obu.payload);
-        length += obu.payload.length;
+        addTiles(obu.payload, 0, frame);
       }
     }
     finish();

@@ -725,18 +725,26 @@ export function tileGroupObu(
     throw new RangeError(`${entries.length} tile entries for ${numTiles} tiles`);
   }
   const sorted = [...entries].sort((a, b) => a.row - b.row || a.col - b.col);
-  const w = new BitWriter();
-  if (numTiles > 1) w.flag(false); // tile_start_and_end_present_flag
-  w.align();
+  // tile_start_and_end_present_flag = 0 (every tile in this group), then byte alignment
+  const header = numTiles > 1 ? 1 : 0;
+  let size = header;
   sorted.forEach((e, i) => {
     if (e.offset + e.size > bitstream.length || e.size === 0) {
       throw new RangeError(`tile ${i} (${e.size} bytes at ${e.offset}) outside the buffer`);
     }
-    if (i < numTiles - 1) {
-      const size = e.size - 1;
-      for (let b = 0; b < TILE_SIZE_BYTES; b++) w.u(8, (size >>> (8 * b)) & 0xff);
-    }
-    w.bytes(bitstream.subarray(e.offset, e.offset + e.size));
+    size += e.size + (i < numTiles - 1 ? TILE_SIZE_BYTES : 0);
   });
-  return writeObu(OBU_TILE_GROUP, w.rbsp());
+  // the tiles are copied once, straight into the payload
+  const payload = new Uint8Array(size);
+  const v = new DataView(payload.buffer);
+  let at = header;
+  sorted.forEach((e, i) => {
+    if (i < numTiles - 1) {
+      v.setUint32(at, e.size - 1, true); // tile_size_minus_1, TILE_SIZE_BYTES little-endian
+      at += TILE_SIZE_BYTES;
+    }
+    payload.set(bitstream.subarray(e.offset, e.offset + e.size), at);
+    at += e.size;
+  });
+  return writeObu(OBU_TILE_GROUP, payload);
 }

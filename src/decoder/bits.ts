@@ -46,21 +46,10 @@ export class BitWriter {
     return this.#bytes.length * 8 + this.#n;
   }
 
-  /** The bytes written; throws unless byte-aligned (trailing() or alignment first). */
+  /** The bytes written; throws unless byte-aligned (trailing() first). */
   rbsp(): Uint8Array<ArrayBuffer> {
     if (this.#n !== 0) throw new Error("not byte-aligned: call trailing() first");
     return Uint8Array.from(this.#bytes);
-  }
-
-  /** Zero bits up to the next byte (AV1's byte_alignment()). */
-  align(): void {
-    while (this.#n !== 0) this.#bit(0);
-  }
-
-  /** Appends whole bytes (the writer must be byte-aligned). */
-  bytes(data: Uint8Array): void {
-    if (this.#n !== 0) throw new Error("not byte-aligned");
-    for (const b of data) this.#bytes.push(b);
   }
 
   #bit(b: number): void {

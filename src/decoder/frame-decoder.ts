@@ -8,7 +8,7 @@ import type { Libav } from "../../ffi/libav.ts";
 import { EINVAL } from "../../ffi/libc.ts";
 import { AvDecoder } from "./av-decoder.ts";
 import type { ContextDecoder } from "./context-decoder.ts";
-import { type CaptureMemory, type DecodeJob, JobError, type JobResult } from "./job.ts";
+import { type CaptureMemory, type DecodeJob, failedJob, JobError, type JobResult } from "./job.ts";
 import { PictureWriter } from "./picture-writer.ts";
 
 /** What a job's controls say about its frame. */
@@ -65,11 +65,7 @@ export class WholeFrameDecoder implements ContextDecoder {
         message: `OK ${frame.width}x${frame.height} ${kind}${header.hidden ? " hidden" : ""}`,
       };
     } catch (e) {
-      const errno = e instanceof JobError ? e.errno : EINVAL;
-      const message = e instanceof JobError || e instanceof RangeError
-        ? e.message
-        : `unexpected: ${String(e)}`;
-      return { status: -errno, held: false, bytesused: [], message };
+      return failedJob(e);
     }
   }
 

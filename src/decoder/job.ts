@@ -1,4 +1,5 @@
 /** A decode job as the decoding core sees it: what the kernel sends, minus the transport. */
+import { EINVAL } from "../../ffi/libc.ts";
 import type { WireCodecName } from "../service/protocol.ts";
 
 export const V4L2_PIX_FMT_NV12 = 0x3231564e; // 'NV12'
@@ -79,6 +80,21 @@ export function pixelFormatName(fourcc: number): string {
     default:
       return fourccName(fourcc);
   }
+}
+
+/**
+ * The result of a job that threw: a JobError's errno, EINVAL for anything else; the message of a
+ * JobError, a RangeError (a payload too short) or one of `expected`, else marked unexpected.
+ */
+export function failedJob(
+  e: unknown,
+  expected: readonly (new (...a: never[]) => Error)[] = [],
+): JobResult {
+  const errno = e instanceof JobError ? e.errno : EINVAL;
+  const known = e instanceof JobError || e instanceof RangeError ||
+    expected.some((k) => e instanceof k);
+  const message = known ? (e as Error).message : `unexpected: ${String(e)}`;
+  return { status: -errno, held: false, bytesused: [], message };
 }
 
 /** A job failure with the errno the kernel should see. */

@@ -33,16 +33,3 @@ export function hasStartCode(data: Uint8Array): boolean {
 }
 
 export const START_CODE = Uint8Array.of(0, 0, 1);
-
-/** The parts, one after the other, in one new array. */
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}

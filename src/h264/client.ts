@@ -6,7 +6,8 @@
  * Also computes picture order counts so that pictures can be listed in display order.
  */
 import type { ClientFrame, ClientJob, ClientOptions, FileClient } from "../decoder/file-client.ts";
-import { concatBytes, splitAnnexB, START_CODE } from "./annexb.ts";
+import { concatBytes } from "../decoder/bytes.ts";
+import { splitAnnexB, START_CODE } from "./annexb.ts";
 import { NAL_IDR, NAL_PPS, NAL_SLICE, NAL_SPS } from "./param-sets.ts";
 import {
   type ParsedPps,

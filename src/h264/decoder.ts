@@ -27,9 +27,10 @@ import {
   V4L2_CID_STATELESS_H264_START_CODE,
 } from "./v4l2-h264.ts";
 import { AvDecoder } from "../decoder/av-decoder.ts";
+import { sameBytes } from "../decoder/bytes.ts";
 import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import type { CaptureMemory, DecodeJob, JobResult } from "../decoder/job.ts";
-import { JobError } from "../decoder/job.ts";
+import { failedJob, JobError } from "../decoder/job.ts";
 import { PictureWriter } from "../decoder/picture-writer.ts";
 
 function ctrl(job: DecodeJob, id: number, name: string): Uint8Array {
@@ -55,12 +56,6 @@ function geometryKey(s: H264Sps): string {
     s.pic_height_in_map_units_minus1,
     s.flags & SPS_FLAG_FRAME_MBS_ONLY,
   ].join(":");
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
-  if (!a || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 interface HeldPicture {
@@ -105,11 +100,7 @@ export class H264Decoder implements ContextDecoder {
       this.#sentSps.clear();
       this.#sentPps.clear();
       this.#dec.dropPicture();
-      const errno = e instanceof JobError ? e.errno : EINVAL;
-      const message = e instanceof JobError || e instanceof ParamSetError || e instanceof RangeError
-        ? e.message
-        : `unexpected: ${String(e)}`;
-      return { status: -errno, held: false, bytesused: [], message };
+      return failedJob(e, [ParamSetError]);
     }
   }
 

@@ -2,7 +2,8 @@
 import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import { V4L2_PIX_FMT_NV12 } from "../decoder/job.ts";
 import { checkKnownPicture } from "../decoder/known-picture.ts";
-import { concatBytes, START_CODE } from "./annexb.ts";
+import { concatBytes } from "../decoder/bytes.ts";
+import { START_CODE } from "./annexb.ts";
 import { syntheticIdr } from "./synthetic.ts";
 import {
   DECODE_MODE_FRAME_BASED,

@@ -15,7 +15,7 @@ import {
   testProgram,
 } from "./harness.ts";
 import { CACHE_DIR, cached, streamFile } from "../unit/helpers/streams.ts";
-import { concatBytes } from "../../src/h264/annexb.ts";
+import { concatBytes } from "../../src/decoder/bytes.ts";
 
 /** Raw formats as GStreamer names them; the CAPTURE format the client asks the device for. */
 export type Format = "NV12" | "I420" | "P010_10LE";

@@ -4,7 +4,7 @@
  * fields are I_PCM macroblocks of varying samples (some fields in two slices), inter fields are
  * all P_Skip (they copy their reference field). Main profile, 32x32 frames of 16-line fields.
  */
-import { concatBytes } from "../../../src/h264/annexb.ts";
+import { concatBytes } from "../../../src/decoder/bytes.ts";
 import { NalWriter } from "../../../src/h264/bits.ts";
 import { buildPps, buildSps, NAL_IDR, NAL_SLICE } from "../../../src/h264/param-sets.ts";
 import { PLAIN_PPS } from "../../../src/h264/synthetic.ts";
