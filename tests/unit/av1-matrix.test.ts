@@ -15,27 +15,15 @@ import {
   writeFrame,
 } from "../../src/av1/v4l2-av1.ts";
 import { decodeFile } from "../../src/decoder/file-decoder.ts";
-import { av1StreamFile } from "./helpers/streams.ts";
+import { av1StreamFile, ffmpegFrameMd5s } from "./helpers/streams.ts";
 import { AV1_FEATURES, AV1_MATRIX, AV1_SIZES } from "./helpers/av1-matrix.ts";
-
-async function libdav1dMd5s(file: string, pixFmt: string): Promise<string[]> {
-  const out = await new Deno.Command("ffmpeg", {
-    args: [
-      ...["-v", "error", "-c:v", "libdav1d", "-i", file, "-fps_mode", "passthrough"],
-      ...["-autoscale", "0", "-pix_fmt", pixFmt, "-f", "framemd5", "-"],
-    ],
-    stdout: "piped",
-  }).output();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .filter((l) => l && !l.startsWith("#")).map((l) => l.split(",").at(-1)!.trim());
-}
 
 for (const recipe of [...AV1_MATRIX, ...AV1_FEATURES, ...AV1_SIZES]) {
   const formats = recipe.tenBit ? ["p010le"] as const : ["nv12", "yuv420p"] as const;
   for (const pixFmt of formats) {
     Deno.test(`bit-exact ${recipe.name} ${pixFmt}`, async () => {
       const file = await av1StreamFile(recipe);
-      const expected = await libdav1dMd5s(file, pixFmt);
+      const expected = await ffmpegFrameMd5s(file, pixFmt, "libdav1d");
       const r = decodeFile(libav(), await Deno.readFile(file), {
         mode: "frame",
         startCode: "annexb",
@@ -98,7 +86,7 @@ for (
   Deno.test(`bit-exact ${name} with libva's guessed refresh_frame_flags`, async () => {
     const recipe = AV1_MATRIX.find((r) => r.name === name)!;
     const file = await av1StreamFile(recipe);
-    const expected = await libdav1dMd5s(file, "nv12");
+    const expected = await ffmpegFrameMd5s(file, "nv12", "libdav1d");
     const data = await Deno.readFile(file);
     const guessing = {
       ...AV1.fileClient,

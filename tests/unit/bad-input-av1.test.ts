@@ -12,7 +12,7 @@ import {
 } from "../../src/av1/v4l2-av1.ts";
 import type { ClientJob } from "../../src/decoder/file-client.ts";
 import { FrameRunner } from "../../src/decoder/file-decoder.ts";
-import { type Av1Recipe, av1StreamFile } from "./helpers/streams.ts";
+import { type Av1Recipe, av1StreamFile, ffmpegFrameMd5s } from "./helpers/streams.ts";
 
 const KEY_EVERY = 8;
 const BAD = 3;
@@ -61,31 +61,10 @@ const CASES: [string, (j: ClientJob) => ClientJob][] = [
   }],
 ];
 
-async function libdav1dMd5s(file: string): Promise<string[]> {
-  const out = await new Deno.Command("ffmpeg", {
-    args: [
-      "-v",
-      "error",
-      "-c:v",
-      "libdav1d",
-      "-i",
-      file,
-      "-pix_fmt",
-      "nv12",
-      "-f",
-      "framemd5",
-      "-",
-    ],
-    stdout: "piped",
-  }).output();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .filter((l) => l && !l.startsWith("#")).map((l) => l.split(",").at(-1)!.trim());
-}
-
 for (const [what, damage] of CASES) {
   Deno.test(`bad input (av1): ${what} → that job fails, the next key frame decodes`, async () => {
     const file = await av1StreamFile(RECIPE);
-    const expected = await libdav1dMd5s(file);
+    const expected = await ffmpegFrameMd5s(file, "nv12", "libdav1d");
     const frames = AV1.fileClient.frames(await Deno.readFile(file), {
       mode: "frame",
       startCode: "annexb",

@@ -4,8 +4,10 @@
  * output compared byte for byte with ffmpeg's own decode of the same clip. A codec adds its row
  * to CLIENT_CODECS and its clips; nothing else here names one.
  */
+import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
+  assertGuestOk,
   type GuestResult,
   type Kernel,
   prepare,
@@ -247,6 +249,25 @@ export async function decodeInGuest(
     daemonLog,
     compliance,
   };
+}
+
+/**
+ * Every client of `r` exited 0 and wrote exactly ffmpeg's decode of its clip; the slowest request
+ * is printed against the clients' own limits, for the record (a limit missed fails the client).
+ */
+export async function assertClientsBitExact(r: E2eRun, clips: Clip[]): Promise<void> {
+  console.log(
+    `slowest request: ${r.slowestRequestMs ?? "?"} ms (GStreamer waits 1000 ms, libva 2000)`,
+  );
+  assertGuestOk(r.guest);
+  for (const c of clips) {
+    assert.equal(
+      r.clients.get(c.id)?.status,
+      0,
+      `the client for ${c.id} (see ${r.guest.runDir}/${c.id}.log)`,
+    );
+    await assertBitExact(r.guest.runDir, c);
+  }
 }
 
 /** Throws unless the clip's output in `runDir` equals ffmpeg's decode byte for byte. */

@@ -5,6 +5,7 @@
  * idempotent: a file appears under its final name only once complete.
  */
 import { createHash } from "node:crypto";
+import { concatBytes } from "../../../src/decoder/bytes.ts";
 
 export const CACHE_DIR = Deno.env.get("DAEDALUS_TEST_CACHE") ?? "/var/cache/daedalus-v4l2-test";
 
@@ -131,14 +132,28 @@ export function withShowExisting(ivf: Uint8Array, every: number): Uint8Array {
     off += 12 + size;
     if (++n % every === 0) frame(new Uint8Array([0x88]));
   }
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
+  const out = concatBytes(parts);
   new DataView(out.buffer).setUint32(24, Number(pts), true); // frame count
   return out;
+}
+
+/**
+ * The test source `source` (ffmpeg input options, pixel format included) as Y4M, encoded into
+ * `out` by a stand-alone encoder (vpxenc, aomenc) given `args`.
+ */
+async function encodeFromY4m(
+  source: string[],
+  out: string,
+  encoder: string,
+  args: string[],
+): Promise<void> {
+  const y4m = `${out}.y4m`;
+  await ffmpeg(["-y", ...source, "-strict", "-1", "-f", "yuv4mpegpipe", y4m]);
+  try {
+    await run(encoder, [...args, "-q", "-o", out, y4m]);
+  } finally {
+    await Deno.remove(y4m).catch(() => {});
+  }
 }
 
 async function run(cmd: string, args: string[]): Promise<void> {
@@ -169,23 +184,13 @@ export function vpxStreamFile(r: VpxRecipe): Promise<string> {
       await ffmpeg(["-y", ...input, "-c:v", lib, ...r.args, "-f", container, tmp]);
       return;
     }
-    const y4m = `${tmp}.y4m`;
-    await ffmpeg(["-y", ...input, "-strict", "-1", "-f", "yuv4mpegpipe", y4m]);
-    try {
-      await run("vpxenc", [
-        `--codec=${r.codec}`,
-        ...(r.tenBit ? ["--profile=2", "--bit-depth=10", "--input-bit-depth=10"] : []),
-        ...r.args,
-        container === "ivf" ? "--ivf" : "--webm",
-        "--disable-warning-prompt",
-        "-q",
-        "-o",
-        tmp,
-        y4m,
-      ]);
-    } finally {
-      await Deno.remove(y4m).catch(() => {});
-    }
+    await encodeFromY4m(input, tmp, "vpxenc", [
+      `--codec=${r.codec}`,
+      ...(r.tenBit ? ["--profile=2", "--bit-depth=10", "--input-bit-depth=10"] : []),
+      ...r.args,
+      container === "ivf" ? "--ivf" : "--webm",
+      "--disable-warning-prompt",
+    ]);
     if (r.showExisting) await Deno.writeFile(tmp, withShowExisting(await Deno.readFile(tmp), 4));
   });
 }
@@ -200,12 +205,18 @@ export function asIvf(file: string): Promise<string> {
 
 /**
  * ffmpeg's own per-frame MD5s (display order) for `file` in `pixFmt`, each frame at its own size
- * (no scaling to the first one's when the size changes).
+ * (no scaling to the first one's when the size changes); with ffmpeg's default decoder, or
+ * `decoder` (libdav1d, as the AV1 tests name it).
  */
-export async function ffmpegFrameMd5s(file: string, pixFmt: string): Promise<string[]> {
-  const path = `${file}.${pixFmt}.native.framemd5`;
+export async function ffmpegFrameMd5s(
+  file: string,
+  pixFmt: string,
+  decoder?: string,
+): Promise<string[]> {
+  const path = `${file}.${pixFmt}${decoder ? `.${decoder}` : ""}.native.framemd5`;
   await cached(path, async (tmp) => {
     const out = await ffmpeg([
+      ...(decoder ? ["-c:v", decoder] : []),
       ...["-i", file, "-fps_mode", "passthrough", "-autoscale", "0"],
       ...["-pix_fmt", pixFmt, "-f", "framemd5", "-"],
     ]);
@@ -243,23 +254,12 @@ export function av1StreamFile(r: Av1Recipe): Promise<string> {
       await ffmpeg(["-y", ...args, tmp]);
       return;
     }
-    const y4m = `${tmp}.y4m`;
-    // the test source only; aomenc encodes
-    const source = args.slice(0, 6);
-    await ffmpeg(["-y", ...source, "-pix_fmt", pixFmt, "-strict", "-1", "-f", "yuv4mpegpipe", y4m]);
-    try {
-      await run("aomenc", [
-        ...(r.tenBit ? ["--bit-depth=10", "--input-bit-depth=10"] : []),
-        ...r.args,
-        "--ivf",
-        "-q",
-        "-o",
-        tmp,
-        y4m,
-      ]);
-    } finally {
-      await Deno.remove(y4m).catch(() => {});
-    }
+    // the test source only (input and pixel format); aomenc encodes
+    await encodeFromY4m(args.slice(0, 8), tmp, "aomenc", [
+      ...(r.tenBit ? ["--bit-depth=10", "--input-bit-depth=10"] : []),
+      ...r.args,
+      "--ivf",
+    ]);
   });
 }
 
