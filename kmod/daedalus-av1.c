@@ -89,44 +89,21 @@ static const struct v4l2_ctrl_config daedalus_av1_ctrls[] = {
 	{ .id = V4L2_CID_STATELESS_AV1_FILM_GRAIN },
 };
 
-static unsigned int daedalus_av1_job_ctrl_ids(struct daedalus_ctx *ctx,
-					      u32 *ids, unsigned int max)
-{
-	static const u32 job_ctrls[] = {
-		V4L2_CID_STATELESS_AV1_SEQUENCE,
-		V4L2_CID_STATELESS_AV1_FRAME,
-		V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY,
-		V4L2_CID_STATELESS_AV1_FILM_GRAIN,
-	};
-	unsigned int n = min_t(unsigned int, max, ARRAY_SIZE(job_ctrls));
-
-	memcpy(ids, job_ctrls, n * sizeof(*ids));
-	return n;
-}
+static const u32 daedalus_av1_job_ctrls[] = {
+	V4L2_CID_STATELESS_AV1_SEQUENCE,
+	V4L2_CID_STATELESS_AV1_FRAME,
+	V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY,
+	V4L2_CID_STATELESS_AV1_FILM_GRAIN,
+};
 
 /*
  * A request carries its frame's header and tile entries; the sequence
  * header persists from earlier requests.
  */
-static int daedalus_av1_validate(struct daedalus_ctx *ctx,
-				 struct v4l2_ctrl_handler *req_hdl)
-{
-	static const u32 required[] = {
-		V4L2_CID_STATELESS_AV1_FRAME,
-		V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY,
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(required); i++) {
-		if (!v4l2_ctrl_request_hdl_ctrl_find(req_hdl, required[i])) {
-			v4l2_info(&ctx->dev->v4l2_dev,
-				  "request lacks the required control %#x\n",
-				  required[i]);
-			return -ENOENT;
-		}
-	}
-	return 0;
-}
+static const u32 daedalus_av1_required_ctrls[] = {
+	V4L2_CID_STATELESS_AV1_FRAME,
+	V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY,
+};
 
 const struct daedalus_codec_desc daedalus_av1_desc = {
 	.codec			= DAEDALUS_CODEC_AV1,
@@ -139,8 +116,10 @@ const struct daedalus_codec_desc daedalus_av1_desc = {
 	.cap_formats_10bit	= &daedalus_cap_formats_10bit,
 	.ctrls			= daedalus_av1_ctrls,
 	.num_ctrls		= ARRAY_SIZE(daedalus_av1_ctrls),
-	.job_ctrl_ids		= daedalus_av1_job_ctrl_ids,
-	.validate		= daedalus_av1_validate,
+	.job_ctrls		= daedalus_av1_job_ctrls,
+	.num_job_ctrls		= ARRAY_SIZE(daedalus_av1_job_ctrls),
+	.required_ctrls		= daedalus_av1_required_ctrls,
+	.num_required_ctrls	= ARRAY_SIZE(daedalus_av1_required_ctrls),
 };
 
 #endif /* V4L2_CID_STATELESS_AV1_SEQUENCE */

@@ -133,7 +133,12 @@ static int daedalus_job_build(struct daedalus_ctx *ctx,
 	kvfree(ctx->job.msg);
 	ctx->job.msg = NULL;
 
-	n = ctx->codec->job_ctrl_ids(ctx, ids, ARRAY_SIZE(ids));
+	if (ctx->codec->job_ctrl_ids) {
+		n = ctx->codec->job_ctrl_ids(ctx, ids, ARRAY_SIZE(ids));
+	} else {
+		n = min_t(unsigned int, ctx->codec->num_job_ctrls, ARRAY_SIZE(ids));
+		memcpy(ids, ctx->codec->job_ctrls, n * sizeof(*ids));
+	}
 	for (i = 0; i < n; i++) {
 		ctrls[num_ctrls] = v4l2_ctrl_find(&ctx->hdl, ids[i]);
 		if (ctrls[num_ctrls])

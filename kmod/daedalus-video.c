@@ -605,7 +605,7 @@ int daedalus_request_validate(struct media_request *req)
 	struct media_request_object *obj;
 	struct v4l2_ctrl_handler *hdl;
 	struct daedalus_ctx *ctx = NULL;
-	unsigned int count;
+	unsigned int count, i;
 	int ret;
 
 	list_for_each_entry(obj, &req->objects, list) {
@@ -636,7 +636,18 @@ int daedalus_request_validate(struct media_request *req)
 		v4l2_info(&ctx->dev->v4l2_dev, "request without controls\n");
 		return -ENOENT;
 	}
-	ret = ctx->codec->validate ? ctx->codec->validate(ctx, hdl) : 0;
+	ret = 0;
+	for (i = 0; i < ctx->codec->num_required_ctrls && !ret; i++) {
+		u32 id = ctx->codec->required_ctrls[i];
+
+		if (!v4l2_ctrl_request_hdl_ctrl_find(hdl, id)) {
+			v4l2_info(&ctx->dev->v4l2_dev,
+				  "request lacks the required control %#x\n", id);
+			ret = -ENOENT;
+		}
+	}
+	if (!ret && ctx->codec->validate)
+		ret = ctx->codec->validate(ctx, hdl);
 	v4l2_ctrl_request_hdl_put(hdl);
 	if (ret)
 		return ret;

@@ -36,27 +36,10 @@ static const struct v4l2_ctrl_config daedalus_vp8_ctrls[] = {
 	},
 };
 
-static unsigned int daedalus_vp8_job_ctrl_ids(struct daedalus_ctx *ctx,
-					      u32 *ids, unsigned int max)
-{
-	if (!max)
-		return 0;
-	ids[0] = V4L2_CID_STATELESS_VP8_FRAME;
-	return 1;
-}
-
-/* Every frame has its own header: a request must carry its FRAME control. */
-static int daedalus_vp8_validate(struct daedalus_ctx *ctx,
-				 struct v4l2_ctrl_handler *req_hdl)
-{
-	if (!v4l2_ctrl_request_hdl_ctrl_find(req_hdl,
-					     V4L2_CID_STATELESS_VP8_FRAME)) {
-		v4l2_info(&ctx->dev->v4l2_dev,
-			  "request lacks the VP8_FRAME control\n");
-		return -ENOENT;
-	}
-	return 0;
-}
+/* Every frame has its own header: a request carries its FRAME control. */
+static const u32 daedalus_vp8_job_ctrls[] = {
+	V4L2_CID_STATELESS_VP8_FRAME,
+};
 
 const struct daedalus_codec_desc daedalus_vp8_desc = {
 	.codec		= DAEDALUS_CODEC_VP8,
@@ -68,6 +51,8 @@ const struct daedalus_codec_desc daedalus_vp8_desc = {
 	.cap_formats	= &daedalus_cap_formats_8bit,
 	.ctrls		= daedalus_vp8_ctrls,
 	.num_ctrls	= ARRAY_SIZE(daedalus_vp8_ctrls),
-	.job_ctrl_ids	= daedalus_vp8_job_ctrl_ids,
-	.validate	= daedalus_vp8_validate,
+	.job_ctrls	= daedalus_vp8_job_ctrls,
+	.num_job_ctrls	= ARRAY_SIZE(daedalus_vp8_job_ctrls),
+	.required_ctrls	= daedalus_vp8_job_ctrls,
+	.num_required_ctrls = ARRAY_SIZE(daedalus_vp8_job_ctrls),
 };

@@ -61,31 +61,15 @@ static const struct v4l2_ctrl_config daedalus_vp9_ctrls[] = {
 	{ .id = V4L2_CID_STATELESS_VP9_COMPRESSED_HDR },
 };
 
-static unsigned int daedalus_vp9_job_ctrl_ids(struct daedalus_ctx *ctx,
-					      u32 *ids, unsigned int max)
-{
-	static const u32 job_ctrls[] = {
-		V4L2_CID_STATELESS_VP9_FRAME,
-		V4L2_CID_STATELESS_VP9_COMPRESSED_HDR,
-	};
-	unsigned int n = min_t(unsigned int, max, ARRAY_SIZE(job_ctrls));
+static const u32 daedalus_vp9_job_ctrls[] = {
+	V4L2_CID_STATELESS_VP9_FRAME,
+	V4L2_CID_STATELESS_VP9_COMPRESSED_HDR,
+};
 
-	memcpy(ids, job_ctrls, n * sizeof(*ids));
-	return n;
-}
-
-/* Every frame has its own header: a request must carry its FRAME control. */
-static int daedalus_vp9_validate(struct daedalus_ctx *ctx,
-				 struct v4l2_ctrl_handler *req_hdl)
-{
-	if (!v4l2_ctrl_request_hdl_ctrl_find(req_hdl,
-					     V4L2_CID_STATELESS_VP9_FRAME)) {
-		v4l2_info(&ctx->dev->v4l2_dev,
-			  "request lacks the VP9_FRAME control\n");
-		return -ENOENT;
-	}
-	return 0;
-}
+/* Every frame has its own header: a request carries its FRAME control. */
+static const u32 daedalus_vp9_required_ctrls[] = {
+	V4L2_CID_STATELESS_VP9_FRAME,
+};
 
 const struct daedalus_codec_desc daedalus_vp9_desc = {
 	.codec			= DAEDALUS_CODEC_VP9,
@@ -98,6 +82,8 @@ const struct daedalus_codec_desc daedalus_vp9_desc = {
 	.cap_formats_10bit	= &daedalus_cap_formats_10bit,
 	.ctrls			= daedalus_vp9_ctrls,
 	.num_ctrls		= ARRAY_SIZE(daedalus_vp9_ctrls),
-	.job_ctrl_ids		= daedalus_vp9_job_ctrl_ids,
-	.validate		= daedalus_vp9_validate,
+	.job_ctrls		= daedalus_vp9_job_ctrls,
+	.num_job_ctrls		= ARRAY_SIZE(daedalus_vp9_job_ctrls),
+	.required_ctrls		= daedalus_vp9_required_ctrls,
+	.num_required_ctrls	= ARRAY_SIZE(daedalus_vp9_required_ctrls),
 };

@@ -74,8 +74,13 @@ extern const struct daedalus_cap_formats daedalus_cap_formats_10bit;
  * @num_ctrls: entries in @ctrls
  * @init_ctrls: optional; adds controls whose ranges follow module parameters
  * @num_init_ctrls: how many controls @init_ctrls adds
- * @job_ctrl_ids: fills @ids with the controls a job carries; returns count
- * @validate: checks a request before it is queued (required controls)
+ * @job_ctrls: the controls a job carries (at most DAEDALUS_MAX_JOB_CTRLS)
+ * @num_job_ctrls: entries in @job_ctrls
+ * @job_ctrl_ids: optional, instead of @job_ctrls when they depend on the
+ *	context (H.264's decode mode): fills @ids, returns the count
+ * @required_ctrls: the controls every request must carry itself
+ * @num_required_ctrls: entries in @required_ctrls
+ * @validate: optional; what else a request must carry (H.264: per mode)
  * @queue_flags: vb2 subsystem flags of the OUTPUT queue
  */
 struct daedalus_codec_desc {
@@ -92,8 +97,12 @@ struct daedalus_codec_desc {
 	unsigned int num_ctrls;
 	int (*init_ctrls)(struct v4l2_ctrl_handler *hdl);
 	unsigned int num_init_ctrls;
+	const u32 *job_ctrls;
+	unsigned int num_job_ctrls;
 	unsigned int (*job_ctrl_ids)(struct daedalus_ctx *ctx, u32 *ids,
 				     unsigned int max);
+	const u32 *required_ctrls;
+	unsigned int num_required_ctrls;
 	int (*validate)(struct daedalus_ctx *ctx,
 			struct v4l2_ctrl_handler *req_hdl);
 	u32 (*queue_flags)(void);
