@@ -2,7 +2,7 @@
  * daedalusd: the daemon half of daedalus-v4l2. It takes decode jobs from the kernel module's
  * control device and decodes them with libavcodec (docs/daemon.md).
  */
-import { Command, Option } from "@commander-js/extra-typings";
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { getLogger } from "@logtape/logtape";
 import { libav } from "./ffi/libav.ts";
 import { AV_LOG_ERROR, AV_LOG_QUIET } from "./ffi/libavutil.ts";
@@ -30,6 +30,20 @@ function loadLibav() {
   }
 }
 
+/** --threads: DecoderOptions.threads, the CPUs by default. */
+function threadsOption() {
+  return new Option(
+    "--threads <n>",
+    "threads a context's decoder may use inside one picture (AV1's dav1d; default: the CPUs)",
+  ).argParser((v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 256) {
+      throw new InvalidArgumentError("a whole number from 1 to 256");
+    }
+    return n;
+  }).default(navigator.hardwareConcurrency);
+}
+
 const program = new Command()
   .name("daedalusd")
   .description("Decodes video for the daedalus_v4l2 kernel module with libavcodec.")
@@ -43,6 +57,7 @@ program.command("run", { isDefault: true })
     "--hash-pictures",
     "with -v, each picture's FNV-1a hash in its line (for debugging: it costs a pass over the picture)",
   )
+  .addOption(threadsOption())
   .addOption(
     new Option("--summary-interval <seconds>", "seconds between summary lines (0: never)")
       .argParser((v) => Number.parseInt(v, 10)).default(60),
@@ -56,6 +71,7 @@ program.command("run", { isDefault: true })
       device: opts.device,
       summaryInterval: opts.summaryInterval,
       hashPictures: opts.hashPictures === true,
+      threads: opts.threads,
     });
     for (const sig of ["SIGTERM", "SIGINT"] as const) {
       Deno.addSignalListener(sig, () => {
@@ -115,6 +131,7 @@ program.command("decode")
     new Option("--stride-align <bytes>", "align CAPTURE bytesperline to this")
       .argParser((v) => Number.parseInt(v, 10)).default(1),
   )
+  .addOption(threadsOption())
   .option("-v, --verbose", "libavcodec's own error messages too")
   .action((file, opts) => {
     setupLogging("info");
@@ -130,6 +147,7 @@ program.command("decode")
         pixFmt: opts.pixFmt,
         md5: opts.md5 === true,
         strideAlign: opts.strideAlign,
+        threads: opts.threads,
       });
     } catch (e) {
       log.error(`${file}: ${(e as Error).message}`);

@@ -3,7 +3,11 @@
  * the same clip, in the same run, as a ratio (absolute fps depend on the machine; the ratio
  * says what the daemon's path — V4L2 controls (for H.264: rebuilt parameter sets), decode-order
  * capture, NV12 into a CAPTURE buffer — costs over plain libavcodec). H.264, VP9, VP8 and AV1
- * clips (AV1: against ffmpeg's libdav1d at one thread; the daemon rebuilds OBUs for dav1d).
+ * clips (AV1: against ffmpeg's libdav1d; the daemon rebuilds OBUs for dav1d).
+ * AV1 clips are run a second time with threads: the daemon's dav1d with one thread per CPU
+ * inside each frame (what it does by default), against ffmpeg's libdav1d at its default threads
+ * (frame threads too, which a stateless decoder cannot use: each job's picture must be done
+ * when the job completes).
  * BENCH_ONLY=<text>: only the clips whose name contains it.
  */
 import { cpuUsage } from "node:process";
@@ -16,6 +20,8 @@ interface BenchClip {
   size: string;
   /** Displayed frames (what both decoders' fps count). */
   frames: number;
+  /** Also measured with threads inside a picture (the decoder can). */
+  threaded?: boolean;
   file: () => Promise<string>;
 }
 
@@ -50,6 +56,7 @@ const av1 = (name: string, size: string, frames: number): BenchClip => ({
   name,
   size,
   frames,
+  threaded: true,
   file: () =>
     av1StreamFile({
       name,
@@ -69,6 +76,7 @@ const CLIPS: BenchClip[] = [
   vpx("vp8", "bench-vp8-360p", "640x360", 600),
   av1("bench-av1-720p", "1280x720", 120),
   av1("bench-av1-1080p", "1920x1080", 60),
+  av1("bench-av1-2160p", "3840x2160", 20),
 ];
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 5);
 const ONLY = Deno.env.get("BENCH_ONLY") ?? "";
@@ -82,15 +90,15 @@ interface Speed {
   cpu: number;
 }
 
-async function ffmpegSpeed(file: string, frames: number): Promise<Speed> {
+/** ffmpeg's decode of `file` at `threads` (0: its default), timed by ffmpeg itself. */
+async function ffmpegSpeed(file: string, frames: number, threads: number): Promise<Speed> {
   const out = await new Deno.Command("ffmpeg", {
     args: [
       "-hide_banner",
       "-nostdin",
       "-benchmark",
-      "-threads",
-      "1",
-      // AV1: ffmpeg's default decoder is dav1d too (libdav1d), at one thread like the daemon's
+      ...(threads ? ["-threads", String(threads)] : []),
+      // AV1: ffmpeg's default decoder is dav1d too (libdav1d)
       "-i",
       file,
       "-f",
@@ -106,39 +114,68 @@ async function ffmpegSpeed(file: string, frames: number): Promise<Speed> {
 }
 
 const av = libav();
+const CPUS = navigator.hardwareConcurrency;
+
+/** The daemon's decoding core on `data`, timed by wall clock and by this process's CPU time. */
+function daemonSpeed(clip: BenchClip, data: Uint8Array, threads: number): Speed {
+  const cpu0 = cpuUsage();
+  const r = decodeFile(av, data, {
+    mode: "frame",
+    startCode: "annexb",
+    pixFmt: "nv12",
+    md5: false,
+    threads,
+  });
+  const cpu = cpuUsage(cpu0);
+  if (r.failed.length > 0) throw new Error(`${clip.name}: ${r.failed[0].message}`);
+  if (r.md5s.length !== 0 || r.frames < clip.frames) {
+    throw new Error(`${clip.name}: ${r.frames} frames decoded, ${clip.frames} expected`);
+  }
+  return { wall: clip.frames / r.seconds, cpu: clip.frames / ((cpu.user + cpu.system) / 1e6) };
+}
+
+/** Median speeds of both decoders, runs interleaved so that both see the same machine load. */
+async function compare(
+  clip: BenchClip,
+  file: string,
+  data: Uint8Array,
+  threads: { ours: number; ffmpeg: number },
+): Promise<{ ours: Speed; theirs: Speed }> {
+  const ours: Speed[] = [];
+  const theirs: Speed[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    ours.push(daemonSpeed(clip, data, threads.ours));
+    theirs.push(await ffmpegSpeed(file, clip.frames, threads.ffmpeg));
+  }
+  const med = (xs: Speed[]) => ({
+    wall: median(xs.map((x) => x.wall)),
+    cpu: median(xs.map((x) => x.cpu)),
+  });
+  return { ours: med(ours), theirs: med(theirs) };
+}
+
+const ratio = (a: number, b: number) => (a / b).toFixed(3);
+
 console.log(
-  `${RUNS} runs each, median fps; daedalusd = NV12 output (H.264: frame-based, Annex-B)`,
+  `${RUNS} runs each, median fps; daedalusd = NV12 output (H.264: frame-based, Annex-B); ` +
+    `${CPUS} CPUs`,
 );
 for (const clip of CLIPS.filter((c) => c.name.includes(ONLY))) {
   const file = await clip.file();
   const data = await Deno.readFile(file);
-  const ours: Speed[] = [];
-  const theirs: Speed[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    // interleaved, so that both see the same machine load
-    const cpu0 = cpuUsage();
-    const r = decodeFile(av, data, {
-      mode: "frame",
-      startCode: "annexb",
-      pixFmt: "nv12",
-      md5: false,
-    });
-    const cpu = cpuUsage(cpu0);
-    if (r.failed.length > 0) throw new Error(`${clip.name}: ${r.failed[0].message}`);
-    if (r.md5s.length !== 0 || r.frames < clip.frames) {
-      throw new Error(`${clip.name}: ${r.frames} frames decoded, ${clip.frames} expected`);
-    }
-    const fps = clip.frames / r.seconds;
-    ours.push({ wall: fps, cpu: clip.frames / ((cpu.user + cpu.system) / 1e6) });
-    theirs.push(await ffmpegSpeed(file, clip.frames));
-  }
-  const [aw, bw] = [median(ours.map((s) => s.wall)), median(theirs.map((s) => s.wall))];
-  const [ac, bc] = [median(ours.map((s) => s.cpu)), median(theirs.map((s) => s.cpu))];
+  const one = await compare(clip, file, data, { ours: 1, ffmpeg: 1 });
+  const { ours: a, theirs: b } = one;
   console.log(
     `${clip.name.padEnd(16)} ${clip.size.padEnd(10)} ${clip.frames} frames: daedalusd ` +
-      `${aw.toFixed(1)} fps, ffmpeg -threads 1 ${bw.toFixed(1)} fps, ratio ${
-        (aw / bw).toFixed(3)
-      } ` +
-      `(by CPU time: ${ac.toFixed(1)} vs ${bc.toFixed(1)} fps, ratio ${(ac / bc).toFixed(3)})`,
+      `${a.wall.toFixed(1)} fps, ffmpeg -threads 1 ${b.wall.toFixed(1)} fps, ratio ` +
+      `${ratio(a.wall, b.wall)} (by CPU time: ${a.cpu.toFixed(1)} vs ${b.cpu.toFixed(1)} fps, ` +
+      `ratio ${ratio(a.cpu, b.cpu)})`,
+  );
+  if (!clip.threaded) continue;
+  const { ours: t, theirs: d } = await compare(clip, file, data, { ours: CPUS, ffmpeg: 0 });
+  console.log(
+    `${"".padEnd(27)} threads: daedalusd ${CPUS} inside a frame ${t.wall.toFixed(1)} fps ` +
+      `(${ratio(t.wall, a.wall)}x its one thread), ffmpeg default threads ${d.wall.toFixed(1)} ` +
+      `fps (${ratio(d.wall, b.wall)}x), ratio ${ratio(t.wall, d.wall)}`,
   );
 }

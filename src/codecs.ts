@@ -12,6 +12,17 @@ import { VP8 } from "./vp8/codec.ts";
 import { VP9 } from "./vp9/codec.ts";
 import { CODEC, codecBit, codecName, type WireCodecName } from "./service/protocol.ts";
 
+/** How a context's decoder may run. */
+export interface DecoderOptions {
+  /**
+   * Threads the decoder may use inside one picture (tiles, rows, post-filters): never across
+   * pictures, so each job's picture is done when its decode call returns. 1 by default. dav1d
+   * (AV1) uses them; the libavcodec decoders stay at one thread, because their log callback
+   * runs JavaScript and must not be called from a decoder's own threads.
+   */
+  threads?: number;
+}
+
 /** What one codec adds to the daemon. */
 export interface Codec {
   /** Its name on the wire (protocol.ts's CODEC), in logs and on the command line. */
@@ -19,7 +30,7 @@ export interface Codec {
   /** The software decoder it uses: a libavcodec decoder, or dav1d directly (AV1). */
   readonly decoder: { library: "libavcodec"; name: string } | { library: "libdav1d" };
   /** A decoder for one V4L2 context. */
-  createDecoder(av: Libav): ContextDecoder;
+  createDecoder(av: Libav, opts?: DecoderOptions): ContextDecoder;
   /** Decodes a known picture with `decoder` at start-up; throws unless it comes back right. */
   selfTest(decoder: ContextDecoder): void;
   /** The files `daedalusd decode` takes for it, turned into jobs as a V4L2 client would. */

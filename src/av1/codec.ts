@@ -8,7 +8,7 @@ import { av1SelfTest } from "./self-test.ts";
 export const AV1: Codec = {
   name: "av1",
   decoder: { library: "libdav1d" },
-  createDecoder: (av) => new Av1Decoder(av),
+  createDecoder: (av, opts) => new Av1Decoder(av, opts?.threads ?? 1),
   selfTest: av1SelfTest,
   fileClient: ivfClient("AV01", av1FileFrames),
 };

@@ -1,7 +1,7 @@
 /**
- * One dav1d decoder context set up for stateless decoding: one thread, a frame delay of 1 and
- * invisible frames output, so that each coded frame's picture comes out right after the data
- * that codes it, in decode order (docs/av1.md). Film grain is never applied by the decoder
+ * One dav1d decoder context set up for stateless decoding: a frame delay of 1 (threads, if any,
+ * inside one frame only) and invisible frames output, so that each coded frame's picture comes
+ * out right after the data that codes it, in decode order (docs/av1.md). Film grain is never applied by the decoder
  * itself: the caller applies it (or not) as the request's FILM_GRAIN control says.
  */
 import { type Dav1d, dav1d, DAV1D_EAGAIN, DAV1D_LAYOUT as L } from "../../ffi/libdav1d.ts";
@@ -50,7 +50,15 @@ export class Dav1dDecoder {
   #ctx: Deno.PointerValue = null;
   readonly #data = new Uint8Array(L.data.size);
 
-  constructor() {
+  /**
+   * `threads`: dav1d's worker threads. With a frame delay of 1 they work inside one frame only
+   * (tiles, superblock rows, loop filter/CDEF/restoration), and dav1d_get_picture still returns
+   * that frame before the next is sent, so decode order and bit-exactness are kept.
+   */
+  constructor(private readonly threads = 1) {
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+      throw new RangeError(`dav1d threads must be 1..256, not ${threads}`);
+    }
     this.#lib = dav1d().symbols;
   }
 
@@ -59,7 +67,7 @@ export class Dav1dDecoder {
     const s = new Uint8Array(L.settings.size);
     this.#lib.dav1d_default_settings(s);
     const v = new DataView(s.buffer);
-    v.setInt32(L.settings.n_threads, 1, true);
+    v.setInt32(L.settings.n_threads, this.threads, true);
     v.setInt32(L.settings.max_frame_delay, 1, true);
     v.setInt32(L.settings.apply_grain, 0, true);
     v.setInt32(L.settings.all_layers, 0, true);

@@ -36,7 +36,7 @@ import {
 } from "./v4l2-av1.ts";
 
 export class Av1Decoder implements ContextDecoder {
-  readonly #dav1d = new Dav1dDecoder();
+  readonly #dav1d: Dav1dDecoder;
   readonly #headers = new Av1HeaderWriter();
   readonly #writer: PictureWriter;
   /**
@@ -48,7 +48,9 @@ export class Av1Decoder implements ContextDecoder {
   /** dav1d has our sequence header (false after a flush). */
   #seqSent = false;
 
-  constructor(av: Libav) {
+  /** `threads`: dav1d's threads inside one frame (tiles, rows, post-filters). */
+  constructor(av: Libav, threads = 1) {
+    this.#dav1d = new Dav1dDecoder(threads);
     this.#writer = new PictureWriter(av);
   }
 

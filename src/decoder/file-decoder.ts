@@ -30,6 +30,8 @@ export interface FileDecodeOptions extends ClientOptions {
   strideAlign?: number;
   /** The stream's codec; by default the one whose file client takes the data. */
   codec?: Codec;
+  /** Threads the decoder may use inside a picture (DecoderOptions.threads). */
+  threads?: number;
 }
 
 export interface FileDecodeResult {
@@ -121,7 +123,7 @@ export class FrameRunner {
     private readonly codec: Codec,
     private readonly opts: Omit<FileDecodeOptions, "mode" | "startCode" | "codec">,
   ) {
-    this.#decoder = codec.createDecoder(av);
+    this.#decoder = codec.createDecoder(av, { threads: opts.threads });
     this.#buffer = new CaptureBuffer(av);
   }
 

@@ -47,6 +47,8 @@ export interface ServiceOptions {
    * picture on the service's thread, which costs about as much as the copy into CAPTURE memory.
    */
   hashPictures?: boolean;
+  /** Threads one context's decoder may use inside a picture (DecoderOptions.threads). */
+  threads?: number;
 }
 
 interface Counters {
@@ -314,7 +316,7 @@ export class DaedalusService {
     if (entry?.codec !== codec) {
       // A new context, or one whose client set another OUTPUT format (S_FMT between streams).
       entry?.decoder.close();
-      entry = { codec, decoder: codec.createDecoder(this.av) };
+      entry = { codec, decoder: codec.createDecoder(this.av, { threads: this.opts.threads }) };
       this.#decoders.set(w.ctxId, entry);
     }
     const decoder = entry.decoder;

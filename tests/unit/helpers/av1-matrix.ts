@@ -89,6 +89,22 @@ export const AV1_FEATURES: Av1Recipe[] = [
     args: ["-cpu-used", "8", "-aom-params", "tune-content=screen:enable-intrabc=1"],
   },
   {
+    // open GOPs: hidden intra-only frames (shown later), inter frames predicting across them
+    name: "av1-svt-intra-only-352x288",
+    encoder: "libsvtav1",
+    size: "352x288",
+    frames: 20,
+    args: ["-preset", "10", "-g", "8", "-svtav1-params", "irefresh-type=1"],
+  },
+  {
+    // switch frames every 4 frames (rav1e needs its low-latency mode for them)
+    name: "av1-rav1e-switch-352x288",
+    encoder: "librav1e",
+    size: "352x288",
+    frames: 12,
+    args: ["-speed", "10", "-rav1e-params", "low_latency=true:switch_frame_interval=4"],
+  },
+  {
     name: "av1-aom-film-grain-352x288",
     encoder: "libaom-av1",
     size: "352x288",
