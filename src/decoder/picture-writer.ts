@@ -101,6 +101,8 @@ export class PictureWriter {
   readonly #avFormats: Record<CaptureLayout["avFormat"], number>;
   readonly #dst = new BigUint64Array(4);
   readonly #dstStride = new Int32Array(4);
+  /** writePlanes()'s chroma for a monochrome picture. */
+  #grey: { bytes: Uint8Array<ArrayBuffer>; tenBit: boolean } | undefined;
 
   constructor(private readonly av: Libav) {
     this.#eightBit = [pixFmt(av.avutil, "yuv420p"), pixFmt(av.avutil, "yuvj420p")];
@@ -130,10 +132,11 @@ export class PictureWriter {
 
   /**
    * Writes a picture held elsewhere (dav1d's): 8-bit or 10-bit 4:2:0 planes at `planes`, lines
-   * `strides` bytes apart.
+   * `strides` bytes apart; when `monochrome`, the luma plane only, and the chroma written is
+   * neutral grey (what libav's own conversion of a grey picture writes).
    */
   writePlanes(
-    picture: { width: number; height: number; bitDepth: number },
+    picture: { width: number; height: number; bitDepth: number; monochrome: boolean },
     planes: Deno.PointerValue[],
     strides: number[],
     format: CaptureFormat,
@@ -145,6 +148,23 @@ export class PictureWriter {
       data[i] = BigInt(Deno.UnsafePointer.value(p));
       linesize[i] = strides[i];
     });
+    if (picture.monochrome) {
+      // grey chroma planes (swscale refuses a stride of 0), one for Cb and Cr, kept for reuse
+      const [w, h, tenBit] = [
+        Math.ceil(picture.width / 2),
+        Math.ceil(picture.height / 2),
+        picture.bitDepth > 8,
+      ];
+      const bytes = w * h * (tenBit ? 2 : 1);
+      if (this.#grey?.bytes.byteLength !== bytes || this.#grey.tenBit !== tenBit) {
+        const buf = new ArrayBuffer(bytes);
+        if (tenBit) new Uint16Array(buf).fill(1 << 9);
+        else new Uint8Array(buf).fill(1 << 7);
+        this.#grey = { bytes: new Uint8Array(buf), tenBit };
+      }
+      data[1] = data[2] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.#grey.bytes)));
+      linesize[1] = linesize[2] = w * (tenBit ? 2 : 1);
+    }
     return this.#write(
       {
         width: picture.width,

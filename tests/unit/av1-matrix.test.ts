@@ -10,8 +10,11 @@ import {
   FRAME_FLAG,
   readFilmGrain,
   readFrame,
+  readSequence,
+  SEQ_FLAG,
   V4L2_CID_STATELESS_AV1_FILM_GRAIN,
   V4L2_CID_STATELESS_AV1_FRAME,
+  V4L2_CID_STATELESS_AV1_SEQUENCE,
   writeFrame,
 } from "../../src/av1/v4l2-av1.ts";
 import { decodeFile } from "../../src/decoder/file-decoder.ts";
@@ -44,7 +47,7 @@ for (const recipe of [...AV1_MATRIX, ...AV1_FEATURES, ...AV1_SIZES]) {
 }
 
 // The features the matrix claims are in its streams, as the requests carry them.
-Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, superres, frames of several sizes, intra block copy, error-resilient frames, film grain", async () => {
+Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, monochrome, superres, frames of several sizes, intra block copy, error-resilient frames, film grain", async () => {
   const requests = async (name: string) => {
     const r = [...AV1_MATRIX, ...AV1_FEATURES].find((x) => x.name === name)!;
     const frames = AV1.fileClient.frames(await Deno.readFile(await av1StreamFile(r)), {
@@ -54,6 +57,7 @@ Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, super
     return frames.filter((f) => f.jobs.length).map((f) => ({
       frame: readFrame(f.jobs[0].ctrls.get(V4L2_CID_STATELESS_AV1_FRAME)!),
       grain: readFilmGrain(f.jobs[0].ctrls.get(V4L2_CID_STATELESS_AV1_FILM_GRAIN)!),
+      sequence: readSequence(f.jobs[0].ctrls.get(V4L2_CID_STATELESS_AV1_SEQUENCE)!),
       hidden: f.hidden,
     }));
   };
@@ -77,6 +81,9 @@ Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, super
   );
   await any("av1-svt-intra-only-352x288", (x) => x.frame.frameType === INTRA_ONLY_FRAME);
   await any("av1-rav1e-switch-352x288", (x) => x.frame.frameType === SWITCH_FRAME);
+  for (const name of ["av1-aom-monochrome-352x288", "av1-aom-monochrome-10bit-352x288"]) {
+    await any(name, (x) => (x.sequence.flags & SEQ_FLAG.MONO_CHROME) !== 0);
+  }
   for (const name of ["av1-aom-film-grain-352x288", "av1-svt-film-grain-352x288"]) {
     await any(name, (x) => (x.grain.flags & FG_FLAG.APPLY_GRAIN) !== 0);
   }

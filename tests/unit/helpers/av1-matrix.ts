@@ -105,6 +105,22 @@ export const AV1_FEATURES: Av1Recipe[] = [
     args: ["-speed", "10", "-rav1e-params", "low_latency=true:switch_frame_interval=4"],
   },
   {
+    // monochrome: no chroma planes; CAPTURE chroma is neutral grey, as libav converts it
+    name: "av1-aom-monochrome-352x288",
+    encoder: "aomenc",
+    size: "352x288",
+    frames: 6,
+    args: ["--cpu-used=8", "--limit=6", "--monochrome"],
+  },
+  {
+    name: "av1-aom-monochrome-10bit-352x288",
+    encoder: "aomenc",
+    size: "352x288",
+    frames: 6,
+    tenBit: true,
+    args: ["--cpu-used=8", "--limit=6", "--monochrome"],
+  },
+  {
     name: "av1-aom-film-grain-352x288",
     encoder: "libaom-av1",
     size: "352x288",
