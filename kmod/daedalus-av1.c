@@ -14,6 +14,22 @@
 
 #ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
 
+/* 4:2:0; a monochrome sequence has these set too (the spec's color_config). */
+#define DAEDALUS_AV1_SUBSAMPLING_420 \
+	(V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X | \
+	 V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y)
+
+/*
+ * The control's default (v4l2-ctrls-core: 8 bits, all else zero) describes
+ * no sequence; v4l2-compliance tries it.
+ */
+static bool daedalus_av1_default_sequence(const struct v4l2_ctrl_av1_sequence *s)
+{
+	const struct v4l2_ctrl_av1_sequence def = { .bit_depth = 8 };
+
+	return !memcmp(s, &def, sizeof(def));
+}
+
 /*
  * Refuses, before any picture, what the daemon cannot decode: the High and
  * Professional profiles (4:4:4, 4:2:2, 12 bits; the Main profile is 4:2:0 or
@@ -28,7 +44,11 @@ static int daedalus_av1_try_ctrl(struct v4l2_ctrl *ctrl)
 	case V4L2_CID_STATELESS_AV1_SEQUENCE: {
 		const struct v4l2_ctrl_av1_sequence *s = ctrl->p_new.p_av1_sequence;
 
-		if (s->seq_profile != 0)
+		if (daedalus_av1_default_sequence(s))
+			return 0;
+		if (s->seq_profile != 0 ||
+		    (s->flags & DAEDALUS_AV1_SUBSAMPLING_420) !=
+		    DAEDALUS_AV1_SUBSAMPLING_420)
 			return -EINVAL;
 		/*
 		 * The largest frame the sequence allows may exceed the

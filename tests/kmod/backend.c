@@ -325,6 +325,34 @@ static void check_vp9(const struct daedalus_job *job, struct job_ctrls *jc)
 	jc->frame_num = f->quant.base_q_idx;
 }
 
+/*
+ * AV1: the sequence (it persists, so every job carries it), the frame and
+ * its tile entries (a dynamic array of at least one).
+ */
+static void check_av1(const struct daedalus_job *job, struct job_ctrls *jc)
+{
+	const struct v4l2_ctrl_av1_sequence *s;
+	const struct v4l2_ctrl_av1_frame *f;
+	uint32_t size, tiles;
+
+	s = find_ctrl(job, V4L2_CID_STATELESS_AV1_SEQUENCE, &size);
+	check(s && size == sizeof(*s), "AV1_SEQUENCE missing or %u bytes", size);
+	f = find_ctrl(job, V4L2_CID_STATELESS_AV1_FRAME, &size);
+	check(f && size == sizeof(*f), "AV1_FRAME missing or %u bytes", size);
+	check(find_ctrl(job, V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY, &tiles) && tiles &&
+	      tiles % sizeof(struct v4l2_ctrl_av1_tile_group_entry) == 0,
+	      "AV1_TILE_GROUP_ENTRY missing or %u bytes", tiles);
+	if (!s || !f) {
+		jc->missing = true;
+		return;
+	}
+	check(lenient || f->frame_width_minus_1 < job->width, "AV1 width %u, CAPTURE %u",
+	      f->frame_width_minus_1 + 1, job->width);
+	check(lenient || (job->pixelformat == V4L2_PIX_FMT_P010) == (s->bit_depth == 10),
+	      "AV1 bit depth %u, CAPTURE %.4s", s->bit_depth, (const char *)&job->pixelformat);
+	jc->frame_num = f->quantization.base_q_idx;
+}
+
 static void check_job_ctrls(const struct daedalus_job *job, struct job_ctrls *jc)
 {
 	switch (job->codec) {
@@ -336,6 +364,9 @@ static void check_job_ctrls(const struct daedalus_job *job, struct job_ctrls *jc
 		break;
 	case DAEDALUS_CODEC_VP9:
 		check_vp9(job, jc);
+		break;
+	case DAEDALUS_CODEC_AV1:
+		check_av1(job, jc);
 		break;
 	default:
 		check(0, "codec %u", job->codec);
@@ -450,7 +481,8 @@ int main(int argc, char **argv)
 	unsigned long stall_after = ~0UL, jobs = 0, ctx_msgs = 0;
 	bool do_garbage = false;
 	uint32_t codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264) |
-		DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP8) | DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP9);
+		DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP8) | DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP9) |
+		DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_AV1);
 	__u32 version = 0;
 	int fd;
 

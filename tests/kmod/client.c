@@ -4,18 +4,19 @@
  * (formats, controls, the Request API, MMAP buffers, DMABUF export) and
  * checks every returned picture against the test backend's pattern.
  *
- *   client [-c h264|vp8|vp9|vp9-10bit] [-n frames] [-s WxH]
+ *   client [-c h264|vp8|vp9|vp9-10bit|av1|av1-10bit] [-n frames] [-s WxH]
  *          [-f nv12|yuv420|p010] [-p procs] [--slices K]
  *          [--expect ok|error|any] [--expbuf] [--probe N] [--timeout-ms T]
  *          [--no-requests] [--expect-ebadr] [--dmabuf]
- *          [--refused-frame WxH|profile1|12bit|444]
+ *          [--refused-frame WxH|maxWxH|profile1|profile2|12bit|444|422]
  *
  * -c: the codec (default h264); its controls describe a picture of -s, which
  * must be a multiple of the codec's block size. For H.264 it follows the
  * DECODE_MODE and START_CODE controls' default values, as FFmpeg and libva
- * do. --refused-frame: only check that a VP9 frame control describing what
- * the daemon cannot decode (that size, profile 1, 12 bits, 4:4:4) is
- * refused with EINVAL, with and without CAPTURE buffers. With -p, that many processes open the device at
+ * do. --refused-frame (VP9, AV1): only check that a control describing what
+ * the daemon cannot decode (a frame of that size, an AV1 sequence allowing
+ * it, profile 1 or 2, 12 bits, 4:4:4, 4:2:2) is refused with EINVAL, with and
+ * without CAPTURE buffers (then also a larger frame and another bit depth). With -p, that many processes open the device at
  * once and run the whole sequence; EBUSY anywhere is a failure.
  * --expect ok: every picture decoded and correct; error: every buffer comes
  * back with V4L2_BUF_FLAG_ERROR; any: either, but correct when not an error.
@@ -319,31 +320,75 @@ static uint32_t set_vp9_10bit_ctrls(int fd, int req_fd, const struct pic *p)
 	return set_vp9_ctrls_depth(fd, req_fd, 10, p->frame);
 }
 
-static const struct codec {
-	const char *name;
-	uint32_t fourcc;
-	int block;
-	bool h264;
-	uint32_t (*set_ctrls)(int fd, int req_fd, const struct pic *p);
-} codecs[] = {
-	{ "h264", V4L2_PIX_FMT_H264_SLICE, 16, true, set_h264_ctrls },
-	{ "vp8", V4L2_PIX_FMT_VP8_FRAME, 16, false, set_vp8_ctrls },
-	{ "vp9", V4L2_PIX_FMT_VP9_FRAME, 64, false, set_vp9_ctrls },
-	{ "vp9-10bit", V4L2_PIX_FMT_VP9_FRAME, 64, false, set_vp9_10bit_ctrls },
-};
-
-static const struct pic first_pic = { .seq = true, .picture = true };
-
-/* What the daemon cannot decode, in a VP9 frame control: refused with EINVAL. */
-static void expect_refused(int fd, const char *what)
+/* An AV1 Main-profile sequence of the client's picture size, 4:2:0, at @bit_depth. */
+static void av1_sequence(struct v4l2_ctrl_av1_sequence *s, unsigned int bit_depth)
 {
-	struct v4l2_ctrl_vp9_frame f;
-	struct v4l2_ext_control c = {
-		.id = V4L2_CID_STATELESS_VP9_FRAME, .size = sizeof(f), .ptr = &f,
+	memset(s, 0, sizeof(*s));
+	s->flags = V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X | V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y;
+	s->bit_depth = bit_depth;
+	s->max_frame_width_minus_1 = opt.width - 1;
+	s->max_frame_height_minus_1 = opt.height - 1;
+}
+
+/* A shown key frame of the client's picture size, one tile. */
+static void av1_frame(struct v4l2_ctrl_av1_frame *f, int frame)
+{
+	memset(f, 0, sizeof(*f));
+	f->frame_type = V4L2_AV1_KEY_FRAME;
+	f->flags = V4L2_AV1_FRAME_FLAG_SHOW_FRAME | V4L2_AV1_FRAME_FLAG_SHOWABLE_FRAME;
+	f->frame_width_minus_1 = opt.width - 1;
+	f->frame_height_minus_1 = opt.height - 1;
+	f->upscaled_width = opt.width;
+	f->render_width_minus_1 = opt.width - 1;
+	f->render_height_minus_1 = opt.height - 1;
+	f->tile_info.tile_cols = 1;
+	f->tile_info.tile_rows = 1;
+	f->refresh_frame_flags = 0xff;
+	f->quantization.base_q_idx = frame; /* any value: the picture's number */
+}
+
+static uint32_t set_av1_ctrls_depth(int fd, int req_fd, unsigned int bit_depth, int frame)
+{
+	static struct v4l2_ctrl_av1_sequence s;
+	static struct v4l2_ctrl_av1_frame f;
+	static struct v4l2_ctrl_av1_tile_group_entry tile;
+	struct v4l2_ext_control c[3] = {
+		{ .id = V4L2_CID_STATELESS_AV1_SEQUENCE, .size = sizeof(s), .ptr = &s },
+		{ .id = V4L2_CID_STATELESS_AV1_FRAME, .size = sizeof(f), .ptr = &f },
+		{ .id = V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY, .size = sizeof(tile), .ptr = &tile },
 	};
-	struct v4l2_ext_controls cs = { .count = 1, .controls = &c };
+
+	av1_sequence(&s, bit_depth);
+	av1_frame(&f, frame);
+	tile = (struct v4l2_ctrl_av1_tile_group_entry){ .tile_size = 1 };
+	s_ext_ctrls(fd, req_fd, c, 3);
+	return f.quantization.base_q_idx;
+}
+
+static uint32_t set_av1_ctrls(int fd, int req_fd, const struct pic *p)
+{
+	return set_av1_ctrls_depth(fd, req_fd, 8, p->frame);
+}
+
+static uint32_t set_av1_10bit_ctrls(int fd, int req_fd, const struct pic *p)
+{
+	return set_av1_ctrls_depth(fd, req_fd, 10, p->frame);
+}
+
+/*
+ * A control describing @what, which the daemon cannot decode: a frame of
+ * that size (WxH), a sequence allowing frames of that size (maxWxH), a profile,
+ * bit depth or chroma subsampling it lacks, or (10bit) a 10-bit stream, which
+ * 8-bit CAPTURE buffers cannot take. False: the codec has no such case.
+ */
+static bool vp9_refused(struct v4l2_ext_control *c, const char *what)
+{
+	static struct v4l2_ctrl_vp9_frame f;
 	int w, h;
 
+	*c = (struct v4l2_ext_control){
+		.id = V4L2_CID_STATELESS_VP9_FRAME, .size = sizeof(f), .ptr = &f,
+	};
 	vp9_frame(&f, 8, 0);
 	if (sscanf(what, "%dx%d", &w, &h) == 2) {
 		f.frame_width_minus_1 = w - 1;
@@ -356,14 +401,88 @@ static void expect_refused(int fd, const char *what)
 	} else if (!strcmp(what, "444")) {
 		f.profile = 1;
 		f.flags &= ~(V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING | V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING);
+	} else if (!strcmp(what, "10bit")) {
+		vp9_frame(&f, 10, 0);
 	} else {
-		die("--refused-frame %s", what);
+		return false;
 	}
+	return true;
+}
+
+static bool av1_refused(struct v4l2_ext_control *c, const char *what)
+{
+	static struct v4l2_ctrl_av1_sequence s;
+	static struct v4l2_ctrl_av1_frame f;
+	int w, h;
+
+	*c = (struct v4l2_ext_control){
+		.id = V4L2_CID_STATELESS_AV1_SEQUENCE, .size = sizeof(s), .ptr = &s,
+	};
+	av1_sequence(&s, 8);
+	av1_frame(&f, 0);
+	if (sscanf(what, "max%dx%d", &w, &h) == 2) {
+		s.max_frame_width_minus_1 = w - 1;
+		s.max_frame_height_minus_1 = h - 1;
+	} else if (sscanf(what, "%dx%d", &w, &h) == 2) {
+		*c = (struct v4l2_ext_control){
+			.id = V4L2_CID_STATELESS_AV1_FRAME, .size = sizeof(f), .ptr = &f,
+		};
+		f.frame_width_minus_1 = w - 1;
+		f.upscaled_width = w;
+		f.frame_height_minus_1 = h - 1;
+	} else if (!strcmp(what, "profile1")) {
+		s.seq_profile = 1;
+	} else if (!strcmp(what, "profile2")) {
+		s.seq_profile = 2;
+	} else if (!strcmp(what, "12bit")) {
+		s.bit_depth = 12;
+	} else if (!strcmp(what, "444")) {
+		s.flags &= ~(V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X |
+			     V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y);
+	} else if (!strcmp(what, "422")) {
+		s.flags &= ~V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y;
+	} else if (!strcmp(what, "10bit")) {
+		av1_sequence(&s, 10);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static const struct codec {
+	const char *name;
+	uint32_t fourcc;
+	int block;
+	bool h264;
+	unsigned int bit_depth;
+	uint32_t (*set_ctrls)(int fd, int req_fd, const struct pic *p);
+	/* --refused-frame's controls (NULL: the codec has none) */
+	bool (*refused)(struct v4l2_ext_control *c, const char *what);
+} codecs[] = {
+	{ "h264", V4L2_PIX_FMT_H264_SLICE, 16, true, 8, set_h264_ctrls, NULL },
+	{ "vp8", V4L2_PIX_FMT_VP8_FRAME, 16, false, 8, set_vp8_ctrls, NULL },
+	{ "vp9", V4L2_PIX_FMT_VP9_FRAME, 64, false, 8, set_vp9_ctrls, vp9_refused },
+	{ "vp9-10bit", V4L2_PIX_FMT_VP9_FRAME, 64, false, 10, set_vp9_10bit_ctrls, vp9_refused },
+	{ "av1", V4L2_PIX_FMT_AV1_FRAME, 16, false, 8, set_av1_ctrls, av1_refused },
+	{ "av1-10bit", V4L2_PIX_FMT_AV1_FRAME, 16, false, 10, set_av1_10bit_ctrls, av1_refused },
+};
+
+static const struct pic first_pic = { .seq = true, .picture = true };
+
+/* What the daemon cannot decode, in a control of the client's codec: refused with EINVAL. */
+static void expect_refused(int fd, const char *what)
+{
+	struct v4l2_ext_control c;
+	struct v4l2_ext_controls cs = { .count = 1, .controls = &c };
+
+	if (!opt.codec->refused || !opt.codec->refused(&c, what))
+		die("--refused-frame %s with %s", what, opt.codec->name);
 	if (!ioctl(fd, VIDIOC_TRY_EXT_CTRLS, &cs) || errno != EINVAL)
-		die("TRY_EXT_CTRLS with a VP9 frame of %s: %s, want EINVAL", what,
-		    strerror(errno));
+		die("TRY_EXT_CTRLS with a %s control of %s: %s, want EINVAL", opt.codec->name,
+		    what, strerror(errno));
 	if (!ioctl(fd, VIDIOC_S_EXT_CTRLS, &cs) || errno != EINVAL)
-		die("S_EXT_CTRLS with a VP9 frame of %s: %s, want EINVAL", what, strerror(errno));
+		die("S_EXT_CTRLS with a %s control of %s: %s, want EINVAL", opt.codec->name,
+		    what, strerror(errno));
 }
 
 static bool wait_fd(int fd, short events)
@@ -439,15 +558,17 @@ static int run(void)
 	if (opt.refused)
 		expect_refused(fd, opt.refused);
 	opt.codec->set_ctrls(fd, -1, &first_pic);
-	if (opt.codec->set_ctrls == set_vp9_10bit_ctrls) {
+	if (opt.codec->bit_depth == 10) {
 		/* A 10-bit stream's pictures go to P010 only. */
 		struct v4l2_fmtdesc d = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE };
 
 		if (xioctl(fd, VIDIOC_ENUM_FMT, &d) || d.pixelformat != V4L2_PIX_FMT_P010)
-			die("CAPTURE format 0 of a 10-bit VP9 stream: %.4s", (char *)&d.pixelformat);
+			die("CAPTURE format 0 of a 10-bit %s stream: %.4s", opt.codec->name,
+			    (char *)&d.pixelformat);
 		d.index = 1;
 		if (!ioctl(fd, VIDIOC_ENUM_FMT, &d))
-			die("a 10-bit VP9 stream offers CAPTURE %.4s too", (char *)&d.pixelformat);
+			die("a 10-bit %s stream offers CAPTURE %.4s too", opt.codec->name,
+			    (char *)&d.pixelformat);
 	}
 	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, opt.fourcc, &cap);
 	bpp = opt.fourcc == V4L2_PIX_FMT_P010 ? 2 : 1;
@@ -506,19 +627,9 @@ static int run(void)
 		expect_refused(fd, opt.refused);
 		snprintf(bigger, sizeof(bigger), "%dx%d", opt.width + 64, opt.height);
 		expect_refused(fd, bigger);
-		if (!strcmp(opt.codec->name, "vp9")) {
-			/* another bit depth than the CAPTURE buffers' */
-			struct v4l2_ctrl_vp9_frame f;
-			struct v4l2_ext_control c = {
-				.id = V4L2_CID_STATELESS_VP9_FRAME, .size = sizeof(f), .ptr = &f,
-			};
-			struct v4l2_ext_controls cs = { .count = 1, .controls = &c };
-
-			vp9_frame(&f, 10, 0);
-			if (!ioctl(fd, VIDIOC_TRY_EXT_CTRLS, &cs) || errno != EINVAL)
-				die("a 10-bit frame with 8-bit CAPTURE buffers: %s, want EINVAL",
-				    strerror(errno));
-		}
+		/* another bit depth than the CAPTURE buffers' */
+		if (opt.codec->bit_depth == 8)
+			expect_refused(fd, "10bit");
 		printf("client[%d]: %s refused with and without CAPTURE buffers\n", getpid(),
 		       opt.refused);
 		return 0;

@@ -1,10 +1,10 @@
 // The V4L2 AV1 control layouts the daemon reads and the file client writes, checked against the
 // 6.12 kernel's uAPI header (bookworm's linux-libc-dev, 6.1, has no AV1): the header as
-// build-libva-driver.sh installs it for user space (make headers_install's script).
+// uapi-headers.sh installs it for user space (make headers_install's script).
 import assert from "node:assert/strict";
 import * as AV1 from "../../src/av1/v4l2-av1.ts";
 import { offsetsProgram, runC } from "../unit/helpers/cc.ts";
-import { CACHE, prepare, REPO, run } from "./harness.ts";
+import { uapiHeaders } from "./harness.ts";
 
 const STRUCTS: Record<string, string> = {
   sequence: "struct v4l2_ctrl_av1_sequence",
@@ -14,8 +14,7 @@ const STRUCTS: Record<string, string> = {
 };
 
 Deno.test("V4L2 AV1 control layouts match the 6.12 uAPI header", async () => {
-  await prepare("6.12");
-  await run("bash", [`${REPO}/tests/vm/build-libva-driver.sh`]);
+  const uapi = await uapiHeaders();
   const entries: [string, string][] = [];
   const expected: Record<string, number> = {};
   for (const [group, fields] of Object.entries(AV1.LAYOUT)) {
@@ -42,7 +41,7 @@ Deno.test("V4L2 AV1 control layouts match the 6.12 uAPI header", async () => {
   }
   const c = await runC<Record<string, number>>(
     offsetsProgram(["linux/v4l2-controls.h"], entries),
-    [`-I${CACHE}/libva-v4l2_request-1.3/uapi`],
+    [`-I${uapi}`],
   );
   assert.deepEqual(c, expected);
 });

@@ -16,28 +16,18 @@ DRIVER=$D/v4l2_request_drv_video.so
 for c in meson ninja pkg-config; do command -v "$c" >/dev/null || die "no $c (is tools/apt-packages.txt installed?)"; done
 pkg-config --exists 'libva >= 1.10.0' libdrm || die "no libva-dev/libdrm-dev (is tools/apt-packages.txt installed?)"
 
-# The uAPI headers the driver includes, from the 6.12 kernel's headers package, made fit for user space by
-# that kernel's own headers_install.sh (as `make headers_install` does).
-KVER=$(kernel_ver 6.12)
-UAPI_SRC=$CACHE/k6.12/hdr/usr/src/linux-headers-${KVER%-amd64}-common/include/uapi/linux
-KBUILD=$CACHE/k6.12/hdr/usr/lib/linux-kbuild-${KVER%-amd64}
-HEADERS=(videodev2.h v4l2-controls.h v4l2-common.h media.h)
-for h in "${HEADERS[@]}"; do [ -r "$UAPI_SRC/$h" ] || die "no $UAPI_SRC/$h: run tests/vm/prepare.sh 6.12"; done
-
-key=$( { sha1sum < "$TARBALL"; sha1sum < "${BASH_SOURCE[0]}"; (cd "$UAPI_SRC" && sha1sum "${HEADERS[@]}"); } |
-  sha1sum | cut -c1-40)
+# The 6.12 uAPI headers (uapi-headers.sh); the key covers them.
+UAPI=$("$(dirname "$0")/uapi-headers.sh")
+key=$( { sha1sum < "$TARBALL"; sha1sum < "${BASH_SOURCE[0]}"; cat "$UAPI/key"; } | sha1sum | cut -c1-40)
 mkdir -p "$D"; exec 8>"$D.lock"; flock 8
 if [ "$(cat "$D/key" 2>/dev/null)" = "$key" ] && [ -e "$DRIVER" ]; then echo "$DRIVER"; exit 0; fi
 
-echo "vm: building libva-v4l2_request 1.3 against the $KVER uAPI headers" >&2
+echo "vm: building libva-v4l2_request 1.3 against the 6.12 uAPI headers" >&2
 rm -rf "$D/src" "$D/build" "$D/uapi" "$D/key" "$D/codecs.txt"
-mkdir -p "$D/src" "$D/uapi/linux"
+mkdir -p "$D/src"
 tar -xzf "$TARBALL" -C "$D/src" --strip-components=1
-for h in "${HEADERS[@]}"; do
-  (cd "$KBUILD" && sh scripts/headers_install.sh "$UAPI_SRC/$h" "$D/uapi/linux/$h") || die "headers_install $h failed"
-done
 # -I puts these before /usr/include, for the driver's codec checks (meson's cc.compiles) and its sources.
-if ! { meson setup "$D/build" "$D/src" --buildtype=debugoptimized -Dc_args="-I$D/uapi" &&
+if ! { meson setup "$D/build" "$D/src" --buildtype=debugoptimized -Dc_args="-I$UAPI" &&
   ninja -C "$D/build"; } > "$D/build.log" 2>&1; then
   cat "$D/build.log" >&2; die "libva-v4l2_request build failed (log: $D/build.log)"
 fi

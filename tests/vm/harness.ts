@@ -70,12 +70,24 @@ export function buildKmod(kernel: Kernel | "arm64"): Promise<string> {
   });
 }
 
-/** tests/kmod/<name>.c (test backend, test client), compiled once per test process. */
+/** The 6.12 kernel's V4L2 uAPI headers for user space (uapi-headers.sh): the directory for -I. */
+export function uapiHeaders(): Promise<string> {
+  return memo("uapi-6.12", async () => {
+    await prepare("6.12");
+    return (await run("bash", [`${HERE}uapi-headers.sh`])).trim();
+  });
+}
+
+/**
+ * tests/kmod/<name>.c (test backend, test client), compiled once per test process, against the
+ * 6.12 uAPI headers (bookworm's are 6.1's: no AV1); the programs run on 6.1 too, where the
+ * module offers no AV1.
+ */
 export function testProgram(name: string): Promise<string> {
   return memo(`cc:${name}`, async () => {
     const dir = await Deno.makeTempDir({ prefix: `daedalus-${name}-` });
     await run("cc", [
-      ...["-O2", "-Wall", "-Wextra", "-Werror", `-I${REPO}/kmod/uapi`],
+      ...["-O2", "-Wall", "-Wextra", "-Werror", `-I${REPO}/kmod/uapi`, `-I${await uapiHeaders()}`],
       ...["-o", `${dir}/${name}`, `${REPO}/tests/kmod/${name}.c`],
     ]);
     return `${dir}/${name}`;
