@@ -8,6 +8,7 @@ import { AV1 } from "../../src/av1/codec.ts";
 import {
   FG_FLAG,
   FRAME_FLAG,
+  LR_FLAG,
   readFilmGrain,
   readFrame,
   readSequence,
@@ -19,6 +20,8 @@ import {
 } from "../../src/av1/v4l2-av1.ts";
 import { decodeFile } from "../../src/decoder/file-decoder.ts";
 import { INTRA_ONLY_FRAME, SWITCH_FRAME } from "../../src/av1/parser.ts";
+import { OBU_TILE_GROUP, splitObus } from "../../src/av1/obu.ts";
+import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { av1StreamFile, ffmpegFrameMd5s } from "./helpers/streams.ts";
 import { AV1_FEATURES, AV1_MATRIX, AV1_SIZES } from "./helpers/av1-matrix.ts";
 
@@ -47,7 +50,7 @@ for (const recipe of [...AV1_MATRIX, ...AV1_FEATURES, ...AV1_SIZES]) {
 }
 
 // The features the matrix claims are in its streams, as the requests carry them.
-Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, monochrome, superres, frames of several sizes, intra block copy, error-resilient frames, film grain", async () => {
+Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, tile groups, global motion, loop restoration, monochrome, superres, frames of several sizes, intra block copy, error-resilient frames, film grain", async () => {
   const requests = async (name: string) => {
     const r = [...AV1_MATRIX, ...AV1_FEATURES].find((x) => x.name === name)!;
     const frames = AV1.fileClient.frames(await Deno.readFile(await av1StreamFile(r)), {
@@ -81,6 +84,16 @@ Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, monoc
   );
   await any("av1-svt-intra-only-352x288", (x) => x.frame.frameType === INTRA_ONLY_FRAME);
   await any("av1-rav1e-switch-352x288", (x) => x.frame.frameType === SWITCH_FRAME);
+  const tileGroups = ivfFrames(
+    await Deno.readFile(
+      await av1StreamFile(AV1_FEATURES.find((r) => r.name === "av1-aom-tile-groups-352x288")!),
+    ),
+  ).map((p) => splitObus(p.data).filter((o) => o.type === OBU_TILE_GROUP).length);
+  assert.ok(tileGroups.some((n) => n > 1), `tile group OBUs per temporal unit: ${tileGroups}`);
+  await any("av1-aom-global-motion-352x288", (x) => x.frame.gm.type.some((t) => t !== 0));
+  for (const name of ["av1-aom-global-motion-352x288", "av1-rav1e-restoration-352x288"]) {
+    await any(name, (x) => (x.frame.lr.flags & LR_FLAG.USES_LR) !== 0);
+  }
   for (const name of ["av1-aom-monochrome-352x288", "av1-aom-monochrome-10bit-352x288"]) {
     await any(name, (x) => (x.sequence.flags & SEQ_FLAG.MONO_CHROME) !== 0);
   }

@@ -70,15 +70,19 @@ Deno.test({
 // reads back is a surface nobody wrote (measured: frame 0 equals neither the grained nor the
 // ungrained decode, while the FILM_GRAIN control the daemon receives equals GStreamer's, whose
 // grained pictures are bit-exact above).
+// Nor can monochrome: bookworm's ffmpeg (5.1) offers its AV1 hwaccels for 4:2:0 pixel formats
+// only, so for a gray stream it says "Your platform doesn't support hardware accelerated AV1
+// decoding" and stops before any request (measured); GStreamer decodes those bit-exact above.
 const GRAIN = ["av1-aom-film-grain-352x288", "av1-svt-film-grain-352x288"];
+const MONOCHROME = ["av1-aom-monochrome-352x288", "av1-aom-monochrome-10bit-352x288"];
 Deno.test({
   name: "e2e 6.12: VA-API (libva v4l2_request, ffmpeg -hwaccel vaapi) decodes the AV1 matrix " +
-    "bit-exact (reference scaling, hidden frames, guessed refresh flags; no film grain)",
+    "bit-exact (reference scaling, hidden frames, guessed refresh flags; no film grain, no monochrome)",
   ...VM_TEST,
   fn: async () => {
     const clips: Clip[] = [];
     for (const r of [...AV1_MATRIX, ...AV1_FEATURES]) {
-      if (GRAIN.includes(r.name)) continue;
+      if (GRAIN.includes(r.name) || MONOCHROME.includes(r.name)) continue;
       clips.push({
         id: `${r.name}-vaapi`,
         file: await av1StreamFile(r),

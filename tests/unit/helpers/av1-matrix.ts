@@ -105,6 +105,31 @@ export const AV1_FEATURES: Av1Recipe[] = [
     args: ["-speed", "10", "-rav1e-params", "low_latency=true:switch_frame_interval=4"],
   },
   {
+    // 2x2 tiles in two tile group OBUs per frame (a frame header OBU, then the tile groups)
+    name: "av1-aom-tile-groups-352x288",
+    encoder: "aomenc",
+    size: "352x288",
+    frames: 8,
+    args: ["--cpu-used=8", "--limit=8", "--tile-columns=1", "--tile-rows=1", "--num-tile-groups=2"],
+  },
+  {
+    // a zoom: global motion (libaom searches for it at its slower speeds), loop restoration too
+    name: "av1-aom-global-motion-352x288",
+    encoder: "aomenc",
+    size: "352x288",
+    frames: 8,
+    source: "testsrc2=size=704x576:rate=25,zoompan=z='1+0.02*on':d=1:s=352x288",
+    args: ["--cpu-used=2", "--limit=8", "--enable-global-motion=1"],
+  },
+  {
+    // loop restoration (rav1e uses it at speed 5 and below)
+    name: "av1-rav1e-restoration-352x288",
+    encoder: "librav1e",
+    size: "352x288",
+    frames: 6,
+    args: ["-speed", "5"],
+  },
+  {
     // monochrome: no chroma planes; CAPTURE chroma is neutral grey, as libav converts it
     name: "av1-aom-monochrome-352x288",
     encoder: "aomenc",

@@ -239,13 +239,16 @@ export interface Av1Recipe {
   /** ffmpeg's output options after -c:v <encoder>, or aomenc's options. */
   args: string[];
   tenBit?: boolean;
+  /** The picture source, an ffmpeg lavfi graph of `size` (default: testsrc2 at 25 fps). */
+  source?: string;
 }
 
 /** Path of the IVF stream for `r`, generating it if needed. */
 export function av1StreamFile(r: Av1Recipe): Promise<string> {
   const pixFmt = r.tenBit ? "yuv420p10le" : "yuv420p";
+  const source = r.source ?? `testsrc2=size=${r.size}:rate=25`;
   const args = [
-    ...["-f", "lavfi", "-i", `testsrc2=size=${r.size}:rate=25`, "-frames:v", String(r.frames)],
+    ...["-f", "lavfi", "-i", source, "-frames:v", String(r.frames)],
     ...["-pix_fmt", pixFmt, "-c:v", r.encoder, ...r.args, "-f", "ivf"],
   ];
   const path = `${CACHE_DIR}/${r.name}-${key([r.encoder, ...args])}.ivf`;
