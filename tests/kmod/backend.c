@@ -289,6 +289,18 @@ static void check_h264(const struct daedalus_job *job, struct job_ctrls *jc)
 	jc->annexb = *start == V4L2_STATELESS_H264_START_CODE_ANNEX_B;
 }
 
+/*
+ * VP9's and AV1's frame width and bit depth against the CAPTURE buffer's
+ * (not held to the client's with --lenient).
+ */
+static void check_picture(const struct daedalus_job *job, const char *codec,
+			  unsigned int width, unsigned int bit_depth)
+{
+	check(lenient || width <= job->width, "%s width %u, CAPTURE %u", codec, width, job->width);
+	check(lenient || (job->pixelformat == V4L2_PIX_FMT_P010) == (bit_depth == 10),
+	      "%s bit depth %u, CAPTURE %.4s", codec, bit_depth, (const char *)&job->pixelformat);
+}
+
 /* VP8 and VP9: one FRAME control each; the client numbers its frames in a free field. */
 static void check_vp8(const struct daedalus_job *job, struct job_ctrls *jc)
 {
@@ -318,10 +330,7 @@ static void check_vp9(const struct daedalus_job *job, struct job_ctrls *jc)
 		jc->missing = true;
 		return;
 	}
-	check(lenient || f->frame_width_minus_1 < job->width, "VP9 width %u, CAPTURE %u",
-	      f->frame_width_minus_1 + 1, job->width);
-	check(lenient || (job->pixelformat == V4L2_PIX_FMT_P010) == (f->bit_depth == 10),
-	      "VP9 bit depth %u, CAPTURE %.4s", f->bit_depth, (const char *)&job->pixelformat);
+	check_picture(job, "VP9", f->frame_width_minus_1 + 1, f->bit_depth);
 	jc->frame_num = f->quant.base_q_idx;
 }
 
@@ -346,10 +355,7 @@ static void check_av1(const struct daedalus_job *job, struct job_ctrls *jc)
 		jc->missing = true;
 		return;
 	}
-	check(lenient || f->frame_width_minus_1 < job->width, "AV1 width %u, CAPTURE %u",
-	      f->frame_width_minus_1 + 1, job->width);
-	check(lenient || (job->pixelformat == V4L2_PIX_FMT_P010) == (s->bit_depth == 10),
-	      "AV1 bit depth %u, CAPTURE %.4s", s->bit_depth, (const char *)&job->pixelformat);
+	check_picture(job, "AV1", f->frame_width_minus_1 + 1, s->bit_depth);
 	jc->frame_num = f->quantization.base_q_idx;
 }
 

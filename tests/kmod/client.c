@@ -48,7 +48,19 @@
 #define NUM_OUT 4
 #define NUM_CAP 4
 
-struct codec;
+struct pic;
+
+/* What the client can send: a codec's OUTPUT format and the controls of its pictures. */
+struct codec {
+	const char *name;
+	uint32_t fourcc;
+	int block;
+	bool h264;
+	unsigned int bit_depth;
+	uint32_t (*set_ctrls)(int fd, int req_fd, const struct pic *p);
+	/* --refused-frame's controls (NULL: the codec has none) */
+	bool (*refused)(struct v4l2_ext_control *c, const char *what);
+};
 
 static struct {
 	int frames, width, height, procs, slices, probe, timeout_ms;
@@ -296,7 +308,7 @@ static void vp9_frame(struct v4l2_ctrl_vp9_frame *f, unsigned int bit_depth, int
 	f->quant.base_q_idx = frame; /* any value: the picture's number */
 }
 
-static uint32_t set_vp9_ctrls_depth(int fd, int req_fd, unsigned int bit_depth, int frame)
+static uint32_t set_vp9_ctrls(int fd, int req_fd, const struct pic *p)
 {
 	static struct v4l2_ctrl_vp9_frame f;
 	static struct v4l2_ctrl_vp9_compressed_hdr hdr;
@@ -305,19 +317,9 @@ static uint32_t set_vp9_ctrls_depth(int fd, int req_fd, unsigned int bit_depth, 
 		{ .id = V4L2_CID_STATELESS_VP9_COMPRESSED_HDR, .size = sizeof(hdr), .ptr = &hdr },
 	};
 
-	vp9_frame(&f, bit_depth, frame);
+	vp9_frame(&f, opt.codec->bit_depth, p->frame);
 	s_ext_ctrls(fd, req_fd, c, 2);
 	return f.quant.base_q_idx;
-}
-
-static uint32_t set_vp9_ctrls(int fd, int req_fd, const struct pic *p)
-{
-	return set_vp9_ctrls_depth(fd, req_fd, 8, p->frame);
-}
-
-static uint32_t set_vp9_10bit_ctrls(int fd, int req_fd, const struct pic *p)
-{
-	return set_vp9_ctrls_depth(fd, req_fd, 10, p->frame);
 }
 
 /* An AV1 Main-profile sequence of the client's picture size, 4:2:0, at @bit_depth. */
@@ -347,7 +349,7 @@ static void av1_frame(struct v4l2_ctrl_av1_frame *f, int frame)
 	f->quantization.base_q_idx = frame; /* any value: the picture's number */
 }
 
-static uint32_t set_av1_ctrls_depth(int fd, int req_fd, unsigned int bit_depth, int frame)
+static uint32_t set_av1_ctrls(int fd, int req_fd, const struct pic *p)
 {
 	static struct v4l2_ctrl_av1_sequence s;
 	static struct v4l2_ctrl_av1_frame f;
@@ -358,21 +360,11 @@ static uint32_t set_av1_ctrls_depth(int fd, int req_fd, unsigned int bit_depth, 
 		{ .id = V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY, .size = sizeof(tile), .ptr = &tile },
 	};
 
-	av1_sequence(&s, bit_depth);
-	av1_frame(&f, frame);
+	av1_sequence(&s, opt.codec->bit_depth);
+	av1_frame(&f, p->frame);
 	tile = (struct v4l2_ctrl_av1_tile_group_entry){ .tile_size = 1 };
 	s_ext_ctrls(fd, req_fd, c, 3);
 	return f.quantization.base_q_idx;
-}
-
-static uint32_t set_av1_ctrls(int fd, int req_fd, const struct pic *p)
-{
-	return set_av1_ctrls_depth(fd, req_fd, 8, p->frame);
-}
-
-static uint32_t set_av1_10bit_ctrls(int fd, int req_fd, const struct pic *p)
-{
-	return set_av1_ctrls_depth(fd, req_fd, 10, p->frame);
 }
 
 /*
@@ -449,22 +441,13 @@ static bool av1_refused(struct v4l2_ext_control *c, const char *what)
 	return true;
 }
 
-static const struct codec {
-	const char *name;
-	uint32_t fourcc;
-	int block;
-	bool h264;
-	unsigned int bit_depth;
-	uint32_t (*set_ctrls)(int fd, int req_fd, const struct pic *p);
-	/* --refused-frame's controls (NULL: the codec has none) */
-	bool (*refused)(struct v4l2_ext_control *c, const char *what);
-} codecs[] = {
+static const struct codec codecs[] = {
 	{ "h264", V4L2_PIX_FMT_H264_SLICE, 16, true, 8, set_h264_ctrls, NULL },
 	{ "vp8", V4L2_PIX_FMT_VP8_FRAME, 16, false, 8, set_vp8_ctrls, NULL },
 	{ "vp9", V4L2_PIX_FMT_VP9_FRAME, 64, false, 8, set_vp9_ctrls, vp9_refused },
-	{ "vp9-10bit", V4L2_PIX_FMT_VP9_FRAME, 64, false, 10, set_vp9_10bit_ctrls, vp9_refused },
+	{ "vp9-10bit", V4L2_PIX_FMT_VP9_FRAME, 64, false, 10, set_vp9_ctrls, vp9_refused },
 	{ "av1", V4L2_PIX_FMT_AV1_FRAME, 16, false, 8, set_av1_ctrls, av1_refused },
-	{ "av1-10bit", V4L2_PIX_FMT_AV1_FRAME, 16, false, 10, set_av1_10bit_ctrls, av1_refused },
+	{ "av1-10bit", V4L2_PIX_FMT_AV1_FRAME, 16, false, 10, set_av1_ctrls, av1_refused },
 };
 
 static const struct pic first_pic = { .seq = true, .picture = true };

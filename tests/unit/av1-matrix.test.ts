@@ -49,10 +49,14 @@ for (const recipe of [...AV1_MATRIX, ...AV1_FEATURES, ...AV1_SIZES]) {
   }
 }
 
+/** A stream of the matrix or the feature list, by name. */
+const namedRecipe = (name: string) =>
+  [...AV1_MATRIX, ...AV1_FEATURES].find((r) => r.name === name)!;
+
 // The features the matrix claims are in its streams, as the requests carry them.
 Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, tile groups, global motion, loop restoration, monochrome, superres, frames of several sizes, intra block copy, error-resilient frames, film grain", async () => {
   const requests = async (name: string) => {
-    const r = [...AV1_MATRIX, ...AV1_FEATURES].find((x) => x.name === name)!;
+    const r = namedRecipe(name);
     const frames = AV1.fileClient.frames(await Deno.readFile(await av1StreamFile(r)), {
       mode: "frame",
       startCode: "annexb",
@@ -86,7 +90,7 @@ Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, tile 
   await any("av1-rav1e-switch-352x288", (x) => x.frame.frameType === SWITCH_FRAME);
   const tileGroups = ivfFrames(
     await Deno.readFile(
-      await av1StreamFile(AV1_FEATURES.find((r) => r.name === "av1-aom-tile-groups-352x288")!),
+      await av1StreamFile(namedRecipe("av1-aom-tile-groups-352x288")),
     ),
   ).map((p) => splitObus(p.data).filter((o) => o.type === OBU_TILE_GROUP).length);
   assert.ok(tileGroups.some((n) => n > 1), `tile group OBUs per temporal unit: ${tileGroups}`);
@@ -115,8 +119,7 @@ for (
   ]
 ) {
   Deno.test(`bit-exact ${name} with libva's guessed refresh_frame_flags`, async () => {
-    const recipe = [...AV1_MATRIX, ...AV1_FEATURES].find((r) => r.name === name)!;
-    const file = await av1StreamFile(recipe);
+    const file = await av1StreamFile(namedRecipe(name));
     const expected = await ffmpegFrameMd5s(file, "nv12", "libdav1d");
     const data = await Deno.readFile(file);
     const guessing = {

@@ -7,9 +7,8 @@ BACKEND_PID=
 counter() { cat "$CTL_SYS/$1"; }
 # The codecs this kernel's module has: AV1 where the kernel's uAPI has it (6.5 and later; the module
 # asks the headers it was built with).
-kernel_codecs() {
-  if printf '%s\n' 6.5 "$(uname -r | cut -d- -f1)" | sort -V -C; then echo "h264 vp8 vp9 av1"; else echo "h264 vp8 vp9"; fi
-}
+kernel_has_av1() { printf '%s\n' 6.5 "$(uname -r | cut -d- -f1)" | sort -V -C; }
+kernel_codecs() { if kernel_has_av1; then echo "h264 vp8 vp9 av1"; else echo "h264 vp8 vp9"; fi; }
 
 # Starts the test backend in the background; waits until the kernel sees it connected.
 start_backend() { # [backend args]

@@ -42,23 +42,23 @@ client -c vp8 -n 4 -s 320x240 -f nv12 || fail "client VP8"
 client -c vp9 -n 4 -s 320x256 -f yuv420 --expbuf || fail "client VP9"
 client -c vp9-10bit -n 3 -s 384x256 -f p010 || fail "client VP9 10-bit (P010)"
 jobs=30 codecs="H.264, VP8, VP9"
-case " $want " in *" av1 "*)
+if kernel_has_av1; then
   client -c av1 -n 4 -s 320x240 -f yuv420 || fail "client AV1"
   client -c av1-10bit -n 3 -s 384x256 -f p010 || fail "client AV1 10-bit (P010)"
-  jobs=$((jobs + 7)) codecs="$codecs, AV1";;
-esac
+  jobs=$((jobs + 7)) codecs="$codecs, AV1"
+fi
 [ $(($(counter jobs_done) - q0)) = $jobs ] || fail "jobs_done counted $(($(counter jobs_done) - q0)), not $jobs"
 ok "pictures correct in NV12, YUV420 and P010, MMAP, exported and imported dmabufs, up to 4096x2304, $codecs"
 for what in profile1 12bit 444 8256x256; do
   client -c vp9 -s 320x256 --refused-frame "$what" || fail "a VP9 frame of $what was not refused"
 done
 ok "VP9 frames the daemon cannot decode are refused at S_EXT_CTRLS (profile 1, 12-bit, 4:4:4, too large, larger than CAPTURE, another bit depth)"
-case " $want " in *" av1 "*)
+if kernel_has_av1; then
   for what in profile1 profile2 12bit 444 422 max8256x240 max320x4416 8256x240; do
     client -c av1 -s 320x240 --refused-frame "$what" || fail "an AV1 control of $what was not refused"
   done
-  ok "AV1 controls the daemon cannot decode are refused at S_EXT_CTRLS (profiles 1 and 2, 12-bit, 4:4:4, 4:2:2, sequences and frames too large, frames larger than CAPTURE, another bit depth)";;
-esac
+  ok "AV1 controls the daemon cannot decode are refused at S_EXT_CTRLS (profiles 1 and 2, 12-bit, 4:4:4, 4:2:2, sequences and frames too large, frames larger than CAPTURE, another bit depth)"
+fi
 
 stop_backend
 # The check can fail: one flipped byte in a picture is caught.
