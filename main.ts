@@ -7,7 +7,7 @@ import { getLogger } from "@logtape/logtape";
 import { libav } from "./ffi/libav.ts";
 import { AV_LOG_ERROR, AV_LOG_QUIET } from "./ffi/libavutil.ts";
 import { LibraryLoadError } from "./ffi/library.ts";
-import { installAvLog, setAvLogLevel } from "./src/decoder/av-log.ts";
+import { setAvLogLevel } from "./src/decoder/av-log.ts";
 import { decodeFile } from "./src/decoder/file-decoder.ts";
 import { CODECS } from "./src/codecs.ts";
 import { formatStatus, readStatus } from "./src/cli/status.ts";
@@ -65,8 +65,7 @@ program.command("run", { isDefault: true })
   .action(async (opts) => {
     setupLogging(opts.verbose ? "debug" : "info");
     const av = loadLibav();
-    installAvLog(av);
-    setAvLogLevel(opts.verbose ? AV_LOG_ERROR : AV_LOG_QUIET);
+    setAvLogLevel(av, opts.verbose ? AV_LOG_ERROR : AV_LOG_QUIET);
     const service = new DaedalusService(av, {
       device: opts.device,
       summaryInterval: opts.summaryInterval,
@@ -136,8 +135,7 @@ program.command("decode")
   .action((file, opts) => {
     setupLogging("info");
     const av = loadLibav();
-    installAvLog(av);
-    setAvLogLevel(opts.verbose ? AV_LOG_ERROR : AV_LOG_QUIET);
+    setAvLogLevel(av, opts.verbose ? AV_LOG_ERROR : AV_LOG_QUIET);
     let r;
     try {
       r = decodeFile(av, Deno.readFileSync(file), {

@@ -13,6 +13,7 @@ export interface LibavLayout {
     height: number;
     format: number;
     pts: number; // int64_t
+    decodeErrorFlags: number; // int decode_error_flags (FF_DECODE_ERROR_*)
   };
   packet: {
     pts: number; // int64_t
@@ -26,21 +27,42 @@ export interface LibavLayout {
   };
 }
 
-// AVFrame/AVPacket/AVCodec kept these offsets from lavc 59 to 63 (checked against the headers
-// of 59.37, 61.19 and 63); new majors get a row once their headers are checked.
-const STABLE: LibavLayout = {
-  frame: { data: 0, linesize: 64, width: 104, height: 108, format: 116, pts: 136 },
-  packet: { pts: 8, dts: 16, data: 24, size: 32 },
-  codec: { name: 0, id: 20 },
-};
+/**
+ * The fields at the head of AVFrame, AVPacket and AVCodec kept their offsets from lavc 59 to 63
+ * (checked against the headers of 59.37, 61.19 and 63); decode_error_flags, further down AVFrame,
+ * moves as deprecated fields are removed. New majors get a row once their headers are checked.
+ */
+function layout(decodeErrorFlags: number): LibavLayout {
+  return {
+    frame: {
+      data: 0,
+      linesize: 64,
+      width: 104,
+      height: 108,
+      format: 116,
+      pts: 136,
+      decodeErrorFlags,
+    },
+    packet: { pts: 8, dts: 16, data: 24, size: 32 },
+    codec: { name: 0, id: 20 },
+  };
+}
 
 export const LAYOUTS: Readonly<Record<number, LibavLayout>> = {
-  59: STABLE,
-  60: STABLE,
-  61: STABLE,
-  62: STABLE,
-  63: STABLE,
+  59: layout(376),
+  60: layout(376),
+  61: layout(344),
+  62: layout(320),
+  63: layout(320),
 };
+
+/** AVFrame.decode_error_flags: FF_DECODE_ERROR_* bit → what it means. */
+export const FF_DECODE_ERRORS: readonly [number, string][] = [
+  [1, "invalid bitstream"],
+  [2, "missing reference"],
+  [4, "concealment active"],
+  [8, "slices missing"],
+];
 
 /** A typed view of an AVFrame owned by libavcodec. */
 export class AVFrameView {
@@ -65,6 +87,9 @@ export class AVFrameView {
   }
   get pts(): bigint {
     return this.#v.getBigInt64(this.layout.frame.pts);
+  }
+  get decodeErrorFlags(): number {
+    return this.#v.getInt32(this.layout.frame.decodeErrorFlags);
   }
 }
 

@@ -5,7 +5,7 @@
 import { cString, findLibrary, LibraryLoadError, readCString } from "./library.ts";
 import { LIBAV_SETS, type LibavSet, packagesHint } from "./libav-versions.ts";
 import { type AvCodec, loadAvCodec } from "./libavcodec.ts";
-import { type AvUtil, loadAvUtil } from "./libavutil.ts";
+import { AV_LOG_QUIET, type AvUtil, loadAvUtil } from "./libavutil.ts";
 import { loadSwScale, type SwScale } from "./libswscale.ts";
 import { LAYOUTS, type LibavLayout } from "./layout.ts";
 import { libc, RTLD_NOLOAD, RTLD_NOW } from "./libc.ts";
@@ -93,6 +93,9 @@ export function libav(): Libav {
   if (!layout) {
     throw new LibraryLoadError(`libavcodec ${major} is not supported: install ${packagesHint()}`);
   }
+  // Quiet until a caller asks for messages (setAvLogLevel): libav's default callback prints to
+  // stderr, and a stream's damage is reported per picture, not through the log.
+  avutil.symbols.av_log_set_level(AV_LOG_QUIET);
   const gb = findGetBuffer2(avcodec.symbols, avcodec.path);
   cached = {
     set,

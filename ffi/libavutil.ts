@@ -21,15 +21,6 @@ export const symbols = {
   av_free: { parameters: ["pointer"], result: "void" },
   // int av_strerror(int errnum, char *errbuf, size_t errbuf_size);
   av_strerror: { parameters: ["i32", "buffer", "usize"], result: "i32" },
-  // void av_log_set_callback(void (*callback)(void *, int, const char *, va_list));
-  av_log_set_callback: { parameters: ["function"], result: "void" },
-  // void av_log_format_line(void *ptr, int level, const char *fmt, va_list vl,
-  //                         char *line, int line_size, int *print_prefix);
-  // (va_list is passed as a pointer on x86-64 and, being larger than 16 bytes, on arm64)
-  av_log_format_line: {
-    parameters: ["pointer", "i32", "pointer", "pointer", "buffer", "i32", "buffer"],
-    result: "void",
-  },
   // void av_log_set_level(int level);
   av_log_set_level: { parameters: ["i32"], result: "void" },
   // enum AVPixelFormat av_get_pix_fmt(const char *name);

@@ -10,10 +10,9 @@
  */
 import { cString } from "../../ffi/library.ts";
 import type { Libav } from "../../ffi/libav.ts";
-import { AVFrameView, AVPacketView } from "../../ffi/layout.ts";
+import { AVFrameView, AVPacketView, FF_DECODE_ERRORS } from "../../ffi/layout.ts";
 import { AVERROR_EAGAIN, AVERROR_EOF, avErrorString } from "../../ffi/libavutil.ts";
 import { EINVAL, EIO, ENOMEM } from "../../ffi/libc.ts";
-import { collectAvErrors, installAvLog } from "./av-log.ts";
 import { JobError } from "./job.ts";
 
 const PADDING = 64; // AV_INPUT_BUFFER_PADDING_SIZE
@@ -32,13 +31,14 @@ export class AvDecoder {
   #held: Deno.PointerObject;
   #hasPicture = false;
   #recorded: Deno.PointerValue = null;
+  /** libavcodec's frame of the current picture (the last one get_buffer2 gave out). */
+  #picture: Deno.PointerValue = null;
   #callbackError: unknown;
   #callback: Deno.UnsafeCallback<typeof GET_BUFFER2>;
   #buf: Deno.PointerObject | null = null;
   #bufSize = 0;
 
   constructor(private readonly av: Libav, readonly codecName: string) {
-    installAvLog(av);
     const packet = av.avcodec.av_packet_alloc();
     const drain = av.avutil.av_frame_alloc();
     const held = av.avutil.av_frame_alloc();
@@ -114,21 +114,29 @@ export class AvDecoder {
     this.#packetView.dts = pts;
     this.#recorded = null;
     this.#callbackError = undefined;
-    // Some damage is only reported (error concealment) while the output is drained.
-    const { value: r, errors } = collectAvErrors(() => {
-      const sent = avcodec.avcodec_send_packet(ctx, this.#packet);
-      this.#drainFrames();
-      return sent;
-    });
+    const r = avcodec.avcodec_send_packet(ctx, this.#packet);
+    this.#drainFrames();
     this.#packetView.data = null;
     this.#packetView.size = 0;
     if (this.#callbackError !== undefined) {
       throw new JobError(ENOMEM, `get_buffer2 failed: ${String(this.#callbackError)}`);
     }
-    if (r < 0 || errors.length > 0) {
+    if (r < 0) {
       this.dropPicture();
-      const why = errors.length > 0 ? errors.join("; ") : avErrorString(avutil, r);
-      throw new JobError(EIO, `libavcodec: ${why}`);
+      throw new JobError(EIO, `libavcodec: ${avErrorString(avutil, r)}`);
+    }
+    // libavcodec conceals much damage without an error code (even with err_detect=explode a
+    // slice that ends early is not an error); the picture's decode_error_flags say so. Error
+    // resilience runs when the field ends, inside send_packet, so they are final here.
+    // A second field allocates nothing: its damage lands on the frame its first field got
+    // (libavcodec's own AVFrame of that DPB slot, which lives as long as the context).
+    if (this.#recorded !== null) this.#picture = this.#recorded;
+    const damage = this.#picture !== null
+      ? this.#damage(new AVFrameView(this.#picture, this.av.layout).decodeErrorFlags)
+      : "";
+    if (damage) {
+      this.dropPicture();
+      throw new JobError(EIO, `libavcodec: damaged picture (${damage})`);
     }
     if (this.#recorded !== null) {
       avutil.av_frame_unref(this.#held);
@@ -143,6 +151,10 @@ export class AvDecoder {
       throw new JobError(EIO, "the bitstream produced no picture");
     }
     return new AVFrameView(this.#held, this.av.layout);
+  }
+
+  #damage(flags: number): string {
+    return FF_DECODE_ERRORS.filter(([bit]) => flags & bit).map(([, what]) => what).join(", ");
   }
 
   /** Forgets the held picture (a new picture starts; a lone field must not reuse it). */
@@ -173,6 +185,7 @@ export class AvDecoder {
 
   closeContext(): void {
     this.dropPicture();
+    this.#picture = null;
     if (this.#ctx) {
       const holder = new BigUint64Array([BigInt(Deno.UnsafePointer.value(this.#ctx))]);
       this.av.avcodec.avcodec_free_context(holder);

@@ -12,6 +12,7 @@ export const OFFSETS: [string, string][] = [
   ["frame.height", "offsetof(AVFrame, height)"],
   ["frame.format", "offsetof(AVFrame, format)"],
   ["frame.pts", "offsetof(AVFrame, pts)"],
+  ["frame.decodeErrorFlags", "offsetof(AVFrame, decode_error_flags)"],
   ["packet.pts", "offsetof(AVPacket, pts)"],
   ["packet.dts", "offsetof(AVPacket, dts)"],
   ["packet.data", "offsetof(AVPacket, data)"],
