@@ -14,6 +14,7 @@ import { formatStatus, readStatus } from "./src/cli/status.ts";
 import { probeReport } from "./src/cli/probe.ts";
 import { setupLogging } from "./src/log.ts";
 import { DEFAULT_DEVICE } from "./src/service/control-device.ts";
+import { isContextWorker } from "./src/service/context-worker.ts";
 import { DaedalusService } from "./src/service/service.ts";
 
 const log = getLogger(["daedalusd"]);
@@ -30,12 +31,9 @@ function loadLibav() {
   }
 }
 
-/** --threads: DecoderOptions.threads, the CPUs by default. */
-function threadsOption() {
-  return new Option(
-    "--threads <n>",
-    "threads a context's decoder may use inside one picture (AV1's dav1d; default: the CPUs)",
-  ).argParser((v) => {
+/** --threads: DecoderOptions.threads (run: the budget the contexts share), the CPUs by default. */
+function threadsOption(what: string) {
+  return new Option("--threads <n>", `${what} (AV1's dav1d; default: the CPUs)`).argParser((v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1 || n > 256) {
       throw new InvalidArgumentError("a whole number from 1 to 256");
@@ -57,7 +55,7 @@ program.command("run", { isDefault: true })
     "--hash-pictures",
     "with -v, each picture's FNV-1a hash in its line (for debugging: it costs a pass over the picture)",
   )
-  .addOption(threadsOption())
+  .addOption(threadsOption("threads the decoders may use inside pictures, shared by the contexts"))
   .addOption(
     new Option("--summary-interval <seconds>", "seconds between summary lines (0: never)")
       .argParser((v) => Number.parseInt(v, 10)).default(60),
@@ -71,6 +69,7 @@ program.command("run", { isDefault: true })
       summaryInterval: opts.summaryInterval,
       hashPictures: opts.hashPictures === true,
       threads: opts.threads,
+      workerEntry: import.meta.url,
     });
     for (const sig of ["SIGTERM", "SIGINT"] as const) {
       Deno.addSignalListener(sig, () => {
@@ -130,7 +129,7 @@ program.command("decode")
     new Option("--stride-align <bytes>", "align CAPTURE bytesperline to this")
       .argParser((v) => Number.parseInt(v, 10)).default(1),
   )
-  .addOption(threadsOption())
+  .addOption(threadsOption("threads the decoder may use inside one picture"))
   .option("-v, --verbose", "libavcodec's own error messages too")
   .action((file, opts) => {
     setupLogging("info");
@@ -166,4 +165,6 @@ program.command("decode")
     if (r.failed.length > 0) Deno.exit(1);
   });
 
-await program.parseAsync();
+// A context thread runs this module too (ServiceOptions.workerEntry): context-worker.ts, imported
+// through the service, has started its loop, and the command line is not the worker's.
+if (!isContextWorker()) await program.parseAsync();

@@ -23,6 +23,8 @@ export const symbols = {
   av_strerror: { parameters: ["i32", "buffer", "usize"], result: "i32" },
   // void av_log_set_level(int level);
   av_log_set_level: { parameters: ["i32"], result: "void" },
+  // int av_log_get_level(void);
+  av_log_get_level: { parameters: [], result: "i32" },
   // enum AVPixelFormat av_get_pix_fmt(const char *name);
   av_get_pix_fmt: { parameters: ["buffer"], result: "i32" },
   // const char *av_get_pix_fmt_name(enum AVPixelFormat pix_fmt);

@@ -9,6 +9,12 @@ const symbols = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   // int close(int fd);
   close: { parameters: ["i32"], result: "i32" },
+  // int dup(int oldfd);  (each context thread owns its descriptor of the control device)
+  dup: { parameters: ["i32"], result: "i32" },
+  // int memfd_create(const char *name, unsigned int flags);  (the tests' device double)
+  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+  // int ftruncate(int fd, off_t length);
+  ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   // int ioctl(int fd, unsigned long request, ...);  (always called with a pointer argument)
   ioctl: { parameters: ["i32", "u64", "pointer"], result: "i32" },
   // int poll(struct pollfd *fds, nfds_t nfds, int timeout);  (blocks: runs off the JS thread)

@@ -61,6 +61,20 @@ class DeviceMapping implements Mapping {
 }
 
 /**
+ * Maps `length` bytes at `offset` of `fd`: a job buffer of the control device (or of the tests'
+ * memory-backed double). Callable from any thread.
+ */
+export function mapFd(fd: number, offset: bigint, length: number, writable: boolean): Mapping {
+  const prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
+  const p = libc().mmap(null, BigInt(length), prot, MAP_SHARED, fd, offset);
+  const addr = p === null ? 0n : BigInt(Deno.UnsafePointer.value(p));
+  if (p === null || addr === 0xffffffffffffffffn) { // MAP_FAILED
+    throw new SysError(`mmap offset 0x${offset.toString(16)} length ${length}`, errno());
+  }
+  return new DeviceMapping(p, length);
+}
+
+/**
  * The message buffer starts small and grows on ENOSPC to fit the largest message seen: context
  * messages are 16 bytes, jobs a few KiB (an H.264 SPS control alone is over 1 KiB, so every
  * stream's first job takes the ENOSPC path and keeps it tested), HEVC's and AV1's up to 1 MiB.
@@ -168,16 +182,6 @@ export class ControlDevice {
     const revents = v.getInt16(6, true);
     if (revents & (POLLERR | POLLHUP | POLLNVAL)) return "gone";
     return revents & POLLIN ? "readable" : "timeout";
-  }
-
-  map(offset: bigint, length: number, writable: boolean): Mapping {
-    const prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
-    const p = libc().mmap(null, BigInt(length), prot, MAP_SHARED, this.fd, offset);
-    const addr = p === null ? 0n : BigInt(Deno.UnsafePointer.value(p));
-    if (p === null || addr === 0xffffffffffffffffn) { // MAP_FAILED
-      throw new SysError(`mmap offset 0x${offset.toString(16)} length ${length}`, errno());
-    }
-    return new DeviceMapping(p, length);
   }
 
   /** True while `path` still names the device this file was opened on. */

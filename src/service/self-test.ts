@@ -24,9 +24,12 @@ function prefetch(paths: readonly string[]): void {
   }
 }
 
-/** Every codec's self-test, through the same decoders jobs use; throws at the first failure. */
-export function selfTest(av: Libav): void {
-  prefetch([av.paths.avcodec, av.paths.avutil, av.paths.swscale]);
+/**
+ * Every codec's self-test, through the same decoders jobs use; throws at the first failure.
+ * `readLibraries`: read the libraries' files first (once per process is enough).
+ */
+export function selfTest(av: Libav, readLibraries = true): void {
+  if (readLibraries) prefetch([av.paths.avcodec, av.paths.avutil, av.paths.swscale]);
   for (const codec of CODECS) {
     const decoder = codec.createDecoder(av);
     try {

@@ -3,33 +3,28 @@
  *
  * Every job is completed, with a negative errno when anything about it is wrong; nothing a job
  * carries can stop the loop. When the device goes away (module unloaded or reloaded) the
- * decoders are freed and the loop waits for it to come back. SIGTERM/SIGINT end it cleanly.
+ * context threads are ended and the loop waits for it to come back. SIGTERM/SIGINT end it
+ * cleanly: jobs in flight are completed first.
  */
 import { getLogger } from "@logtape/logtape";
 import type { Libav } from "../../ffi/libav.ts";
-import { EBUSY, EINVAL, EIO, ENOENT, ENOTSUP, EPROTO, SysError } from "../../ffi/libc.ts";
-import { type Codec, codecByWireId, CODECS, DAEMON_CODECS } from "../codecs.ts";
-import type { ContextDecoder } from "../decoder/context-decoder.ts";
-import {
-  type CaptureMemory,
-  type DecodeJob,
-  type JobResult,
-  pixelFormatName,
-} from "../decoder/job.ts";
-import { captureLayout } from "../decoder/picture-writer.ts";
-import { ControlDevice, DEFAULT_DEVICE, type Mapping } from "./control-device.ts";
+import { EBUSY, EINVAL, ENOENT, EPROTO, SysError } from "../../ffi/libc.ts";
+import { CODECS, DAEMON_CODECS } from "../codecs.ts";
+import type { JobResult } from "../decoder/job.ts";
+import { ControlDevice, DEFAULT_DEVICE } from "./control-device.ts";
+import { ContextThread } from "./context-thread.ts";
 import { selfTest } from "./self-test.ts";
 import {
   abiVersion,
   CODEC,
   codecBit,
   codecName,
+  type Complete,
   DAEDALUS_ABI_MAJOR,
   DAEDALUS_ABI_MINOR,
   DAEDALUS_JOB_HOLD_CAPTURE,
   MSG_DECODE,
   parseMessage,
-  ProtocolError,
   type WireJob,
 } from "./protocol.ts";
 
@@ -44,11 +39,17 @@ export interface ServiceOptions {
   pollMs?: number;
   /**
    * Put each picture's FNV-1a hash into its -v line. Off by default: the hash reads the whole
-   * picture on the service's thread, which costs about as much as the copy into CAPTURE memory.
+   * picture, which costs about as much as the copy into CAPTURE memory (on the context's own
+   * thread, after COMPLETE).
    */
   hashPictures?: boolean;
-  /** Threads one context's decoder may use inside a picture (DecoderOptions.threads). */
+  /**
+   * The thread budget: threads all contexts' decoders may use inside pictures together. Each
+   * context gets an equal share when its decoder is made (DecoderOptions.threads), at least 1.
+   */
   threads?: number;
+  /** The module context threads run (context-worker.ts; the daemon passes its own entry). */
+  workerEntry?: string | URL;
 }
 
 interface Counters {
@@ -58,29 +59,22 @@ interface Counters {
   failed: number;
 }
 
+/**
+ * One context per thread: the service thread polls the control device, fetches messages and
+ * hands each context's jobs to that context's thread (context-thread.ts), which decodes them in
+ * order; the service thread completes each job as its result comes back. A context's slow
+ * pictures, or a decoder that fails, never hold up another context.
+ */
 export class DaedalusService {
-  /** Each context's decoder and the codec it decodes (a context may switch codec). */
-  readonly #decoders = new Map<number, { codec: Codec; decoder: ContextDecoder }>();
-  /**
-   * DAEDALUSD_DUMP_JOBS=<dir>: every job's controls and bitstream written there as it arrives
-   * (<ctx>-<cookie>.json), to see exactly what a client sent. A debugging aid: it costs a write
-   * per job.
-   */
+  /** Each open context's thread. */
+  readonly #threads = new Map<number, ContextThread>();
+  /** A started thread waiting for the next context, so that its first job does not wait. */
+  #spare: ContextThread | undefined;
+  /** Jobs whose result has not been completed yet. */
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Closing threads (CTX_CLOSE), awaited before the device is closed. */
+  readonly #closing = new Set<Promise<void>>();
   readonly #dumpDir = Deno.env.get("DAEDALUSD_DUMP_JOBS");
-
-  #dump(ctxId: number, cookie: number, job: DecodeJob): void {
-    const b64 = (u: Uint8Array) => btoa(Array.from(u, (c) => String.fromCharCode(c)).join(""));
-    const record = {
-      codec: job.codec,
-      timestamp: String(job.timestamp),
-      captureIndex: job.captureIndex,
-      format: job.format,
-      ctrls: Object.fromEntries([...job.ctrls].map(([id, p]) => [id, b64(p)])),
-      bitstream: b64(job.bitstream),
-    };
-    Deno.mkdirSync(this.#dumpDir!, { recursive: true });
-    Deno.writeTextFileSync(`${this.#dumpDir}/${ctxId}-${cookie}.json`, JSON.stringify(record));
-  }
   readonly #counters: Counters = { jobs: 0, ok: 0, held: 0, failed: 0 };
   #stopping = false;
   #wake: (() => void) | undefined;
@@ -134,7 +128,7 @@ export class DaedalusService {
         } catch (e) {
           log.warn(`connection lost: ${(e as Error).message}`);
         } finally {
-          this.#closeAll();
+          await this.closeContexts();
           dev.close();
         }
         if (!this.#stopping) {
@@ -201,8 +195,11 @@ export class DaedalusService {
     }
   }
 
-  /** Handles one fetched message; a DECODE is always completed. */
-  handleMessage(dev: JobPort, bytes: Uint8Array): void {
+  /**
+   * Handles one fetched message; a DECODE is always completed, once its context's thread has
+   * decoded it (settle() waits for that).
+   */
+  handleMessage(port: JobPort, bytes: Uint8Array): void {
     let m;
     try {
       m = parseMessage(bytes);
@@ -214,7 +211,7 @@ export class DaedalusService {
         if (v.getUint32(0, true) === MSG_DECODE) {
           this.#counters.jobs++;
           this.#counters.failed++;
-          this.#completeFailed(dev, v.getUint32(12, true), -EINVAL);
+          this.#completeFailed(port, v.getUint32(12, true), -EINVAL);
         }
       }
       return;
@@ -222,60 +219,90 @@ export class DaedalusService {
     switch (m.type) {
       case "ctx_open":
         log.debug(`CTX_OPEN ctx=${m.ctxId}`);
+        this.#threadFor(port, m.ctxId);
         return;
-      case "ctx_close":
+      case "ctx_close": {
         log.debug(`CTX_CLOSE ctx=${m.ctxId}`);
-        this.#decoders.get(m.ctxId)?.decoder.close();
-        this.#decoders.delete(m.ctxId);
+        const thread = this.#threads.get(m.ctxId);
+        this.#threads.delete(m.ctxId);
+        if (thread) this.#track(this.#closing, thread.close());
         return;
+      }
       case "unknown":
         log.warn(`ignoring message type ${m.msgType} (ctx=${m.ctxId})`);
         return;
       case "decode":
-        this.#decode(dev, m.job);
+        this.#dispatch(port, m.job);
     }
   }
 
-  #decode(dev: JobPort, w: WireJob): void {
+  /** Resolves when every job handed to a context thread so far has been completed. */
+  async settle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+  }
+
+  /** Ends every context thread (and the spare) once its jobs are completed. */
+  async closeContexts(): Promise<void> {
+    const threads = [...this.#threads.values()];
+    if (this.#spare) threads.push(this.#spare);
+    this.#threads.clear();
+    this.#spare = undefined;
+    await Promise.all(threads.map((t) => t.close()));
+    await this.settle();
+    while (this.#closing.size > 0) await Promise.all(this.#closing);
+  }
+
+  #track(set: Set<Promise<void>>, p: Promise<void>): void {
+    set.add(p);
+    p.finally(() => set.delete(p));
+  }
+
+  /** The context's thread: the spare one for a new context, a new one if it died. */
+  #threadFor(port: JobPort, ctxId: number): ContextThread {
+    let thread = this.#threads.get(ctxId);
+    if (thread?.alive) return thread;
+    thread = this.#spare?.alive ? this.#spare : this.#startThread(port);
+    this.#spare = undefined;
+    this.#threads.set(ctxId, thread);
+    // The next context's thread starts now, while this one's stream begins.
+    this.#spare = this.#startThread(port);
+    return thread;
+  }
+
+  #startThread(port: JobPort): ContextThread {
+    return new ContextThread({
+      entry: this.opts.workerEntry ?? new URL("./context-worker.ts", import.meta.url),
+      fd: port.fd,
+      init: {
+        logLevel: jobLog.isEnabledFor("debug") ? "debug" : "info",
+        avLogLevel: this.av.avutil.av_log_get_level(),
+        jobs: { hashPictures: this.opts.hashPictures, dumpDir: this.#dumpDir },
+      },
+    });
+  }
+
+  /** A context's share of the thread budget, counting the contexts open now. */
+  #threadShare(): number {
+    const budget = this.opts.threads ?? 1;
+    return Math.max(1, Math.floor(budget / Math.max(1, this.#threads.size)));
+  }
+
+  #dispatch(port: JobPort, w: WireJob): void {
     this.#counters.jobs++;
-    const codec = codecByWireId(w.codec);
     const name = codecName(w.codec) ?? `codec#${w.codec}`;
     const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;
     jobLog.debug(
-      `REQ_DECODE cookie=${w.cookie} codec=${name} bitstream=${w.output.bytesused} bytes ` +
-        `capture=${w.width}x${w.height} ${w.capture.length} planes` + (hold ? " hold" : ""),
+      `REQ_DECODE cookie=${w.cookie} ctx=${w.ctxId} codec=${name} bitstream=${w.output.bytesused} ` +
+        `bytes capture=${w.width}x${w.height} ${w.capture.length} planes` + (hold ? " hold" : ""),
     );
-    const t0 = performance.now();
-    const maps: Mapping[] = [];
-    try {
-      const r = this.#decodeAndComplete(dev, w, codec, name, hold, maps);
-      // Logged after COMPLETE: the client does not wait for the line (nor for a hash).
-      if (r.status === 0 && !r.held && jobLog.isEnabledFor("debug")) {
-        const ms = (performance.now() - t0).toFixed(1);
-        jobLog.debug(`${this.#describePicture(w, maps.slice(1), r)} ms=${ms}`);
-      }
-    } finally {
-      for (const m of maps) m.unmap();
-    }
+    const thread = this.#threadFor(port, w.ctxId);
+    this.#track(
+      this.#inFlight,
+      thread.submit(w, this.#threadShare()).then((result) => this.#complete(port, w, result)),
+    );
   }
 
-  #decodeAndComplete(
-    dev: JobPort,
-    w: WireJob,
-    codec: Codec | undefined,
-    name: string,
-    hold: boolean,
-    maps: Mapping[],
-  ): JobResult {
-    let result: JobResult;
-    try {
-      result = codec
-        ? this.#decodeMapped(dev, w, codec, hold, maps)
-        : { status: -ENOTSUP, held: false, bytesused: [], message: `${name} not supported` };
-    } catch (e) {
-      const errno = e instanceof SysError ? e.errno : e instanceof ProtocolError ? EINVAL : EIO;
-      result = { status: -errno, held: false, bytesused: [], message: (e as Error).message };
-    }
+  #complete(port: JobPort, w: WireJob, result: JobResult): void {
     if (result.status === 0) {
       if (result.held) this.#counters.held++;
       else this.#counters.ok++;
@@ -286,7 +313,7 @@ export class DaedalusService {
       );
     }
     try {
-      dev.complete({
+      port.complete({
         cookie: w.cookie,
         status: result.status,
         numPlanes: w.capture.length,
@@ -294,109 +321,31 @@ export class DaedalusService {
       });
     } catch (e) {
       if (e instanceof SysError && e.errno === ENOENT) {
-        log.warn(`job ${w.cookie} was already finished by the kernel (watchdog)`);
+        log.warn(`job ${w.cookie} was already finished by the kernel (watchdog or CTX_CLOSE)`);
       } else {
-        throw e;
+        log.warn(`could not complete job ${w.cookie}: ${(e as Error).message}`);
       }
     }
-    return result;
   }
 
-  #decodeMapped(
-    dev: JobPort,
-    w: WireJob,
-    codec: Codec,
-    hold: boolean,
-    maps: Mapping[],
-  ): JobResult {
-    if (w.output.bytesused > w.output.length) {
-      throw new ProtocolError(`bitstream ${w.output.bytesused} > buffer ${w.output.length}`);
-    }
-    let entry = this.#decoders.get(w.ctxId);
-    if (entry?.codec !== codec) {
-      // A new context, or one whose client set another OUTPUT format (S_FMT between streams).
-      entry?.decoder.close();
-      entry = { codec, decoder: codec.createDecoder(this.av, { threads: this.opts.threads }) };
-      this.#decoders.set(w.ctxId, entry);
-    }
-    const decoder = entry.decoder;
-    const out = dev.map(w.output.mmapOffset, w.output.length, false);
-    maps.push(out);
-    let mem: CaptureMemory | null = null;
-    if (!hold) {
-      mem = { planes: [] };
-      for (const p of w.capture) {
-        const m = dev.map(p.mmapOffset, p.length, true);
-        maps.push(m);
-        mem.planes.push({ ptr: m.ptr, length: p.length });
-      }
-    }
-    const job: DecodeJob = {
-      codec: codec.name,
-      ctrls: w.ctrls,
-      bitstream: out.bytes.subarray(0, w.output.bytesused),
-      hold,
-      captureIndex: w.captureIndex,
-      timestamp: w.timestamp,
-      format: {
-        width: w.width,
-        height: w.height,
-        pixelformat: w.pixelformat,
-        planes: w.capture.map((p) => ({ bytesperline: p.bytesperline, length: p.length })),
-      },
-    };
-    if (this.#dumpDir) this.#dump(w.ctxId, w.cookie, job);
-    return decoder.decode(job, mem);
-  }
-
-  #describePicture(w: WireJob, planes: Mapping[], r: JobResult): string {
-    const format = {
-      width: w.width,
-      height: w.height,
-      pixelformat: w.pixelformat,
-      planes: w.capture.map((p) => ({ bytesperline: p.bytesperline, length: p.length })),
-    };
-    const { layout } = captureLayout(format);
-    const luma = layout[0].stride * layout[0].rows;
-    let chroma = 0;
-    let h = 0x811c9dc5;
-    layout.forEach((p, i) => {
-      const size = p.stride * p.rows;
-      if (i > 0) chroma += size;
-      if (!this.opts.hashPictures) return;
-      const bytes = planes[p.memPlane].bytes.subarray(p.offset, p.offset + size);
-      for (let k = 0; k < bytes.length; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
-    });
-    const hash = this.opts.hashPictures
-      ? ` fnv1a=0x${(h >>> 0).toString(16).padStart(8, "0")}`
-      : "";
-    return `decoder: ${r.message} fmt=${pixelFormatName(w.pixelformat)}${hash} luma=${luma} ` +
-      `chroma=${chroma}`;
-  }
-
-  #completeFailed(dev: JobPort, cookie: number, status: number): void {
+  #completeFailed(port: JobPort, cookie: number, status: number): void {
     try {
-      dev.complete({ cookie, status, numPlanes: 0, bytesused: [] });
+      port.complete({ cookie, status, numPlanes: 0, bytesused: [] });
     } catch (e) {
       log.warn(`could not fail job ${cookie}: ${(e as Error).message}`);
     }
-  }
-
-  #closeAll(): void {
-    for (const { decoder } of this.#decoders.values()) decoder.close();
-    this.#decoders.clear();
   }
 
   #summary(): void {
     const c = this.#counters;
     log.info(
       `summary: ${c.jobs} jobs, ${c.ok} pictures, ${c.held} held slices, ${c.failed} failed, ` +
-        `${this.#decoders.size} contexts`,
+        `${this.#threads.size} contexts`,
     );
   }
 
   get contexts(): number {
-    return this.#decoders.size;
+    return this.#threads.size;
   }
 
   get counters(): Readonly<Counters> {
@@ -415,8 +364,11 @@ export class DaedalusService {
   }
 }
 
-/** What handleMessage needs of the device (a test double implements it with plain memory). */
+/**
+ * What handleMessage needs of the device: a descriptor the context threads map job buffers
+ * from, and COMPLETE (a test double implements both with a memfd).
+ */
 export interface JobPort {
-  map(offset: bigint, length: number, writable: boolean): Mapping;
-  complete(c: Parameters<ControlDevice["complete"]>[0]): void;
+  readonly fd: number;
+  complete(c: Complete): void;
 }

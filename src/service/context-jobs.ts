@@ -1,0 +1,172 @@
+/**
+ * One V4L2 context's jobs: its decoder, its job buffers mapped from the control device, the
+ * picture decoded into CAPTURE memory. Each context runs this on its own thread
+ * (context-worker.ts), so nothing here is shared with another context.
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Libav } from "../../ffi/libav.ts";
+import { EINVAL, EIO, ENOTSUP, SysError } from "../../ffi/libc.ts";
+import { type Codec, codecByWireId } from "../codecs.ts";
+import type { ContextDecoder } from "../decoder/context-decoder.ts";
+import {
+  type CaptureFormat,
+  type CaptureMemory,
+  type DecodeJob,
+  type JobResult,
+  pixelFormatName,
+} from "../decoder/job.ts";
+import { captureLayout } from "../decoder/picture-writer.ts";
+import { mapFd, type Mapping } from "./control-device.ts";
+import { codecName, DAEDALUS_JOB_HOLD_CAPTURE, ProtocolError, type WireJob } from "./protocol.ts";
+
+const jobLog = getLogger(["daedalusd", "job"]);
+
+/** How a context's jobs are run (the same for every context of a daemon). */
+export interface ContextJobsOptions {
+  /** Put each picture's FNV-1a hash into its -v line (a pass over the picture). */
+  hashPictures?: boolean;
+  /**
+   * DAEDALUSD_DUMP_JOBS=<dir>: every job's controls and bitstream written there as it arrives
+   * (<ctx>-<cookie>.json), to see exactly what a client sent. A debugging aid: a write per job.
+   */
+  dumpDir?: string;
+}
+
+/** A decoded job: its result, then (for the -v line, after COMPLETE) a look at its picture. */
+export interface ContextJobOutcome {
+  result: JobResult;
+  /** Logs the job's -v line (when debug is on) and releases its mappings. Call once. */
+  finish(): void;
+}
+
+export class ContextJobs {
+  #entry: { codec: Codec; decoder: ContextDecoder } | undefined;
+
+  /** @param fd a descriptor of the control device (or its double) to map job buffers from */
+  constructor(
+    private readonly av: Libav,
+    private readonly fd: number,
+    private readonly opts: ContextJobsOptions = {},
+  ) {}
+
+  /**
+   * Decodes one job; never throws. `threads` is the context's share of the thread budget, used
+   * when its decoder is created.
+   */
+  decode(w: WireJob, threads: number): ContextJobOutcome {
+    const t0 = performance.now();
+    const maps: Mapping[] = [];
+    const codec = codecByWireId(w.codec);
+    const name = codecName(w.codec) ?? `codec#${w.codec}`;
+    let result: JobResult;
+    try {
+      result = codec
+        ? this.#decodeMapped(w, codec, threads, maps)
+        : { status: -ENOTSUP, held: false, bytesused: [], message: `${name} not supported` };
+    } catch (e) {
+      const errno = e instanceof SysError ? e.errno : e instanceof ProtocolError ? EINVAL : EIO;
+      result = { status: -errno, held: false, bytesused: [], message: (e as Error).message };
+    }
+    const finish = () => {
+      try {
+        if (result.status === 0 && !result.held && jobLog.isEnabledFor("debug")) {
+          const ms = (performance.now() - t0).toFixed(1);
+          jobLog.debug(`${this.#describePicture(w, maps.slice(1), result)} ms=${ms}`);
+        }
+      } finally {
+        for (const m of maps) m.unmap();
+      }
+    };
+    return { result, finish };
+  }
+
+  /** The codec this context decodes now, if it has decoded anything. */
+  get codec(): Codec | undefined {
+    return this.#entry?.codec;
+  }
+
+  close(): void {
+    this.#entry?.decoder.close();
+    this.#entry = undefined;
+  }
+
+  #decodeMapped(w: WireJob, codec: Codec, threads: number, maps: Mapping[]): JobResult {
+    if (w.output.bytesused > w.output.length) {
+      throw new ProtocolError(`bitstream ${w.output.bytesused} > buffer ${w.output.length}`);
+    }
+    if (this.#entry?.codec !== codec) {
+      // A new context, or one whose client set another OUTPUT format (S_FMT between streams).
+      this.#entry?.decoder.close();
+      this.#entry = undefined;
+      this.#entry = { codec, decoder: codec.createDecoder(this.av, { threads }) };
+    }
+    const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;
+    const out = mapFd(this.fd, w.output.mmapOffset, w.output.length, false);
+    maps.push(out);
+    let mem: CaptureMemory | null = null;
+    if (!hold) {
+      mem = { planes: [] };
+      for (const p of w.capture) {
+        const m = mapFd(this.fd, p.mmapOffset, p.length, true);
+        maps.push(m);
+        mem.planes.push({ ptr: m.ptr, length: p.length });
+      }
+    }
+    const job: DecodeJob = {
+      codec: codec.name,
+      ctrls: w.ctrls,
+      bitstream: out.bytes.subarray(0, w.output.bytesused),
+      hold,
+      captureIndex: w.captureIndex,
+      timestamp: w.timestamp,
+      format: captureFormat(w),
+    };
+    if (this.opts.dumpDir) this.#dump(w, job);
+    return this.#entry.decoder.decode(job, mem);
+  }
+
+  #dump(w: WireJob, job: DecodeJob): void {
+    const b64 = (u: Uint8Array) => btoa(Array.from(u, (c) => String.fromCharCode(c)).join(""));
+    const record = {
+      codec: job.codec,
+      timestamp: String(job.timestamp),
+      captureIndex: job.captureIndex,
+      format: job.format,
+      ctrls: Object.fromEntries([...job.ctrls].map(([id, p]) => [id, b64(p)])),
+      bitstream: b64(job.bitstream),
+    };
+    Deno.mkdirSync(this.opts.dumpDir!, { recursive: true });
+    Deno.writeTextFileSync(
+      `${this.opts.dumpDir}/${w.ctxId}-${w.cookie}.json`,
+      JSON.stringify(record),
+    );
+  }
+
+  #describePicture(w: WireJob, planes: Mapping[], r: JobResult): string {
+    const { layout } = captureLayout(captureFormat(w));
+    const luma = layout[0].stride * layout[0].rows;
+    let chroma = 0;
+    let h = 0x811c9dc5;
+    layout.forEach((p, i) => {
+      const size = p.stride * p.rows;
+      if (i > 0) chroma += size;
+      if (!this.opts.hashPictures) return;
+      const bytes = planes[p.memPlane].bytes.subarray(p.offset, p.offset + size);
+      for (let k = 0; k < bytes.length; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
+    });
+    const hash = this.opts.hashPictures
+      ? ` fnv1a=0x${(h >>> 0).toString(16).padStart(8, "0")}`
+      : "";
+    return `decoder: ${r.message} fmt=${pixelFormatName(w.pixelformat)}${hash} luma=${luma} ` +
+      `chroma=${chroma} ctx=${w.ctxId}`;
+  }
+}
+
+function captureFormat(w: WireJob): CaptureFormat {
+  return {
+    width: w.width,
+    height: w.height,
+    pixelformat: w.pixelformat,
+    planes: w.capture.map((p) => ({ bytesperline: p.bytesperline, length: p.length })),
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * A memory-backed double of the control device for the service: job buffers live in a memfd,
+ * which the context threads map at each job's offsets exactly as they map the device, and
+ * COMPLETE is recorded. Streams are played through it as a V4L2 client would queue them.
+ */
+import { cString } from "../../../ffi/library.ts";
+import { errno, libc, SysError } from "../../../ffi/libc.ts";
+import type { CaptureFormat } from "../../../src/decoder/job.ts";
+import { mapFd, type Mapping } from "../../../src/service/control-device.ts";
+import * as P from "../../../src/service/protocol.ts";
+import type { DaedalusService, JobPort } from "../../../src/service/service.ts";
+
+const PAGE = 4096;
+
+/** A buffer in the memfd: where a job names it, and the test's own view of it. */
+export interface PortBuffer {
+  offset: bigint;
+  length: number;
+  bytes: Uint8Array;
+}
+
+export class MemoryPort implements JobPort {
+  readonly fd: number;
+  readonly completions: P.Complete[] = [];
+  readonly #waiters = new Map<number, (c: P.Complete) => void>();
+  readonly #maps: Mapping[] = [];
+  #size = 0n;
+  #cookie = 0;
+
+  constructor() {
+    this.fd = libc().memfd_create(cString("daedalus-test-port"), 0);
+    if (this.fd < 0) throw new SysError("memfd_create", errno());
+  }
+
+  /** A new buffer of `length` bytes (page-aligned in the memfd). */
+  buffer(length: number): PortBuffer {
+    const offset = this.#size;
+    const size = BigInt(Math.ceil(length / PAGE) * PAGE);
+    this.#size += size;
+    if (libc().ftruncate(this.fd, this.#size) < 0) throw new SysError("ftruncate", errno());
+    const m = mapFd(this.fd, offset, Number(size), true);
+    this.#maps.push(m);
+    return { offset, length, bytes: m.bytes.subarray(0, length) };
+  }
+
+  nextCookie(): number {
+    return ++this.#cookie;
+  }
+
+  complete(c: P.Complete): void {
+    P.encodeComplete(c); // what the kernel would validate
+    this.completions.push(c);
+    this.#waiters.get(c.cookie)?.(c);
+    this.#waiters.delete(c.cookie);
+  }
+
+  /** The COMPLETE of `cookie`, when it comes (rejects after `limitMs`: a lost job). */
+  completion(cookie: number, limitMs = 60_000): Promise<P.Complete> {
+    const done = this.completions.find((c) => c.cookie === cookie);
+    if (done) return Promise.resolve(done);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(cookie);
+        reject(new Error(`job ${cookie} was never completed`));
+      }, limitMs);
+      this.#waiters.set(cookie, (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+  }
+
+  close(): void {
+    for (const m of this.#maps) m.unmap();
+    libc().close(this.fd);
+  }
+}
+
+/** One job as a client queues it: a bitstream, its controls, and whether CAPTURE is held. */
+export interface ClientJob {
+  bitstream: Uint8Array;
+  ctrls: Map<number, Uint8Array>;
+  hold?: boolean;
+}
+
+/** A context's buffers in the port: one OUTPUT buffer, `captures` CAPTURE buffers. */
+export class StreamClient {
+  readonly output: PortBuffer;
+  /** Per CAPTURE buffer, its planes (each its own mmap offset, as the module gives them). */
+  readonly capture: PortBuffer[][];
+
+  constructor(
+    readonly port: MemoryPort,
+    readonly ctxId: number,
+    readonly codec: number,
+    readonly format: CaptureFormat,
+    captures = 4,
+    outputSize = 1 << 20,
+  ) {
+    this.output = port.buffer(outputSize);
+    this.capture = Array.from(
+      { length: captures },
+      () => format.planes.map((p) => port.buffer(p.length)),
+    );
+  }
+
+  /** The message of one job into CAPTURE buffer `index` (its bitstream copied in). */
+  jobMessage(job: ClientJob, index: number, cookie = this.port.nextCookie()): Uint8Array {
+    this.output.bytes.set(job.bitstream);
+    return P.encodeJobMessage({
+      ctxId: this.ctxId,
+      cookie,
+      codec: this.codec,
+      flags: job.hold ? P.DAEDALUS_JOB_HOLD_CAPTURE : 0,
+      timestamp: BigInt(index) * 1000n,
+      outputIndex: 0,
+      captureIndex: index,
+      outputFlags: 0,
+      width: this.format.width,
+      height: this.format.height,
+      pixelformat: this.format.pixelformat,
+      output: {
+        mmapOffset: this.output.offset,
+        length: this.output.length,
+        bytesperline: 0,
+        bytesused: job.bitstream.length,
+      },
+      capture: this.format.planes.map((p, i) => ({
+        mmapOffset: this.capture[index][i].offset,
+        length: p.length,
+        bytesperline: p.bytesperline,
+        bytesused: 0,
+      })),
+      ctrls: job.ctrls,
+    });
+  }
+
+  /**
+   * Sends one job and waits for its COMPLETE, as a client waits for its request (the module
+   * sends a context's next job only after the previous one completed).
+   */
+  async decode(service: DaedalusService, job: ClientJob, index: number): Promise<P.Complete> {
+    const cookie = this.port.nextCookie();
+    service.handleMessage(this.port, this.jobMessage(job, index, cookie));
+    return await this.port.completion(cookie);
+  }
+}
