@@ -4,12 +4,13 @@
  * and writes each picture into its CAPTURE buffer.
  */
 import type { Libav } from "../../ffi/libav.ts";
-import { EINVAL } from "../../ffi/libc.ts";
+import { EINVAL, EIO } from "../../ffi/libc.ts";
 import { hasStartCode, START_CODE } from "./annexb.ts";
 import { buildPps, buildSps, ParamSetError } from "./param-sets.ts";
 import {
   DECODE_MODE_FRAME_BASED,
   DECODE_PARAM_FLAG_FIELD_PIC,
+  DECODE_PARAM_FLAG_IDR_PIC,
   type H264Pps,
   type H264Sps,
   readDecodeParams,
@@ -63,6 +64,8 @@ interface HeldPicture {
   timestamp: bigint;
   parts: Uint8Array[];
   fieldPic: boolean;
+  /** An IDR picture, or unknown (a request without DECODE_PARAMS). */
+  idr: boolean | undefined;
 }
 
 export class H264Decoder implements ContextDecoder {
@@ -73,6 +76,12 @@ export class H264Decoder implements ContextDecoder {
   #sentSps = new Map<number, Uint8Array>();
   #sentPps = new Map<number, Uint8Array>();
   #held: HeldPicture | undefined;
+  /**
+   * An IDR picture was decoded since the decoder opened. Until one is, a picture that refers to
+   * others (a daemon restarted mid-stream, a client that seeks to a non-IDR picture) would be
+   * concealed against missing references, which libavcodec does not flag as damage.
+   */
+  #sawIdr = false;
   #built:
     | {
       spsBytes: Uint8Array;
@@ -107,9 +116,11 @@ export class H264Decoder implements ContextDecoder {
   #decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
     const { sps, pps, spsNal, ppsNal } = this.#paramSets(job);
     const decodeParams = job.ctrls.get(V4L2_CID_STATELESS_H264_DECODE_PARAMS);
-    const fieldPic = decodeParams
-      ? (readDecodeParams(decodeParams).flags & DECODE_PARAM_FLAG_FIELD_PIC) !== 0
-      : false;
+    const paramFlags = decodeParams ? readDecodeParams(decodeParams).flags : undefined;
+    const fieldPic = ((paramFlags ?? 0) & DECODE_PARAM_FLAG_FIELD_PIC) !== 0;
+    const idr = paramFlags === undefined
+      ? undefined
+      : (paramFlags & DECODE_PARAM_FLAG_IDR_PIC) !== 0;
     const frameBased = menuValue(job, V4L2_CID_STATELESS_H264_DECODE_MODE) ===
       DECODE_MODE_FRAME_BASED;
     const startCode = menuValue(job, V4L2_CID_STATELESS_H264_START_CODE) ??
@@ -125,6 +136,7 @@ export class H264Decoder implements ContextDecoder {
       const key = geometryKey(sps);
       if (key !== this.#geometry) {
         this.#dec.open(); // a new sequence: a fresh decoder, as after a resolution change
+        this.#sawIdr = false;
         this.#geometry = key;
         this.#sentSps.clear();
         this.#sentPps.clear();
@@ -134,6 +146,7 @@ export class H264Decoder implements ContextDecoder {
         timestamp: job.timestamp,
         parts: [],
         fieldPic,
+        idr,
       };
     }
     const pic = this.#held;
@@ -163,10 +176,14 @@ export class H264Decoder implements ContextDecoder {
 
     pic.parts.push(job.bitstream);
     this.#held = undefined;
+    if (pic.idr === false && !this.#sawIdr) {
+      throw new JobError(EIO, "no IDR picture decoded yet: its references are missing");
+    }
     const frame = this.#dec.decode(pic.parts, job.timestamp, pic.fieldPic);
     if (!mem) throw new JobError(EINVAL, "no CAPTURE memory for the picture");
     const bytesused = this.#writer.write(frame, job.format, mem);
     this.lastPicture = { width: frame.width, height: frame.height };
+    if (pic.idr) this.#sawIdr = true;
     return {
       status: 0,
       held: false,

@@ -7,8 +7,18 @@ import { captureFormatFor, pictureMd5 } from "../../src/decoder/file-decoder.ts"
 import { streamToFrames } from "../../src/h264/client.ts";
 import * as P from "../../src/service/protocol.ts";
 import { DaedalusService } from "../../src/service/service.ts";
-import { MemoryPort, StreamClient } from "./helpers/memory-port.ts";
-import { ffmpegFrameMd5s, streamFile, type StreamRecipe } from "./helpers/streams.ts";
+import { MemoryPort, playStream, StreamClient } from "./helpers/memory-port.ts";
+import { CODECS } from "../../src/codecs.ts";
+import type { ClientFrame } from "../../src/decoder/file-client.ts";
+import type { CaptureFormat } from "../../src/decoder/job.ts";
+import {
+  asIvf,
+  av1StreamFile,
+  ffmpegFrameMd5s,
+  streamFile,
+  type StreamRecipe,
+  vpxStreamFile,
+} from "./helpers/streams.ts";
 
 const RECIPE: StreamRecipe = {
   name: "service-slices3-640x360",
@@ -42,7 +52,7 @@ Deno.test("service: slice-based jobs with held CAPTURE buffers decode bit-exact;
     let jobs = 0;
     for (const [index, frame] of frames.entries()) {
       for (const cj of frame.jobs) {
-        const c = await client.decode(service, cj, index % 4);
+        const c = await client.decode(service, cj, index);
         jobs++;
         assert.equal(c.status, 0, `frame ${index}`);
         assert.equal(c.numPlanes, 1);
@@ -118,4 +128,67 @@ Deno.test("service: an absent device is waited for; stop() ends the wait", async
   await new Promise((r) => setTimeout(r, 300));
   service.stop();
   assert.equal(await done, 0);
+});
+
+/** A context's stream: its file's frames, its CAPTURE format and ffmpeg's MD5s. */
+async function contextStream(
+  file: string,
+  codec: keyof typeof P.CODEC,
+  decoder?: string,
+): Promise<{ codec: number; frames: ClientFrame[]; format: CaptureFormat; expected: string[] }> {
+  const entry = CODECS.find((c) => c.name === codec)!;
+  const frames = entry.fileClient.frames(await Deno.readFile(file), {
+    mode: "frame",
+    startCode: "annexb",
+  });
+  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
+  return {
+    codec: P.CODEC[codec],
+    frames,
+    format,
+    expected: await ffmpegFrameMd5s(file, "nv12", decoder),
+  };
+}
+
+Deno.test("service: H.264, VP9 and AV1 contexts decode at once, each bit-exact, each on its own thread", async () => {
+  const streams = await Promise.all([
+    streamFile({ name: "service-h264-320x240", size: "320x240", frames: 30, x264: ["-bf", "2"] })
+      .then((f) => contextStream(f, "h264")),
+    asIvf(
+      await vpxStreamFile({
+        name: "service-vp9-320x240",
+        codec: "vp9",
+        encoder: "vpxenc",
+        size: "320x240",
+        frames: 30,
+        args: ["--good", "--cpu-used=8", "--auto-alt-ref=1", "--lag-in-frames=8"],
+      }),
+    ).then((f) => contextStream(f, "vp9")),
+    av1StreamFile({
+      name: "service-av1-320x240",
+      encoder: "libsvtav1",
+      size: "320x240",
+      frames: 30,
+      args: ["-preset", "12"],
+    }).then((f) => contextStream(f, "av1", "libdav1d")),
+  ]);
+  const service = new DaedalusService(libav(), { summaryInterval: 0, threads: 2 });
+  const port = new MemoryPort();
+  try {
+    const played = await Promise.all(streams.map((s, i) => {
+      service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, i + 1));
+      return playStream(service, new StreamClient(port, i + 1, s.codec, s.format), s.frames);
+    }));
+    played.forEach((p, i) => {
+      assert.deepEqual(p.failed, [], `context ${i + 1}: no job failed`);
+      assert.deepEqual(p.md5s, streams[i].expected, `context ${i + 1} bit-exact`);
+    });
+    assert.equal(service.contexts, 3);
+    const jobs = streams.reduce((n, s) => n + s.frames.filter((f) => f.jobs.length).length, 0);
+    assert.equal(port.completions.length, jobs, "every job completed once");
+    assert.equal(new Set(port.completions.map((c) => c.cookie)).size, jobs);
+  } finally {
+    await service.closeContexts();
+    port.close();
+  }
 });

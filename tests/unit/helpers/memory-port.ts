@@ -5,6 +5,8 @@
  */
 import { cString } from "../../../ffi/library.ts";
 import { errno, libc, SysError } from "../../../ffi/libc.ts";
+import type { ClientFrame, ClientJob } from "../../../src/decoder/file-client.ts";
+import { pictureMd5 } from "../../../src/decoder/file-decoder.ts";
 import type { CaptureFormat } from "../../../src/decoder/job.ts";
 import { mapFd, type Mapping } from "../../../src/service/control-device.ts";
 import * as P from "../../../src/service/protocol.ts";
@@ -76,13 +78,6 @@ export class MemoryPort implements JobPort {
   }
 }
 
-/** One job as a client queues it: a bitstream, its controls, and whether CAPTURE is held. */
-export interface ClientJob {
-  bitstream: Uint8Array;
-  ctrls: Map<number, Uint8Array>;
-  hold?: boolean;
-}
-
 /** A context's buffers in the port: one OUTPUT buffer, `captures` CAPTURE buffers. */
 export class StreamClient {
   readonly output: PortBuffer;
@@ -104,15 +99,20 @@ export class StreamClient {
     );
   }
 
-  /** The message of one job into CAPTURE buffer `index` (its bitstream copied in). */
-  jobMessage(job: ClientJob, index: number, cookie = this.port.nextCookie()): Uint8Array {
+  /**
+   * The message of one job of the stream's frame `frame` (its bitstream copied in): CAPTURE
+   * buffer frame % buffers, timestamp (frame + 1) * 1000 as the file clients' references name
+   * it (never 0: libva names an empty reference slot 0).
+   */
+  jobMessage(job: ClientJob, frame: number, cookie = this.port.nextCookie()): Uint8Array {
     this.output.bytes.set(job.bitstream);
+    const index = frame % this.capture.length;
     return P.encodeJobMessage({
       ctxId: this.ctxId,
       cookie,
       codec: this.codec,
       flags: job.hold ? P.DAEDALUS_JOB_HOLD_CAPTURE : 0,
-      timestamp: BigInt(index) * 1000n,
+      timestamp: BigInt(frame + 1) * 1000n,
       outputIndex: 0,
       captureIndex: index,
       outputFlags: 0,
@@ -139,9 +139,59 @@ export class StreamClient {
    * Sends one job and waits for its COMPLETE, as a client waits for its request (the module
    * sends a context's next job only after the previous one completed).
    */
-  async decode(service: DaedalusService, job: ClientJob, index: number): Promise<P.Complete> {
+  async decode(service: DaedalusService, job: ClientJob, frame: number): Promise<P.Complete> {
     const cookie = this.port.nextCookie();
-    service.handleMessage(this.port, this.jobMessage(job, index, cookie));
+    service.handleMessage(this.port, this.jobMessage(job, frame, cookie));
     return await this.port.completion(cookie);
   }
+}
+
+/** What playing a stream through the service gave: display-order MD5s, failed frame indexes. */
+export interface Played {
+  md5s: string[];
+  failed: number[];
+  /** Per job: milliseconds from its message to its COMPLETE. */
+  latencies: number[];
+}
+
+/**
+ * Plays `frames` (one fixed size) through `service` on `client`'s context, one job at a time as
+ * the module sends them, and hashes each displayed picture's display window as ffmpeg's
+ * framemd5 does.
+ */
+export async function playStream(
+  service: DaedalusService,
+  client: StreamClient,
+  frames: readonly ClientFrame[],
+  hash = true,
+): Promise<Played> {
+  const shown: { period: number; poc: number; md5: string }[] = [];
+  const md5ByIndex = new Map<number, string>();
+  const failed: number[] = [];
+  const latencies: number[] = [];
+  const buffers = client.capture.length;
+  for (const [index, frame] of frames.entries()) {
+    if (frame.repeatOf !== undefined) {
+      const md5 = md5ByIndex.get(frame.repeatOf);
+      if (md5) shown.push({ period: frame.period, poc: frame.poc, md5 });
+      continue;
+    }
+    let ok = true;
+    for (const job of frame.jobs) {
+      const t0 = performance.now();
+      const c = await client.decode(service, job, index);
+      latencies.push(performance.now() - t0);
+      if (c.status !== 0) ok = false;
+    }
+    if (!ok) {
+      failed.push(index);
+      continue;
+    }
+    if (!hash) continue;
+    const md5 = pictureMd5(client.capture[index % buffers][0].bytes, client.format, frame.crop);
+    md5ByIndex.set(index, md5);
+    if (!frame.hidden) shown.push({ period: frame.period, poc: frame.poc, md5 });
+  }
+  shown.sort((a, b) => a.period - b.period || a.poc - b.poc);
+  return { md5s: shown.map((s) => s.md5), failed, latencies };
 }
