@@ -8,11 +8,13 @@
  * inside each frame (what it does by default), against ffmpeg's libdav1d at its default threads
  * (frame threads too, which a stateless decoder cannot use: each job's picture must be done
  * when the job completes).
- * BENCH_ONLY=<text>: only the clips whose name contains it.
+ * Then the service with several contexts at once (bench/contexts.ts).
+ * BENCH_ONLY=<text>: only the clips whose name contains it ("contexts": only the contexts rows).
  */
 import { cpuUsage } from "node:process";
 import { libav } from "../ffi/libav.ts";
 import { decodeFile } from "../src/decoder/file-decoder.ts";
+import { benchContexts } from "./contexts.ts";
 import { av1StreamFile, streamFile, vpxStreamFile } from "../tests/unit/helpers/streams.ts";
 
 interface BenchClip {
@@ -179,3 +181,5 @@ for (const clip of CLIPS.filter((c) => c.name.includes(ONLY))) {
       `fps (${ratio(d.wall, b.wall)}x), ratio ${ratio(t.wall, d.wall)}`,
   );
 }
+
+if ("contexts".includes(ONLY)) await benchContexts(RUNS);

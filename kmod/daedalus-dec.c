@@ -198,7 +198,9 @@ unlock:
 
 	job->output.length = vb2_plane_size(&src->vb2_buf, 0);
 	job->output.bytesused = vb2_get_plane_payload(&src->vb2_buf, 0);
+	job->output.memory_id = daedalus_to_buffer(src)->memory_id;
 	for (i = 0; i < dst->vb2_buf.num_planes; i++) {
+		job->capture[i].memory_id = daedalus_to_buffer(dst)->memory_id;
 		job->capture[i].length = vb2_plane_size(&dst->vb2_buf, i);
 		job->capture[i].bytesperline =
 			ctx->cap_fmt.plane_fmt[i].bytesperline;

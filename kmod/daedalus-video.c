@@ -445,6 +445,21 @@ static int daedalus_buf_out_validate(struct vb2_buffer *vb)
 	return 0;
 }
 
+/*
+ * Called when vb2 gives the buffer memory: a mapping the daemon kept of the
+ * buffer's previous memory must not be used for this one.
+ */
+static int daedalus_buf_init(struct vb2_buffer *vb)
+{
+	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
+	struct daedalus_buffer *buf = daedalus_to_buffer(to_vb2_v4l2_buffer(vb));
+
+	do {
+		buf->memory_id = atomic_inc_return(&ctx->dev->last_memory_id);
+	} while (!buf->memory_id);
+	return 0;
+}
+
 static int daedalus_buf_prepare(struct vb2_buffer *vb)
 {
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
@@ -512,6 +527,7 @@ static void daedalus_stop_streaming(struct vb2_queue *vq)
 static const struct vb2_ops daedalus_qops = {
 	.queue_setup		= daedalus_queue_setup,
 	.buf_out_validate	= daedalus_buf_out_validate,
+	.buf_init		= daedalus_buf_init,
 	.buf_prepare		= daedalus_buf_prepare,
 	.buf_queue		= daedalus_buf_queue,
 	.buf_request_complete	= daedalus_buf_request_complete,

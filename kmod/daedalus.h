@@ -149,10 +149,14 @@ struct daedalus_job_slot {
  * @m2m: the m2m core's buffer (must be first)
  * @queued: when the buffer reached the driver; read for OUTPUT buffers, for
  *	which that is when their request was queued (daedalus-dec.c)
+ * @memory_id: names the buffer's current memory to the daemon (the planes'
+ *	memory_id), new whenever vb2 (re)initialises the buffer: at allocation,
+ *	and when another dma-buf is attached
  */
 struct daedalus_buffer {
 	struct v4l2_m2m_buffer m2m;
 	ktime_t queued;
+	u32 memory_id;
 };
 
 static inline struct daedalus_buffer *
@@ -244,6 +248,8 @@ struct daedalus_dev {
 
 	struct daedalus_channel chan;
 	struct dentry *debugfs;
+	/* the last buffer memory id handed out (daedalus_buffer.memory_id) */
+	atomic_t last_memory_id;
 };
 
 static inline struct daedalus_ctx *daedalus_file_to_ctx(struct file *file)

@@ -22,7 +22,7 @@
  * ignore. The kernel accepts a daemon whose major equals its own.
  */
 #define DAEDALUS_ABI_MAJOR		1
-#define DAEDALUS_ABI_MINOR		1
+#define DAEDALUS_ABI_MINOR		2
 #define DAEDALUS_ABI_VERSION(major, minor)	(((major) << 16) | (minor))
 
 /* Codecs, as indices; masks are (1 << codec). */
@@ -115,13 +115,17 @@ struct daedalus_msg_hdr {
  * @length: size of the plane's memory
  * @bytesperline: CAPTURE: line stride; OUTPUT: 0
  * @bytesused: OUTPUT: bytes of bitstream; CAPTURE: 0
+ * @memory_id: (ABI 1.2; 0 from older modules) names the buffer's memory: the
+ *	same nonzero id in a later job means the same memory, so a mapping the
+ *	daemon made of it for an earlier job may be used again instead of
+ *	mapping it anew. A new allocation or import gets a new id.
  */
 struct daedalus_plane {
 	__u64 mmap_offset;
 	__u32 length;
 	__u32 bytesperline;
 	__u32 bytesused;
-	__u32 reserved;
+	__u32 memory_id;
 };
 
 /* struct daedalus_job flags */

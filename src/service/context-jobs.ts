@@ -17,7 +17,13 @@ import {
 } from "../decoder/job.ts";
 import { captureLayout } from "../decoder/picture-writer.ts";
 import { mapFd, type Mapping } from "./control-device.ts";
-import { codecName, DAEDALUS_JOB_HOLD_CAPTURE, ProtocolError, type WireJob } from "./protocol.ts";
+import {
+  codecName,
+  DAEDALUS_JOB_HOLD_CAPTURE,
+  ProtocolError,
+  type WireJob,
+  type WirePlane,
+} from "./protocol.ts";
 
 const jobLog = getLogger(["daedalusd", "job"]);
 
@@ -39,15 +45,72 @@ export interface ContextJobOutcome {
   finish(): void;
 }
 
+/**
+ * The context's mappings of its buffers, kept from job to job. The module names each buffer's
+ * memory (memory_id, ABI 1.2): while a buffer slot's id stays the same its mapping is used
+ * again; a new id (the client reallocated or imported other memory) replaces it. Without an id
+ * (an older module) a mapping lasts one job. A kept mapping also keeps its memory alive (vb2 and
+ * dma-buf count the mapping), so a late write never lands in freed memory; it is unmapped when
+ * its slot gets other memory or the context closes.
+ */
+class BufferMappings {
+  readonly #kept = new Map<string, { memoryId: number; length: number; mapping: Mapping }>();
+  /** Mappings made for the current job only. */
+  readonly #temporary: Mapping[] = [];
+  /** How many mappings were made and how many reused (for the -v line and the tests). */
+  made = 0;
+  reused = 0;
+
+  constructor(private readonly fd: number) {}
+
+  /** A mapping of plane `p` of the buffer in `slot` ("out0", "cap3.1"). */
+  map(slot: string, p: WirePlane, writable: boolean): Mapping {
+    const id = p.memoryId;
+    const kept = this.#kept.get(slot);
+    if (id !== 0 && kept?.memoryId === id && kept.length === p.length) {
+      this.reused++;
+      return kept.mapping;
+    }
+    if (kept) {
+      kept.mapping.unmap();
+      this.#kept.delete(slot);
+    }
+    const mapping = mapFd(this.fd, p.mmapOffset, p.length, writable);
+    this.made++;
+    if (id === 0) this.#temporary.push(mapping);
+    else this.#kept.set(slot, { memoryId: id, length: p.length, mapping });
+    return mapping;
+  }
+
+  /** Unmaps the current job's one-job mappings. */
+  endJob(): void {
+    for (const m of this.#temporary.splice(0)) m.unmap();
+  }
+
+  close(): void {
+    this.endJob();
+    for (const { mapping } of this.#kept.values()) mapping.unmap();
+    this.#kept.clear();
+  }
+}
+
 export class ContextJobs {
   #entry: { codec: Codec; decoder: ContextDecoder } | undefined;
+  readonly #mappings: BufferMappings;
 
   /** @param fd a descriptor of the control device (or its double) to map job buffers from */
   constructor(
     private readonly av: Libav,
-    private readonly fd: number,
+    fd: number,
     private readonly opts: ContextJobsOptions = {},
-  ) {}
+  ) {
+    this.#mappings = new BufferMappings(fd);
+  }
+
+  /** Mappings made and reused so far. */
+  get mappingStats(): { made: number; reused: number } {
+    return { made: this.#mappings.made, reused: this.#mappings.reused };
+  }
 
   /**
    * Decodes one job; never throws. `threads` is the context's share of the thread budget, used
@@ -55,13 +118,13 @@ export class ContextJobs {
    */
   decode(w: WireJob, threads: number): ContextJobOutcome {
     const t0 = performance.now();
-    const maps: Mapping[] = [];
+    const captures: Mapping[] = [];
     const codec = codecByWireId(w.codec);
     const name = codecName(w.codec) ?? `codec#${w.codec}`;
     let result: JobResult;
     try {
       result = codec
-        ? this.#decodeMapped(w, codec, threads, maps)
+        ? this.#decodeMapped(w, codec, threads, captures)
         : { status: -ENOTSUP, held: false, bytesused: [], message: `${name} not supported` };
     } catch (e) {
       const errno = e instanceof SysError ? e.errno : e instanceof ProtocolError ? EINVAL : EIO;
@@ -71,10 +134,10 @@ export class ContextJobs {
       try {
         if (result.status === 0 && !result.held && jobLog.isEnabledFor("debug")) {
           const ms = (performance.now() - t0).toFixed(1);
-          jobLog.debug(`${this.#describePicture(w, maps.slice(1), result)} ms=${ms}`);
+          jobLog.debug(`${this.#describePicture(w, captures, result)} ms=${ms}`);
         }
       } finally {
-        for (const m of maps) m.unmap();
+        this.#mappings.endJob();
       }
     };
     return { result, finish };
@@ -88,9 +151,10 @@ export class ContextJobs {
   close(): void {
     this.#entry?.decoder.close();
     this.#entry = undefined;
+    this.#mappings.close();
   }
 
-  #decodeMapped(w: WireJob, codec: Codec, threads: number, maps: Mapping[]): JobResult {
+  #decodeMapped(w: WireJob, codec: Codec, threads: number, captures: Mapping[]): JobResult {
     if (w.output.bytesused > w.output.length) {
       throw new ProtocolError(`bitstream ${w.output.bytesused} > buffer ${w.output.length}`);
     }
@@ -101,14 +165,13 @@ export class ContextJobs {
       this.#entry = { codec, decoder: codec.createDecoder(this.av, { threads }) };
     }
     const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;
-    const out = mapFd(this.fd, w.output.mmapOffset, w.output.length, false);
-    maps.push(out);
+    const out = this.#mappings.map(`out${w.outputIndex}`, w.output, false);
     let mem: CaptureMemory | null = null;
     if (!hold) {
       mem = { planes: [] };
-      for (const p of w.capture) {
-        const m = mapFd(this.fd, p.mmapOffset, p.length, true);
-        maps.push(m);
+      for (const [i, p] of w.capture.entries()) {
+        const m = this.#mappings.map(`cap${w.captureIndex}.${i}`, p, true);
+        captures.push(m);
         mem.planes.push({ ptr: m.ptr, length: p.length });
       }
     }

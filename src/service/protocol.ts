@@ -5,7 +5,7 @@
  */
 
 export const DAEDALUS_ABI_MAJOR = 1;
-export const DAEDALUS_ABI_MINOR = 1;
+export const DAEDALUS_ABI_MINOR = 2;
 export const abiVersion = (major: number, minor: number): number => (major << 16) | minor;
 export const DAEDALUS_MAX_MSG_SIZE = 1 << 20;
 export const DAEDALUS_MAX_PLANES = 3;
@@ -35,7 +35,7 @@ export const LAYOUT = {
   },
   fetch: { size: 16, buf: 0, buf_size: 8, msg_size: 12 },
   hdr: { size: 16, type: 0, size_: 4, ctx_id: 8, cookie: 12 },
-  plane: { size: 24, mmap_offset: 0, length: 8, bytesperline: 12, bytesused: 16, reserved: 20 },
+  plane: { size: 24, mmap_offset: 0, length: 8, bytesperline: 12, bytesused: 16, memory_id: 20 },
   job: {
     size: 168,
     hdr: 0,
@@ -116,6 +116,11 @@ export interface WirePlane {
   length: number;
   bytesperline: number;
   bytesused: number;
+  /**
+   * The buffer memory's id (ABI 1.2): a mapping made for an earlier job with the same nonzero
+   * id may be used again. 0: unknown (an ABI 1.1 module), map for this job only.
+   */
+  memoryId: number;
 }
 
 export interface WireJob {
@@ -150,6 +155,7 @@ function readPlane(v: DataView, off: number): WirePlane {
     length: v.getUint32(off + P.length, true),
     bytesperline: v.getUint32(off + P.bytesperline, true),
     bytesused: v.getUint32(off + P.bytesused, true),
+    memoryId: v.getUint32(off + P.memory_id, true),
   };
 }
 
@@ -159,6 +165,7 @@ function writePlane(v: DataView, off: number, p: WirePlane): void {
   v.setUint32(off + P.length, p.length, true);
   v.setUint32(off + P.bytesperline, p.bytesperline, true);
   v.setUint32(off + P.bytesused, p.bytesused, true);
+  v.setUint32(off + P.memory_id, p.memoryId, true);
 }
 
 /** Parses one message FETCH returned; anything malformed is a ProtocolError. */

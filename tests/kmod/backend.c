@@ -61,11 +61,15 @@ static void on_signal(int sig)
 }
 
 /* Per context: the picture whose slices are being held. */
+#define MAX_INDEX 32
+
 struct held {
 	uint32_t ctx_id;
 	uint32_t capture_index;
 	uint64_t timestamp;
 	uint32_t slices;
+	/* the memory id each CAPTURE index had last (ABI 1.2) */
+	uint32_t capture_ids[MAX_INDEX];
 };
 
 static struct held held[256];
@@ -380,6 +384,24 @@ static void check_job_ctrls(const struct daedalus_job *job, struct job_ctrls *jc
 	}
 }
 
+/*
+ * Memory ids: nonzero, never the bitstream's for a CAPTURE buffer, and never
+ * the id another CAPTURE index of the context has now (one id, one memory).
+ */
+static void check_memory_ids(const struct daedalus_job *job, struct held *h)
+{
+	uint32_t id = job->capture[0].memory_id;
+
+	check(job->output.memory_id && id, "memory ids %u %u", job->output.memory_id, id);
+	check(job->output.memory_id != id, "OUTPUT and CAPTURE share memory id %u", id);
+	if (job->capture_index >= MAX_INDEX)
+		return;
+	for (uint32_t i = 0; i < MAX_INDEX; i++)
+		check(i == job->capture_index || h->capture_ids[i] != id,
+		      "CAPTURE %u has memory id %u of CAPTURE %u", job->capture_index, id, i);
+	h->capture_ids[job->capture_index] = id;
+}
+
 static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 		       bool stall, bool do_garbage)
 {
@@ -441,6 +463,7 @@ static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 		goto unmap;	/* never completed: the kernel's watchdog or our death ends it */
 
 	h = held_for(job->hdr.ctx_id);
+	check_memory_ids(job, h);
 	if (h->slices && (h->capture_index != job->capture_index ||
 			  h->timestamp != job->timestamp))
 		h->slices = 0;	/* the kernel returned the held picture: a new one starts */

@@ -14,8 +14,8 @@ const JOB: P.WireJob = {
   width: 640,
   height: 368,
   pixelformat: 0x3231564e,
-  output: { mmapOffset: 0x10000n, length: 1 << 20, bytesperline: 0, bytesused: 4217 },
-  capture: [{ mmapOffset: 0x11000n, length: 353280, bytesperline: 640, bytesused: 0 }],
+  output: { mmapOffset: 0x10000n, length: 1 << 20, bytesperline: 0, bytesused: 4217, memoryId: 7 },
+  capture: [{ mmapOffset: 0x11000n, length: 353280, bytesperline: 640, bytesused: 0, memoryId: 9 }],
   ctrls: new Map([
     [0xa40902, new Uint8Array(1048).fill(1)],
     [0xa40903, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)],

@@ -6,6 +6,7 @@ import { EINVAL, ENOTSUP } from "../../ffi/libc.ts";
 import { captureFormatFor, pictureMd5 } from "../../src/decoder/file-decoder.ts";
 import { streamToFrames } from "../../src/h264/client.ts";
 import * as P from "../../src/service/protocol.ts";
+import { ContextJobs } from "../../src/service/context-jobs.ts";
 import { DaedalusService } from "../../src/service/service.ts";
 import { MemoryPort, playStream, StreamClient } from "./helpers/memory-port.ts";
 import { CODECS } from "../../src/codecs.ts";
@@ -27,11 +28,15 @@ const RECIPE: StreamRecipe = {
   x264: ["-bf", "2", "-x264-params", "slices=3"],
 };
 
-/** A job message with its first CAPTURE plane's offset moved off a page: mmap refuses it. */
+/**
+ * A job message whose first CAPTURE plane is new memory (another memory id) at an offset off a
+ * page: mmap refuses it.
+ */
 function unmappable(message: Uint8Array): Uint8Array {
   const v = new DataView(message.buffer, message.byteOffset);
-  const at = P.LAYOUT.job.capture + P.LAYOUT.plane.mmap_offset;
-  v.setBigUint64(at, v.getBigUint64(at, true) + 1n, true);
+  const plane = P.LAYOUT.job.capture;
+  v.setBigUint64(plane + P.LAYOUT.plane.mmap_offset, v.getBigUint64(plane, true) + 1n, true);
+  v.setUint32(plane + P.LAYOUT.plane.memory_id, 0xffffffff, true);
   return message;
 }
 
@@ -189,6 +194,47 @@ Deno.test("service: H.264, VP9 and AV1 contexts decode at once, each bit-exact, 
     assert.equal(new Set(port.completions.map((c) => c.cookie)).size, jobs);
   } finally {
     await service.closeContexts();
+    port.close();
+  }
+});
+
+Deno.test("context jobs: a buffer's mapping is kept while its memory id stays, replaced when it changes, per job without one", async () => {
+  const file = await streamFile(RECIPE);
+  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
+  const port = new MemoryPort();
+  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
+  const client = new StreamClient(port, 1, P.CODEC.h264, format, 2);
+  const jobs = new ContextJobs(libav(), port.fd);
+  const decode = (index: number, patch?: (m: Uint8Array) => void) => {
+    const message = client.jobMessage(frames[index].jobs[0], index);
+    patch?.(message);
+    const parsed = P.parseMessage(message);
+    assert.equal(parsed.type, "decode");
+    const outcome = jobs.decode((parsed as { job: P.WireJob }).job, 1);
+    outcome.finish();
+    assert.equal(outcome.result.status, 0, `frame ${index}: ${outcome.result.message}`);
+    return pictureMd5(client.capture[index % 2][0].bytes, format, frames[index].crop);
+  };
+  try {
+    const expected = frames.map((_, i) => decode(i)); // 12 jobs over 1 OUTPUT, 2 CAPTURE buffers
+    assert.deepEqual(jobs.mappingStats, { made: 3, reused: 21 });
+    // CAPTURE buffer 0 gets new memory (the client reallocated): mapped anew, and written.
+    client.capture[0][0] = port.buffer(client.capture[0][0].length);
+    assert.equal(decode(0), expected[0]);
+    assert.equal(decode(1), expected[1]);
+    assert.equal(decode(2), expected[2]);
+    assert.deepEqual(jobs.mappingStats, { made: 4, reused: 26 });
+    // Without memory ids (an ABI 1.1 module) a job maps its buffers for itself alone.
+    const noIds = (m: Uint8Array) => {
+      const v = new DataView(m.buffer, m.byteOffset);
+      v.setUint32(P.LAYOUT.job.output + P.LAYOUT.plane.memory_id, 0, true);
+      v.setUint32(P.LAYOUT.job.capture + P.LAYOUT.plane.memory_id, 0, true);
+    };
+    assert.equal(decode(3, noIds), expected[3]);
+    assert.equal(decode(4, noIds), expected[4]);
+    assert.deepEqual(jobs.mappingStats, { made: 8, reused: 26 });
+  } finally {
+    jobs.close();
     port.close();
   }
 });

@@ -19,6 +19,8 @@ export interface PortBuffer {
   offset: bigint;
   length: number;
   bytes: Uint8Array;
+  /** Its memory's id, as the module names it in jobs (ABI 1.2). */
+  memoryId: number;
 }
 
 export class MemoryPort implements JobPort {
@@ -28,6 +30,7 @@ export class MemoryPort implements JobPort {
   readonly #maps: Mapping[] = [];
   #size = 0n;
   #cookie = 0;
+  #memoryId = 0;
 
   constructor() {
     this.fd = libc().memfd_create(cString("daedalus-test-port"), 0);
@@ -42,7 +45,7 @@ export class MemoryPort implements JobPort {
     if (libc().ftruncate(this.fd, this.#size) < 0) throw new SysError("ftruncate", errno());
     const m = mapFd(this.fd, offset, Number(size), true);
     this.#maps.push(m);
-    return { offset, length, bytes: m.bytes.subarray(0, length) };
+    return { offset, length, bytes: m.bytes.subarray(0, length), memoryId: ++this.#memoryId };
   }
 
   nextCookie(): number {
@@ -124,12 +127,14 @@ export class StreamClient {
         length: this.output.length,
         bytesperline: 0,
         bytesused: job.bitstream.length,
+        memoryId: this.output.memoryId,
       },
       capture: this.format.planes.map((p, i) => ({
         mmapOffset: this.capture[index][i].offset,
         length: p.length,
         bytesperline: p.bytesperline,
         bytesused: 0,
+        memoryId: this.capture[index][i].memoryId,
       })),
       ctrls: job.ctrls,
     });
