@@ -225,3 +225,46 @@ for (const kernel of KERNELS) {
     },
   });
 }
+
+// Two GStreamer clients against one daemon, each context on its own daemon thread: the figures
+// are printed (throughput of two clients at once against one alone, the daemon's CPU per thread),
+// not asserted: under TCG on a shared host they measure the machine as much as the daemon.
+const CONTEXTS_CLIP = {
+  name: "contexts-640x360",
+  size: "640x360",
+  frames: 150,
+  x264: ["-bf", "2"],
+};
+Deno.test({
+  name: "e2e 6.12: two GStreamer clients at once against one, bit-exact (figures: throughput, " +
+    "the daemon's CPU per thread)",
+  ...VM_TEST,
+  fn: async () => {
+    const file = await streamFile(CONTEXTS_CLIP);
+    const clip = (id: string): Clip => ({
+      id,
+      file,
+      codec: "h264",
+      container: "h264",
+      format: "NV12",
+    });
+    const alone = await decodeInGuest("6.12", [WATCHDOG], [clip("alone")], { cpus: 2 });
+    await assertClientsBitExact(alone, [clip("alone")]);
+    const both = [clip("first"), clip("second")];
+    const together = await decodeInGuest("6.12", [WATCHDOG], both, { jobs: 2, cpus: 2 });
+    await assertClientsBitExact(together, both);
+    const one = alone.clients.get("alone")!.seconds;
+    const two = Math.max(...both.map((c) => together.clients.get(c.id)!.seconds));
+    const threads = (r: E2eRun) =>
+      r.daemonThreads.slice(0, 4).map((t) => `${t.name} ${t.seconds.toFixed(1)} s`).join(", ");
+    console.log(
+      `${CONTEXTS_CLIP.frames} frames ${CONTEXTS_CLIP.size}, 2 vCPUs: one client ${
+        one.toFixed(1)
+      } s, two at once ${two.toFixed(1)} s: throughput x${(2 * one / two).toFixed(2)}; ` +
+        `slowest request ${alone.slowestRequestMs} / ${together.slowestRequestMs} ms`,
+    );
+    console.log(`daemon threads, one client: ${threads(alone)}`);
+    console.log(`daemon threads, two clients: ${threads(together)}`);
+    assert.ok(together.daemonThreads.length > 0, "the daemon's threads were read");
+  },
+});

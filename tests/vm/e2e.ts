@@ -121,6 +121,17 @@ export interface E2eRun {
    * request_wait_max_us): what GStreamer's 1 s limit per request is measured against.
    */
   slowestRequestMs?: number;
+  /** The daemon's CPU seconds per thread at the end, busiest first ("name seconds"). */
+  daemonThreads: { name: string; seconds: number }[];
+}
+
+async function readThreads(path: string): Promise<E2eRun["daemonThreads"]> {
+  const lines = (await Deno.readTextFile(path).catch(() => "")).split("\n").filter(Boolean);
+  const hz = Number(/^(\d+) ticks per second$/m.exec(lines.join("\n"))?.[1] ?? 100);
+  return lines.filter((l) => !l.endsWith("ticks per second")).map((l) => {
+    const [ticks, ...name] = l.split(" ");
+    return { name: name.join(" "), seconds: Number(ticks) / hz };
+  }).sort((a, b) => b.seconds - a.seconds);
 }
 
 async function readTimed(path: string): Promise<Map<string, Timed>> {
@@ -246,6 +257,7 @@ export async function decodeInGuest(
     guest,
     clients: await readTimed(`${guest.runDir}/client-status.txt`),
     ffmpeg: await readTimed(`${guest.runDir}/ffmpeg-status.txt`),
+    daemonThreads: await readThreads(`${guest.runDir}/daemon-threads.txt`),
     daemonLog,
     compliance,
   };

@@ -140,6 +140,11 @@ if [ "${DECODE_COMPLIANCE:-0}" = 1 ]; then
   echo "v4l2-compliance with the daemon connected: $(compliance compliance-daemon -d "$V" -s 10)"
 fi
 
+# The daemon's CPU per thread (clock ticks, user + system): which threads did the decoding.
+for t in /proc/$DPID/task/*; do
+  echo "$(cut -d' ' -f14,15 "$t/stat" | awk '{print $1 + $2}') $(cat "$t/comm")"
+done > "$R/daemon-threads.txt"
+echo "$(getconf CLK_TCK) ticks per second" >> "$R/daemon-threads.txt"
 kill -TERM $DPID; wait $DPID; echo "daemon exit status $?" | tee "$R/daemon-status.txt"
 for f in /sys/class/misc/daedalus-v4l2/jobs_*; do echo "${f##*/} $(cat "$f")"; done > "$R/counters.txt"
 rmmod daedalus_v4l2 || fail "rmmod after the decodes"
