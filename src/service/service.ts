@@ -292,8 +292,9 @@ export class DaedalusService {
     const name = codecName(w.codec) ?? `codec#${w.codec}`;
     const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;
     jobLog.debug(
-      `REQ_DECODE cookie=${w.cookie} ctx=${w.ctxId} codec=${name} bitstream=${w.output.bytesused} ` +
-        `bytes capture=${w.width}x${w.height} ${w.capture.length} planes` + (hold ? " hold" : ""),
+      `REQ_DECODE cookie=${w.cookie} codec=${name} bitstream=${w.output.bytesused} bytes ` +
+        `capture=${w.width}x${w.height} ${w.capture.length} planes ctx=${w.ctxId}` +
+        (hold ? " hold" : ""),
     );
     const thread = this.#threadFor(port, w.ctxId);
     this.#track(
