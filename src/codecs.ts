@@ -17,8 +17,8 @@ export interface DecoderOptions {
   /**
    * Threads the decoder may use inside one picture (tiles, rows, post-filters): never across
    * pictures, so each job's picture is done when its decode call returns. 1 by default. dav1d
-   * (AV1) uses them; the libavcodec decoders stay at one thread: their get_buffer2 callback
-   * runs JavaScript, which only the thread that created it may call without a hop.
+   * (AV1) threads tiles and post-filters; libavcodec threads slices (H.264 slices, VP9 tile
+   * columns, VP8 partitions), never frames.
    */
   threads?: number;
 }

@@ -38,7 +38,16 @@ export class AvDecoder {
   #buf: Deno.PointerObject | null = null;
   #bufSize = 0;
 
-  constructor(private readonly av: Libav, readonly codecName: string) {
+  /**
+   * @param threads libavcodec's slice threads (H.264 slices, VP9 tile columns, VP8 partitions):
+   *   they work inside one packet and get_buffer2 stays on the calling thread, so decode order
+   *   and the capture are unchanged
+   */
+  constructor(
+    private readonly av: Libav,
+    readonly codecName: string,
+    private readonly threads = 1,
+  ) {
     const packet = av.avcodec.av_packet_alloc();
     const drain = av.avutil.av_frame_alloc();
     const held = av.avutil.av_frame_alloc();
@@ -72,8 +81,9 @@ export class AvDecoder {
     const ctx = avcodec.avcodec_alloc_context3(codec);
     if (!ctx) throw new JobError(ENOMEM, "avcodec_alloc_context3 failed");
     this.#ctx = ctx;
-    // Frame threading would capture wrong pictures and call back from foreign threads.
-    avutil.av_opt_set_int(ctx, cString("threads"), 1n, 0);
+    // Frame threading would capture wrong pictures and call back from foreign threads: slice
+    // threads only (libavcodec calls get_buffer2 on this thread before it starts them).
+    avutil.av_opt_set_int(ctx, cString("threads"), BigInt(this.threads), 0);
     avutil.av_opt_set(ctx, cString("thread_type"), cString("slice"), 0);
     // A damaged slice fails its job (the client sees V4L2_BUF_FLAG_ERROR) instead of being
     // silently concealed.

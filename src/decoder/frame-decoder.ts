@@ -35,8 +35,13 @@ export class WholeFrameDecoder implements ContextDecoder {
   readonly #dec: AvDecoder;
   readonly #writer: PictureWriter;
 
-  constructor(av: Libav, libavDecoder: string, private readonly readHeader: FrameHeaderReader) {
-    this.#dec = new AvDecoder(av, libavDecoder);
+  constructor(
+    av: Libav,
+    libavDecoder: string,
+    private readonly readHeader: FrameHeaderReader,
+    threads = 1,
+  ) {
+    this.#dec = new AvDecoder(av, libavDecoder, threads);
     this.#writer = new PictureWriter(av);
   }
 

@@ -7,7 +7,7 @@ import { h264SelfTest } from "./self-test.ts";
 export const H264: Codec = {
   name: "h264",
   decoder: { library: "libavcodec", name: "h264" },
-  createDecoder: (av) => new H264Decoder(av),
+  createDecoder: (av, opts) => new H264Decoder(av, opts?.threads),
   selfTest: h264SelfTest,
   fileClient: annexBClient,
 };

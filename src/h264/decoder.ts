@@ -96,8 +96,9 @@ export class H264Decoder implements ContextDecoder {
   /** The last picture written: width, height, pixel format name. */
   lastPicture: { width: number; height: number } | undefined;
 
-  constructor(av: Libav) {
-    this.#dec = new AvDecoder(av, "h264");
+  /** @param threads slice threads (pictures of several slices) */
+  constructor(av: Libav, threads = 1) {
+    this.#dec = new AvDecoder(av, "h264", threads);
     this.#writer = new PictureWriter(av);
   }
 

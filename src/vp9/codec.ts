@@ -15,7 +15,7 @@ import { vp9FileFrames } from "./file-client.ts";
 export const VP9: Codec = {
   name: "vp9",
   decoder: { library: "libavcodec", name: "vp9" },
-  createDecoder: (av) =>
+  createDecoder: (av, opts) =>
     new WholeFrameDecoder(av, "vp9", (job) => {
       const f = readVp9Frame(requireCtrl(job, V4L2_CID_STATELESS_VP9_FRAME, "VP9_FRAME"));
       return {
@@ -24,7 +24,7 @@ export const VP9: Codec = {
         keyFrame: (f.flags & (VP9_FRAME_FLAG_KEY_FRAME | VP9_FRAME_FLAG_INTRA_ONLY)) !== 0,
         hidden: (f.flags & VP9_FRAME_FLAG_SHOW_FRAME) === 0,
       };
-    }),
+    }, opts?.threads),
   selfTest: vp9SelfTest,
   fileClient: ivfClient("VP90", vp9FileFrames),
 };
