@@ -5,6 +5,8 @@
  *
  * - throughput of two contexts decoding the same clip at once against one alone;
  * - a 360p context's per-job latency (message → COMPLETE) alone, and beside a 1080p context;
+ *   and the same two decodes in two bare workers (bench/decode-worker.ts), without the service:
+ *   what the machine itself makes two decodes cost each other;
  * - what a context costs: a new context's first job with the spare thread and without one, and
  *   the resident memory each additional context adds.
  */
@@ -17,13 +19,30 @@ import { DaedalusService } from "../src/service/service.ts";
 import { MemoryPort, playStream, StreamClient } from "../tests/unit/helpers/memory-port.ts";
 import { streamFile } from "../tests/unit/helpers/streams.ts";
 
-const clip = async (name: string, size: string, frames: number) => {
-  const file = await streamFile({ name, size, frames, x264: ["-bf", "3", "-preset", "fast"] });
-  return CODECS[0].fileClient.frames(await Deno.readFile(file), {
-    mode: "frame",
-    startCode: "annexb",
+const clipFile = (name: string, size: string, frames: number) =>
+  streamFile({ name, size, frames, x264: ["-bf", "3", "-preset", "fast"] });
+const clip = async (name: string, size: string, frames: number) =>
+  CODECS.find((c) => c.name === "h264")!.fileClient.frames(
+    await Deno.readFile(await clipFile(name, size, frames)),
+    { mode: "frame", startCode: "annexb" },
+  );
+
+/** Per-frame decode times of `file` in a bare worker (bench/decode-worker.ts). */
+function bareDecode(file: string, loops: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL("./decode-worker.ts", import.meta.url), { type: "module" });
+    w.onmessage = (e: MessageEvent<number[]>) => {
+      w.terminate();
+      resolve(e.data);
+    };
+    w.onerror = (e) => {
+      e.preventDefault();
+      w.terminate();
+      reject(new Error(e.message));
+    };
+    w.postMessage({ file, loops });
   });
-};
+}
 
 const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
@@ -92,6 +111,23 @@ export async function benchContexts(runs: number): Promise<void> {
       `${percentile(alone, 0.99).toFixed(2)} ms; beside a 1080p context p50 ` +
       `${median(beside).toFixed(2)} ms p99 ${percentile(beside, 0.99).toFixed(2)} ms: ` +
       `${p50.toFixed(2)}x / ${p99.toFixed(2)}x`,
+  );
+  const bareAlone: number[] = [];
+  const bareBeside: number[] = [];
+  const sdFile = await clipFile("bench-360p", "640x360", 900);
+  const hdFile = await clipFile("bench-1080p", "1920x1080", 240);
+  for (let run = 0; run < runs; run++) {
+    bareAlone.push(...await bareDecode(sdFile, 1));
+    const [sdBeside] = await Promise.all([bareDecode(sdFile, 1), bareDecode(hdFile, 4)]);
+    bareBeside.push(...sdBeside);
+  }
+  console.log(
+    `contexts: the same 360p decode in a bare worker (no service) alone p50 ` +
+      `${median(bareAlone).toFixed(2)} ms p99 ${percentile(bareAlone, 0.99).toFixed(2)} ms; ` +
+      `beside a 1080p one p50 ${median(bareBeside).toFixed(2)} ms p99 ` +
+      `${percentile(bareBeside, 0.99).toFixed(2)} ms: ` +
+      `${(median(bareBeside) / median(bareAlone)).toFixed(2)}x / ` +
+      `${(percentile(bareBeside, 0.99) / percentile(bareAlone, 0.99)).toFixed(2)}x`,
   );
   await startCosts(service, port, sd, ctx += 10);
   await service.closeContexts();
