@@ -28,12 +28,15 @@ export class ContextThread {
   readonly #ready: Promise<void>;
   #closed: (() => void) | undefined;
   #dead = false;
+  /** The thread's own descriptor, until the thread closes it (or it is closed for the thread). */
+  #fd: number;
   /** Milliseconds from start to ready (libav loaded, warmed up). */
   startMs = 0;
 
   constructor(start: ContextThreadStart) {
     const fd = libc().dup(start.fd);
     if (fd < 0) throw new SysError("dup", errno());
+    this.#fd = fd;
     const t0 = performance.now();
     this.#worker = new Worker(start.entry, {
       type: "module",
@@ -51,6 +54,7 @@ export class ContextThread {
         this.#pending.delete(m.cookie);
         resolve?.(m.result);
       } else if (m.type === "closed") {
+        this.#fd = -1; // the thread closed it
         this.#finish();
       }
     };
@@ -116,6 +120,11 @@ export class ContextThread {
   #finish(): void {
     this.#dead = true;
     this.#worker.terminate();
+    // A thread that died or was abandoned never closes its descriptor, and an open descriptor
+    // keeps the daemon connected in the module's eyes: a terminated worker runs no more
+    // JavaScript, so it is closed here.
+    if (this.#fd >= 0) libc().close(this.#fd);
+    this.#fd = -1;
     this.#closed?.();
   }
 }

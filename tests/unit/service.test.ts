@@ -2,7 +2,7 @@
 // instead of mmap): every job is completed, pictures are bit-exact, bad jobs fail alone.
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
-import { EINVAL, ENOTSUP } from "../../ffi/libc.ts";
+import { EINVAL, EIO, ENOTSUP } from "../../ffi/libc.ts";
 import { captureFormatFor, pictureMd5 } from "../../src/decoder/file-decoder.ts";
 import { streamToFrames } from "../../src/h264/client.ts";
 import * as P from "../../src/service/protocol.ts";
@@ -235,6 +235,40 @@ Deno.test("context jobs: a buffer's mapping is kept while its memory id stays, r
     assert.deepEqual(jobs.mappingStats, { made: 8, reused: 26 });
   } finally {
     jobs.close();
+    port.close();
+  }
+});
+
+Deno.test("service: a context thread that dies fails its job with -EIO, and its descriptor is closed", async () => {
+  // descriptors of the port's memfd: the port's own and one per context thread
+  const openFds = () =>
+    [...Deno.readDirSync("/proc/self/fd")].filter((e) => {
+      try {
+        return Deno.readLinkSync(`/proc/self/fd/${e.name}`).includes("daedalus-test-port");
+      } catch {
+        return false;
+      }
+    }).length;
+  const port = new MemoryPort();
+  const service = new DaedalusService(libav(), {
+    summaryInterval: 0,
+    workerEntry: new URL("./helpers/dying-worker.ts", import.meta.url),
+  });
+  const file = await streamFile(RECIPE);
+  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
+  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
+  const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
+  try {
+    const before = openFds();
+    service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 1));
+    assert.equal(openFds(), before + 2, "a descriptor for the context's thread and the spare's");
+    assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, -EIO);
+    // The next job gets a new thread (the spare), which dies the same way.
+    assert.equal((await client.decode(service, frames[1].jobs[0], 1)).status, -EIO);
+    await service.closeContexts();
+    assert.equal(openFds(), before, "every thread's descriptor is closed");
+  } finally {
+    await service.closeContexts();
     port.close();
   }
 });
