@@ -123,7 +123,7 @@ Deno.test("service: 8 contexts at once, random CTX_CLOSEs with a job in flight, 
   let sent = 0;
   let nextCtx = 0;
   const sentCookies = new Set<number>();
-  const stats = { right: 0, failed: 0, closes: 0, afterRestart: 0 };
+  const stats = { right: 0, failed: 0, closes: 0, afterRestart: 0, replays: 0 };
 
   /** One job: sent (after a restart, to the new daemon), its COMPLETE awaited. */
   async function job(client: StreamClient, frame: ClientFrame, index: number, closeAfter = false) {
@@ -156,11 +156,11 @@ Deno.test("service: 8 contexts at once, random CTX_CLOSEs with a job in flight, 
     /**
      * The context started its stream on the daemon decoding it now: no job may fail. A stream
      * caught mid-way by the new daemon fails until its decoder recovers at a keyframe (how
-     * soon depends on the codec's reference structure), and must then decode to its end.
+     * soon depends on the codec's reference structure; past the last keyframe, never); its
+     * client then plays it once more from the start, and all of that must decode.
      */
     let clean = true;
     let daemonSeen = service;
-    let lastFrameOk = false;
     for (let index = 0; index < s.frames.length; index++) {
       const frame = s.frames[index];
       if (frame.jobs.length === 0) continue;
@@ -186,9 +186,12 @@ Deno.test("service: 8 contexts at once, random CTX_CLOSEs with a job in flight, 
         stats.failed++;
         assert.ok(!clean, `${s.name}: frame ${index} failed (${c.status}) on a clean stream`);
       }
-      lastFrameOk = c.status === 0;
+      if (index === s.frames.length - 1 && !clean) {
+        stats.replays++;
+        index = -1;
+        clean = true;
+      }
     }
-    assert.ok(lastFrameOk, `${s.name}: the new daemon decodes the stream to its end`);
   }));
   if (restart) await restart;
   await service.settle();
@@ -199,7 +202,7 @@ Deno.test("service: 8 contexts at once, random CTX_CLOSEs with a job in flight, 
   console.log(
     `${sentCookies.size} jobs: ${stats.right} right pictures (${stats.afterRestart} by the new ` +
       `daemon mid-stream), ${stats.failed} failed while recovering, ${stats.closes} ` +
-      `CTX_CLOSEs with a job in flight`,
+      `CTX_CLOSEs with a job in flight, ${stats.replays} streams played again after the restart`,
   );
   await service.closeContexts();
   port.close();
