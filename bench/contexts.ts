@@ -7,7 +7,7 @@
  * - a 360p context's per-job latency (message → COMPLETE) alone, and beside a 1080p context;
  *   and the same two decodes in two bare workers (bench/decode-worker.ts), without the service:
  *   what the machine itself makes two decodes cost each other;
- * - what a context costs: a new context's first job with the spare thread and without one, and
+ * - what a context costs: a new context's first job against its later ones, and
  *   the resident memory each additional context adds.
  */
 import { libav } from "../ffi/libav.ts";
@@ -130,11 +130,11 @@ export async function benchContexts(runs: number): Promise<void> {
       `${(percentile(bareBeside, 0.99) / percentile(bareAlone, 0.99)).toFixed(2)}x`,
   );
   await startCosts(service, port, sd, ctx += 10);
-  await service.closeContexts();
+  await service.shutdown();
   port.close();
 }
 
-/** A new context's first job with and without a started spare thread; RSS per context. */
+/** A new context's first job; resident memory per context and per decode thread. */
 async function startCosts(
   service: DaedalusService,
   port: MemoryPort,
@@ -142,28 +142,44 @@ async function startCosts(
   firstCtx: number,
 ): Promise<void> {
   const format = captureFormatFor(sd[0].width, sd[0].height, "nv12");
-  const first = async (ctxId: number, open: boolean) => {
-    if (open) service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, ctxId));
+  const first = async (ctxId: number) => {
+    service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, ctxId));
     const client = new StreamClient(port, ctxId, P.CODEC.h264, format);
     return (await playStream(service, client, sd.slice(0, 1), false)).latencies[0];
   };
-  // Once the spare is ready, CTX_OPEN hands it over: the first job finds a warm thread.
-  await new Promise((r) => setTimeout(r, 2000));
-  const withSpare = await first(firstCtx, true);
-  // A second context's job right after: the new spare is still starting, so it waits for it.
-  const withoutSpare = await first(firstCtx + 1, true);
+  const firstJobs: number[] = [];
+  for (let i = 0; i < 5; i++) firstJobs.push(await first(firstCtx + i));
+  const later = (await playStream(
+    service,
+    new StreamClient(port, firstCtx, P.CODEC.h264, format),
+    sd.slice(0, 30),
+    false,
+  )).latencies;
   console.log(
-    `contexts: a new context's first 360p job ${withSpare.toFixed(1)} ms on the spare thread, ` +
-      `${withoutSpare.toFixed(1)} ms when the spare is still starting`,
+    `contexts: a new context's first 360p job (its decoder opened) ${
+      percentile(firstJobs, 0.5).toFixed(1)
+    } ms, its later jobs ${percentile(later, 0.5).toFixed(1)} ms (medians)`,
   );
   const contexts = 8;
-  await new Promise((r) => setTimeout(r, 2000));
   const rss0 = Deno.memoryUsage().rss;
-  for (let i = 0; i < contexts; i++) await first(firstCtx + 2 + i, true);
-  await new Promise((r) => setTimeout(r, 2000)); // the last spare settles too
+  for (let i = 0; i < contexts; i++) await first(firstCtx + 100 + i);
   const perContext = (Deno.memoryUsage().rss - rss0) / contexts;
+  const threads = navigator.hardwareConcurrency;
+  const rss1 = Deno.memoryUsage().rss;
+  const more = new DaedalusService(libav(), { summaryInterval: 0, threads });
+  const morePort = new MemoryPort();
+  await playStream(
+    more,
+    new StreamClient(morePort, 1, P.CODEC.h264, format),
+    sd.slice(0, 1),
+    false,
+  );
+  const perThread = (Deno.memoryUsage().rss - rss1) / threads;
+  await more.shutdown();
+  morePort.close();
   console.log(
     `contexts: ${(perContext / 2 ** 20).toFixed(1)} MiB resident per additional 360p context ` +
-      `(${contexts} contexts, each with its thread, decoder and one decoded picture)`,
+      `(${contexts} contexts, each with its decoder and one decoded picture); ` +
+      `${(perThread / 2 ** 20).toFixed(1)} MiB per decode thread (its isolate, libav state)`,
   );
 }

@@ -1,87 +1,106 @@
 /**
- * The thread a V4L2 context decodes on: a Deno worker with its own libavcodec/dav1d state and
- * its own descriptor of the control device. The service thread sends it the context's jobs in
- * the order the module sent them; it answers each with the job's result (the service thread
- * completes the job), then writes the job's -v line, off the job's path.
+ * A decode thread: a Deno worker with its own libavcodec/dav1d state that decodes the V4L2
+ * contexts the service thread assigns to it, each context's jobs in the order the module sent
+ * them. It answers each job with its result (the service thread completes the job), then writes
+ * the job's -v line, off the job's path. It warms up once (the self-test's pictures) when the
+ * daemon starts, and lives as long as the daemon: a context's first job never waits for a thread
+ * to start. While connected it holds its own descriptor of the control device (a dup).
  *
  * The daemon starts its workers from its own entry module (main.ts, or the bundle made of it),
  * so that a bundled daemon stays one file; this module starts the worker's loop when it is
- * loaded in a context thread (and main.ts then does nothing else). Tests start this module.
+ * loaded in a decode thread (and main.ts then does nothing else). Tests start this module.
  */
 import type { LogLevel } from "@logtape/logtape";
 import { libav } from "../../ffi/libav.ts";
 import { libc } from "../../ffi/libc.ts";
 import { setAvLogLevel } from "../decoder/av-log.ts";
-import { setupLogging } from "../log.ts";
-import { selfTest } from "./self-test.ts";
-import { ContextJobs, type ContextJobsOptions } from "./context-jobs.ts";
 import type { JobResult } from "../decoder/job.ts";
+import { setupLogging } from "../log.ts";
+import { ContextJobs, type ContextJobsOptions } from "./context-jobs.ts";
 import type { WireJob } from "./protocol.ts";
+import { selfTest } from "./self-test.ts";
 
-/** Workers of this name prefix are context threads. */
+/** Workers of this name prefix are decode threads. */
 export const CONTEXT_WORKER_NAME = "daedalusd-context";
 
-/** Service thread → context thread. */
+/** Service thread → decode thread. */
 export type ToContext =
-  | {
-    type: "init";
-    /** This thread's own descriptor (a dup): it closes it when the context closes. */
-    fd: number;
-    logLevel: LogLevel;
-    avLogLevel: number;
-    jobs: ContextJobsOptions;
-  }
+  | { type: "init"; logLevel: LogLevel; avLogLevel: number; jobs: ContextJobsOptions }
+  /** A connection: the thread's own descriptor of the control device (it closes it). */
+  | { type: "attach"; fd: number }
   | { type: "job"; job: WireJob; threads: number }
-  | { type: "close" };
+  /** CTX_CLOSE: the context's decoder and mappings are freed. */
+  | { type: "close"; ctxId: number }
+  /** The connection ends: every context freed, the descriptor closed. */
+  | { type: "detach" };
 
-/** Context thread → service thread. */
+/** Decode thread → service thread. */
 export type FromContext =
-  | { type: "ready" }
+  /** Warmed up; `error`: its self-test failed (the daemon cannot decode). */
+  | { type: "ready"; error?: string }
   | { type: "done"; cookie: number; result: JobResult }
-  | { type: "closed" };
+  | { type: "detached" };
 
-/** True inside a context thread. */
+/** True inside a decode thread. */
 export function isContextWorker(): boolean {
   const name = (globalThis as { name?: unknown }).name;
   return typeof name === "string" && name.startsWith(CONTEXT_WORKER_NAME);
 }
 
-/** The context thread's message loop. */
+/** The decode thread's message loop. */
 function runContextWorker(): void {
   const scope = globalThis as unknown as {
     onmessage: ((e: MessageEvent<ToContext>) => void) | null;
     postMessage(m: FromContext): void;
-    close(): void;
   };
-  let jobs: ContextJobs | undefined;
+  let options: ContextJobsOptions = {};
   let fd = -1;
+  const contexts = new Map<number, ContextJobs>();
+  const detach = () => {
+    for (const jobs of contexts.values()) jobs.close();
+    contexts.clear();
+    if (fd >= 0) libc().close(fd);
+    fd = -1;
+  };
   scope.onmessage = (e) => {
     const m = e.data;
     switch (m.type) {
       case "init": {
         setupLogging(m.logLevel);
-        const av = libav();
-        setAvLogLevel(av, m.avLogLevel);
-        fd = m.fd;
-        // The self-test's pictures warm this thread up (libav's tables, the JIT) before the
-        // context's first job arrives.
-        selfTest(av, false);
-        jobs = new ContextJobs(av, fd, m.jobs);
-        scope.postMessage({ type: "ready" });
+        options = m.jobs;
+        try {
+          const av = libav();
+          setAvLogLevel(av, m.avLogLevel);
+          // Warms the thread up too (libav's tables, the JIT) before any job arrives.
+          selfTest(av);
+          scope.postMessage({ type: "ready" });
+        } catch (err) {
+          scope.postMessage({ type: "ready", error: (err as Error).message });
+        }
         return;
       }
+      case "attach":
+        detach();
+        fd = m.fd;
+        return;
       case "job": {
-        const outcome = jobs!.decode(m.job, m.threads);
+        let jobs = contexts.get(m.job.ctxId);
+        if (!jobs) {
+          jobs = new ContextJobs(libav(), fd, options);
+          contexts.set(m.job.ctxId, jobs);
+        }
+        const outcome = jobs.decode(m.job, m.threads);
         scope.postMessage({ type: "done", cookie: m.job.cookie, result: outcome.result });
         outcome.finish();
         return;
       }
       case "close":
-        jobs?.close();
-        if (fd >= 0) libc().close(fd);
-        fd = -1;
-        scope.postMessage({ type: "closed" });
-        scope.close();
+        contexts.get(m.ctxId)?.close();
+        contexts.delete(m.ctxId);
+        return;
+      case "detach":
+        detach();
+        scope.postMessage({ type: "detached" });
     }
   };
 }

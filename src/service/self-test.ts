@@ -10,7 +10,9 @@
 import type { Libav } from "../../ffi/libav.ts";
 import { CODECS } from "../codecs.ts";
 
-function prefetch(paths: readonly string[]): void {
+/** Reads the libav libraries' files once (per process is enough). */
+export function prefetchLibraries(av: Libav): void {
+  const paths = [av.paths.avcodec, av.paths.avutil, av.paths.swscale];
   const chunk = new Uint8Array(1 << 20);
   for (const path of paths) {
     try {
@@ -24,12 +26,8 @@ function prefetch(paths: readonly string[]): void {
   }
 }
 
-/**
- * Every codec's self-test, through the same decoders jobs use; throws at the first failure.
- * `readLibraries`: read the libraries' files first (once per process is enough).
- */
-export function selfTest(av: Libav, readLibraries = true): void {
-  if (readLibraries) prefetch([av.paths.avcodec, av.paths.avutil, av.paths.swscale]);
+/** Every codec's self-test, through the same decoders jobs use; throws at the first failure. */
+export function selfTest(av: Libav): void {
   for (const codec of CODECS) {
     const decoder = codec.createDecoder(av);
     try {

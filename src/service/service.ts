@@ -13,7 +13,7 @@ import { CODECS, DAEMON_CODECS } from "../codecs.ts";
 import type { JobResult } from "../decoder/job.ts";
 import { ControlDevice, DEFAULT_DEVICE } from "./control-device.ts";
 import { ContextThread } from "./context-thread.ts";
-import { selfTest } from "./self-test.ts";
+import { prefetchLibraries } from "./self-test.ts";
 import {
   abiVersion,
   CODEC,
@@ -60,20 +60,22 @@ interface Counters {
 }
 
 /**
- * One context per thread: the service thread polls the control device, fetches messages and
- * hands each context's jobs to that context's thread (context-thread.ts), which decodes them in
- * order; the service thread completes each job as its result comes back. A context's slow
- * pictures, or a decoder that fails, never hold up another context.
+ * Contexts decode on a pool of decode threads (context-thread.ts), one per CPU of the thread
+ * budget, started and warmed up once: the service thread polls the control device, fetches
+ * messages and hands each context's jobs to its thread, which decodes them in order; the service
+ * thread completes each job as its result comes back. A context goes to the thread with the
+ * fewest contexts at its first job, so up to one context per thread never waits for another's
+ * pictures; a decoder that fails fails only its own job.
  */
 export class DaedalusService {
-  /** Each open context's thread. */
+  /** The decode threads (started at the first use, replaced when one dies). */
+  #pool: ContextThread[] = [];
+  /** Each context's thread, from its first job to its CTX_CLOSE. */
   readonly #threads = new Map<number, ContextThread>();
-  /** A started thread waiting for the next context, so that its first job does not wait. */
-  #spare: ContextThread | undefined;
+  /** The port the threads are attached to. */
+  #attached: JobPort | undefined;
   /** Jobs whose result has not been completed yet. */
   readonly #inFlight = new Set<Promise<void>>();
-  /** Closing threads (CTX_CLOSE), awaited before the device is closed. */
-  readonly #closing = new Set<Promise<void>>();
   readonly #dumpDir = Deno.env.get("DAEDALUSD_DUMP_JOBS");
   readonly #counters: Counters = { jobs: 0, ok: 0, held: 0, failed: 0 };
   #stopping = false;
@@ -88,16 +90,24 @@ export class DaedalusService {
 
   /** Runs until stop(); returns the process exit code. */
   async run(): Promise<number> {
+    try {
+      return await this.#run();
+    } finally {
+      await this.shutdown();
+    }
+  }
+
+  async #run(): Promise<number> {
     const path = this.opts.device ?? DEFAULT_DEVICE;
     const t0 = performance.now();
-    try {
-      selfTest(this.av);
-    } catch (e) {
-      log.fatal(`decoder self-test failed: ${(e as Error).message}`);
+    prefetchLibraries(this.av);
+    const failures = (await Promise.all(this.#startPool().map((t) => t.ready))).filter(Boolean);
+    if (failures.length > 0) {
+      log.fatal(`decoder self-test failed: ${failures[0]}`);
       return 1;
     }
     log.info(
-      `self-test: decoded a known picture of each codec in ${
+      `self-test: ${this.#pool.length} decode threads decoded a known picture of each codec in ${
         (performance.now() - t0).toFixed(0)
       } ms`,
     );
@@ -218,16 +228,14 @@ export class DaedalusService {
     }
     switch (m.type) {
       case "ctx_open":
+        // Nothing to do yet: many contexts (format probes) never send a job.
         log.debug(`CTX_OPEN ctx=${m.ctxId}`);
-        this.#threadFor(port, m.ctxId);
         return;
-      case "ctx_close": {
+      case "ctx_close":
         log.debug(`CTX_CLOSE ctx=${m.ctxId}`);
-        const thread = this.#threads.get(m.ctxId);
+        this.#threads.get(m.ctxId)?.closeContext(m.ctxId);
         this.#threads.delete(m.ctxId);
-        if (thread) this.#track(this.#closing, thread.close());
         return;
-      }
       case "unknown":
         log.warn(`ignoring message type ${m.msgType} (ctx=${m.ctxId})`);
         return;
@@ -241,15 +249,23 @@ export class DaedalusService {
     while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
   }
 
-  /** Ends every context thread (and the spare) once its jobs are completed. */
+  /**
+   * Ends the connection's part of every decode thread once its jobs are completed: every
+   * context's decoder and mappings freed, the threads' descriptors closed. The threads stay,
+   * warm, for the next connection.
+   */
   async closeContexts(): Promise<void> {
-    const threads = [...this.#threads.values()];
-    if (this.#spare) threads.push(this.#spare);
     this.#threads.clear();
-    this.#spare = undefined;
-    await Promise.all(threads.map((t) => t.close()));
+    this.#attached = undefined;
+    await Promise.all(this.#pool.map((t) => t.detach()));
     await this.settle();
-    while (this.#closing.size > 0) await Promise.all(this.#closing);
+  }
+
+  /** closeContexts(), then ends the decode threads. */
+  async shutdown(): Promise<void> {
+    await this.closeContexts();
+    for (const t of this.#pool) t.terminate();
+    this.#pool = [];
   }
 
   #track(set: Set<Promise<void>>, p: Promise<void>): void {
@@ -257,28 +273,38 @@ export class DaedalusService {
     p.finally(() => set.delete(p));
   }
 
-  /** The context's thread: the spare one for a new context, a new one if it died. */
-  #threadFor(port: JobPort, ctxId: number): ContextThread {
-    let thread = this.#threads.get(ctxId);
-    if (thread?.alive) return thread;
-    thread = this.#spare?.alive ? this.#spare : this.#startThread(port);
-    this.#spare = undefined;
-    this.#threads.set(ctxId, thread);
-    // The next context's thread starts now, while this one's stream begins.
-    this.#spare = this.#startThread(port);
-    return thread;
+  /** The decode threads, started (and dead ones replaced) if needed. */
+  #startPool(): ContextThread[] {
+    const size = Math.max(1, this.opts.threads ?? 1);
+    this.#pool = this.#pool.filter((t) => t.alive);
+    while (this.#pool.length < size) {
+      const thread = new ContextThread({
+        entry: this.opts.workerEntry ?? new URL("./context-worker.ts", import.meta.url),
+        init: {
+          logLevel: jobLog.isEnabledFor("debug") ? "debug" : "info",
+          avLogLevel: this.av.avutil.av_log_get_level(),
+          jobs: { hashPictures: this.opts.hashPictures, dumpDir: this.#dumpDir },
+        },
+      });
+      if (this.#attached) thread.attach(this.#attached.fd);
+      this.#pool.push(thread);
+    }
+    return this.#pool;
   }
 
-  #startThread(port: JobPort): ContextThread {
-    return new ContextThread({
-      entry: this.opts.workerEntry ?? new URL("./context-worker.ts", import.meta.url),
-      fd: port.fd,
-      init: {
-        logLevel: jobLog.isEnabledFor("debug") ? "debug" : "info",
-        avLogLevel: this.av.avutil.av_log_get_level(),
-        jobs: { hashPictures: this.opts.hashPictures, dumpDir: this.#dumpDir },
-      },
-    });
+  /** The context's thread: at its first job, the one with the fewest contexts. */
+  #threadFor(port: JobPort, ctxId: number): ContextThread {
+    if (this.#attached !== port) {
+      if (this.#attached) throw new Error("the decode threads serve another device");
+      this.#attached = port;
+      for (const t of this.#startPool()) if (!t.attached) t.attach(port.fd);
+    }
+    let thread = this.#threads.get(ctxId);
+    if (thread?.alive) return thread;
+    const pool = this.#startPool();
+    thread = pool.reduce((a, b) => (b.contexts.size < a.contexts.size ? b : a));
+    this.#threads.set(ctxId, thread);
+    return thread;
   }
 
   /** A context's share of the thread budget, counting the contexts open now. */

@@ -132,7 +132,7 @@ Deno.test("service: 8 contexts at once, random CTX_CLOSEs with a job in flight, 
     if (!restarted && sent >= totalJobs * 0.4) {
       const old = service;
       service = new DaedalusService(libav(), { summaryInterval: 0, threads: 2 });
-      restart = old.closeContexts().then(() => {
+      restart = old.shutdown().then(() => {
         restart = undefined;
       });
       restarted = true;
@@ -204,6 +204,6 @@ Deno.test("service: 8 contexts at once, random CTX_CLOSEs with a job in flight, 
       `daemon mid-stream), ${stats.failed} failed while recovering, ${stats.closes} ` +
       `CTX_CLOSEs with a job in flight, ${stats.replays} streams played again after the restart`,
   );
-  await service.closeContexts();
+  await service.shutdown();
   port.close();
 });
