@@ -263,8 +263,8 @@ Deno.test({
       } s, two at once ${two.toFixed(1)} s: throughput x${(2 * one / two).toFixed(2)}; ` +
         `slowest request ${alone.slowestRequestMs} / ${together.slowestRequestMs} ms`,
     );
-    console.log(`daemon threads, one client: ${threads(alone)}`);
-    console.log(`daemon threads, two clients: ${threads(together)}`);
+    console.log(`daemon CPU per thread while decoding, one client: ${threads(alone)}`);
+    console.log(`daemon CPU per thread while decoding, two clients: ${threads(together)}`);
     assert.ok(together.daemonThreads.length > 0, "the daemon's threads were read");
   },
 });

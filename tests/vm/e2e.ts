@@ -121,17 +121,35 @@ export interface E2eRun {
    * request_wait_max_us): what GStreamer's 1 s limit per request is measured against.
    */
   slowestRequestMs?: number;
-  /** The daemon's CPU seconds per thread at the end, busiest first ("name seconds"). */
+  /**
+   * The daemon's CPU seconds per thread while the clients decoded (after the warm-up), busiest
+   * first.
+   */
   daemonThreads: { name: string; seconds: number }[];
 }
 
-async function readThreads(path: string): Promise<E2eRun["daemonThreads"]> {
+/** Per thread id: its name and CPU ticks, and the clock's ticks per second. */
+async function threadTicks(
+  path: string,
+): Promise<{ hz: number; ticks: Map<string, [string, number]> }> {
   const lines = (await Deno.readTextFile(path).catch(() => "")).split("\n").filter(Boolean);
   const hz = Number(/^(\d+) ticks per second$/m.exec(lines.join("\n"))?.[1] ?? 100);
-  return lines.filter((l) => !l.endsWith("ticks per second")).map((l) => {
-    const [ticks, ...name] = l.split(" ");
-    return { name: name.join(" "), seconds: Number(ticks) / hz };
-  }).sort((a, b) => b.seconds - a.seconds);
+  const ticks = new Map<string, [string, number]>();
+  for (const l of lines.filter((l) => !l.endsWith("ticks per second"))) {
+    const [n, tid, ...name] = l.split(" ");
+    ticks.set(tid, [name.join(" "), Number(n)]);
+  }
+  return { hz, ticks };
+}
+
+/** The daemon's CPU per thread between the guest's two readings (decode.sh). */
+async function readThreads(runDir: string): Promise<E2eRun["daemonThreads"]> {
+  const start = await threadTicks(`${runDir}/daemon-threads-start.txt`);
+  const end = await threadTicks(`${runDir}/daemon-threads.txt`);
+  return [...end.ticks].map(([tid, [name, n]]) => ({
+    name,
+    seconds: (n - (start.ticks.get(tid)?.[1] ?? 0)) / end.hz,
+  })).sort((a, b) => b.seconds - a.seconds);
 }
 
 async function readTimed(path: string): Promise<Map<string, Timed>> {
@@ -257,7 +275,7 @@ export async function decodeInGuest(
     guest,
     clients: await readTimed(`${guest.runDir}/client-status.txt`),
     ffmpeg: await readTimed(`${guest.runDir}/ffmpeg-status.txt`),
-    daemonThreads: await readThreads(`${guest.runDir}/daemon-threads.txt`),
+    daemonThreads: await readThreads(guest.runDir),
     daemonLog,
     compliance,
   };

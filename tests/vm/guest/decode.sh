@@ -42,6 +42,15 @@ if [ -e "$R/warmup.tsv" ]; then
   timeout 300 gst-launch-1.0 -q filesrc location="$R/$wclip" ! $welements ! fakesink > "$R/warmup.gst.log" 2>&1
   echo "warm-up decode exit status $?"
 fi
+# The daemon's CPU per thread (clock ticks, user + system, the thread's id, its name), read after the
+# warm-up and at the end: which threads did the decoding.
+daemon_threads() {
+  for t in /proc/$DPID/task/*; do
+    echo "$(cut -d' ' -f14,15 "$t/stat" | awk '{print $1 + $2}') ${t##*/} $(cat "$t/comm")"
+  done
+  echo "$(getconf CLK_TCK) ticks per second"
+}
+daemon_threads > "$R/daemon-threads-start.txt"
 # The clients' slowest request is measured from here on (the warm-up is not what the tests judge).
 echo 0 > /sys/class/misc/daedalus-v4l2/request_wait_max_us || fail "reset request_wait_max_us"
 # GStreamer 1.26 registers the v4l2sl*dec elements when it scans the devices: once, before parallel
@@ -140,11 +149,7 @@ if [ "${DECODE_COMPLIANCE:-0}" = 1 ]; then
   echo "v4l2-compliance with the daemon connected: $(compliance compliance-daemon -d "$V" -s 10)"
 fi
 
-# The daemon's CPU per thread (clock ticks, user + system): which threads did the decoding.
-for t in /proc/$DPID/task/*; do
-  echo "$(cut -d' ' -f14,15 "$t/stat" | awk '{print $1 + $2}') $(cat "$t/comm")"
-done > "$R/daemon-threads.txt"
-echo "$(getconf CLK_TCK) ticks per second" >> "$R/daemon-threads.txt"
+daemon_threads > "$R/daemon-threads.txt"
 kill -TERM $DPID; wait $DPID; echo "daemon exit status $?" | tee "$R/daemon-status.txt"
 for f in /sys/class/misc/daedalus-v4l2/jobs_*; do echo "${f##*/} $(cat "$f")"; done > "$R/counters.txt"
 rmmod daedalus_v4l2 || fail "rmmod after the decodes"
