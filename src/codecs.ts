@@ -18,7 +18,7 @@ export interface DecoderOptions {
    * Threads the decoder may use inside one picture (tiles, rows, post-filters): never across
    * pictures, so each job's picture is done when its decode call returns. 1 by default. dav1d
    * (AV1) threads tiles and post-filters; libavcodec threads slices (H.264 slices, VP9 tile
-   * columns, VP8 partitions), never frames.
+   * columns; not VP8's partitions, see src/vp8/codec.ts), never frames.
    */
   threads?: number;
 }
