@@ -31,9 +31,9 @@ function loadLibav() {
   }
 }
 
-/** --threads: DecoderOptions.threads (run: the budget the contexts share), the CPUs by default. */
+/** --threads: DecoderOptions.threads (run: the decode threads and their budget), the CPUs by default. */
 function threadsOption(what: string) {
-  return new Option("--threads <n>", `${what} (AV1's dav1d; default: the CPUs)`).argParser((v) => {
+  return new Option("--threads <n>", `${what}; the CPUs by default`).argParser((v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1 || n > 256) {
       throw new InvalidArgumentError("a whole number from 1 to 256");
@@ -55,7 +55,7 @@ program.command("run", { isDefault: true })
     "--hash-pictures",
     "with -v, each picture's FNV-1a hash in its line (for debugging: it costs a pass over the picture)",
   )
-  .addOption(threadsOption("threads the decoders may use inside pictures, shared by the contexts"))
+  .addOption(threadsOption("decode threads, and the threads they share inside pictures"))
   .addOption(
     new Option("--summary-interval <seconds>", "seconds between summary lines (0: never)")
       .argParser((v) => Number.parseInt(v, 10)).default(60),
@@ -129,7 +129,7 @@ program.command("decode")
     new Option("--stride-align <bytes>", "align CAPTURE bytesperline to this")
       .argParser((v) => Number.parseInt(v, 10)).default(1),
   )
-  .addOption(threadsOption("threads the decoder may use inside one picture"))
+  .addOption(threadsOption("threads the decoder may use inside one picture (slices, tiles)"))
   .option("-v, --verbose", "libavcodec's own error messages too")
   .action((file, opts) => {
     setupLogging("info");
