@@ -268,11 +268,6 @@ export class DaedalusService {
     this.#pool = [];
   }
 
-  #track(set: Set<Promise<void>>, p: Promise<void>): void {
-    set.add(p);
-    p.finally(() => set.delete(p));
-  }
-
   /** The decode threads, started (and dead ones replaced) if needed. */
   #startPool(): ContextThread[] {
     const size = Math.max(1, this.opts.threads ?? 1);
@@ -315,18 +310,21 @@ export class DaedalusService {
 
   #dispatch(port: JobPort, w: WireJob): void {
     this.#counters.jobs++;
-    const name = codecName(w.codec) ?? `codec#${w.codec}`;
-    const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;
-    jobLog.debug(
-      `REQ_DECODE cookie=${w.cookie} codec=${name} bitstream=${w.output.bytesused} bytes ` +
-        `capture=${w.width}x${w.height} ${w.capture.length} planes ctx=${w.ctxId}` +
-        (hold ? " hold" : ""),
-    );
+    // The line is built only when it is written: this runs for every job.
+    if (jobLog.isEnabledFor("debug")) {
+      const name = codecName(w.codec) ?? `codec#${w.codec}`;
+      const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;
+      jobLog.debug(
+        `REQ_DECODE cookie=${w.cookie} codec=${name} bitstream=${w.output.bytesused} bytes ` +
+          `capture=${w.width}x${w.height} ${w.capture.length} planes ctx=${w.ctxId}` +
+          (hold ? " hold" : ""),
+      );
+    }
     const thread = this.#threadFor(port, w.ctxId);
-    this.#track(
-      this.#inFlight,
-      thread.submit(w, this.#threadShare()).then((result) => this.#complete(port, w, result)),
-    );
+    const done = thread.submit(w, this.#threadShare())
+      .then((result) => this.#complete(port, w, result));
+    this.#inFlight.add(done);
+    done.finally(() => this.#inFlight.delete(done));
   }
 
   #complete(port: JobPort, w: WireJob, result: JobResult): void {
