@@ -71,7 +71,8 @@ export const DAV1D_PIXEL_LAYOUT_I420 = 1;
 /** dav1d returns negated errnos. */
 export const DAV1D_EAGAIN = -11;
 
-const SONAMES = ["libdav1d.so.7", "libdav1d.so.6"];
+/** The sonames tried, newest first (dist/depends.ts makes the package dependency from them). */
+export const DAV1D_SONAMES: readonly string[] = ["libdav1d.so.7", "libdav1d.so.6"];
 
 let cached: { symbols: Dav1d; path: string; version: string } | undefined;
 
@@ -80,7 +81,7 @@ export function dav1d(): { symbols: Dav1d; path: string; version: string } {
   if (cached) return cached;
   const { lib, path } = openLibrary(
     "libdav1d",
-    findLibrary(SONAMES),
+    findLibrary(DAV1D_SONAMES),
     "DAEDALUS_LIBDAV1D",
     "libdav1d6 (bookworm) or libdav1d7 (trixie)",
     symbols,

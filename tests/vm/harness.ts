@@ -35,7 +35,7 @@ async function sh(
 export async function run(
   cmd: string,
   args: string[],
-  opts: { cwd?: string } = {},
+  opts: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<string> {
   const r = await sh(cmd, args, opts);
   if (r.code !== 0) {

@@ -12,6 +12,9 @@ kernel_dir() { echo "$CACHE/k$1"; }
 kernel_ver() { cat "$CACHE/k$1/KVER" 2>/dev/null || die "kernel $1 is not prepared: run tests/vm/prepare.sh $1"; }
 kernel_kdir() { cat "$CACHE/k$1/KDIR" 2>/dev/null || die "kernel $1 is not prepared: run tests/vm/prepare.sh $1"; }
 
+# The Debian mirror of this machine's apt sources.
+debian_mirror() { local m; m=$("$HERE/mirror.sh"); [ -n "$m" ] || die "no Debian mirror found in the apt sources"; echo "$m"; }
+
 # apt-get download into the shared .deb cache, once.
 fetch_debs() {
   mkdir -p "$CACHE/debs"

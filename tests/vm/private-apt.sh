@@ -9,9 +9,7 @@ ARCH=$(dpkg --print-architecture)
 if [ "${1:-}" != "--" ]; then ARCH=$1; shift; fi
 [ "${1:-}" = "--" ] && shift
 D=$CACHE/apt-$NAME
-srcs() { cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null || true; }
-MAIN=$(srcs | awk '/^URIs:/ && $2 !~ /security/ {print $2; exit} /^deb / && $0 !~ /security/ {for(i=2;i<=NF;i++) if ($i ~ /^http/) {print $i; exit}}' | head -n1)
-SEC=$(srcs | awk '/^URIs:/ && $2 ~ /security/ {print $2; exit} /^deb / && /security/ {for(i=2;i<=NF;i++) if ($i ~ /^http/) {print $i; exit}}' | head -n1)
+MAIN=$("$(dirname "$0")/mirror.sh") SEC=$("$(dirname "$0")/mirror.sh" security)
 [ -n "$MAIN" ] || { echo "private-apt: no Debian mirror found in the apt sources" >&2; exit 2; }
 mkdir -p "$D/lists/partial" "$D/archives/partial"
 : > "$D/sources.list"

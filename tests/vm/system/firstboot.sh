@@ -1,0 +1,47 @@
+#!/bin/sh
+# The system's first boot, as PID 1 (image.sh): debootstrap's second stage, then the configuration.
+set -e
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive
+fail() { echo "FIRSTBOOT-FAIL $*"; sync; echo o > /proc/sysrq-trigger; sleep 30; }
+trap 'fail "a command failed"' EXIT
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t tmpfs tmpfs /run
+/debootstrap/debootstrap --second-stage || { tail -n 40 /debootstrap/debootstrap.log 2>/dev/null; fail "debootstrap --second-stage"; }
+MIRROR=$(sed -n 1p /etc/daedalus-test-mirror) SECURITY=$(sed -n 2p /etc/daedalus-test-mirror)
+cat > /etc/apt/sources.list <<SRC
+deb $MIRROR bookworm main
+deb $MIRROR bookworm-updates main
+deb ${SECURITY:-$MIRROR} bookworm-security main
+SRC
+echo daedalus-test > /etc/hostname
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tdaedalus-test\n' > /etc/hosts
+echo '/dev/vda / ext4 errors=remount-ro 0 1' > /etc/fstab
+# qemu's user network: DHCP through systemd-networkd, its DNS relay.
+mkdir -p /etc/systemd/network
+printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n' > /etc/systemd/network/80-dhcp.network
+rm -f /etc/resolv.conf; echo 'nameserver 10.0.2.3' > /etc/resolv.conf
+systemctl enable systemd-networkd.service
+# No background apt or maintenance while a test step holds dpkg's lock.
+for t in apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer; do systemctl mask "$t"; done
+cat > /etc/systemd/system/daedalus-test-step.service <<UNIT
+[Unit]
+Description=The daedalus-v4l2 test harness's step for this boot (tests/vm/system)
+After=multi-user.target network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/daedalus-test-step
+StandardOutput=journal+console
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl enable daedalus-test-step.service systemd-networkd-wait-online.service
+passwd -d root >/dev/null
+apt-get clean
+rm -f /daedalus-firstboot /etc/daedalus-test-mirror
+trap - EXIT
+sync; mount -o remount,ro /; sync
+echo IMAGE-OK
+echo o > /proc/sysrq-trigger
+sleep 30
