@@ -1,11 +1,15 @@
 #!/bin/sh
-# The system's first boot, as PID 1 (image.sh): debootstrap's second stage, then the configuration.
+# The system's configuration (image.sh): in a chroot for the host's architecture, or as PID 1 of the
+# first boot for another, which first runs debootstrap's second stage.
 set -e
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive
-fail() { echo "FIRSTBOOT-FAIL $*"; sync; echo o > /proc/sysrq-trigger; sleep 30; }
+PID1=no; [ $$ = 1 ] && PID1=yes
+fail() { echo "FIRSTBOOT-FAIL $*"; sync; [ $PID1 = no ] && exit 1; echo o > /proc/sysrq-trigger; sleep 30; }
 trap 'fail "a command failed"' EXIT
-mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t tmpfs tmpfs /run
-/debootstrap/debootstrap --second-stage || { tail -n 40 /debootstrap/debootstrap.log 2>/dev/null; fail "debootstrap --second-stage"; }
+if [ $PID1 = yes ]; then
+	mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t tmpfs tmpfs /run
+	/debootstrap/debootstrap --second-stage || { tail -n 40 /debootstrap/debootstrap.log 2>/dev/null; fail "debootstrap --second-stage"; }
+fi
 MIRROR=$(sed -n 1p /etc/daedalus-test-mirror) SECURITY=$(sed -n 2p /etc/daedalus-test-mirror)
 cat > /etc/apt/sources.list <<SRC
 deb $MIRROR bookworm main
@@ -41,7 +45,8 @@ passwd -d root >/dev/null
 apt-get clean
 rm -f /daedalus-firstboot /etc/daedalus-test-mirror
 trap - EXIT
-sync; mount -o remount,ro /; sync
 echo IMAGE-OK
+[ $PID1 = no ] && exit 0
+sync; mount -o remount,ro /; sync
 echo o > /proc/sysrq-trigger
 sleep 30
