@@ -29,6 +29,9 @@ chmod 755 "$R/usr/bin/daedalusd"
 
 # The module's source for DKMS, and the step that supplies v4l2-mem2mem where the kernel lacks it.
 cp kmod/*.c kmod/*.h kmod/Kbuild kmod/Makefile "$SRC/" && cp kmod/uapi/*.h "$SRC/uapi/"
+# The module reports the package's version (modinfo, /sys/module/daedalus_v4l2/version, HELLO).
+sed -i "s/^#define DAEDALUS_VERSION\t\".*\"$/#define DAEDALUS_VERSION\t\"$VERSION\"/" "$SRC/daedalus.h"
+grep -q "^#define DAEDALUS_VERSION.\"$VERSION\"$" "$SRC/daedalus.h" || { echo "build-deb: cannot set the module's version" >&2; exit 1; }
 install -m 755 "$D/v4l2-mem2mem.sh" "$SRC/v4l2-mem2mem.sh"
 
 # Depends: the runtime's own ELF needs (dpkg-shlibdeps needs the target's libc6 installed, which a

@@ -94,6 +94,15 @@ for (const arch of ARCHES) {
       }
       assert.match(await Deno.readTextFile(`${dir}/md5sums`), /usr\/bin\/daedalusd$/m);
     });
+    await withTemp(async (dir) => {
+      await run("dpkg-deb", ["-x", deb, dir]);
+      // The module carries the package's version.
+      const header = await Deno.readTextFile(`${dir}/usr/src/daedalus-v4l2-${version}/daedalus.h`);
+      assert.match(
+        header,
+        new RegExp(`^#define DAEDALUS_VERSION\\t"${version.replaceAll(".", "\\.")}"$`, "m"),
+      );
+    });
 
     // lintian's errors and warnings; each override carries its reason (dist/debian/lintian-overrides).
     const lint = await exec("lintian", ["--fail-on", "error,warning", deb]);

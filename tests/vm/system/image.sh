@@ -32,6 +32,8 @@ rm -rf --one-file-system "$SYS"; mkdir -p "$SYS"
 INCLUDE=systemd-sysv,udev,dbus,kmod,procps,iproute2,apt,busybox-static,e2fsprogs
 INCLUDE+=,linux-image-$ARCH,linux-headers-$ARCH,dkms
 INCLUDE+=,gstreamer1.0-tools,gstreamer1.0-plugins-bad,ffmpeg
+# debootstrap resolves no virtual packages: dconf (through ffmpeg's SDL and GTK) needs a session bus.
+INCLUDE+=,dbus-user-session
 mkdir -p "$CACHE/debootstrap-$ARCH"   # the downloaded packages, kept across rebuilds
 NATIVE=no; [ "$ARCH" = "$(dpkg --print-architecture)" ] && NATIVE=yes
 # The host's own architecture is bootstrapped in a chroot here; another one is unpacked here and
