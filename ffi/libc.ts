@@ -2,11 +2,13 @@
  * libc: the system calls the service loop needs (the control device is driven by ioctls),
  * errno, and dlopen/dlsym to find libavcodec's default get_buffer2 at run time.
  */
-import { findLibrary, openLibrary } from "./library.ts";
+import { cString, findLibrary, openLibrary } from "./library.ts";
 
 const symbols = {
   // int open(const char *path, int flags, ...);
   open: { parameters: ["buffer", "i32"], result: "i32" },
+  // ssize_t read(int fd, void *buf, size_t count);
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   // int close(int fd);
   close: { parameters: ["i32"], result: "i32" },
   // int dup(int oldfd);  (each context thread owns its descriptor of the control device)
@@ -35,8 +37,11 @@ const symbols = {
   dlclose: { parameters: ["pointer"], result: "i32" },
   // long sysconf(int name);
   sysconf: { parameters: ["i32"], result: "i64" },
+  // int stat(const char *path, struct stat *buf);  (glibc 2.33+ exports it)
+  stat: { parameters: ["buffer", "buffer"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
+export const O_RDONLY = 0o0;
 export const O_RDWR = 0o2;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
@@ -76,6 +81,44 @@ export function libc(): LibC {
     ).lib.symbols;
   }
   return loaded;
+}
+
+/**
+ * struct stat's fields read here, per architecture (the kernel's generic layout on aarch64,
+ * x86_64's own; glibc passes them through). tests/unit/libc-stat.test.ts checks them against
+ * Deno's stat.
+ */
+const STAT_LAYOUT = {
+  x86_64: { size: 144, mode: 24, rdev: 40 },
+  aarch64: { size: 128, mode: 16, rdev: 32 },
+} as const;
+
+/*
+ * Deno 2 serves /dev (beyond a few nodes), /sys and /proc only to a process with every permission
+ * (--allow-all, nothing denied). The daemon runs with less (dist/daemon-files.sh), so what it needs
+ * of those trees (the control device's number, the module's sysfs attributes) it reads through libc.
+ */
+
+/** A path's mode and device number (st_rdev), or undefined when it cannot be stat'ed. */
+export function statPath(path: string): { mode: number; rdev: bigint } | undefined {
+  const layout = STAT_LAYOUT[Deno.build.arch];
+  const buf = new Uint8Array(layout.size);
+  if (libc().stat(cString(path), buf) !== 0) return undefined;
+  const v = new DataView(buf.buffer);
+  return { mode: v.getUint32(layout.mode, true), rdev: v.getBigUint64(layout.rdev, true) };
+}
+
+/** A small file's contents (a sysfs attribute), or undefined when it cannot be read. */
+export function readSmallFile(path: string, max = 4096): string | undefined {
+  const fd = libc().open(cString(path), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return undefined;
+  try {
+    const buf = new Uint8Array(max);
+    const n = Number(libc().read(fd, buf, BigInt(max)));
+    return n < 0 ? undefined : new TextDecoder().decode(buf.subarray(0, n));
+  } finally {
+    libc().close(fd);
+  }
 }
 
 /** The calling thread's errno (read right after the failing call). */

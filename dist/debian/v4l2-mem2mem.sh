@@ -18,5 +18,6 @@ if [ ! -r "$TARBALL" ]; then
 	exit 3
 fi
 [ "${3:-}" = --check ] && exit 0
-tar -xJf "$TARBALL" -O "linux-source-$SERIES/drivers/media/v4l2-core/v4l2-mem2mem.c" > v4l2-mem2mem.c.tmp
+# --occurrence: stop reading at the file instead of decompressing the whole tree.
+tar -xJf "$TARBALL" -O --occurrence=1 "linux-source-$SERIES/drivers/media/v4l2-core/v4l2-mem2mem.c" > v4l2-mem2mem.c.tmp
 mv v4l2-mem2mem.c.tmp v4l2-mem2mem.c

@@ -1,4 +1,5 @@
 /** `daedalusd status`: what the module says about itself, from sysfs and /dev. */
+import { readSmallFile, statPath } from "../../ffi/libc.ts";
 import { DEFAULT_DEVICE } from "../service/control-device.ts";
 
 export const SYSFS_DIR = "/sys/class/misc/daedalus-v4l2";
@@ -18,30 +19,20 @@ export interface Status {
   attrs: Partial<Record<(typeof ATTRS)[number], string>>;
 }
 
+// Through libc: Deno's own file APIs need --allow-all for /sys and /dev (ffi/libc.ts).
 function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return statPath(path) !== undefined;
 }
 
 export function readStatus(device = DEFAULT_DEVICE, sysfs = SYSFS_DIR): Status {
   const attrs: Status["attrs"] = {};
   for (const a of ATTRS) {
-    try {
-      attrs[a] = Deno.readTextFileSync(`${sysfs}/${a}`).trim();
-    } catch {
-      // attribute absent: older module or not loaded
-    }
+    // an attribute absent: an older module, or none loaded
+    const value = readSmallFile(`${sysfs}/${a}`)?.trim();
+    if (value !== undefined) attrs[a] = value;
   }
-  let mode: string | undefined;
-  try {
-    mode = ((Deno.statSync(device).mode ?? 0) & 0o777).toString(8).padStart(4, "0");
-  } catch {
-    mode = undefined;
-  }
+  const st = statPath(device);
+  const mode = st && (st.mode & 0o777).toString(8).padStart(4, "0");
   return {
     modulePresent: exists("/sys/module/daedalus_v4l2") || exists(sysfs),
     device: { path: device, present: mode !== undefined, mode },

@@ -16,6 +16,7 @@ import {
   POLLNVAL,
   PROT_READ,
   PROT_WRITE,
+  statPath,
   SysError,
 } from "../../ffi/libc.ts";
 import {
@@ -88,7 +89,7 @@ export class ControlDevice {
   /** The largest message the module says it sends (HELLO), until HELLO the protocol's. */
   #maxMsgSize = DAEDALUS_MAX_MSG_SIZE;
 
-  private constructor(readonly fd: number, readonly path: string, readonly rdev: number) {
+  private constructor(readonly fd: number, readonly path: string, readonly rdev: bigint) {
     this.#setBuffer(INITIAL_MSG_BUFFER);
     new DataView(this.#pollfd.buffer).setInt32(0, fd, true);
   }
@@ -110,7 +111,8 @@ export class ControlDevice {
   }
 
   static open(path = DEFAULT_DEVICE): ControlDevice {
-    const rdev = Deno.statSync(path).rdev ?? 0;
+    const rdev = statPath(path)?.rdev;
+    if (rdev === undefined) throw new SysError(`stat ${path}`, errno());
     const fd = libc().open(cString(path), O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) throw new SysError(`open ${path}`, errno());
     return new ControlDevice(fd, path, rdev);
@@ -186,11 +188,7 @@ export class ControlDevice {
 
   /** True while `path` still names the device this file was opened on. */
   stillPresent(): boolean {
-    try {
-      return (Deno.statSync(this.path).rdev ?? 0) === this.rdev;
-    } catch {
-      return false;
-    }
+    return statPath(this.path)?.rdev === this.rdev;
   }
 
   close(): void {

@@ -15,7 +15,9 @@ case $ARCH in
   # The Raspberry Pi 4's core (the 5's Cortex-A76 is not in QEMU 7.2); no pointer-authentication or SVE
   # emulation, which slows TCG down.
   arm64) Q=(qemu-system-aarch64 -M virt -cpu cortex-a72) CONSOLE=ttyAMA0;;
-  amd64) Q=(qemu-system-x86_64 -M q35 -cpu max,-avx2) CONSOLE=ttyS0;;   # -avx2: see vmrun.sh
+  # No AVX at all: with `max,-avx2` (vmrun.sh) libgcrypt still ran AVX2 code (apt's http method died of
+  # SIGILL in vpbroadcastd); Nehalem is x86-64-v2, all that Deno and Debian need.
+  amd64) Q=(qemu-system-x86_64 -M q35 -cpu Nehalem) CONSOLE=ttyS0;;
   *) die "arch: arm64 or amd64";;
 esac
 FMT=raw; case $DISK in *.qcow2) FMT=qcow2;; esac

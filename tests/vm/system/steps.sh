@@ -11,9 +11,13 @@ cd "$SHARE"
 t() { echo "\$ $*"; "$@"; }
 fail() { echo "CHECK-FAIL $*"; exit 1; }
 check() { local what=$1; shift; "$@" || fail "$what"; }
-# Waits up to $2 s for a command to succeed.
-wait_for() { local what=$1 s=$2; shift 2; while ! "$@" >/dev/null 2>&1; do s=$((s - 1)); [ $s -gt 0 ] || fail "$what"; sleep 1; done; }
-connected() { daedalusd status 2>&1 | grep -q 'daemon: *connected'; }
+# Waits up to $2 s (of the guest's clock) for a command to succeed.
+wait_for() {
+  local what=$1 end=$(($(date +%s) + $2)); shift 2
+  until "$@" >/dev/null 2>&1; do [ "$(date +%s)" -lt "$end" ] || fail "$what"; sleep 1; done
+}
+# What `daedalusd status` reports as "daemon: connected", read directly (a Deno start per poll is slow here).
+connected() { [ "$(cat /sys/class/misc/daedalus-v4l2/daemon_connected 2>/dev/null)" = 1 ]; }
 
 # GStreamer's v4l2slh264dec through the module, bit-exact against this system's own ffmpeg.
 decode_check() {
@@ -40,7 +44,7 @@ serving() { # the service is up, its daemon connected and unprivileged, the devi
 
 module_built() { # <version>
   t dkms status
-  check "dkms installed $1 for $KVER" sh -c "dkms status -m daedalus-v4l2 -v $1 -k $KVER | grep -q ': installed'"
+  check "dkms installed $1 for $KVER" sh -c "dkms status -m daedalus-v4l2 -v $1 -k $KVER | grep ': installed' >/dev/null"
 }
 
 # Boot 1: a user's installation, as the README says.
@@ -92,7 +96,7 @@ step_reboot_upgrade() {
   t systemctl start daedalus-v4l2
 
   # A same-version reinstall builds nothing.
-  local ko; ko=$(ls /var/lib/dkms/daedalus-v4l2/0.1.0/"$KVER"/"$ARCH"/module/daedalus_v4l2.ko*)
+  local ko; ko=$(ls /var/lib/dkms/daedalus-v4l2/0.1.0/"$KVER"/"$(uname -m)"/module/daedalus_v4l2.ko*)   # dkms names the machine, not the Debian arch
   local before; before=$(stat -c %Y "$ko")
   t apt-get install -y -q --reinstall "./daedalus-v4l2_0.1.0_$ARCH.deb" || fail "reinstall"
   check "reinstall did not rebuild the module" test "$(stat -c %Y "$ko")" = "$before"
