@@ -22,7 +22,9 @@ FLAGS=$(cat "$LIB/deno-flags") && rm "$LIB/deno-flags"
 cat > "$R/usr/bin/daedalusd" <<SH
 #!/bin/sh
 # daedalusd: the daemon's bundle, run by the Deno runtime shipped beside it (dist/daemon-files.sh).
-export DENO_DIR=\${DENO_DIR:-\${XDG_CACHE_HOME:-\$HOME/.cache}/daedalus-v4l2/deno} DENO_NO_UPDATE_CHECK=1
+# Deno's caches: the service sets its own (under its CacheDirectory); a command run by hand keeps them
+# in the runtime directory, so \`daedalusd status\` leaves nothing on disk (a purge finds nothing).
+export DENO_DIR=\${DENO_DIR:-\${XDG_RUNTIME_DIR:-/run/user/\$(id -u)}/daedalus-v4l2-deno} DENO_NO_UPDATE_CHECK=1
 exec /usr/lib/daedalus-v4l2/deno run $FLAGS /usr/lib/daedalus-v4l2/daedalusd.js "\$@"
 SH
 chmod 755 "$R/usr/bin/daedalusd"
