@@ -6,21 +6,19 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { ffiDepends } from "../dist/depends.ts";
-import { CACHE, prepare, run } from "./vm/harness.ts";
+import { CACHE, prepare, run, sh } from "./vm/harness.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const ARCHES = ["arm64", "amd64"] as const;
 
-/** Runs a command; its exit status and output, without throwing. */
+/** Runs a command; its exit status and its output (stdout, then stderr), without throwing. */
 async function exec(
   cmd: string,
   args: string[],
   opts: { cwd?: string; env?: Record<string, string> } = {},
 ) {
-  const out = await new Deno.Command(cmd, { args, ...opts, stdout: "piped", stderr: "piped" })
-    .output();
-  const dec = new TextDecoder();
-  return { code: out.code, out: dec.decode(out.stdout) + dec.decode(out.stderr) };
+  const r = await sh(cmd, args, opts);
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 const built = new Map<string, Promise<string>>();

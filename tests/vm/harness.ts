@@ -20,7 +20,8 @@ const DMESG_PROBLEMS =
 /** Taint flags a test may leave: O (out-of-tree module, 1<<12) and E (unsigned module, 1<<13). */
 const ALLOWED_TAINT = (1 << 12) | (1 << 13);
 
-async function sh(
+/** Runs a command to completion; its exit status, stdout and stderr, without throwing. */
+export async function sh(
   cmd: string,
   args: string[],
   opts: { cwd?: string; env?: Record<string, string> } = {},
