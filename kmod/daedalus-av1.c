@@ -14,10 +14,20 @@
 
 #ifdef V4L2_CID_STATELESS_AV1_SEQUENCE
 
-/* 4:2:0; a monochrome sequence has these set too (the spec's color_config). */
-#define DAEDALUS_AV1_SUBSAMPLING_420 \
-	(V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X | \
-	 V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y)
+/* The sequence's chroma format (the spec's color_config()). */
+static unsigned int daedalus_av1_chroma(u32 flags)
+{
+	bool x = flags & V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X;
+	bool y = flags & V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y;
+
+	if (flags & V4L2_AV1_SEQUENCE_FLAG_MONO_CHROME)
+		return DAEDALUS_CHROMA_400;
+	if (x && y)
+		return DAEDALUS_CHROMA_420;
+	if (x)
+		return DAEDALUS_CHROMA_422;
+	return y ? DAEDALUS_CHROMA_440 : DAEDALUS_CHROMA_444;
+}
 
 /*
  * The control's default (v4l2-ctrls-core: 8 bits, all else zero) describes
@@ -31,9 +41,9 @@ static bool daedalus_av1_default_sequence(const struct v4l2_ctrl_av1_sequence *s
 }
 
 /*
- * Refuses, before any picture, what the daemon cannot decode: the High and
- * Professional profiles (4:4:4, 4:2:2, 12 bits; the Main profile is 4:2:0 or
- * monochrome, 8 or 10 bits) and sizes beyond the advertised ones or the
+ * Refuses, before any picture, what the daemon cannot decode (the
+ * descriptor's limits: 4:4:4, 4:2:2 and 12 bits; the High and
+ * Professional profiles) and sizes beyond the advertised ones or the
  * CAPTURE buffers'. The core has checked the rest of each structure.
  */
 static int daedalus_av1_try_ctrl(struct v4l2_ctrl *ctrl)
@@ -43,23 +53,28 @@ static int daedalus_av1_try_ctrl(struct v4l2_ctrl *ctrl)
 	switch (ctrl->id) {
 	case V4L2_CID_STATELESS_AV1_SEQUENCE: {
 		const struct v4l2_ctrl_av1_sequence *s = ctrl->p_new.p_av1_sequence;
+		/*
+		 * The largest frame the sequence allows may exceed the
+		 * CAPTURE buffers (sized for its first frame): checked here
+		 * against the advertised sizes only, each frame's own size
+		 * against the buffers.
+		 */
+		struct daedalus_picture pic = {
+			.width = 1,
+			.height = 1,
+			.bit_depth = s->bit_depth,
+			.chroma = daedalus_av1_chroma(s->flags),
+		};
 
 		if (daedalus_av1_default_sequence(s))
 			return 0;
-		if (s->seq_profile != 0 ||
-		    (s->flags & DAEDALUS_AV1_SUBSAMPLING_420) !=
-		    DAEDALUS_AV1_SUBSAMPLING_420)
+		/* The daemon writes the Main profile's sequence headers only. */
+		if (s->seq_profile != 0)
 			return -EINVAL;
-		/*
-		 * The largest frame the sequence allows may exceed the
-		 * CAPTURE buffers (sized for its first frame); each frame's
-		 * own size is checked against them.
-		 */
 		if (s->max_frame_width_minus_1 >= daedalus_av1_desc.max_width ||
 		    s->max_frame_height_minus_1 >= daedalus_av1_desc.max_height)
 			return -EINVAL;
-		return daedalus_check_frame(ctx, &daedalus_av1_desc, 1, 1,
-					    s->bit_depth);
+		return daedalus_check_picture(ctx, &daedalus_av1_desc, &pic);
 	}
 	case V4L2_CID_STATELESS_AV1_FRAME: {
 		const struct v4l2_ctrl_av1_frame *f = ctrl->p_new.p_av1_frame;
@@ -68,11 +83,10 @@ static int daedalus_av1_try_ctrl(struct v4l2_ctrl *ctrl)
 		if (!f->upscaled_width && !f->frame_width_minus_1 &&
 		    !f->frame_height_minus_1)
 			return 0;
-		return daedalus_check_frame(ctx, &daedalus_av1_desc,
-					    max(f->upscaled_width,
-						f->frame_width_minus_1 + 1),
-					    f->frame_height_minus_1 + 1,
-					    ctx->bit_depth);
+		return daedalus_check_size(ctx, &daedalus_av1_desc,
+					   max(f->upscaled_width,
+					       f->frame_width_minus_1 + 1),
+					   f->frame_height_minus_1 + 1);
 	}
 	default:
 		return 0;
@@ -132,6 +146,9 @@ const struct daedalus_codec_desc daedalus_av1_desc = {
 	.block			= 16,
 	.max_width		= DAEDALUS_MAX_WIDTH,
 	.max_height		= DAEDALUS_MAX_HEIGHT,
+	.bit_depths		= BIT(8) | BIT(10),
+	.chroma_formats		= BIT(DAEDALUS_CHROMA_400) |
+				  BIT(DAEDALUS_CHROMA_420),
 	.cap_formats		= &daedalus_cap_formats_8bit,
 	.cap_formats_10bit	= &daedalus_cap_formats_10bit,
 	.ctrls			= daedalus_av1_ctrls,

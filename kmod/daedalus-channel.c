@@ -156,6 +156,7 @@ static long daedalus_ioc_hello(struct daedalus_channel *chan,
 		ret = -EBUSY;
 	} else {
 		chan->daemon = file;
+		chan->daemon_owner = current->files;
 		chan->daemon_codecs = hello.codecs;
 		chan->daemon_seen = true;
 	}
@@ -392,19 +393,21 @@ unlock:
 	return ret;
 }
 
-static int daedalus_chan_release(struct inode *inode, struct file *file)
+/* Ends the daemon's connection, if @file has it: its fetched jobs fail. */
+static void daedalus_chan_disconnect(struct daedalus_channel *chan,
+				     struct file *file, fl_owner_t owner)
 {
-	struct daedalus_channel *chan = daedalus_file_chan(file);
 	struct daedalus_qnode *q, *tmp;
 	LIST_HEAD(failed);
 	unsigned int n = 0;
 
 	mutex_lock(&chan->lock);
-	if (chan->daemon != file) {
+	if (chan->daemon != file || (owner && chan->daemon_owner != owner)) {
 		mutex_unlock(&chan->lock);
-		return 0;
+		return;
 	}
 	chan->daemon = NULL;
+	chan->daemon_owner = NULL;
 	list_for_each_entry_safe(q, tmp, &chan->msgs, list) {
 		if (q->job)
 			continue;
@@ -432,11 +435,29 @@ static int daedalus_chan_release(struct inode *inode, struct file *file)
 	}
 	dev_info(chan->misc.this_device,
 		 "daemon disconnected, %u job(s) in flight failed\n", n);
+}
+
+/*
+ * close() of the daemon's descriptor, or the exit of the process that said
+ * HELLO, disconnects it at once: job mappings hold the file, so release
+ * comes only at the last munmap(). A copy of the descriptor in another
+ * process (after fork()) does not disconnect when closed.
+ */
+static int daedalus_chan_flush(struct file *file, fl_owner_t id)
+{
+	daedalus_chan_disconnect(daedalus_file_chan(file), file, id);
+	return 0;
+}
+
+static int daedalus_chan_release(struct inode *inode, struct file *file)
+{
+	daedalus_chan_disconnect(daedalus_file_chan(file), file, NULL);
 	return 0;
 }
 
 static const struct file_operations daedalus_chan_fops = {
 	.owner		= THIS_MODULE,
+	.flush		= daedalus_chan_flush,
 	.release	= daedalus_chan_release,
 	.unlocked_ioctl	= daedalus_chan_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,

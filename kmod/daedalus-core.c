@@ -8,9 +8,11 @@
  * the daemon can hold jobs of several contexts at once.
  */
 
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <media/v4l2-event.h>
 #include <media/v4l2-ioctl.h>
 
@@ -35,6 +37,36 @@ bool daedalus_requires_requests;
 module_param_named(requires_requests, daedalus_requires_requests, bool, 0444);
 MODULE_PARM_DESC(requires_requests,
 		 "OUTPUT buffers must come in a request (default: no, see docs/kernel.md)");
+
+/*
+ * Buffers are vmalloc memory every client can allocate (at 8192x4352 a
+ * CAPTURE buffer is 51 MiB): bounded, so that one client cannot take the
+ * machine's memory or starve the others. 0 is replaced at load by the
+ * default, which the parameter then shows.
+ */
+static unsigned int daedalus_mem_limit_mb;
+module_param_named(mem_limit_mb, daedalus_mem_limit_mb, uint, 0444);
+MODULE_PARM_DESC(mem_limit_mb,
+		 "buffer memory all clients together may allocate, in MiB (default: a quarter of RAM)");
+
+static unsigned int daedalus_ctx_mem_limit_mb;
+module_param_named(ctx_mem_limit_mb, daedalus_ctx_mem_limit_mb, uint, 0444);
+MODULE_PARM_DESC(ctx_mem_limit_mb,
+		 "buffer memory one open file may allocate, in MiB (default: half of mem_limit_mb)");
+
+static void daedalus_mem_limits_init(struct daedalus_dev *dev)
+{
+	u64 ram_mb = ((u64)totalram_pages() << PAGE_SHIFT) >> 20;
+
+	if (!daedalus_mem_limit_mb)
+		daedalus_mem_limit_mb = max_t(u64, ram_mb / 4, 64);
+	if (!daedalus_ctx_mem_limit_mb)
+		daedalus_ctx_mem_limit_mb = max(daedalus_mem_limit_mb / 2, 32U);
+	dev->mem_limit = (u64)daedalus_mem_limit_mb << 20;
+	dev->ctx_mem_limit = (u64)min(daedalus_ctx_mem_limit_mb,
+				      daedalus_mem_limit_mb) << 20;
+	atomic64_set(&dev->mem_used, 0);
+}
 
 static const struct daedalus_codec_desc * const daedalus_codecs[] = {
 	&daedalus_h264_desc,
@@ -177,6 +209,7 @@ static int daedalus_open(struct file *file)
 	list_add_tail(&ctx->node, &dev->contexts);
 	mutex_unlock(&dev->ctx_lock);
 
+	v4l2_prio_open(&dev->prio, &ctx->prio);
 	v4l2_fh_add(&ctx->fh);
 	daedalus_channel_ctx_event(dev, DAEDALUS_MSG_CTX_OPEN, ctx->id);
 	return 0;
@@ -198,6 +231,7 @@ static int daedalus_release(struct file *file)
 	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
 
 	v4l2_fh_del(&ctx->fh);
+	v4l2_prio_close(&dev->prio, ctx->prio);
 
 	mutex_lock(&dev->ctx_lock);
 	list_del(&ctx->node);
@@ -219,12 +253,48 @@ static int daedalus_release(struct file *file)
 	return 0;
 }
 
+/*
+ * The priority ioctls are answered here, on the device's own priority
+ * state, never the core's: the core would enforce a priority on every
+ * context of the video device, so one client at V4L2_PRIORITY_RECORD would
+ * make every other client's S_FMT, REQBUFS or STREAMON fail with EBUSY.
+ * Contexts share nothing a priority could protect, so one is kept as the
+ * API describes it (G_PRIORITY reports the highest; S_PRIORITY below it is
+ * EBUSY) and guards nothing else. They cannot be left out: v4l2_fh_init()
+ * enables them at every open, and v4l2-compliance requires them.
+ */
+static long daedalus_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
+	struct daedalus_dev *dev = ctx->dev;
+	u32 __user *uprio = (u32 __user *)arg;
+	u32 prio;
+	int ret;
+
+	switch (cmd) {
+	case VIDIOC_G_PRIORITY:
+		return put_user(v4l2_prio_max(&dev->prio), uprio);
+	case VIDIOC_S_PRIORITY:
+		if (get_user(prio, uprio))
+			return -EFAULT;
+		mutex_lock(&dev->prio_lock);
+		ret = v4l2_prio_check(&dev->prio, ctx->prio);
+		if (!ret)
+			ret = v4l2_prio_change(&dev->prio, &ctx->prio, prio);
+		mutex_unlock(&dev->prio_lock);
+		return ret;
+	default:
+		return video_ioctl2(file, cmd, arg);
+	}
+}
+
 static const struct v4l2_file_operations daedalus_fops = {
 	.owner		= THIS_MODULE,
 	.open		= daedalus_open,
 	.release	= daedalus_release,
 	.poll		= v4l2_m2m_fop_poll,
-	.unlocked_ioctl	= video_ioctl2,
+	.unlocked_ioctl	= daedalus_ioctl,
 	.mmap		= v4l2_m2m_fop_mmap,
 };
 
@@ -315,6 +385,9 @@ static int __init daedalus_init(void)
 	if (!dev)
 		return -ENOMEM;
 	mutex_init(&dev->ctx_lock);
+	mutex_init(&dev->prio_lock);
+	v4l2_prio_init(&dev->prio);
+	daedalus_mem_limits_init(dev);
 	INIT_LIST_HEAD(&dev->m2m_pool);
 	INIT_LIST_HEAD(&dev->contexts);
 
@@ -379,6 +452,8 @@ err_pdev:
 err_pdrv:
 	platform_driver_unregister(&daedalus_pdrv);
 err_free:
+	mutex_destroy(&dev->prio_lock);
+	mutex_destroy(&dev->ctx_lock);
 	kfree(dev);
 	return ret;
 }
@@ -399,6 +474,7 @@ static void __exit daedalus_exit(void)
 	v4l2_device_unregister(&dev->v4l2_dev);
 	platform_device_unregister(dev->pdev);
 	platform_driver_unregister(&daedalus_pdrv);
+	mutex_destroy(&dev->prio_lock);
 	mutex_destroy(&dev->ctx_lock);
 	kfree(dev);
 }

@@ -30,13 +30,13 @@ static int daedalus_contexts_show(struct seq_file *s, void *unused)
 		cookie = ctx->job.cookie;
 		mutex_unlock(&dev->chan.lock);
 
-		seq_printf(s, "ctx %u codec %s out %ux%u cap %p4cc %ux%u job %s cookie %u done %llu failed %llu request_wait_max_us %llu\n",
+		seq_printf(s, "ctx %u codec %s out %ux%u cap %p4cc %ux%u job %s cookie %u done %llu failed %llu request_wait_max_us %llu mem_kib %llu\n",
 			   ctx->id, ctx->codec->name, ctx->out_fmt.width,
 			   ctx->out_fmt.height, &ctx->cap_fmt.pixelformat,
 			   ctx->cap_fmt.width, ctx->cap_fmt.height,
 			   daedalus_job_states[state], cookie,
 			   ctx->jobs_done, ctx->jobs_failed,
-			   ctx->request_wait_max_us);
+			   ctx->request_wait_max_us, ctx->mem_used >> 10);
 	}
 	mutex_unlock(&dev->ctx_lock);
 	return 0;

@@ -28,13 +28,126 @@ static int daedalus_h264_check_params(void)
 	return 0;
 }
 
+static bool daedalus_h264_in(int v, int min, int max)
+{
+	return v >= min && v <= max;
+}
+
+/*
+ * The spec's ranges (7.4.2.1.1), which the daemon's SPS writer relies on,
+ * and the descriptor's limits: 8 bits, 4:2:0 or monochrome (High 10, 4:2:2
+ * and 4:4:4 streams are refused here, so clients fall back to software
+ * before their first picture), and the size.
+ */
+static int daedalus_h264_try_sps(struct daedalus_ctx *ctx,
+				 const struct v4l2_ctrl_h264_sps *sps)
+{
+	struct daedalus_picture pic = {
+		.width = (sps->pic_width_in_mbs_minus1 + 1) * 16,
+		.height = (sps->pic_height_in_map_units_minus1 + 1) * 16 *
+			  (sps->flags & V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY ? 1 : 2),
+		.bit_depth = 8 + sps->bit_depth_luma_minus8,
+		.chroma = sps->chroma_format_idc,
+	};
+
+	if (sps->seq_parameter_set_id > 31 || sps->chroma_format_idc > 3 ||
+	    sps->bit_depth_luma_minus8 > 6 || sps->bit_depth_chroma_minus8 > 6 ||
+	    sps->log2_max_frame_num_minus4 > 12 ||
+	    sps->pic_order_cnt_type > 2 ||
+	    sps->log2_max_pic_order_cnt_lsb_minus4 > 12 ||
+	    sps->max_num_ref_frames > V4L2_H264_NUM_DPB_ENTRIES)
+		return -EINVAL;
+	/* The CAPTURE formats have one depth for luma and chroma. */
+	if (sps->bit_depth_chroma_minus8 != sps->bit_depth_luma_minus8)
+		pic.bit_depth = 8 + max(sps->bit_depth_luma_minus8,
+					sps->bit_depth_chroma_minus8);
+	return daedalus_check_picture(ctx, &daedalus_h264_desc, &pic);
+}
+
+/*
+ * The spec's ranges (7.4.2.2) for 8-bit streams. Slice groups (FMO) are
+ * refused: the uAPI carries no slice group map, so no decoder behind it
+ * can decode them.
+ */
+static int daedalus_h264_try_pps(const struct v4l2_ctrl_h264_pps *pps)
+{
+	if (pps->seq_parameter_set_id > 31 || pps->num_slice_groups_minus1 ||
+	    pps->num_ref_idx_l0_default_active_minus1 > 31 ||
+	    pps->num_ref_idx_l1_default_active_minus1 > 31 ||
+	    pps->weighted_bipred_idc > 2 ||
+	    !daedalus_h264_in(pps->pic_init_qp_minus26, -26, 25) ||
+	    !daedalus_h264_in(pps->pic_init_qs_minus26, -26, 25) ||
+	    !daedalus_h264_in(pps->chroma_qp_index_offset, -12, 12) ||
+	    !daedalus_h264_in(pps->second_chroma_qp_index_offset, -12, 12))
+		return -EINVAL;
+	return 0;
+}
+
+/* The spec's ranges (7.4.3) of what slice-based mode passes per slice. */
+static int daedalus_h264_try_slice(const struct v4l2_ctrl_h264_slice_params *sp)
+{
+	if (sp->slice_type > V4L2_H264_SLICE_TYPE_SI ||
+	    sp->cabac_init_idc > 2 || sp->disable_deblocking_filter_idc > 2 ||
+	    !daedalus_h264_in(sp->slice_alpha_c0_offset_div2, -6, 6) ||
+	    !daedalus_h264_in(sp->slice_beta_offset_div2, -6, 6))
+		return -EINVAL;
+	return 0;
+}
+
+static int daedalus_h264_try_decode(const struct v4l2_ctrl_h264_decode_params *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < V4L2_H264_NUM_DPB_ENTRIES; i++)
+		if (dp->dpb[i].fields > V4L2_H264_FRAME_REF)
+			return -EINVAL;
+	return 0;
+}
+
+/* The core has checked each structure's reserved fields and a few ranges. */
+static int daedalus_h264_try_ctrl(struct v4l2_ctrl *ctrl)
+{
+	const struct v4l2_ctrl_h264_pred_weights *pw;
+
+	switch (ctrl->id) {
+	case V4L2_CID_STATELESS_H264_SPS:
+		return daedalus_h264_try_sps(daedalus_ctrl_to_ctx(ctrl),
+					     ctrl->p_new.p_h264_sps);
+	case V4L2_CID_STATELESS_H264_PPS:
+		return daedalus_h264_try_pps(ctrl->p_new.p_h264_pps);
+	case V4L2_CID_STATELESS_H264_SLICE_PARAMS:
+		return daedalus_h264_try_slice(ctrl->p_new.p_h264_slice_params);
+	case V4L2_CID_STATELESS_H264_DECODE_PARAMS:
+		return daedalus_h264_try_decode(ctrl->p_new.p_h264_decode_params);
+	case V4L2_CID_STATELESS_H264_PRED_WEIGHTS:
+		pw = ctrl->p_new.p_h264_pred_weights;
+		return pw->luma_log2_weight_denom > 7 ||
+		       pw->chroma_log2_weight_denom > 7 ? -EINVAL : 0;
+	default:
+		return 0;
+	}
+}
+
+static const struct v4l2_ctrl_ops daedalus_h264_ctrl_ops = {
+	.try_ctrl	= daedalus_h264_try_ctrl,
+};
+
 static const struct v4l2_ctrl_config daedalus_h264_ctrls[] = {
-	{ .id = V4L2_CID_STATELESS_H264_SPS },
-	{ .id = V4L2_CID_STATELESS_H264_PPS },
+	{ .id = V4L2_CID_STATELESS_H264_SPS, .ops = &daedalus_h264_ctrl_ops },
+	{ .id = V4L2_CID_STATELESS_H264_PPS, .ops = &daedalus_h264_ctrl_ops },
 	{ .id = V4L2_CID_STATELESS_H264_SCALING_MATRIX },
-	{ .id = V4L2_CID_STATELESS_H264_PRED_WEIGHTS },
-	{ .id = V4L2_CID_STATELESS_H264_SLICE_PARAMS },
-	{ .id = V4L2_CID_STATELESS_H264_DECODE_PARAMS },
+	{
+		.id	= V4L2_CID_STATELESS_H264_PRED_WEIGHTS,
+		.ops	= &daedalus_h264_ctrl_ops,
+	},
+	{
+		.id	= V4L2_CID_STATELESS_H264_SLICE_PARAMS,
+		.ops	= &daedalus_h264_ctrl_ops,
+	},
+	{
+		.id	= V4L2_CID_STATELESS_H264_DECODE_PARAMS,
+		.ops	= &daedalus_h264_ctrl_ops,
+	},
 };
 
 /*
@@ -129,6 +242,8 @@ const struct daedalus_codec_desc daedalus_h264_desc = {
 	.block		= 16,
 	.max_width	= DAEDALUS_MAX_WIDTH,
 	.max_height	= DAEDALUS_MAX_HEIGHT,
+	.bit_depths	= BIT(8),
+	.chroma_formats	= BIT(DAEDALUS_CHROMA_400) | BIT(DAEDALUS_CHROMA_420),
 	.cap_formats	= &daedalus_cap_formats_8bit,
 	.check_params	= daedalus_h264_check_params,
 	.ctrls		= daedalus_h264_ctrls,

@@ -63,8 +63,38 @@ static void daedalus_frmsize(const struct daedalus_codec_desc *codec,
 	s->step_height = codec->block;
 }
 
+/*
+ * The CAPTURE layout: v4l2_fill_pixfmt_mp()'s for the width padded so that
+ * the stride of every plane is a multiple of DAEDALUS_STRIDE_ALIGN bytes
+ * (128 pixels for 3-plane 4:2:0, whose chroma rows are half as long), as
+ * hardware decoders lay pictures out and as GPUs importing them for display
+ * require; clients that assume tight strides at such widths mix layouts.
+ * A larger stride the client asks for (S_FMT's bytesperline) is kept.
+ */
+static void daedalus_fill_cap_layout(struct v4l2_pix_format_mplane *pix,
+				     u32 bytesperline)
+{
+	const struct v4l2_format_info *info = v4l2_format_info(pix->pixelformat);
+	unsigned int width = pix->width, align = 1, padded, i;
+
+	for (i = 0; info && i < info->comp_planes; i++) {
+		unsigned int hdiv = i ? info->hdiv : 1;
+
+		/* powers of two: the largest is a multiple of the others */
+		align = max(align, DAEDALUS_STRIDE_ALIGN * hdiv / info->bpp[i]);
+	}
+	padded = ALIGN(width, align);
+	if (info && bytesperline > padded * info->bpp[0])
+		padded = ALIGN(min(DIV_ROUND_UP(bytesperline, info->bpp[0]),
+				   (u32)DAEDALUS_MAX_WIDTH), align);
+	v4l2_fill_pixfmt_mp(pix, pix->pixelformat, padded, pix->height);
+	pix->width = width;
+}
+
+/* @bytesperline: the stride a client asked for, or 0 */
 static void daedalus_fill_cap(struct daedalus_ctx *ctx,
-			      struct v4l2_pix_format_mplane *pix)
+			      struct v4l2_pix_format_mplane *pix,
+			      u32 bytesperline)
 {
 	struct v4l2_frmsize_stepwise s;
 	unsigned int i;
@@ -73,8 +103,7 @@ static void daedalus_fill_cap(struct daedalus_ctx *ctx,
 	v4l2_apply_frmsize_constraints(&pix->width, &pix->height, &s);
 	if (!daedalus_is_cap_fourcc(ctx, pix->pixelformat))
 		pix->pixelformat = daedalus_cap_formats(ctx)->fourccs[0];
-	/* Tight strides: what every client maps without asking. */
-	v4l2_fill_pixfmt_mp(pix, pix->pixelformat, pix->width, pix->height);
+	daedalus_fill_cap_layout(pix, bytesperline);
 	pix->field = V4L2_FIELD_NONE;
 	pix->colorspace = ctx->out_fmt.colorspace;
 	pix->xfer_func = ctx->out_fmt.xfer_func;
@@ -137,7 +166,7 @@ void daedalus_fmt_init(struct daedalus_ctx *ctx)
 	ctx->cap_fmt.width = ctx->out_fmt.width;
 	ctx->cap_fmt.height = ctx->out_fmt.height;
 	ctx->cap_fmt.pixelformat = daedalus_cap_formats(ctx)->fourccs[0];
-	daedalus_fill_cap(ctx, &ctx->cap_fmt);
+	daedalus_fill_cap(ctx, &ctx->cap_fmt, 0);
 }
 
 static bool daedalus_capture_busy(struct daedalus_ctx *ctx)
@@ -147,33 +176,77 @@ static bool daedalus_capture_busy(struct daedalus_ctx *ctx)
 					    V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE));
 }
 
+static const char *const daedalus_chroma_names[DAEDALUS_NUM_CHROMA] = {
+	[DAEDALUS_CHROMA_400] = "4:0:0",
+	[DAEDALUS_CHROMA_420] = "4:2:0",
+	[DAEDALUS_CHROMA_422] = "4:2:2",
+	[DAEDALUS_CHROMA_444] = "4:4:4",
+	[DAEDALUS_CHROMA_440] = "4:4:0",
+};
+
 /*
- * For a codec's try_ctrl: a picture of this size and depth can be decoded,
- * and, once CAPTURE buffers exist for the codec, it fits them. Without this
- * a stream the daemon cannot decode would be accepted and every one of its
- * pictures would come back with V4L2_BUF_FLAG_ERROR, which clients ignore.
+ * For a codec's try_ctrl: a picture of this size can be decoded and, once
+ * CAPTURE buffers exist for the codec, fits them (at the stream's depth).
+ * Without this a stream the daemon cannot decode would be accepted and
+ * every one of its pictures would come back with V4L2_BUF_FLAG_ERROR,
+ * which clients ignore; refused here, the client falls back to software
+ * before its first picture.
  */
-int daedalus_check_frame(struct daedalus_ctx *ctx,
-			 const struct daedalus_codec_desc *codec,
-			 unsigned int width, unsigned int height,
-			 unsigned int bit_depth)
+int daedalus_check_size(struct daedalus_ctx *ctx,
+			const struct daedalus_codec_desc *codec,
+			unsigned int width, unsigned int height)
 {
 	if (!width || !height || width > codec->max_width ||
-	    height > codec->max_height)
+	    height > codec->max_height) {
+		dev_dbg(ctx->dev->v4l2_dev.dev, "%s: %ux%u is beyond %ux%u\n",
+			codec->name, width, height, codec->max_width,
+			codec->max_height);
 		return -EINVAL;
-	if (bit_depth != 8 && !(bit_depth == 10 && codec->cap_formats_10bit))
-		return -EINVAL;
+	}
 	if (ctx->codec == codec && daedalus_capture_busy(ctx) &&
-	    (width > ctx->cap_fmt.width || height > ctx->cap_fmt.height ||
-	     bit_depth != ctx->bit_depth))
+	    (width > ctx->cap_fmt.width || height > ctx->cap_fmt.height)) {
+		dev_dbg(ctx->dev->v4l2_dev.dev,
+			"%s: %ux%u does not fit the %ux%u CAPTURE buffers\n",
+			codec->name, width, height, ctx->cap_fmt.width,
+			ctx->cap_fmt.height);
 		return -EINVAL;
+	}
 	return 0;
+}
+
+/*
+ * daedalus_check_size(), and the picture's bit depth and chroma format are
+ * among the codec's (its descriptor's limits). Once CAPTURE buffers exist,
+ * the depth cannot change: their format depends on it.
+ */
+int daedalus_check_picture(struct daedalus_ctx *ctx,
+			   const struct daedalus_codec_desc *codec,
+			   const struct daedalus_picture *pic)
+{
+	if (pic->bit_depth >= 32 || !(codec->bit_depths & BIT(pic->bit_depth)) ||
+	    pic->chroma >= DAEDALUS_NUM_CHROMA ||
+	    !(codec->chroma_formats & BIT(pic->chroma))) {
+		dev_info_ratelimited(ctx->dev->v4l2_dev.dev,
+				     "%s: %u-bit %s streams are not supported\n",
+				     codec->name, pic->bit_depth,
+				     pic->chroma < DAEDALUS_NUM_CHROMA ?
+				     daedalus_chroma_names[pic->chroma] : "?");
+		return -EINVAL;
+	}
+	if (ctx->codec == codec && daedalus_capture_busy(ctx) &&
+	    pic->bit_depth != ctx->bit_depth) {
+		dev_dbg(ctx->dev->v4l2_dev.dev,
+			"%s: %u bits, the CAPTURE buffers are for %u\n",
+			codec->name, pic->bit_depth, ctx->bit_depth);
+		return -EINVAL;
+	}
+	return daedalus_check_size(ctx, codec, pic->width, pic->height);
 }
 
 /*
  * A codec's s_ctrl: the stream's bit depth selects the CAPTURE formats (as
  * on hantro), and the CAPTURE format follows unless CAPTURE buffers exist
- * (then daedalus_check_frame() refused another depth). Called with the
+ * (then daedalus_check_picture() refused another depth). Called with the
  * control handler's lock held, from an ioctl or from device_run.
  */
 void daedalus_set_bit_depth(struct daedalus_ctx *ctx,
@@ -184,7 +257,7 @@ void daedalus_set_bit_depth(struct daedalus_ctx *ctx,
 	    daedalus_capture_busy(ctx))
 		return;
 	ctx->bit_depth = bit_depth;
-	daedalus_fill_cap(ctx, &ctx->cap_fmt);
+	daedalus_fill_cap(ctx, &ctx->cap_fmt, 0);
 }
 
 static int daedalus_querycap(struct file *file, void *priv,
@@ -295,7 +368,8 @@ static int daedalus_try_fmt_cap(struct file *file, void *priv,
 	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
 
 	mutex_lock(&ctx->lock);
-	daedalus_fill_cap(ctx, &f->fmt.pix_mp);
+	daedalus_fill_cap(ctx, &f->fmt.pix_mp,
+			  f->fmt.pix_mp.plane_fmt[0].bytesperline);
 	mutex_unlock(&ctx->lock);
 	return 0;
 }
@@ -339,7 +413,7 @@ static int daedalus_s_fmt_out(struct file *file, void *priv,
 	if (!vb2_is_busy(cap_vq)) {
 		ctx->cap_fmt.width = pix->width;
 		ctx->cap_fmt.height = pix->height;
-		daedalus_fill_cap(ctx, &ctx->cap_fmt);
+		daedalus_fill_cap(ctx, &ctx->cap_fmt, 0);
 	} else {
 		ctx->cap_fmt.colorspace = pix->colorspace;
 		ctx->cap_fmt.xfer_func = pix->xfer_func;
@@ -359,7 +433,8 @@ static int daedalus_s_fmt_cap(struct file *file, void *priv,
 	int ret = 0;
 
 	mutex_lock(&ctx->lock);
-	daedalus_fill_cap(ctx, &f->fmt.pix_mp);
+	daedalus_fill_cap(ctx, &f->fmt.pix_mp,
+			  f->fmt.pix_mp.plane_fmt[0].bytesperline);
 	vq = v4l2_m2m_get_vq(ctx->fh.m2m_ctx, f->type);
 	if (vb2_is_busy(vq))
 		ret = -EBUSY;
@@ -413,6 +488,37 @@ const struct v4l2_ioctl_ops daedalus_ioctl_ops = {
 	.vidioc_unsubscribe_event	= v4l2_event_unsubscribe,
 };
 
+/*
+ * MMAP buffers are this driver's vmalloc memory, bounded per context and in
+ * all (module parameters mem_limit_mb, ctx_mem_limit_mb): REQBUFS and
+ * CREATE_BUFS asking for more fail with ENOMEM. Imported dma-bufs are their
+ * exporter's memory. Under the context's lock, which both queues share.
+ */
+static int daedalus_mem_check(struct daedalus_ctx *ctx, struct vb2_queue *vq,
+			      unsigned int nbuffers, unsigned int nplanes,
+			      const unsigned int sizes[])
+{
+	struct daedalus_dev *dev = ctx->dev;
+	u64 need = 0;
+	unsigned int i;
+
+	if (vq->memory != VB2_MEMORY_MMAP)
+		return 0;
+	for (i = 0; i < nplanes; i++)
+		need += PAGE_ALIGN(sizes[i]);
+	need *= nbuffers;
+	if (ctx->mem_used + need <= dev->ctx_mem_limit &&
+	    atomic64_read(&dev->mem_used) + need <= dev->mem_limit)
+		return 0;
+	dev_info_ratelimited(dev->v4l2_dev.dev,
+			     "ctx %u: %u buffers of %llu KiB exceed the memory bound (ctx %llu of %llu MiB, all %llu of %llu MiB)\n",
+			     ctx->id, nbuffers, need / nbuffers >> 10,
+			     ctx->mem_used >> 20, dev->ctx_mem_limit >> 20,
+			     (u64)atomic64_read(&dev->mem_used) >> 20,
+			     dev->mem_limit >> 20);
+	return -ENOMEM;
+}
+
 static int daedalus_queue_setup(struct vb2_queue *vq, unsigned int *nbuffers,
 				unsigned int *nplanes, unsigned int sizes[],
 				struct device *alloc_devs[])
@@ -428,13 +534,13 @@ static int daedalus_queue_setup(struct vb2_queue *vq, unsigned int *nbuffers,
 		for (i = 0; i < *nplanes; i++)
 			if (sizes[i] < pix->plane_fmt[i].sizeimage)
 				return -EINVAL;
-		return 0;
+		return daedalus_mem_check(ctx, vq, *nbuffers, *nplanes, sizes);
 	}
 
 	*nplanes = pix->num_planes;
 	for (i = 0; i < pix->num_planes; i++)
 		sizes[i] = pix->plane_fmt[i].sizeimage;
-	return 0;
+	return daedalus_mem_check(ctx, vq, *nbuffers, *nplanes, sizes);
 }
 
 static int daedalus_buf_out_validate(struct vb2_buffer *vb)
@@ -453,11 +559,37 @@ static int daedalus_buf_init(struct vb2_buffer *vb)
 {
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
 	struct daedalus_buffer *buf = daedalus_to_buffer(to_vb2_v4l2_buffer(vb));
+	struct daedalus_dev *dev = ctx->dev;
+	unsigned long size = 0;
+	unsigned int i;
 
+	if (vb->memory == VB2_MEMORY_MMAP && !buf->mem_charged) {
+		for (i = 0; i < vb->num_planes; i++)
+			size += PAGE_ALIGN(vb2_plane_size(vb, i));
+		/* queue_setup checked; this holds against concurrent queues */
+		if (atomic64_add_return(size, &dev->mem_used) > dev->mem_limit) {
+			atomic64_sub(size, &dev->mem_used);
+			return -ENOMEM;
+		}
+		ctx->mem_used += size;
+		buf->mem_charged = size;
+	}
 	do {
-		buf->memory_id = atomic_inc_return(&ctx->dev->last_memory_id);
+		buf->memory_id = atomic_inc_return(&dev->last_memory_id);
 	} while (!buf->memory_id);
 	return 0;
+}
+
+static void daedalus_buf_cleanup(struct vb2_buffer *vb)
+{
+	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
+	struct daedalus_buffer *buf = daedalus_to_buffer(to_vb2_v4l2_buffer(vb));
+
+	if (!buf->mem_charged)
+		return;
+	atomic64_sub(buf->mem_charged, &ctx->dev->mem_used);
+	ctx->mem_used -= buf->mem_charged;
+	buf->mem_charged = 0;
 }
 
 static int daedalus_buf_prepare(struct vb2_buffer *vb)
@@ -528,6 +660,7 @@ static const struct vb2_ops daedalus_qops = {
 	.queue_setup		= daedalus_queue_setup,
 	.buf_out_validate	= daedalus_buf_out_validate,
 	.buf_init		= daedalus_buf_init,
+	.buf_cleanup		= daedalus_buf_cleanup,
 	.buf_prepare		= daedalus_buf_prepare,
 	.buf_queue		= daedalus_buf_queue,
 	.buf_request_complete	= daedalus_buf_request_complete,

@@ -21,8 +21,8 @@ static int daedalus_vp8_try_ctrl(struct v4l2_ctrl *ctrl)
 	if (!f->width && !f->height &&
 	    !(f->flags & V4L2_VP8_FRAME_FLAG_KEY_FRAME))
 		return 0;
-	return daedalus_check_frame(daedalus_ctrl_to_ctx(ctrl),
-				    &daedalus_vp8_desc, f->width, f->height, 8);
+	return daedalus_check_size(daedalus_ctrl_to_ctx(ctrl),
+				   &daedalus_vp8_desc, f->width, f->height);
 }
 
 static const struct v4l2_ctrl_ops daedalus_vp8_ctrl_ops = {
@@ -48,6 +48,8 @@ const struct daedalus_codec_desc daedalus_vp8_desc = {
 	.block		= 16,	/* macroblocks */
 	.max_width	= DAEDALUS_MAX_WIDTH,
 	.max_height	= DAEDALUS_MAX_HEIGHT,
+	.bit_depths	= BIT(8),
+	.chroma_formats	= BIT(DAEDALUS_CHROMA_420),
 	.cap_formats	= &daedalus_cap_formats_8bit,
 	.ctrls		= daedalus_vp8_ctrls,
 	.num_ctrls	= ARRAY_SIZE(daedalus_vp8_ctrls),

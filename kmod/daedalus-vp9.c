@@ -11,32 +11,45 @@
 
 #include "daedalus.h"
 
-#define DAEDALUS_VP9_SUBSAMPLING_420 \
-	(V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING | V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING)
+/* The frame's chroma subsampling (the spec's color_config()). */
+static unsigned int daedalus_vp9_chroma(u32 flags)
+{
+	bool x = flags & V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING;
+	bool y = flags & V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING;
+
+	if (x && y)
+		return DAEDALUS_CHROMA_420;
+	if (x)
+		return DAEDALUS_CHROMA_422;
+	return y ? DAEDALUS_CHROMA_440 : DAEDALUS_CHROMA_444;
+}
 
 /*
- * Refuses, before any picture, what the daemon cannot decode: profiles 1
- * and 3 (4:4:4, 4:2:2, 4:4:0), 12 bits, and sizes beyond the advertised
- * ones or the CAPTURE buffers'. The core has checked the rest of the
- * structure (reserved fields, ranges).
+ * Refuses, before any picture, what the daemon cannot decode (the
+ * descriptor's limits: profiles 1 and 3, which are 4:2:2, 4:4:0 or 4:4:4,
+ * and 12 bits) and sizes beyond the advertised ones or the CAPTURE
+ * buffers'. The core has checked the rest of the structure (reserved
+ * fields, ranges); a depth its profile does not allow is refused too.
  */
 static int daedalus_vp9_try_ctrl(struct v4l2_ctrl *ctrl)
 {
 	const struct v4l2_ctrl_vp9_frame *f = ctrl->p_new.p_vp9_frame;
+	struct daedalus_picture pic = {
+		.width = f->frame_width_minus_1 + 1,
+		.height = f->frame_height_minus_1 + 1,
+		.bit_depth = f->bit_depth,
+		.chroma = daedalus_vp9_chroma(f->flags),
+	};
+
+	/* Profiles 0 and 1 are 8-bit, 2 and 3 deeper. */
+	bool deep_profile = f->profile >= 2, deep = f->bit_depth > 8;
 
 	if (ctrl->id != V4L2_CID_STATELESS_VP9_FRAME)
 		return 0;
-	if (f->profile != 0 && f->profile != 2)
+	if (f->profile > 3 || deep_profile != deep)
 		return -EINVAL;
-	if (f->bit_depth != (f->profile == 2 ? 10 : 8))
-		return -EINVAL;
-	if ((f->flags & DAEDALUS_VP9_SUBSAMPLING_420) !=
-	    DAEDALUS_VP9_SUBSAMPLING_420)
-		return -EINVAL;
-	return daedalus_check_frame(daedalus_ctrl_to_ctx(ctrl),
-				    &daedalus_vp9_desc,
-				    f->frame_width_minus_1 + 1,
-				    f->frame_height_minus_1 + 1, f->bit_depth);
+	return daedalus_check_picture(daedalus_ctrl_to_ctx(ctrl),
+				      &daedalus_vp9_desc, &pic);
 }
 
 static int daedalus_vp9_s_ctrl(struct v4l2_ctrl *ctrl)
@@ -78,6 +91,8 @@ const struct daedalus_codec_desc daedalus_vp9_desc = {
 	.block			= 64,	/* superblocks */
 	.max_width		= DAEDALUS_MAX_WIDTH,
 	.max_height		= DAEDALUS_MAX_HEIGHT,
+	.bit_depths		= BIT(8) | BIT(10),
+	.chroma_formats		= BIT(DAEDALUS_CHROMA_420),
 	.cap_formats		= &daedalus_cap_formats_8bit,
 	.cap_formats_10bit	= &daedalus_cap_formats_10bit,
 	.ctrls			= daedalus_vp9_ctrls,

@@ -7,6 +7,7 @@
 #define _DAEDALUS_H_
 
 #include <linux/atomic.h>
+#include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
@@ -37,6 +38,9 @@
 /* Controls carried by one job: bounded so a message always fits. */
 #define DAEDALUS_MAX_JOB_CTRLS	16
 
+/* CAPTURE strides are multiples of this, in bytes, in every plane */
+#define DAEDALUS_STRIDE_ALIGN	64
+
 extern unsigned int daedalus_job_timeout_ms;
 extern bool daedalus_requires_requests;
 extern unsigned int daedalus_codecs_param;
@@ -58,6 +62,30 @@ extern const struct daedalus_cap_formats daedalus_cap_formats_8bit;
 /* 10-bit 4:2:0: P010 */
 extern const struct daedalus_cap_formats daedalus_cap_formats_10bit;
 
+/* Chroma formats; the first four as H.264's chroma_format_idc numbers them. */
+enum daedalus_chroma {
+	DAEDALUS_CHROMA_400,
+	DAEDALUS_CHROMA_420,
+	DAEDALUS_CHROMA_422,
+	DAEDALUS_CHROMA_444,
+	DAEDALUS_CHROMA_440,
+	DAEDALUS_NUM_CHROMA
+};
+
+/**
+ * struct daedalus_picture - what a stream's header says of its pictures
+ * @width: coded width
+ * @height: coded height
+ * @bit_depth: bits per sample (one for luma and chroma)
+ * @chroma: enum daedalus_chroma
+ */
+struct daedalus_picture {
+	unsigned int width;
+	unsigned int height;
+	unsigned int bit_depth;
+	unsigned int chroma;
+};
+
 /**
  * struct daedalus_codec_desc - what one codec adds to the driver
  * @codec: enum daedalus_codec
@@ -66,6 +94,11 @@ extern const struct daedalus_cap_formats daedalus_cap_formats_10bit;
  * @block: width and height alignment of the decoded picture
  * @max_width: the widest coded picture it decodes
  * @max_height: the tallest coded picture it decodes
+ * @bit_depths: the bit depths the daemon decodes it at, BIT(depth) each;
+ *	one above 8 needs @cap_formats_10bit
+ * @chroma_formats: the chroma formats the daemon decodes, BIT(enum
+ *	daedalus_chroma) each; every one goes to the 4:2:0 CAPTURE formats
+ *	(monochrome with grey chroma)
  * @cap_formats: the CAPTURE formats its 8-bit pictures can go to
  * @cap_formats_10bit: optional; those of its 10-bit pictures, offered once
  *	a control announced 10 bits (daedalus_set_bit_depth())
@@ -90,6 +123,8 @@ struct daedalus_codec_desc {
 	unsigned int block;
 	unsigned int max_width;
 	unsigned int max_height;
+	u32 bit_depths;
+	u32 chroma_formats;
 	const struct daedalus_cap_formats *cap_formats;
 	const struct daedalus_cap_formats *cap_formats_10bit;
 	int (*check_params)(void);
@@ -152,11 +187,14 @@ struct daedalus_job_slot {
  * @memory_id: names the buffer's current memory to the daemon (the planes'
  *	memory_id), new whenever vb2 (re)initialises the buffer: at allocation,
  *	and when another dma-buf is attached
+ * @mem_charged: bytes of MMAP memory counted against the bounds
+ *	(daedalus_ctx.mem_used, daedalus_dev.mem_used)
  */
 struct daedalus_buffer {
 	struct v4l2_m2m_buffer m2m;
 	ktime_t queued;
 	u32 memory_id;
+	unsigned long mem_charged;
 };
 
 static inline struct daedalus_buffer *
@@ -186,6 +224,10 @@ struct daedalus_ctx {
 	struct v4l2_pix_format_mplane cap_fmt;
 	u32 out_seq;
 	u32 cap_seq;
+	/* answered by daedalus_ioctl(), never enforced by the core */
+	enum v4l2_priority prio;
+	/* MMAP buffer memory of both queues, in bytes (under @lock) */
+	u64 mem_used;
 
 	struct daedalus_job_slot job;
 	struct delayed_work watchdog;
@@ -204,6 +246,8 @@ struct daedalus_ctx {
  * struct daedalus_channel - the daemon's control device
  * @lock: protects everything below and every context's job slot
  * @daemon: the file that said HELLO, or NULL
+ * @daemon_owner: the file table of the process that said HELLO, compared
+ *	only (a close there disconnects, see daedalus_chan_flush())
  * @daemon_codecs: codecs the last connected daemon declared
  * @daemon_seen: a daemon has connected since the module was loaded
  * @msgs: messages not fetched yet (job slots and context messages)
@@ -217,6 +261,7 @@ struct daedalus_channel {
 	struct mutex lock; /* see above */
 	wait_queue_head_t wq;
 	struct file *daemon;
+	fl_owner_t daemon_owner;
 	u32 daemon_codecs;
 	bool daemon_seen;
 	struct list_head msgs;
@@ -246,10 +291,20 @@ struct daedalus_dev {
 	struct list_head contexts;
 	u32 next_ctx_id;
 
+	/* the contexts' priorities, answered by daedalus_ioctl() */
+	struct v4l2_prio_state prio;
+	/* orders priority changes */
+	struct mutex prio_lock;
+
 	struct daedalus_channel chan;
 	struct dentry *debugfs;
 	/* the last buffer memory id handed out (daedalus_buffer.memory_id) */
 	atomic_t last_memory_id;
+
+	/* MMAP buffer memory of all contexts, and the bounds, in bytes */
+	atomic64_t mem_used;
+	u64 mem_limit;
+	u64 ctx_mem_limit;
 };
 
 static inline struct daedalus_ctx *daedalus_file_to_ctx(struct file *file)
@@ -270,10 +325,12 @@ int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 int daedalus_ctrls_init(struct daedalus_ctx *ctx);
 struct daedalus_ctx *daedalus_ctrl_to_ctx(struct v4l2_ctrl *ctrl);
 const struct daedalus_cap_formats *daedalus_cap_formats(struct daedalus_ctx *ctx);
-int daedalus_check_frame(struct daedalus_ctx *ctx,
-			 const struct daedalus_codec_desc *codec,
-			 unsigned int width, unsigned int height,
-			 unsigned int bit_depth);
+int daedalus_check_size(struct daedalus_ctx *ctx,
+			const struct daedalus_codec_desc *codec,
+			unsigned int width, unsigned int height);
+int daedalus_check_picture(struct daedalus_ctx *ctx,
+			   const struct daedalus_codec_desc *codec,
+			   const struct daedalus_picture *pic);
 void daedalus_set_bit_depth(struct daedalus_ctx *ctx,
 			    const struct daedalus_codec_desc *codec,
 			    unsigned int bit_depth);

@@ -7,7 +7,7 @@
  * buffer with the pattern of common.h, which the test client verifies.
  *
  *   backend [--codecs MASK] [--stall-after N] [--garbage] [--batch N]
- *           [--corrupt] [--lenient] [--quiet]
+ *           [--corrupt] [--lenient] [--close-mapped] [--quiet]
  *
  * --stall-after N: complete N jobs, then keep fetching without completing
  *                  (a daemon that hangs; the test then kills it)
@@ -20,6 +20,9 @@
  *                  check fails)
  * --lenient:       do not hold the bitstream and SPS to what the test client
  *                  sends (for v4l2-compliance, which streams arbitrary data)
+ * --close-mapped:  on the first job, map its CAPTURE buffer, close the control
+ *                  device and keep the mapping until SIGTERM (a daemon that
+ *                  closes its descriptor is disconnected all the same)
  * Exits 0 on SIGTERM/SIGINT when every check passed.
  */
 #define _GNU_SOURCE
@@ -406,7 +409,7 @@ static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 		       bool stall, bool do_garbage)
 {
 	long pg = sysconf(_SC_PAGESIZE);
-	uint32_t out_len, cap_len, bpp;
+	uint32_t out_len, cap_len;
 	struct job_ctrls jc = { 0 };
 	const uint8_t *bits;
 	uint8_t *cap;
@@ -419,9 +422,8 @@ static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 	check(job->num_capture_planes == 1, "%u capture planes", job->num_capture_planes);
 	check(job->pixelformat == V4L2_PIX_FMT_NV12 || job->pixelformat == V4L2_PIX_FMT_YUV420 ||
 	      job->pixelformat == V4L2_PIX_FMT_P010, "pixelformat %#x", job->pixelformat);
-	bpp = job->pixelformat == V4L2_PIX_FMT_P010 ? 2 : 1;
-	check(job->capture[0].bytesperline == job->width * bpp, "bytesperline %u for width %u",
-	      job->capture[0].bytesperline, job->width);
+	check(job->capture[0].bytesperline == capture_stride(job->pixelformat, job->width),
+	      "bytesperline %u for width %u", job->capture[0].bytesperline, job->width);
 	check(job->output.bytesused <= job->output.length, "bitstream %u past its buffer %u",
 	      job->output.bytesused, job->output.length);
 	hold = job->flags & DAEDALUS_JOB_HOLD_CAPTURE;
@@ -503,12 +505,31 @@ static void flush_batch(int fd)
 	}
 }
 
+/* --close-mapped */
+static int close_holding_mapping(int fd, const struct daedalus_job *job)
+{
+	uint32_t len = job->capture[0].length;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       job->capture[0].mmap_offset);
+
+	check(p != MAP_FAILED, "mmap CAPTURE: %s", strerror(errno));
+	close(fd);
+	printf("backend: closed the control device holding a mapping of job %u\n",
+	       job->hdr.cookie);
+	while (!stop)
+		pause();
+	if (p != MAP_FAILED)
+		munmap(p, len);
+	printf("backend: %d failures\n", failures);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t buf[DAEDALUS_MAX_MSG_SIZE] __attribute__((aligned(8)));
 	struct daedalus_hello hello = { 0 };
 	unsigned long stall_after = ~0UL, jobs = 0, ctx_msgs = 0;
-	bool do_garbage = false;
+	bool do_garbage = false, close_mapped = false;
 	uint32_t codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264) |
 		DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP8) | DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP9) |
 		DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_AV1);
@@ -530,8 +551,10 @@ int main(int argc, char **argv)
 			lenient = true;
 		else if (!strcmp(argv[i], "--quiet"))
 			quiet = true;
+		else if (!strcmp(argv[i], "--close-mapped"))
+			close_mapped = true;
 		else {
-			fprintf(stderr, "usage: %s [--codecs MASK] [--stall-after N] [--garbage] [--batch N] [--corrupt] [--lenient] [--quiet]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--codecs MASK] [--stall-after N] [--garbage] [--batch N] [--corrupt] [--lenient] [--close-mapped] [--quiet]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -605,6 +628,8 @@ int main(int argc, char **argv)
 				       ((struct daedalus_job *)buf)->height,
 				       ((struct daedalus_job *)buf)->output.bytesused,
 				       ((struct daedalus_job *)buf)->flags & DAEDALUS_JOB_HOLD_CAPTURE ? " hold" : "");
+			if (close_mapped)
+				return close_holding_mapping(fd, (void *)buf);
 			if (batch > 1 && jobs < stall_after && !do_garbage) {
 				memcpy(pend[npend], buf, f.msg_size);
 				pend_size[npend++] = f.msg_size;

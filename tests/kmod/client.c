@@ -7,13 +7,14 @@
  *   client [-c h264|vp8|vp9|vp9-10bit|av1|av1-10bit] [-n frames] [-s WxH]
  *          [-f nv12|yuv420|p010] [-p procs] [--slices K]
  *          [--expect ok|error|any] [--expbuf] [--probe N] [--timeout-ms T]
- *          [--no-requests] [--expect-ebadr] [--dmabuf]
- *          [--refused-frame WxH|maxWxH|profile1|profile2|12bit|444|422]
+ *          [--no-requests] [--expect-ebadr] [--dmabuf] [--priority-record]
+ *          [--expect-enomem] [--hold-buffers]
+ *          [--refused-frame WxH|maxWxH|profile1|profile2|10bit|12bit|444|422|...]
  *
  * -c: the codec (default h264); its controls describe a picture of -s, which
  * must be a multiple of the codec's block size. For H.264 it follows the
  * DECODE_MODE and START_CODE controls' default values, as FFmpeg and libva
- * do. --refused-frame (VP9, AV1): only check that a control describing what
+ * do. --refused-frame (H.264, VP9, AV1): only check that a control describing what
  * the daemon cannot decode (a frame of that size, an AV1 sequence allowing
  * it, profile 1 or 2, 12 bits, 4:4:4, 4:2:2) is refused with EINVAL, with and
  * without CAPTURE buffers (then also a larger frame and another bit depth). With -p, that many processes open the device at
@@ -23,6 +24,12 @@
  * --dmabuf: both queues import buffers exported by a second context.
  * --no-requests: queue OUTPUT buffers without requests (controls set
  * directly); --expect-ebadr: only check that such a buffer is refused.
+ * --priority-record: first take V4L2_PRIORITY_RECORD, then run as usual;
+ * were it enforced on other contexts, their S_FMT would fail with EBUSY.
+ * --expect-enomem: REQBUFS and CREATE_BUFS of 4 times the CAPTURE buffers
+ * must fail with ENOMEM (the module's memory bound); then run as usual.
+ * --hold-buffers: allocate and map the buffers, print "holding", wait for
+ * SIGTERM.
  * Prints "frames ok=N error=M" per process; exit 0 when the expectation held.
  */
 #define _GNU_SOURCE
@@ -67,6 +74,7 @@ static struct {
 	uint32_t fourcc;
 	const struct codec *codec;
 	const char *expect, *refused;
+	bool priority_record, expect_enomem, hold_buffers;
 	bool expbuf, dmabuf, no_requests, expect_ebadr;
 	char video[64], media[64];
 } opt = {
@@ -148,6 +156,18 @@ static void set_fmt(int fd, uint32_t type, uint32_t fourcc, struct v4l2_format *
 		die("S_FMT %u: %s", type, strerror(errno));
 	if (f->fmt.pix_mp.pixelformat != fourcc)
 		die("S_FMT %u gave %.4s", type, (char *)&f->fmt.pix_mp.pixelformat);
+}
+
+/* One memory plane of 4:2:0 (NV12, YUV420, P010) at this stride. */
+static void check_capture_layout(const struct v4l2_format *f, uint32_t stride)
+{
+	const struct v4l2_pix_format_mplane *p = &f->fmt.pix_mp;
+
+	if (p->width != (uint32_t)opt.width || p->plane_fmt[0].bytesperline != stride ||
+	    p->plane_fmt[0].sizeimage != stride * opt.height * 3 / 2)
+		die("CAPTURE format %ux%u bytesperline %u sizeimage %u, expected stride %u",
+		    p->width, p->height, p->plane_fmt[0].bytesperline, p->plane_fmt[0].sizeimage,
+		    stride);
 }
 
 static void reqbufs_mem(int fd, uint32_t type, uint32_t count, uint32_t memory)
@@ -401,6 +421,81 @@ static bool vp9_refused(struct v4l2_ext_control *c, const char *what)
 	return true;
 }
 
+/*
+ * H.264: a sequence of that size (WxH), bit depth (10bit) or chroma format
+ * (422, 444); or a value out of the spec's range in the SPS (sps-id), the
+ * PPS (pps-qp), DECODE_PARAMS (dpb-fields), SLICE_PARAMS (cabac) or
+ * PRED_WEIGHTS (weight-denom); or slice groups (fmo), which the uAPI cannot
+ * carry.
+ */
+static bool h264_refused(struct v4l2_ext_control *c, const char *what)
+{
+	static struct v4l2_ctrl_h264_sps sps;
+	static struct v4l2_ctrl_h264_pps pps;
+	static struct v4l2_ctrl_h264_decode_params dp;
+	static struct v4l2_ctrl_h264_slice_params sp;
+	static struct v4l2_ctrl_h264_pred_weights pw;
+	int w, h;
+
+	memset(&sps, 0, sizeof(sps));
+	sps.profile_idc = 100;
+	sps.chroma_format_idc = 1;
+	sps.pic_width_in_mbs_minus1 = opt.width / 16 - 1;
+	sps.pic_height_in_map_units_minus1 = opt.height / 16 - 1;
+	sps.flags = V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY;
+	memset(&pps, 0, sizeof(pps));
+	memset(&dp, 0, sizeof(dp));
+	memset(&sp, 0, sizeof(sp));
+	memset(&pw, 0, sizeof(pw));
+	*c = (struct v4l2_ext_control){
+		.id = V4L2_CID_STATELESS_H264_SPS, .size = sizeof(sps), .ptr = &sps,
+	};
+	if (sscanf(what, "%dx%d", &w, &h) == 2) {
+		sps.pic_width_in_mbs_minus1 = (w + 15) / 16 - 1;
+		sps.pic_height_in_map_units_minus1 = (h + 15) / 16 - 1;
+	} else if (!strcmp(what, "10bit")) {
+		sps.profile_idc = 110;
+		sps.bit_depth_luma_minus8 = 2;
+		sps.bit_depth_chroma_minus8 = 2;
+	} else if (!strcmp(what, "422")) {
+		sps.profile_idc = 122;
+		sps.chroma_format_idc = 2;
+	} else if (!strcmp(what, "444")) {
+		sps.profile_idc = 244;
+		sps.chroma_format_idc = 3;
+	} else if (!strcmp(what, "sps-id")) {
+		sps.seq_parameter_set_id = 32;
+	} else if (!strcmp(what, "pps-qp")) {
+		pps.pic_init_qp_minus26 = 26;
+		*c = (struct v4l2_ext_control){
+			.id = V4L2_CID_STATELESS_H264_PPS, .size = sizeof(pps), .ptr = &pps,
+		};
+	} else if (!strcmp(what, "fmo")) {
+		pps.num_slice_groups_minus1 = 1;
+		*c = (struct v4l2_ext_control){
+			.id = V4L2_CID_STATELESS_H264_PPS, .size = sizeof(pps), .ptr = &pps,
+		};
+	} else if (!strcmp(what, "dpb-fields")) {
+		dp.dpb[3].fields = V4L2_H264_FRAME_REF + 1;
+		*c = (struct v4l2_ext_control){
+			.id = V4L2_CID_STATELESS_H264_DECODE_PARAMS, .size = sizeof(dp), .ptr = &dp,
+		};
+	} else if (!strcmp(what, "cabac")) {
+		sp.cabac_init_idc = 3;
+		*c = (struct v4l2_ext_control){
+			.id = V4L2_CID_STATELESS_H264_SLICE_PARAMS, .size = sizeof(sp), .ptr = &sp,
+		};
+	} else if (!strcmp(what, "weight-denom")) {
+		pw.luma_log2_weight_denom = 8;
+		*c = (struct v4l2_ext_control){
+			.id = V4L2_CID_STATELESS_H264_PRED_WEIGHTS, .size = sizeof(pw), .ptr = &pw,
+		};
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static bool av1_refused(struct v4l2_ext_control *c, const char *what)
 {
 	static struct v4l2_ctrl_av1_sequence s;
@@ -442,7 +537,7 @@ static bool av1_refused(struct v4l2_ext_control *c, const char *what)
 }
 
 static const struct codec codecs[] = {
-	{ "h264", V4L2_PIX_FMT_H264_SLICE, 16, true, 8, set_h264_ctrls, NULL },
+	{ "h264", V4L2_PIX_FMT_H264_SLICE, 16, true, 8, set_h264_ctrls, h264_refused },
 	{ "vp8", V4L2_PIX_FMT_VP8_FRAME, 16, false, 8, set_vp8_ctrls, NULL },
 	{ "vp9", V4L2_PIX_FMT_VP9_FRAME, 64, false, 8, set_vp9_ctrls, vp9_refused },
 	{ "vp9-10bit", V4L2_PIX_FMT_VP9_FRAME, 64, false, 10, set_vp9_ctrls, vp9_refused },
@@ -509,15 +604,42 @@ static void probe(int fd, struct v4l2_format *out, struct v4l2_format *cap)
 	}
 }
 
+static volatile sig_atomic_t terminated;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	terminated = 1;
+}
+
+/* --expect-enomem: 4 times the CAPTURE buffers exceed the memory bound. */
+static void expect_enomem(int fd, const struct v4l2_format *cap)
+{
+	struct v4l2_requestbuffers rb = {
+		.count = 4 * NUM_CAP, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
+		.memory = V4L2_MEMORY_MMAP,
+	};
+	struct v4l2_create_buffers cb = {
+		.count = 4 * NUM_CAP, .memory = V4L2_MEMORY_MMAP, .format = *cap,
+	};
+
+	if (!ioctl(fd, VIDIOC_REQBUFS, &rb) || errno != ENOMEM)
+		die("REQBUFS of %u CAPTURE buffers: %s (got %u), want ENOMEM", 4 * NUM_CAP,
+		    strerror(errno), rb.count);
+	if (!ioctl(fd, VIDIOC_CREATE_BUFS, &cb) || errno != ENOMEM)
+		die("CREATE_BUFS of %u CAPTURE buffers: %s (got %u), want ENOMEM", 4 * NUM_CAP,
+		    strerror(errno), cb.count);
+	printf("client[%d]: %u CAPTURE buffers refused with ENOMEM\n", getpid(), 4 * NUM_CAP);
+}
+
 static int run(void)
 {
-	struct v4l2_format out, cap;
+	struct v4l2_format out, cap, wide;
 	uint8_t *obuf[NUM_OUT], *cbuf[NUM_CAP];
 	uint32_t olen[NUM_OUT], clen[NUM_CAP];
 	int dmafd[NUM_CAP];
 	int fd, mfd, n_ok = 0, n_err = 0, wrong = 0;
 	bool slice_based, annexb;
-	uint32_t bpp;
 	uint32_t type;
 
 	fd = open(opt.video, O_RDWR | O_NONBLOCK);
@@ -537,6 +659,16 @@ static int run(void)
 		die("-s %dx%d is not a multiple of %s's %d", opt.width, opt.height,
 		    opt.codec->name, opt.codec->block);
 
+	if (opt.priority_record) {
+		enum v4l2_priority prio = V4L2_PRIORITY_RECORD;
+
+		if (xioctl(fd, VIDIOC_S_PRIORITY, &prio))
+			die("S_PRIORITY(RECORD): %s", strerror(errno));
+		prio = V4L2_PRIORITY_UNSET;
+		if (xioctl(fd, VIDIOC_G_PRIORITY, &prio) || prio != V4L2_PRIORITY_RECORD)
+			die("G_PRIORITY after RECORD: %d (%s)", prio, strerror(errno));
+		printf("client[%d]: at V4L2_PRIORITY_RECORD\n", getpid());
+	}
 	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, opt.codec->fourcc, &out);
 	if (opt.refused)
 		expect_refused(fd, opt.refused);
@@ -554,13 +686,15 @@ static int run(void)
 			    (char *)&d.pixelformat);
 	}
 	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, opt.fourcc, &cap);
-	bpp = opt.fourcc == V4L2_PIX_FMT_P010 ? 2 : 1;
-	if (cap.fmt.pix_mp.width != (uint32_t)opt.width ||
-	    cap.fmt.pix_mp.plane_fmt[0].bytesperline != (uint32_t)opt.width * bpp ||
-	    cap.fmt.pix_mp.plane_fmt[0].sizeimage != (uint32_t)(opt.width * bpp * opt.height * 3 / 2))
-		die("CAPTURE format %ux%u bytesperline %u sizeimage %u", cap.fmt.pix_mp.width,
-		    cap.fmt.pix_mp.height, cap.fmt.pix_mp.plane_fmt[0].bytesperline,
-		    cap.fmt.pix_mp.plane_fmt[0].sizeimage);
+	check_capture_layout(&cap, capture_stride(opt.fourcc, opt.width));
+	/* A larger stride the client asks for is kept; then the default again. */
+	wide = cap;
+	wide.fmt.pix_mp.plane_fmt[0].bytesperline = capture_stride(opt.fourcc, opt.width) + 256;
+	if (xioctl(fd, VIDIOC_S_FMT, &wide))
+		die("S_FMT CAPTURE with a larger stride: %s", strerror(errno));
+	check_capture_layout(&wide, capture_stride(opt.fourcc, opt.width) + 256);
+	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, opt.fourcc, &cap);
+	check_capture_layout(&cap, capture_stride(opt.fourcc, opt.width));
 	probe(fd, &out, &cap);
 
 	if (opt.dmabuf) {
@@ -586,6 +720,8 @@ static int run(void)
 		reqbufs_mem(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT, mem);
 		reqbufs_mem(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, NUM_CAP, mem);
 	} else {
+		if (opt.expect_enomem)
+			expect_enomem(fd, &cap);
 		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT);
 		reqbufs(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, NUM_CAP);
 	}
@@ -603,6 +739,13 @@ static int run(void)
 	for (int i = 0; i < NUM_CAP && !opt.dmabuf; i++)
 		cbuf[i] = map_buf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, i, &clen[i],
 				  opt.expbuf ? &dmafd[i] : NULL);
+	if (opt.hold_buffers) {
+		printf("client[%d]: holding %d + %d buffers\n", getpid(), NUM_OUT, NUM_CAP);
+		signal(SIGTERM, on_term);
+		while (!terminated)
+			pause();
+		return 0;
+	}
 	/* With CAPTURE buffers, what does not fit them is refused too. */
 	if (opt.refused) {
 		char bigger[32];
@@ -785,6 +928,12 @@ int main(int argc, char **argv)
 			opt.no_requests = true;
 		else if (!strcmp(a, "--expect-ebadr"))
 			opt.expect_ebadr = true;
+		else if (!strcmp(a, "--priority-record"))
+			opt.priority_record = true;
+		else if (!strcmp(a, "--expect-enomem"))
+			opt.expect_enomem = true;
+		else if (!strcmp(a, "--hold-buffers"))
+			opt.hold_buffers = true;
 		else {
 			fprintf(stderr, "unknown argument %s\n", a);
 			return 2;

@@ -8,6 +8,19 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/videodev2.h>
+
+/*
+ * The CAPTURE stride the driver gives a width unless asked for more: every
+ * plane's stride a multiple of 64 bytes, so 3-plane 4:2:0 pads to 128 pixels.
+ */
+static inline uint32_t capture_stride(uint32_t fourcc, uint32_t width)
+{
+	uint32_t bpp = fourcc == V4L2_PIX_FMT_P010 ? 2 : 1;
+	uint32_t align = fourcc == V4L2_PIX_FMT_YUV420 || fourcc == V4L2_PIX_FMT_YUV420M ? 128 : 64 / bpp;
+
+	return (width + align - 1) / align * align * bpp;
+}
 
 static inline uint32_t fnv1a(const uint8_t *p, size_t n, uint32_t h)
 {

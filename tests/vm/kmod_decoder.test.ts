@@ -31,6 +31,18 @@ for (const kernel of KERNELS) {
   });
 
   Deno.test({
+    name: `vm ${kernel}: decoder: memory bounds, no priorities, a daemon's close disconnects`,
+    ...VM_TEST,
+  }, async () => {
+    const r = await runGuest(kernel, `${REPO}/tests/vm/guest/kmod_limits.sh`, {
+      files: await guestFiles(),
+      timeoutS: 300,
+    });
+    console.log(r.log.split("\n").filter((l) => /^(ok|FAIL)/.test(l)).join("\n"));
+    assertGuestOk(r);
+  });
+
+  Deno.test({
     name: `vm ${kernel}: decoder: every decode and start-code mode, requests, codecs`,
     ...VM_TEST,
   }, async () => {

@@ -49,6 +49,10 @@ if kernel_has_av1; then
 fi
 [ $(($(counter jobs_done) - q0)) = $jobs ] || fail "jobs_done counted $(($(counter jobs_done) - q0)), not $jobs"
 ok "pictures correct in NV12, YUV420 and P010, MMAP, exported and imported dmabufs, up to 4096x2304, $codecs"
+for what in 10bit 422 444 8208x240 sps-id pps-qp fmo dpb-fields cabac weight-denom; do
+  client -c h264 -s 320x240 --refused-frame "$what" || fail "an H.264 control of $what was not refused"
+done
+ok "H.264 controls the daemon cannot decode are refused at S_EXT_CTRLS (10-bit, 4:2:2, 4:4:4, too large, larger than CAPTURE, out-of-range SPS, PPS, DECODE_PARAMS, SLICE_PARAMS and PRED_WEIGHTS values, slice groups)"
 for what in profile1 12bit 444 8256x256; do
   client -c vp9 -s 320x256 --refused-frame "$what" || fail "a VP9 frame of $what was not refused"
 done
