@@ -32,9 +32,10 @@ const FFMPEG_PIX_FMT: Record<Format, string> = {
 /**
  * The client programs (guest/decode.sh): bookworm's own GStreamer 1.22, or trixie's 1.26, the
  * only one that asks for I420 (as YUV420M), or bookworm's ffmpeg through VA-API with libva's
- * v4l2_request driver (what browsers and mpv use; NV12 only).
+ * v4l2_request driver (what browsers and mpv use; NV12 only), or GStreamer 1.22's own VA-API
+ * decoders through the same driver (gstva: `va*dec`, to system memory).
  */
-export type Client = "gst1.22" | "gst1.26" | "vaapi";
+export type Client = "gst1.22" | "gst1.26" | "vaapi" | "gstva";
 
 /** The VA-API driver's file name, as libva looks for it in LIBVA_DRIVERS_PATH (the run dir). */
 const LIBVA_DRIVER = "v4l2_request_drv_video.so";
@@ -52,18 +53,19 @@ function libvaDriverBuild(): Promise<string> {
 }
 
 /**
- * Per codec, the GStreamer elements between the demuxer and raw video, and the ffmpeg decoder
- * the VA-API client must ask for when ffmpeg's default cannot drive hardware.
+ * Per codec, the GStreamer elements between the demuxer and raw video (`gst`, and `va` for the
+ * gstva client where a test uses it), and the ffmpeg decoder the VA-API client must ask for when
+ * ffmpeg's default cannot drive hardware.
  */
 export const CLIENT_CODECS = {
-  h264: { gst: "h264parse ! v4l2slh264dec" },
+  h264: { gst: "h264parse ! v4l2slh264dec", va: "h264parse ! vah264dec" },
   vp8: { gst: "v4l2slvp8dec" },
   // vp9parse splits superframes: each frame, hidden ones too, is its own request
   vp9: { gst: "vp9parse ! v4l2slvp9dec" },
   // GStreamer 1.24 and later only; ffmpeg's default AV1 decoder (libdav1d) has no hwaccel, its
   // own "av1" decoder drives VA-API
   av1: { gst: "av1parse ! v4l2slav1dec", vaapi: "av1" },
-} as const satisfies Record<string, { gst: string; vaapi?: string }>;
+} as const satisfies Record<string, { gst: string; va?: string; vaapi?: string }>;
 export type ClipCodec = keyof typeof CLIENT_CODECS;
 
 /** Per container, the GStreamer demuxer ("" for an elementary stream). */
@@ -97,8 +99,10 @@ function clientOf(clip: Clip): Client {
 function jobLine(clip: Clip, staged: string): string {
   const client = clientOf(clip);
   const demux = GST_DEMUXERS[clip.container];
-  const row: { gst: string; vaapi?: string } = CLIENT_CODECS[clip.codec];
-  const elements = (demux ? `${demux} ! ` : "") + row.gst;
+  const row: { gst: string; va?: string; vaapi?: string } = CLIENT_CODECS[clip.codec];
+  const decoder = client === "gstva" ? row.va : row.gst;
+  if (!decoder) throw new Error(`no ${client} elements for ${clip.codec}`);
+  const elements = (demux ? `${demux} ! ` : "") + decoder;
   return [clip.id, staged, client, clip.format, elements, row.vaapi ?? "-"].join("\t");
 }
 
@@ -234,7 +238,9 @@ export async function decodeInGuest(
   };
   if (opts.probers) files.client = await testProgram("client");
   // The guest's own copy, like the module's: a rebuild meanwhile changes no running test's.
-  if (clips.some((c) => c.client === "vaapi")) files[LIBVA_DRIVER] = await libvaDriverBuild();
+  if (clips.some((c) => c.client === "vaapi" || c.client === "gstva")) {
+    files[LIBVA_DRIVER] = await libvaDriverBuild();
+  }
   const lines: string[] = [];
   for (const c of clips) {
     const staged = `${c.id}.${c.container}`;

@@ -6,7 +6,8 @@
 #   <the ffmpeg decoder VA-API needs, or - for ffmpeg's default>
 # client: gst1.22 (bookworm's own GStreamer) or gst1.26 (trixie's, tests/vm/gstreamer-1.26.sh: only 1.24+
 # offers I420, as YUV420M), or vaapi (bookworm's ffmpeg through libva's v4l2_request driver; the GStreamer
-# elements are unused). The output goes to <id>.yuv.
+# elements are unused), or gstva (GStreamer 1.22's own VA-API decoders, va*dec, through the same driver,
+# to system memory). The output goes to <id>.yuv.
 # DECODE_JOBS=N runs up to N jobs at once (one gst-launch process each; default 1).
 # DECODE_PROBERS=N also runs N processes that probe formats and buffers on their own contexts meanwhile
 # (tests/kmod/client.c, staged as $R/client: S_FMT on both queues and REQBUFS, over and over).
@@ -63,7 +64,7 @@ fi
 # render node to open a display on, which vgem provides; the driver itself finds the decoder through
 # /dev/media*. vainfo checks once that it loads and finds the device.
 VAAPI_ENV=(LIBVA_DRIVER_NAME=v4l2_request LIBVA_DRIVERS_PATH="$R")
-if cut -f3 "$R/jobs.tsv" | grep -qx vaapi; then
+if cut -f3 "$R/jobs.tsv" | grep -Eqx 'vaapi|gstva'; then
   need vainfo
   modprobe vgem || fail "modprobe vgem"
   DRI=
@@ -88,6 +89,12 @@ decode() { # <id> <clip> <client> <format> <elements> <ffmpeg decoder for VA-API
       # shellcheck disable=SC2086 # $launch is a command, $5 a pipeline fragment
       timeout 300 $launch -q filesrc location="$R/$2" ! $5 ! "video/x-raw,format=$4" ! \
         filesink location="$R/$1.yuv" > "$R/$1.log" 2>&1
+      ;;
+    gstva)
+      # GStreamer's va plugin takes only drivers it knows unless told otherwise.
+      # shellcheck disable=SC2086 # $5 is a pipeline fragment
+      timeout 300 env "${VAAPI_ENV[@]}" GST_VA_ALL_DRIVERS=1 gst-launch-1.0 -q filesrc location="$R/$2" ! $5 ! \
+        "video/x-raw,format=$4" ! filesink location="$R/$1.yuv" > "$R/$1.log" 2>&1
       ;;
     vaapi)
       # ffmpeg (bookworm's) through VA-API: a hardware decode requested explicitly (-hwaccel vaapi) fails
