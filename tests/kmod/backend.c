@@ -131,10 +131,17 @@ static int complete(int fd, uint32_t cookie, int status, uint32_t planes,
 	return ioctl(fd, DAEDALUS_IOC_COMPLETE, &c) ? -errno : 0;
 }
 
+/* invalid requests sent (--garbage) and refused with their documented errno */
+static unsigned int hostile_sent, hostile_refused;
+
 static void expect_errno(int ret, int err, const char *what)
 {
 	check(ret == -err, "%s: got %d (%s), want -%s", what, ret,
 	      ret ? strerror(-ret) : "success", strerrorname_np(err));
+	if (err) {
+		hostile_sent++;
+		hostile_refused += ret == -err;
+	}
 	if (ret == -err && !quiet)
 		printf("backend ok: %s -> %s\n", what, strerrorname_np(err));
 }
@@ -650,6 +657,9 @@ int main(int argc, char **argv)
 	flush_batch(fd);
 	if (batch > 1)
 		printf("backend: at most %u jobs in flight at once\n", max_inflight);
+	if (do_garbage)
+		printf("backend: hostile: %u invalid requests, %u refused with their documented errno\n",
+		       hostile_sent, hostile_refused);
 	printf("backend: %lu jobs, %lu context messages, %d failures\n", jobs, ctx_msgs, failures);
 	close(fd);
 	return failures ? 1 : 0;

@@ -8,7 +8,7 @@
  *          [-f nv12|yuv420|p010] [-p procs] [--slices K]
  *          [--expect ok|error|any] [--expbuf] [--probe N] [--timeout-ms T]
  *          [--no-requests] [--expect-ebadr] [--dmabuf] [--priority-record]
- *          [--expect-enomem] [--hold-buffers]
+ *          [--expect-enomem] [--hold-buffers] [--unchecked] [--fuzz SEED]
  *          [--refused-frame WxH|maxWxH|profile1|profile2|10bit|12bit|444|422|...]
  *
  * -c: the codec (default h264); its controls describe a picture of -s, which
@@ -30,6 +30,11 @@
  * must fail with ENOMEM (the module's memory bound); then run as usual.
  * --hold-buffers: allocate and map the buffers, print "holding", wait for
  * SIGTERM.
+ * --unchecked: pictures are not checked (against the real daemon, which
+ * decodes the random slices or fails them).
+ * --fuzz SEED: --unchecked, and every request's controls (the SPS each time)
+ * with 1 to 8 bytes of one of them mutated; refused ones are sent unmutated
+ * instead. Counts what the driver refused and took.
  * Prints "frames ok=N error=M" per process; exit 0 when the expectation held.
  */
 #define _GNU_SOURCE
@@ -75,6 +80,9 @@ static struct {
 	const struct codec *codec;
 	const char *expect, *refused;
 	bool priority_record, expect_enomem, hold_buffers;
+	/* --fuzz: the seed of the mutations (0: none) */
+	uint32_t fuzz;
+	bool unchecked;
 	bool expbuf, dmabuf, no_requests, expect_ebadr;
 	char video[64], media[64];
 } opt = {
@@ -238,6 +246,51 @@ static uint32_t make_slice(uint8_t *p, uint32_t max, bool annexb, int frame, int
 	return n;
 }
 
+/* --fuzz: mutated controls the driver refused, and those it took */
+static unsigned int fuzz_refused, fuzz_taken;
+
+static uint32_t fuzz_rand(void)
+{
+	static uint32_t x;
+
+	if (!x)
+		x = opt.fuzz;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x;
+}
+
+/*
+ * --fuzz: 1 to 8 bytes of one control overwritten with random values or
+ * flipped; false if the driver refused them (the controls then go as they
+ * were, so the request stays complete).
+ */
+static bool fuzz_ctrls(int fd, struct v4l2_ext_controls *cs)
+{
+	struct v4l2_ext_control *c = &cs->controls[fuzz_rand() % cs->count];
+	uint8_t saved[4096], *p = c->ptr;
+	unsigned int size = c->size < sizeof(saved) ? c->size : sizeof(saved);
+	unsigned int n = 1 + fuzz_rand() % 8;
+
+	if (!size)
+		return true;
+	memcpy(saved, p, size);
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t r = fuzz_rand();
+
+		p[r % size] = (r >> 16) & 1 ? (uint8_t)(r >> 24) : p[r % size] ^ (1u << ((r >> 8) & 7));
+	}
+	if (!ioctl(fd, VIDIOC_S_EXT_CTRLS, cs)) {
+		fuzz_taken++;
+		memcpy(p, saved, size);
+		return true;
+	}
+	memcpy(p, saved, size);
+	fuzz_refused++;
+	return false;
+}
+
 static void s_ext_ctrls(int fd, int req_fd, struct v4l2_ext_control *c, unsigned int n)
 {
 	struct v4l2_ext_controls cs = { .count = n, .controls = c };
@@ -246,6 +299,8 @@ static void s_ext_ctrls(int fd, int req_fd, struct v4l2_ext_control *c, unsigned
 		cs.which = V4L2_CTRL_WHICH_REQUEST_VAL;
 		cs.request_fd = req_fd;
 	}
+	if (opt.fuzz && fuzz_ctrls(fd, &cs))
+		return;
 	if (xioctl(fd, VIDIOC_S_EXT_CTRLS, &cs))
 		die("S_EXT_CTRLS (%u controls, request %d): %s", n, req_fd, strerror(errno));
 }
@@ -807,7 +862,7 @@ static int run(void)
 			if (!opt.no_requests && xioctl(mfd, MEDIA_IOC_REQUEST_ALLOC, &req))
 				die("REQUEST_ALLOC: %s", strerror(errno));
 			struct pic p = {
-				.seq = f == 0 && s == 0, .picture = s == 0,
+				.seq = (f == 0 || opt.fuzz) && s == 0, .picture = s == 0,
 				.slice_based = slice_based, .frame = f, .slice = s,
 			};
 
@@ -857,6 +912,10 @@ static int run(void)
 			n_err++;
 			continue;
 		}
+		if (opt.unchecked) {
+			n_ok++;	/* decoded: what, only the real daemon knows */
+			continue;
+		}
 		seed = pattern_seed(obuf[oi], last_len, ts_us, frame_num, opt.slices);
 		size = cap.fmt.pix_mp.plane_fmt[0].sizeimage;
 		if (planes[0].bytesused != size ||
@@ -874,6 +933,9 @@ static int run(void)
 	       getpid(), opt.video, opt.codec->name, opt.width, opt.height, (char *)&opt.fourcc,
 	       slice_based ? "slice-based" : "frame-based", annexb ? "annex-b" : "no-start-code",
 	       opt.slices, n_ok, n_err, wrong, ebusy);
+	if (opt.fuzz)
+		printf("client[%d]: fuzz: %u mutated controls refused, %u taken\n", getpid(),
+		       fuzz_refused, fuzz_taken);
 	if (wrong || ebusy)
 		return 1;
 	if (!strcmp(opt.expect, "ok") && n_ok != opt.frames)
@@ -934,6 +996,10 @@ int main(int argc, char **argv)
 			opt.expect_enomem = true;
 		else if (!strcmp(a, "--hold-buffers"))
 			opt.hold_buffers = true;
+		else if (!strcmp(a, "--fuzz"))
+			opt.fuzz = strtoul(v, NULL, 0), opt.unchecked = true, i++;
+		else if (!strcmp(a, "--unchecked"))
+			opt.unchecked = true;
 		else {
 			fprintf(stderr, "unknown argument %s\n", a);
 			return 2;

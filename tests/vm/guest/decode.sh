@@ -19,20 +19,9 @@ need gst-launch-1.0 ffmpeg
 load_daedalus "$@"
 V=$(video_node) || fail "no daedalus video device"
 
-export DENO_DIR=/tmp/deno DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
-DENO=$DAEDALUS_REPO/tools/node_modules/deno/deno
-# At the priority the shipped unit gives it (dist/debian/daedalus-v4l2.service: Nice=-5): it stands in for
-# decoding hardware, which its clients' own work never slows down.
 # DECODE_DUMP=1: the daemon writes every job's controls and bitstream to $R/jobs/ (debugging)
 [ "${DECODE_DUMP:-0}" = 1 ] && export DAEDALUSD_DUMP_JOBS=$R/jobs
-nice -n -5 "$DENO" run -A --no-config "$R/daedalusd.js" run -v > "$R/daemon.log" 2>&1 &
-DPID=$!
-i=0
-until [ "$(cat /sys/class/misc/daedalus-v4l2/daemon_connected 2>/dev/null)" = 1 ]; do
-  i=$((i + 1)); [ $i -le 120 ] || { cat "$R/daemon.log"; fail "the daemon did not connect in 60 s"; }
-  kill -0 $DPID 2>/dev/null || { cat "$R/daemon.log"; fail "the daemon exited"; }
-  sleep 0.5
-done
+start_daemon "$R/daemon.log"
 ok "daemon connected"
 
 # Under TCG the daemon's first jobs run at a tenth of their later speed while V8 compiles its hot paths,

@@ -44,3 +44,19 @@ compliance() { # <log-name> <args...>
   grep -h '^Total for' "$DAEDALUS_RESULTS/$name.log" | tail -n 1
   return $rc
 }
+
+# The real daemon, bundled by the host test as $DAEDALUS_RESULTS/daedalusd.js, at the priority the shipped
+# unit gives it (dist/debian/daedalus-v4l2.service: Nice=-5: it stands in for decoding hardware, which its
+# clients' own work never slows down); waits until the module sees it connected. Sets DPID.
+start_daemon() { # <log file>
+  export DENO_DIR=/tmp/deno DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
+  nice -n -5 "$DAEDALUS_REPO/tools/node_modules/deno/deno" run -A --no-config "$DAEDALUS_RESULTS/daedalusd.js" \
+    run -v > "$1" 2>&1 &
+  DPID=$!
+  i=0
+  until [ "$(cat /sys/class/misc/daedalus-v4l2/daemon_connected 2>/dev/null)" = 1 ]; do
+    i=$((i + 1)); [ $i -le 120 ] || { cat "$1"; fail "the daemon did not connect in 60 s"; }
+    kill -0 $DPID 2>/dev/null || { cat "$1"; fail "the daemon exited"; }
+    sleep 0.5
+  done
+}

@@ -1,0 +1,55 @@
+// The fault battery (guest/faults.sh) on both kernels, with the real daemon and real clients: the
+// daemon SIGKILLed mid-stream and SIGSTOPped past the watchdog, fuzzed controls and bitstreams, a
+// hostile daemon; each round's outcome is judged, never its timing, and the figures are printed.
+// Sized for the suite's budget; DAEDALUS_SOAK=1 runs the long soak (its figures: the README of
+// tests/vm).
+import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, VM_TEST } from "./harness.ts";
+import { daemonBundle } from "./e2e.ts";
+import { streamFile } from "../unit/helpers/streams.ts";
+
+const SOAK = Deno.env.get("DAEDALUS_SOAK") === "1";
+const SIZES = SOAK
+  ? {
+    FAULT_KILLS: 40,
+    FAULT_STOPS: 10,
+    FAULT_FUZZ_JOBS: 2000,
+    FAULT_FUZZ_STREAMS: 60,
+    FAULT_HOSTILE: 10,
+  }
+  : {
+    FAULT_KILLS: 4,
+    FAULT_STOPS: 2,
+    FAULT_FUZZ_JOBS: 40,
+    FAULT_FUZZ_STREAMS: 4,
+    FAULT_HOSTILE: 1,
+  };
+
+for (const kernel of KERNELS) {
+  Deno.test({
+    name:
+      `vm ${kernel}: fault battery: daemon killed and stopped mid-stream, fuzzed controls and ` +
+      `streams, a hostile daemon; recovery bit-exact${SOAK ? " (soak)" : ""}`,
+    ...VM_TEST,
+  }, async () => {
+    const r = await runGuest(kernel, `${REPO}/tests/vm/guest/faults.sh`, {
+      files: {
+        "daedalusd.js": await daemonBundle(),
+        client: await testProgram("client"),
+        backend: await testProgram("backend"),
+        "clip.h264": await streamFile({
+          name: "faults-320x240",
+          size: "320x240",
+          frames: 24,
+          x264: ["-bf", "2"],
+        }),
+      },
+      env: {
+        ...Object.fromEntries(Object.entries(SIZES).map(([k, v]) => [k, String(v)])),
+        FAULT_SEED: String(Date.now() % 100000),
+      },
+      timeoutS: SOAK ? 14400 : 900,
+    });
+    console.log(r.log.split("\n").filter((l) => /^(faults:|ok|FAIL)/.test(l)).join("\n"));
+    assertGuestOk(r);
+  });
+}

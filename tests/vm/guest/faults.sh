@@ -1,0 +1,146 @@
+#!/bin/bash
+# The fault battery with the real daemon and real clients, in one boot; every figure on a "faults:" line:
+# - the daemon SIGKILLed while GStreamer decodes, FAULT_KILLS times: no client hangs, no process in D
+#   state, and after each restart a clean decode is bit-exact;
+# - the daemon SIGSTOPped past the watchdog, FAULT_STOPS times: the client's jobs fail (errors, not a
+#   hang), the daemon's late COMPLETEs are refused (ENOENT) and it goes on;
+# - fuzzing with the real daemon: FAULT_FUZZ_JOBS requests whose controls have random bytes mutated
+#   (tests/kmod/client.c --fuzz) and FAULT_FUZZ_STREAMS copies of the clip with random bytes changed,
+#   through GStreamer: the daemon stays alive, the next clean decode is bit-exact;
+# - a hostile daemon (tests/kmod/backend.c --garbage), FAULT_HOSTILE connections: every invalid request
+#   refused with its documented errno; the real daemon then connects and decodes bit-exact.
+# The kernel's log is judged by the harness (no warning, no oops). Staged by tests/vm/faults.test.ts:
+# daedalusd.js, client, backend, clip.h264 (320x240: GStreamer's output then has ffmpeg's layout).
+. "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
+R=$DAEDALUS_RESULTS
+need gst-launch-1.0 ffmpeg python3
+# TCG runs the guest tens of times slower than hardware: the watchdog must not judge that, but for
+# the SIGSTOP rounds, which lower it.
+load_daedalus job_timeout_ms=30000
+P=/sys/module/daedalus_v4l2/parameters
+CTL_SYS=/sys/class/misc/daedalus-v4l2
+counter() { cat "$CTL_SYS/$1"; }
+ffmpeg -v error -i "$R/clip.h264" -pix_fmt nv12 -f rawvideo -y "$R/ref.nv12" || fail "reference decode"
+n=0
+daemon() { n=$((n + 1)); start_daemon "$R/daemon-$n.log"; }
+
+# GStreamer 1.22's v4l2slh264dec, the clip to NV12; prints gst-launch's status (124: hung, killed).
+gst_decode() { # <clip> <output> [timeout s]
+  timeout "${3:-180}" gst-launch-1.0 -q filesrc location="$1" ! h264parse ! v4l2slh264dec ! \
+    video/x-raw,format=NV12 ! filesink location="$2" > "$2.log" 2>&1
+  echo $?
+}
+# After a daemon (re)start: a warm-up decode (its first jobs run slowly while V8 compiles, and GStreamer
+# waits at most 1 s for a request), then the clip, which must equal ffmpeg's decode. Status 0 if so.
+clean_decode() {
+  gst_decode "$R/clip.h264" "$R/warm.nv12" > /dev/null
+  [ "$(gst_decode "$R/clip.h264" "$R/clean.nv12")" = 0 ] && cmp -s "$R/clean.nv12" "$R/ref.nv12"
+}
+# Processes in D state in two looks a second apart (a look alone also catches 9p I/O in flight; the
+# guest's hung-task detector, which the harness reads, catches longer ones too).
+dstate() {
+  a=$(ps -eo stat=,pid=,comm= | awk '$1 ~ /^D/ { print $2, $3 }')
+  [ -n "$a" ] || return 0
+  sleep 1
+  ps -eo stat=,pid=,comm= | awk '$1 ~ /^D/ { print $2, $3 }' | grep -Fx -f <(printf '%s\n' "$a")
+}
+
+daemon
+clean_decode || fail "the first clean decode is not bit-exact"
+
+# SIGKILL mid-stream.
+hung=0 dst=0 exact=0
+for i in $(seq "${FAULT_KILLS:-4}"); do
+  gst_decode "$R/clip.h264" "$R/kill.nv12" > "$R/kill.status" &
+  G=$!
+  sleep "$(awk -v i="$i" 'BEGIN { srand(i); printf "%.2f", 0.3 + rand() * 2 }')"
+  kill -KILL "$DPID"; wait "$DPID" 2>/dev/null
+  sleep 0.5
+  [ -z "$(dstate)" ] || { dstate; dst=$((dst + 1)); }
+  daemon
+  wait $G
+  [ "$(cat "$R/kill.status")" = 124 ] && hung=$((hung + 1))
+  clean_decode && exact=$((exact + 1))
+done
+echo "faults: SIGKILL mid-stream x${FAULT_KILLS:-4}: $hung hung clients, $dst times a process in D state, $exact recovery decodes bit-exact"
+[ "$hung" = 0 ] && [ "$dst" = 0 ] && [ "$exact" = "${FAULT_KILLS:-4}" ] || fail "SIGKILL rounds"
+
+# SIGSTOP past the watchdog (2 s), right after the daemon fetched a job where it can be caught.
+echo 2000 > $P/job_timeout_ms
+t0=$(counter jobs_timedout) hung=0 caught=0
+errors=0
+for i in $(seq "${FAULT_STOPS:-2}"); do
+  # The test client, which waits for its requests (GStreamer gives up after 1 s and closes, so its
+  # jobs would be aborted, never timed out).
+  timeout 180 "$R/client" --unchecked -n 12 -s 320x240 --expect any --timeout-ms 30000 > "$R/stop-$i.log" 2>&1 &
+  G=$!
+  # Builtins only (no fork per look), while the client runs: the daemon holds a job for milliseconds.
+  while kill -0 $G 2>/dev/null; do
+    read -r -d '' ctxs < /sys/kernel/debug/daedalus-v4l2/contexts
+    [[ $ctxs == *"job fetched"* ]] && break
+  done
+  kill -STOP "$DPID"
+  grep -q 'job fetched' /sys/kernel/debug/daedalus-v4l2/contexts && caught=$((caught + 1))
+  sleep 5
+  kill -CONT "$DPID"
+  wait $G; rc=$?
+  [ $rc = 124 ] && hung=$((hung + 1))
+  [ $rc = 0 ] || [ $rc = 124 ] || { cat "$R/stop-$i.log"; fail "client in SIGSTOP round $i"; }
+  e=$(sed -n 's/.* error=\([0-9]*\) .*/\1/p' "$R/stop-$i.log"); errors=$((errors + ${e:-0}))
+  kill -0 "$DPID" 2>/dev/null || fail "the daemon died after SIGCONT"
+done
+echo 30000 > $P/job_timeout_ms
+late=$(cat "$R"/daemon-*.log | grep -c 'was already finished by the kernel')
+other=$(cat "$R"/daemon-*.log | grep -c 'could not complete job')
+timedout=$(($(counter jobs_timedout) - t0))
+echo "faults: SIGSTOP past the watchdog x${FAULT_STOPS:-2} ($caught with a job fetched): $hung hung clients, $errors buffers back with ERROR, $timedout jobs timed out, $late late COMPLETEs refused with ENOENT, $other refused otherwise"
+[ "$hung" = 0 ] && [ "$errors" -ge "${FAULT_STOPS:-2}" ] && [ "$timedout" -ge "${FAULT_STOPS:-2}" ] &&
+  [ "$other" = 0 ] || fail "SIGSTOP rounds"
+[ "$caught" = 0 ] || [ "$late" -ge 1 ] || fail "a job fetched when stopped was never completed late"
+clean_decode || fail "not bit-exact after the SIGSTOP rounds"
+
+# Fuzzed controls (the C client against the real daemon) and fuzzed bitstreams (through GStreamer).
+"$R/client" --fuzz "${FAULT_SEED:-1}" -n "${FAULT_FUZZ_JOBS:-40}" -s 320x240 --expect any \
+  --timeout-ms 60000 > "$R/fuzz-ctrls.log" 2>&1 || { cat "$R/fuzz-ctrls.log"; fail "fuzzed controls"; }
+f=$(grep -h 'fuzz:' "$R/fuzz-ctrls.log") res=$(grep -ho 'frames ok=[0-9]* error=[0-9]*' "$R/fuzz-ctrls.log")
+kill -0 "$DPID" 2>/dev/null || fail "the daemon died of fuzzed controls"
+hung=0
+for i in $(seq "${FAULT_FUZZ_STREAMS:-4}"); do
+  python3 - "$R/clip.h264" "$R/fuzz.h264" "$((${FAULT_SEED:-1} * 1000 + i))" <<'PY'
+import random, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+rng = random.Random(int(sys.argv[3]))
+for _ in range(rng.randint(1, 64)):
+    # past the first 32 bytes (SPS and PPS) half of the time; any byte else
+    at = rng.randrange(32 if rng.random() < 0.5 else 0, len(data))
+    data[at] = rng.randrange(256)
+open(sys.argv[2], "wb").write(data)
+PY
+  [ "$(gst_decode "$R/fuzz.h264" "$R/fuzz.nv12")" = 124 ] && hung=$((hung + 1))
+  kill -0 "$DPID" 2>/dev/null || fail "the daemon died of fuzzed stream $i"
+done
+echo "faults: fuzz (seed ${FAULT_SEED:-1}): ${FAULT_FUZZ_JOBS:-40} requests with mutated controls (${f#*fuzz: }; $res), ${FAULT_FUZZ_STREAMS:-4} mutated streams ($hung hung clients); the daemon alive"
+[ "$hung" = 0 ] || fail "fuzzed streams hung a client"
+clean_decode || fail "not bit-exact after fuzzing"
+
+# A hostile daemon in the real daemon's place, then the real daemon again.
+kill -TERM "$DPID"; wait "$DPID"
+sent=0 refused=0
+for i in $(seq "${FAULT_HOSTILE:-1}"); do
+  "$R/backend" --garbage --quiet > "$R/hostile-$i.log" 2>&1 &
+  B=$!
+  for _ in $(seq 100); do [ "$(counter daemon_connected)" = 1 ] && break; sleep 0.1; done
+  "$R/client" -n 3 > "$R/hostile-client-$i.log" 2>&1 || { cat "$R/hostile-client-$i.log"; fail "client beside the hostile daemon"; }
+  kill -TERM $B; wait $B || { cat "$R/hostile-$i.log"; fail "an invalid request was not refused as documented"; }
+  line=$(grep -h 'hostile:' "$R/hostile-$i.log")
+  s=${line#*hostile: }; s=${s%% invalid*}; r=${line#*invalid requests, }; r=${r%% refused*}
+  sent=$((sent + s)) refused=$((refused + r))
+done
+echo "faults: hostile daemon x${FAULT_HOSTILE:-1}: $sent invalid requests, $refused refused with their documented errno"
+[ "$sent" -gt 0 ] && [ "$sent" = "$refused" ] || fail "hostile daemon"
+daemon
+clean_decode || fail "not bit-exact after the hostile daemon"
+kill -TERM "$DPID"; wait "$DPID"
+[ -z "$(dstate)" ] || fail "a process in D state at the end"
+rmmod daedalus_v4l2 || fail "rmmod after the battery"
+ok "fault battery: kernel and daemon survived, every recovery decode bit-exact"
