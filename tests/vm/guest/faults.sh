@@ -38,11 +38,16 @@ clean_decode() {
 }
 # Processes in D state in two looks a second apart (a look alone also catches 9p I/O in flight; the
 # guest's hung-task detector, which the harness reads, catches longer ones too).
+# (No process substitution: the guest has no /dev/fd.)
 dstate() {
+  local a b l
   a=$(ps -eo stat=,pid=,comm= | awk '$1 ~ /^D/ { print $2, $3 }')
   [ -n "$a" ] || return 0
   sleep 1
-  ps -eo stat=,pid=,comm= | awk '$1 ~ /^D/ { print $2, $3 }' | grep -Fx -f <(printf '%s\n' "$a")
+  b=$(ps -eo stat=,pid=,comm= | awk '$1 ~ /^D/ { print $2, $3 }')
+  while read -r l; do
+    [[ $'\n'$b$'\n' == *$'\n'$l$'\n'* ]] && echo "$l"
+  done <<< "$a"
 }
 
 daemon
