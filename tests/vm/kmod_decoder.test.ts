@@ -31,7 +31,8 @@ for (const kernel of KERNELS) {
   });
 
   Deno.test({
-    name: `vm ${kernel}: decoder: memory bounds, no priorities, a daemon's close disconnects`,
+    name:
+      `vm ${kernel}: decoder: memory bounds, a priority locks no one out, a daemon's close disconnects`,
     ...VM_TEST,
   }, async () => {
     const r = await runGuest(kernel, `${REPO}/tests/vm/guest/kmod_limits.sh`, {
