@@ -8,7 +8,7 @@
  *          [-f nv12|yuv420|p010] [-p procs] [--slices K]
  *          [--expect ok|error|any] [--expbuf] [--probe N] [--timeout-ms T]
  *          [--no-requests] [--expect-ebadr] [--dmabuf] [--priority-record]
- *          [--expect-enomem] [--hold-buffers] [--unchecked] [--fuzz SEED]
+ *          [--expect-enomem] [--hold-buffers] [--unchecked] [--fuzz SEED] [--mono]
  *          [--refused-frame WxH|maxWxH|profile1|profile2|10bit|12bit|444|422|...]
  *
  * -c: the codec (default h264); its controls describe a picture of -s, which
@@ -30,6 +30,8 @@
  * must fail with ENOMEM (the module's memory bound); then run as usual.
  * --hold-buffers: allocate and map the buffers, print "holding", wait for
  * SIGTERM.
+ * --mono: H.264 describes a monochrome (4:0:0) stream, which the daemon
+ * decodes (to 4:2:0 with grey chroma), so the driver must accept it.
  * --unchecked: pictures are not checked (against the real daemon, which
  * decodes the random slices or fails them).
  * --fuzz SEED: --unchecked, and every request's controls (the SPS each time)
@@ -82,7 +84,7 @@ static struct {
 	bool priority_record, expect_enomem, hold_buffers;
 	/* --fuzz: the seed of the mutations (0: none) */
 	uint32_t fuzz;
-	bool unchecked;
+	bool unchecked, mono;
 	bool expbuf, dmabuf, no_requests, expect_ebadr;
 	char video[64], media[64];
 } opt = {
@@ -328,7 +330,7 @@ static uint32_t set_h264_ctrls(int fd, int req_fd, const struct pic *p)
 	memset(&sps, 0, sizeof(sps));
 	sps.profile_idc = 100;
 	sps.level_idc = 40;
-	sps.chroma_format_idc = 1;
+	sps.chroma_format_idc = opt.mono ? 0 : 1;
 	sps.max_num_ref_frames = 1;
 	sps.pic_width_in_mbs_minus1 = opt.width / 16 - 1;
 	sps.pic_height_in_map_units_minus1 = opt.height / 16 - 1;
@@ -1000,6 +1002,8 @@ int main(int argc, char **argv)
 			opt.fuzz = strtoul(v, NULL, 0), opt.unchecked = true, i++;
 		else if (!strcmp(a, "--unchecked"))
 			opt.unchecked = true;
+		else if (!strcmp(a, "--mono"))
+			opt.mono = true;
 		else {
 			fprintf(stderr, "unknown argument %s\n", a);
 			return 2;

@@ -52,7 +52,8 @@ ok "pictures correct in NV12, YUV420 and P010, MMAP, exported and imported dmabu
 for what in 10bit 422 444 8208x240 sps-id pps-qp fmo dpb-fields cabac weight-denom; do
   client -c h264 -s 320x240 --refused-frame "$what" || fail "an H.264 control of $what was not refused"
 done
-ok "H.264 controls the daemon cannot decode are refused at S_EXT_CTRLS (10-bit, 4:2:2, 4:4:4, too large, larger than CAPTURE, out-of-range SPS, PPS, DECODE_PARAMS, SLICE_PARAMS and PRED_WEIGHTS values, slice groups)"
+client -c h264 --mono -n 2 -s 320x240 || fail "a monochrome H.264 stream was not accepted"
+ok "H.264 controls the daemon cannot decode are refused at S_EXT_CTRLS (10-bit, 4:2:2, 4:4:4, too large, larger than CAPTURE, out-of-range SPS, PPS, DECODE_PARAMS, SLICE_PARAMS and PRED_WEIGHTS values, slice groups); monochrome is accepted"
 for what in profile1 12bit 444 8256x256; do
   client -c vp9 -s 320x256 --refused-frame "$what" || fail "a VP9 frame of $what was not refused"
 done
