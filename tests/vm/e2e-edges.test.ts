@@ -52,38 +52,33 @@ const REFUSED: StreamRecipe[] = [
 ];
 const REFUSED_CLIENTS: [Client, Format][] = [["gst1.22", "NV12"], ["gst1.26", "I420"]];
 
+/** Each recipe's Annex-B stream through each client, in its raw format. */
+async function h264Clips(recipes: StreamRecipe[], clients: [Client, Format][]): Promise<Clip[]> {
+  const clips: Clip[] = [];
+  for (const r of recipes) {
+    for (const [client, format] of clients) {
+      const file = await streamFile(r);
+      clips.push({
+        id: `${r.name}-${client}`,
+        file,
+        codec: "h264",
+        container: "h264",
+        format,
+        client,
+      });
+    }
+  }
+  return clips;
+}
+
 for (const kernel of KERNELS) {
   Deno.test({
     name: `e2e ${kernel}: widths 352, 426 and 720 bit-exact through every client; High 10 and ` +
       `4:2:2 refused before any picture`,
     ...VM_TEST,
     fn: async () => {
-      const clips: Clip[] = [];
-      for (const r of WIDTHS) {
-        for (const [client, format] of CLIENTS) {
-          clips.push({
-            id: `${r.name}-${client}`,
-            file: await streamFile(r),
-            codec: "h264",
-            container: "h264",
-            format,
-            client,
-          });
-        }
-      }
-      const refused: Clip[] = [];
-      for (const r of REFUSED) {
-        for (const [client, format] of REFUSED_CLIENTS) {
-          refused.push({
-            id: `${r.name}-${client}`,
-            file: await streamFile(r),
-            codec: "h264",
-            container: "h264",
-            format,
-            client,
-          });
-        }
-      }
+      const clips = await h264Clips(WIDTHS, CLIENTS);
+      const refused = await h264Clips(REFUSED, REFUSED_CLIENTS);
       const r = await decodeInGuest(kernel, [WATCHDOG], [...clips, ...refused], { jobs: 1 });
       await assertClientsBitExact(r, clips);
       for (const c of refused) {
