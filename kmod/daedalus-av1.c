@@ -17,16 +17,10 @@
 /* The sequence's chroma format (the spec's color_config()). */
 static unsigned int daedalus_av1_chroma(u32 flags)
 {
-	bool x = flags & V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X;
-	bool y = flags & V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y;
-
 	if (flags & V4L2_AV1_SEQUENCE_FLAG_MONO_CHROME)
 		return DAEDALUS_CHROMA_400;
-	if (x && y)
-		return DAEDALUS_CHROMA_420;
-	if (x)
-		return DAEDALUS_CHROMA_422;
-	return y ? DAEDALUS_CHROMA_440 : DAEDALUS_CHROMA_444;
+	return daedalus_chroma_subsampled(flags & V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X,
+					  flags & V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y);
 }
 
 /*

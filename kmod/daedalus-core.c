@@ -65,7 +65,6 @@ static void daedalus_mem_limits_init(struct daedalus_dev *dev)
 	dev->mem_limit = (u64)daedalus_mem_limit_mb << 20;
 	dev->ctx_mem_limit = (u64)min(daedalus_ctx_mem_limit_mb,
 				      daedalus_mem_limit_mb) << 20;
-	atomic64_set(&dev->mem_used, 0);
 }
 
 static const struct daedalus_codec_desc * const daedalus_codecs[] = {

@@ -46,7 +46,9 @@ static int daedalus_h264_try_sps(struct daedalus_ctx *ctx,
 		.width = (sps->pic_width_in_mbs_minus1 + 1) * 16,
 		.height = (sps->pic_height_in_map_units_minus1 + 1) * 16 *
 			  (sps->flags & V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY ? 1 : 2),
-		.bit_depth = 8 + sps->bit_depth_luma_minus8,
+		/* the CAPTURE formats have one depth for luma and chroma */
+		.bit_depth = 8 + max(sps->bit_depth_luma_minus8,
+				     sps->bit_depth_chroma_minus8),
 		.chroma = sps->chroma_format_idc,
 	};
 
@@ -57,10 +59,6 @@ static int daedalus_h264_try_sps(struct daedalus_ctx *ctx,
 	    sps->log2_max_pic_order_cnt_lsb_minus4 > 12 ||
 	    sps->max_num_ref_frames > V4L2_H264_NUM_DPB_ENTRIES)
 		return -EINVAL;
-	/* The CAPTURE formats have one depth for luma and chroma. */
-	if (sps->bit_depth_chroma_minus8 != sps->bit_depth_luma_minus8)
-		pic.bit_depth = 8 + max(sps->bit_depth_luma_minus8,
-					sps->bit_depth_chroma_minus8);
 	return daedalus_check_picture(ctx, &daedalus_h264_desc, &pic);
 }
 

@@ -176,6 +176,16 @@ static bool daedalus_capture_busy(struct daedalus_ctx *ctx)
 					    V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE));
 }
 
+/* The chroma format of a 4:x:x picture subsampled horizontally and/or vertically. */
+unsigned int daedalus_chroma_subsampled(bool x, bool y)
+{
+	if (x && y)
+		return DAEDALUS_CHROMA_420;
+	if (x)
+		return DAEDALUS_CHROMA_422;
+	return y ? DAEDALUS_CHROMA_440 : DAEDALUS_CHROMA_444;
+}
+
 static const char *const daedalus_chroma_names[DAEDALUS_NUM_CHROMA] = {
 	[DAEDALUS_CHROMA_400] = "4:0:0",
 	[DAEDALUS_CHROMA_420] = "4:2:0",
@@ -499,20 +509,20 @@ static int daedalus_mem_check(struct daedalus_ctx *ctx, struct vb2_queue *vq,
 			      const unsigned int sizes[])
 {
 	struct daedalus_dev *dev = ctx->dev;
-	u64 need = 0;
+	u64 each = 0, need;
 	unsigned int i;
 
 	if (vq->memory != VB2_MEMORY_MMAP)
 		return 0;
 	for (i = 0; i < nplanes; i++)
-		need += PAGE_ALIGN(sizes[i]);
-	need *= nbuffers;
+		each += PAGE_ALIGN(sizes[i]);
+	need = each * nbuffers;
 	if (ctx->mem_used + need <= dev->ctx_mem_limit &&
 	    atomic64_read(&dev->mem_used) + need <= dev->mem_limit)
 		return 0;
 	dev_info_ratelimited(dev->v4l2_dev.dev,
 			     "ctx %u: %u buffers of %llu KiB exceed the memory bound (ctx %llu of %llu MiB, all %llu of %llu MiB)\n",
-			     ctx->id, nbuffers, need / nbuffers >> 10,
+			     ctx->id, nbuffers, each >> 10,
 			     ctx->mem_used >> 20, dev->ctx_mem_limit >> 20,
 			     (u64)atomic64_read(&dev->mem_used) >> 20,
 			     dev->mem_limit >> 20);
@@ -534,12 +544,11 @@ static int daedalus_queue_setup(struct vb2_queue *vq, unsigned int *nbuffers,
 		for (i = 0; i < *nplanes; i++)
 			if (sizes[i] < pix->plane_fmt[i].sizeimage)
 				return -EINVAL;
-		return daedalus_mem_check(ctx, vq, *nbuffers, *nplanes, sizes);
+	} else {
+		*nplanes = pix->num_planes;
+		for (i = 0; i < pix->num_planes; i++)
+			sizes[i] = pix->plane_fmt[i].sizeimage;
 	}
-
-	*nplanes = pix->num_planes;
-	for (i = 0; i < pix->num_planes; i++)
-		sizes[i] = pix->plane_fmt[i].sizeimage;
 	return daedalus_mem_check(ctx, vq, *nbuffers, *nplanes, sizes);
 }
 
@@ -563,7 +572,8 @@ static int daedalus_buf_init(struct vb2_buffer *vb)
 	unsigned long size = 0;
 	unsigned int i;
 
-	if (vb->memory == VB2_MEMORY_MMAP && !buf->mem_charged) {
+	/* vb2 initialises an MMAP buffer once, when it allocates it */
+	if (vb->memory == VB2_MEMORY_MMAP) {
 		for (i = 0; i < vb->num_planes; i++)
 			size += PAGE_ALIGN(vb2_plane_size(vb, i));
 		/* queue_setup checked; this holds against concurrent queues */

@@ -11,19 +11,6 @@
 
 #include "daedalus.h"
 
-/* The frame's chroma subsampling (the spec's color_config()). */
-static unsigned int daedalus_vp9_chroma(u32 flags)
-{
-	bool x = flags & V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING;
-	bool y = flags & V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING;
-
-	if (x && y)
-		return DAEDALUS_CHROMA_420;
-	if (x)
-		return DAEDALUS_CHROMA_422;
-	return y ? DAEDALUS_CHROMA_440 : DAEDALUS_CHROMA_444;
-}
-
 /*
  * Refuses, before any picture, what the daemon cannot decode (the
  * descriptor's limits: profiles 1 and 3, which are 4:2:2, 4:4:0 or 4:4:4,
@@ -38,7 +25,8 @@ static int daedalus_vp9_try_ctrl(struct v4l2_ctrl *ctrl)
 		.width = f->frame_width_minus_1 + 1,
 		.height = f->frame_height_minus_1 + 1,
 		.bit_depth = f->bit_depth,
-		.chroma = daedalus_vp9_chroma(f->flags),
+		.chroma = daedalus_chroma_subsampled(f->flags & V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING,
+						     f->flags & V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING),
 	};
 
 	/* Profiles 0 and 1 are 8-bit, 2 and 3 deeper. */

@@ -325,6 +325,7 @@ int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 int daedalus_ctrls_init(struct daedalus_ctx *ctx);
 struct daedalus_ctx *daedalus_ctrl_to_ctx(struct v4l2_ctrl *ctrl);
 const struct daedalus_cap_formats *daedalus_cap_formats(struct daedalus_ctx *ctx);
+unsigned int daedalus_chroma_subsampled(bool x, bool y);
 int daedalus_check_size(struct daedalus_ctx *ctx,
 			const struct daedalus_codec_desc *codec,
 			unsigned int width, unsigned int height);

@@ -274,23 +274,23 @@ static bool fuzz_ctrls(int fd, struct v4l2_ext_controls *cs)
 	uint8_t saved[4096], *p = c->ptr;
 	unsigned int size = c->size < sizeof(saved) ? c->size : sizeof(saved);
 	unsigned int n = 1 + fuzz_rand() % 8;
+	bool taken;
 
 	if (!size)
-		return true;
+		return false;	/* nothing to mutate: sent as it is */
 	memcpy(saved, p, size);
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t r = fuzz_rand();
 
 		p[r % size] = (r >> 16) & 1 ? (uint8_t)(r >> 24) : p[r % size] ^ (1u << ((r >> 8) & 7));
 	}
-	if (!ioctl(fd, VIDIOC_S_EXT_CTRLS, cs)) {
-		fuzz_taken++;
-		memcpy(p, saved, size);
-		return true;
-	}
+	taken = !ioctl(fd, VIDIOC_S_EXT_CTRLS, cs);
 	memcpy(p, saved, size);
-	fuzz_refused++;
-	return false;
+	if (taken)
+		fuzz_taken++;
+	else
+		fuzz_refused++;
+	return taken;
 }
 
 static void s_ext_ctrls(int fd, int req_fd, struct v4l2_ext_control *c, unsigned int n)
@@ -317,6 +317,19 @@ struct pic {
 	int frame, slice;
 };
 
+/* The SPS of the client's stream: High profile, -s, 4:2:0 (4:0:0 with --mono). */
+static void h264_sps(struct v4l2_ctrl_h264_sps *sps)
+{
+	memset(sps, 0, sizeof(*sps));
+	sps->profile_idc = 100;
+	sps->level_idc = 40;
+	sps->chroma_format_idc = opt.mono ? 0 : 1;
+	sps->max_num_ref_frames = 1;
+	sps->pic_width_in_mbs_minus1 = opt.width / 16 - 1;
+	sps->pic_height_in_map_units_minus1 = opt.height / 16 - 1;
+	sps->flags = V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY;
+}
+
 /* Each returns the picture number the backend seeds its pattern with. */
 static uint32_t set_h264_ctrls(int fd, int req_fd, const struct pic *p)
 {
@@ -327,14 +340,7 @@ static uint32_t set_h264_ctrls(int fd, int req_fd, const struct pic *p)
 	struct v4l2_ext_control c[4];
 	unsigned int n = 0;
 
-	memset(&sps, 0, sizeof(sps));
-	sps.profile_idc = 100;
-	sps.level_idc = 40;
-	sps.chroma_format_idc = opt.mono ? 0 : 1;
-	sps.max_num_ref_frames = 1;
-	sps.pic_width_in_mbs_minus1 = opt.width / 16 - 1;
-	sps.pic_height_in_map_units_minus1 = opt.height / 16 - 1;
-	sps.flags = V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY;
+	h264_sps(&sps);
 	memset(&dp, 0, sizeof(dp));
 	dp.frame_num = p->frame;
 	dp.nal_ref_idc = 1;
@@ -485,6 +491,9 @@ static bool vp9_refused(struct v4l2_ext_control *c, const char *what)
  * PRED_WEIGHTS (weight-denom); or slice groups (fmo), which the uAPI cannot
  * carry.
  */
+/* A compound control's v4l2_ext_control for the variable @v. */
+#define EXT_CTRL(cid, v) ((struct v4l2_ext_control){ .id = (cid), .size = sizeof(v), .ptr = &(v) })
+
 static bool h264_refused(struct v4l2_ext_control *c, const char *what)
 {
 	static struct v4l2_ctrl_h264_sps sps;
@@ -494,19 +503,12 @@ static bool h264_refused(struct v4l2_ext_control *c, const char *what)
 	static struct v4l2_ctrl_h264_pred_weights pw;
 	int w, h;
 
-	memset(&sps, 0, sizeof(sps));
-	sps.profile_idc = 100;
-	sps.chroma_format_idc = 1;
-	sps.pic_width_in_mbs_minus1 = opt.width / 16 - 1;
-	sps.pic_height_in_map_units_minus1 = opt.height / 16 - 1;
-	sps.flags = V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY;
+	h264_sps(&sps);
 	memset(&pps, 0, sizeof(pps));
 	memset(&dp, 0, sizeof(dp));
 	memset(&sp, 0, sizeof(sp));
 	memset(&pw, 0, sizeof(pw));
-	*c = (struct v4l2_ext_control){
-		.id = V4L2_CID_STATELESS_H264_SPS, .size = sizeof(sps), .ptr = &sps,
-	};
+	*c = EXT_CTRL(V4L2_CID_STATELESS_H264_SPS, sps);
 	if (sscanf(what, "%dx%d", &w, &h) == 2) {
 		sps.pic_width_in_mbs_minus1 = (w + 15) / 16 - 1;
 		sps.pic_height_in_map_units_minus1 = (h + 15) / 16 - 1;
@@ -524,29 +526,19 @@ static bool h264_refused(struct v4l2_ext_control *c, const char *what)
 		sps.seq_parameter_set_id = 32;
 	} else if (!strcmp(what, "pps-qp")) {
 		pps.pic_init_qp_minus26 = 26;
-		*c = (struct v4l2_ext_control){
-			.id = V4L2_CID_STATELESS_H264_PPS, .size = sizeof(pps), .ptr = &pps,
-		};
+		*c = EXT_CTRL(V4L2_CID_STATELESS_H264_PPS, pps);
 	} else if (!strcmp(what, "fmo")) {
 		pps.num_slice_groups_minus1 = 1;
-		*c = (struct v4l2_ext_control){
-			.id = V4L2_CID_STATELESS_H264_PPS, .size = sizeof(pps), .ptr = &pps,
-		};
+		*c = EXT_CTRL(V4L2_CID_STATELESS_H264_PPS, pps);
 	} else if (!strcmp(what, "dpb-fields")) {
 		dp.dpb[3].fields = V4L2_H264_FRAME_REF + 1;
-		*c = (struct v4l2_ext_control){
-			.id = V4L2_CID_STATELESS_H264_DECODE_PARAMS, .size = sizeof(dp), .ptr = &dp,
-		};
+		*c = EXT_CTRL(V4L2_CID_STATELESS_H264_DECODE_PARAMS, dp);
 	} else if (!strcmp(what, "cabac")) {
 		sp.cabac_init_idc = 3;
-		*c = (struct v4l2_ext_control){
-			.id = V4L2_CID_STATELESS_H264_SLICE_PARAMS, .size = sizeof(sp), .ptr = &sp,
-		};
+		*c = EXT_CTRL(V4L2_CID_STATELESS_H264_SLICE_PARAMS, sp);
 	} else if (!strcmp(what, "weight-denom")) {
 		pw.luma_log2_weight_denom = 8;
-		*c = (struct v4l2_ext_control){
-			.id = V4L2_CID_STATELESS_H264_PRED_WEIGHTS, .size = sizeof(pw), .ptr = &pw,
-		};
+		*c = EXT_CTRL(V4L2_CID_STATELESS_H264_PRED_WEIGHTS, pw);
 	} else {
 		return false;
 	}
@@ -797,8 +789,8 @@ static int run(void)
 		cbuf[i] = map_buf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, i, &clen[i],
 				  opt.expbuf ? &dmafd[i] : NULL);
 	if (opt.hold_buffers) {
+		signal(SIGTERM, on_term);	/* before "holding": the test may stop it then */
 		printf("client[%d]: holding %d + %d buffers\n", getpid(), NUM_OUT, NUM_CAP);
-		signal(SIGTERM, on_term);
 		while (!terminated)
 			pause();
 		return 0;

@@ -73,17 +73,16 @@ decode() { # <id> <clip> <client> <format> <elements> <ffmpeg decoder for VA-API
   # (request_wait_max_us, reported) stays well below that, and a failure is never retried.
   t0=$(date +%s.%N)
   case $3 in
-    gst1.22 | gst1.26)
-      if [ "$3" = gst1.26 ]; then launch="$GST126 gst-launch-1.0"; else launch=gst-launch-1.0; fi
-      # shellcheck disable=SC2086 # $launch is a command, $5 a pipeline fragment
-      timeout 300 $launch -q filesrc location="$R/$2" ! $5 ! "video/x-raw,format=$4" ! \
-        filesink location="$R/$1.yuv" > "$R/$1.log" 2>&1
-      ;;
-    gstva)
-      # GStreamer's va plugin takes only drivers it knows unless told otherwise.
+    gst1.22 | gst1.26 | gstva)
+      case $3 in
+        gst1.26) launch=("$GST126" gst-launch-1.0) ;;
+        # GStreamer's va plugin takes only drivers it knows unless told otherwise.
+        gstva) launch=(env "${VAAPI_ENV[@]}" GST_VA_ALL_DRIVERS=1 gst-launch-1.0) ;;
+        *) launch=(gst-launch-1.0) ;;
+      esac
       # shellcheck disable=SC2086 # $5 is a pipeline fragment
-      timeout 300 env "${VAAPI_ENV[@]}" GST_VA_ALL_DRIVERS=1 gst-launch-1.0 -q filesrc location="$R/$2" ! $5 ! \
-        "video/x-raw,format=$4" ! filesink location="$R/$1.yuv" > "$R/$1.log" 2>&1
+      timeout 300 "${launch[@]}" -q filesrc location="$R/$2" ! $5 ! "video/x-raw,format=$4" ! \
+        filesink location="$R/$1.yuv" > "$R/$1.log" 2>&1
       ;;
     vaapi)
       # ffmpeg (bookworm's) through VA-API: a hardware decode requested explicitly (-hwaccel vaapi) fails

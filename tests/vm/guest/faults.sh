@@ -12,14 +12,13 @@
 # The kernel's log is judged by the harness (no warning, no oops). Staged by tests/vm/faults.test.ts:
 # daedalusd.js, client, backend, clip.h264 (320x240: GStreamer's output then has ffmpeg's layout).
 . "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
+. "$DAEDALUS_REPO/tests/vm/guest/kmod_lib.sh"
 R=$DAEDALUS_RESULTS
 need gst-launch-1.0 ffmpeg python3
 # TCG runs the guest tens of times slower than hardware: the watchdog must not judge that, but for
 # the SIGSTOP rounds, which lower it.
 load_daedalus job_timeout_ms=30000
 P=/sys/module/daedalus_v4l2/parameters
-CTL_SYS=/sys/class/misc/daedalus-v4l2
-counter() { cat "$CTL_SYS/$1"; }
 ffmpeg -v error -i "$R/clip.h264" -pix_fmt nv12 -f rawvideo -y "$R/ref.nv12" || fail "reference decode"
 n=0
 daemon() { n=$((n + 1)); start_daemon "$R/daemon-$n.log"; }
@@ -77,7 +76,7 @@ errors=0
 for i in $(seq "${FAULT_STOPS:-2}"); do
   # The test client, which waits for its requests (GStreamer gives up after 1 s and closes, so its
   # jobs would be aborted, never timed out).
-  timeout 180 "$R/client" --unchecked -n 12 -s 320x240 --expect any --timeout-ms 30000 > "$R/stop-$i.log" 2>&1 &
+  timeout 180 "$BIN/client" --unchecked -n 12 -s 320x240 --expect any --timeout-ms 30000 > "$R/stop-$i.log" 2>&1 &
   G=$!
   # Builtins only (no fork per look), while the client runs: the daemon holds a job for milliseconds.
   while kill -0 $G 2>/dev/null; do
@@ -105,7 +104,7 @@ echo "faults: SIGSTOP past the watchdog x${FAULT_STOPS:-2} ($caught with a job f
 clean_decode || fail "not bit-exact after the SIGSTOP rounds"
 
 # Fuzzed controls (the C client against the real daemon) and fuzzed bitstreams (through GStreamer).
-"$R/client" --fuzz "${FAULT_SEED:-1}" -n "${FAULT_FUZZ_JOBS:-40}" -s 320x240 --expect any \
+client --fuzz "${FAULT_SEED:-1}" -n "${FAULT_FUZZ_JOBS:-40}" -s 320x240 --expect any \
   --timeout-ms 60000 > "$R/fuzz-ctrls.log" 2>&1 || { cat "$R/fuzz-ctrls.log"; fail "fuzzed controls"; }
 f=$(grep -h 'fuzz:' "$R/fuzz-ctrls.log") res=$(grep -ho 'frames ok=[0-9]* error=[0-9]*' "$R/fuzz-ctrls.log")
 kill -0 "$DPID" 2>/dev/null || fail "the daemon died of fuzzed controls"
@@ -132,14 +131,11 @@ clean_decode || fail "not bit-exact after fuzzing"
 kill -TERM "$DPID"; wait "$DPID"
 sent=0 refused=0
 for i in $(seq "${FAULT_HOSTILE:-1}"); do
-  "$R/backend" --garbage --quiet > "$R/hostile-$i.log" 2>&1 &
-  B=$!
-  for _ in $(seq 100); do [ "$(counter daemon_connected)" = 1 ] && break; sleep 0.1; done
-  "$R/client" -n 3 > "$R/hostile-client-$i.log" 2>&1 || { cat "$R/hostile-client-$i.log"; fail "client beside the hostile daemon"; }
-  kill -TERM $B; wait $B || { cat "$R/hostile-$i.log"; fail "an invalid request was not refused as documented"; }
-  line=$(grep -h 'hostile:' "$R/hostile-$i.log")
-  s=${line#*hostile: }; s=${s%% invalid*}; r=${line#*invalid requests, }; r=${r%% refused*}
-  sent=$((sent + s)) refused=$((refused + r))
+  start_backend --garbage --quiet
+  client -n 3 > "$R/hostile-client-$i.log" 2>&1 || { cat "$R/hostile-client-$i.log"; fail "client beside the hostile daemon"; }
+  stop_backend
+  read -r s r <<< "$(sed -n 's/.*hostile: \([0-9]*\) invalid requests, \([0-9]*\) refused.*/\1 \2/p' "$BACKEND_LOG")"
+  sent=$((sent + ${s:-0})) refused=$((refused + ${r:-0}))
 done
 echo "faults: hostile daemon x${FAULT_HOSTILE:-1}: $sent invalid requests, $refused refused with their documented errno"
 [ "$sent" -gt 0 ] && [ "$sent" = "$refused" ] || fail "hostile daemon"
