@@ -4,7 +4,7 @@
 // equals ffmpeg's own libdav1d decode of the same stream (film grain applied by both).
 import assert from "node:assert/strict";
 import { assertClientsBitExact, type Clip, decodeInGuest, type E2eRun } from "./e2e.ts";
-import { VM_TEST } from "./harness.ts";
+import { vmTest } from "./harness.ts";
 import { av1StreamFile, remuxed } from "../unit/helpers/streams.ts";
 import { AV1_FEATURES, AV1_MATRIX } from "../unit/helpers/av1-matrix.ts";
 
@@ -22,10 +22,11 @@ async function assertAll(r: E2eRun, clips: Clip[]): Promise<void> {
   assert.deepEqual(failed, [], "failed jobs in the daemon's log");
 }
 
-Deno.test({
+vmTest({
   name: "e2e 6.12: v4l2slav1dec (GStreamer 1.26) decodes the AV1 matrix bit-exact, from IVF, " +
     "WebM and MP4, 10-bit as P010",
-  ...VM_TEST,
+  kernel: "6.12",
+  boots: 1,
   fn: async () => {
     const clips: Clip[] = [];
     for (const r of [...AV1_MATRIX, ...AV1_FEATURES]) {
@@ -75,10 +76,11 @@ Deno.test({
 // decoding" and stops before any request (measured); GStreamer decodes those bit-exact above.
 const GRAIN = ["av1-aom-film-grain-352x288", "av1-svt-film-grain-352x288"];
 const MONOCHROME = ["av1-aom-monochrome-352x288", "av1-aom-monochrome-10bit-352x288"];
-Deno.test({
+vmTest({
   name: "e2e 6.12: VA-API (libva v4l2_request, ffmpeg -hwaccel vaapi) decodes the AV1 matrix " +
     "bit-exact (reference scaling, hidden frames, guessed refresh flags; no film grain, no monochrome)",
-  ...VM_TEST,
+  kernel: "6.12",
+  boots: 1,
   fn: async () => {
     const clips: Clip[] = [];
     for (const r of [...AV1_MATRIX, ...AV1_FEATURES]) {

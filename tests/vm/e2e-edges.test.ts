@@ -17,7 +17,7 @@ import {
   type Format,
   WARMUP_FRAMES,
 } from "./e2e.ts";
-import { KERNELS, VM_TEST } from "./harness.ts";
+import { KERNELS, vmTest } from "./harness.ts";
 import { streamFile, type StreamRecipe } from "../unit/helpers/streams.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
@@ -72,10 +72,11 @@ async function h264Clips(recipes: StreamRecipe[], clients: [Client, Format][]): 
 }
 
 for (const kernel of KERNELS) {
-  Deno.test({
+  vmTest({
     name: `e2e ${kernel}: widths 352, 426 and 720 bit-exact through every client; High 10 and ` +
       `4:2:2 refused before any picture`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
     fn: async () => {
       const clips = await h264Clips(WIDTHS, CLIENTS);
       const refused = await h264Clips(REFUSED, REFUSED_CLIENTS);

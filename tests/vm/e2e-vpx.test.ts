@@ -22,7 +22,7 @@ import {
   decodeInGuest,
   type E2eRun,
 } from "./e2e.ts";
-import { KERNELS, VM_TEST } from "./harness.ts";
+import { KERNELS, vmTest } from "./harness.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { vp8FileFrames } from "../../src/vp8/file-client.ts";
 import { vp9FileFrames } from "../../src/vp9/file-client.ts";
@@ -62,10 +62,11 @@ function assertJobs(r: E2eRun, codec: ClipCodec, expected: number): void {
 }
 
 for (const kernel of KERNELS) {
-  Deno.test({
+  vmTest({
     name: `e2e ${kernel}: v4l2slvp9dec and v4l2slvp8dec (GStreamer 1.22, NV12, IVF and WebM) ` +
       `decode the VP9 and VP8 matrices bit-exact`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
     fn: async () => {
       const recipes = [...VP9_MATRIX, ...VP8_MATRIX].filter((r) =>
         !r.tenBit && !TOO_BIG_FOR_TCG.includes(r.name) && !REFERENCE_SCALING.includes(r.name)
@@ -81,10 +82,11 @@ for (const kernel of KERNELS) {
     },
   });
 
-  Deno.test({
+  vmTest({
     name: `e2e ${kernel}: GStreamer 1.26 decodes VP9 profile 2 as P010 and VP9/VP8 as I420 ` +
       `(YUV420M) bit-exact`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
     fn: async () => {
       const tenBit = VP9_MATRIX.filter((r) => r.tenBit);
       const sample = ["vp9-altref-640x360", "vp9-odd-351x287", "vp8-altref-640x360"];
@@ -101,10 +103,11 @@ for (const kernel of KERNELS) {
     },
   });
 
-  Deno.test({
+  vmTest({
     name: `e2e ${kernel}: VA-API (libva v4l2_request, ffmpeg -hwaccel vaapi) decodes the VP9 and ` +
       `VP8 matrices bit-exact, 10-bit as P010, one request per frame`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
     fn: async () => {
       const recipes = [...VP9_MATRIX, ...VP8_MATRIX].filter((r) =>
         !TOO_BIG_FOR_TCG.includes(r.name) && !REFERENCE_SCALING.includes(r.name)
@@ -122,9 +125,10 @@ for (const kernel of KERNELS) {
     },
   });
 
-  Deno.test({
+  vmTest({
     name: `e2e ${kernel}: H.264, VP9 and VP8 clients at once: no EBUSY, all bit-exact`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
     fn: async () => {
       const h264 = MATRIX.find((r) => r.name === "baseline-cavlc-poc2-176x144")!;
       const vp9 = VP9_MATRIX.find((r) => r.name === "vp9-plain-352x288")!;

@@ -24,7 +24,7 @@ import {
   joined,
   WARMUP_FRAMES,
 } from "./e2e.ts";
-import { KERNELS, VM_TEST } from "./harness.ts";
+import { KERNELS, vmTest } from "./harness.ts";
 import { MATRIX } from "../unit/helpers/matrix.ts";
 import { streamFile } from "../unit/helpers/streams.ts";
 
@@ -99,9 +99,10 @@ function assertDaemonLines(r: E2eRun, frames: number, frameBased: boolean): void
 
 for (const kernel of KERNELS) {
   for (const [i, mode] of MODES.entries()) {
-    Deno.test({
+    vmTest({
       name: `e2e ${kernel} ${mode.name}: v4l2slh264dec decodes the stream matrix bit-exact`,
-      ...VM_TEST,
+      kernel,
+      boots: 1,
       fn: async () => {
         // The default mode takes the whole matrix, the others a sample of what differs between
         // modes: CAVLC, B-pyramid, several slices, MBAFF. Without start codes, one frame-based
@@ -133,10 +134,11 @@ for (const kernel of KERNELS) {
     });
   }
 
-  Deno.test({
+  vmTest({
     name: `e2e ${kernel}: GStreamer 1.26 decodes the stream matrix, MP4 and a resolution change ` +
       `as I420 (YUV420M) bit-exact`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
     fn: async () => {
       const clips: Clip[] = [];
       for (const r of MATRIX) {
@@ -157,10 +159,11 @@ for (const kernel of KERNELS) {
     },
   });
 
-  Deno.test({
+  vmTest({
     name: `e2e ${kernel}: VA-API (libva v4l2_request 1.3, ffmpeg -hwaccel vaapi) decodes the ` +
       `H.264 matrix bit-exact`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
     fn: async () => {
       // What browsers and mpv use: bookworm's ffmpeg through libva's v4l2_request driver (built by
       // build-libva-driver.sh), one clip at a time, ffmpeg with one thread (frame threads pass
@@ -187,10 +190,11 @@ for (const kernel of KERNELS) {
     },
   });
 
-  Deno.test({
+  vmTest({
     name:
       `e2e ${kernel}: 4 decodes at once while 4 processes probe formats: no EBUSY, all bit-exact`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
     fn: async () => {
       // At 320x240: four clients share one daemon, and under TCG on a busy host a request
       // waits for the other three's pictures within GStreamer's 1 s.
@@ -235,10 +239,11 @@ const CONTEXTS_CLIP = {
   frames: 150,
   x264: ["-bf", "2"],
 };
-Deno.test({
+vmTest({
   name: "e2e 6.12: two GStreamer clients at once against one, bit-exact (figures: throughput, " +
     "the daemon's CPU per thread)",
-  ...VM_TEST,
+  kernel: "6.12",
+  boots: 2,
   fn: async () => {
     const file = await streamFile(CONTEXTS_CLIP);
     const clip = (id: string): Clip => ({

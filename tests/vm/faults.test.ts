@@ -3,7 +3,7 @@
 // hostile daemon; each round's outcome is judged, never its timing, and the figures are printed.
 // Sized for the suite's budget; DAEDALUS_SOAK=1 runs the long soak (its figures: the README of
 // tests/vm).
-import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, VM_TEST } from "./harness.ts";
+import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, vmTest } from "./harness.ts";
 import { daemonBundle } from "./e2e.ts";
 import { streamFile } from "../unit/helpers/streams.ts";
 
@@ -25,11 +25,12 @@ const SIZES = SOAK
   };
 
 for (const kernel of KERNELS) {
-  Deno.test({
+  vmTest({
     name:
       `vm ${kernel}: fault battery: daemon killed and stopped mid-stream, fuzzed controls and ` +
       `streams, a hostile daemon; recovery bit-exact${SOAK ? " (soak)" : ""}`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
   }, async () => {
     const r = await runGuest(kernel, `${REPO}/tests/vm/guest/faults.sh`, {
       files: {

@@ -219,11 +219,13 @@ export async function runGuest(
   opts: GuestOptions = {},
 ): Promise<GuestResult> {
   const [kmodDir] = await Promise.all([buildKmod(kernel), prepare("tools")]);
+  if (counting) counting.boots++;
   let boot = await bootOnce(kernel, script, opts, kmodDir);
   let consoleLog = await readOr(`${boot.runDir}/console.log`, "");
   if (!consoleLog.includes("VMT-START") && boot.vm !== 123) {
     // About 1 boot in 100 hangs or dies before the guest starts under TCG: retry those once. A
     // guest that started and then failed, hung or panicked is a test failure, never retried.
+    if (counting) counting.retries++;
     boot = await bootOnce(kernel, script, opts, kmodDir);
     consoleLog = await readOr(`${boot.runDir}/console.log`, "");
   }
@@ -264,3 +266,85 @@ export function assertGuestOk(r: GuestResult): void {
 
 /** Deno.test options for VM tests: the harness's subprocesses outlive single assertions. */
 export const VM_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
+
+/**
+ * The suite's tiers: `default` is what `./run test` (and CI) runs; `full` adds the whole matrices
+ * (`./run test --full`, which sets DAEDALUS_FULL=1).
+ */
+export type Tier = "default" | "full";
+
+/** True when the full tier runs (`./run test --full` or DAEDALUS_FULL=1). */
+export const FULL = Deno.env.get("DAEDALUS_FULL") === "1";
+
+/** What a VM test says of itself before it runs: its guest boots are part of its declaration. */
+export interface VmTestSpec {
+  /** The test's name, as deno test prints it. */
+  name: string;
+  /** The kernel it boots (a test that boots both is two tests). */
+  kernel: Kernel;
+  /** Guest boots a passing run takes (the harness's one retry of a boot that never started aside). */
+  boots: number;
+  /** The tier that runs it (default: the default tier). */
+  tier?: Tier;
+  /**
+   * Why it is not run, when an environment flag of its own gates it (the booted systems, the soak):
+   * such a test counts in no tier's boots.
+   */
+  gatedBy?: string;
+}
+
+/** One line of the time table a VM test appends to $DAEDALUS_TIMES (tests/suite.ts prints it). */
+export interface VmTestTime {
+  name: string;
+  kernel: Kernel;
+  declaredBoots: number;
+  boots: number;
+  retries: number;
+  seconds: number;
+}
+
+/** Every VM test declared in this process, in declaration order (tests/vm/list-tests.ts reads it). */
+export const DECLARED: VmTestSpec[] = [];
+
+/** Boots of the running VM test: runGuest counts into it. */
+let counting: { boots: number; retries: number } | undefined;
+
+/**
+ * Declares a VM test: registers it with deno test in its tier (ignored outside it), counts the
+ * guest boots it takes (more than declared fails it), and appends its time to $DAEDALUS_TIMES.
+ */
+export function vmTest(
+  spec: VmTestSpec & { fn?: () => Promise<void> },
+  fn: () => Promise<void> = spec.fn!,
+): void {
+  DECLARED.push(spec);
+  const tier = spec.tier ?? "default";
+  Deno.test({
+    name: spec.name,
+    ...VM_TEST,
+    ignore: (tier === "full" && !FULL) || (spec.gatedBy !== undefined &&
+      Deno.env.get(spec.gatedBy) !== "1"),
+    fn: async () => {
+      const count = counting = { boots: 0, retries: 0 };
+      const start = performance.now();
+      try {
+        await fn();
+      } finally {
+        counting = undefined;
+        const times = Deno.env.get("DAEDALUS_TIMES");
+        const row: VmTestTime = {
+          name: spec.name,
+          kernel: spec.kernel,
+          declaredBoots: spec.boots,
+          boots: count.boots,
+          retries: count.retries,
+          seconds: (performance.now() - start) / 1000,
+        };
+        if (times) await Deno.writeTextFile(times, JSON.stringify(row) + "\n", { append: true });
+      }
+      if (count.boots > spec.boots) {
+        throw new Error(`${count.boots} guest boots, ${spec.boots} declared: declare them`);
+      }
+    },
+  });
+}

@@ -1,5 +1,5 @@
 // The kernel module in a real kernel, driven by the C test backend and client of tests/kmod/.
-import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, VM_TEST } from "./harness.ts";
+import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, vmTest } from "./harness.ts";
 import { streamFile } from "../unit/helpers/streams.ts";
 
 /** The test backend and client, and a real H.264 stream (2 slices per picture, B-frames) for
@@ -18,9 +18,10 @@ async function guestFiles(): Promise<Record<string, string>> {
 }
 
 for (const kernel of KERNELS) {
-  Deno.test({
+  vmTest({
     name: `vm ${kernel}: decoder: compliance, pictures, 4 processes, faults, rmmod`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
   }, async () => {
     const r = await runGuest(kernel, `${REPO}/tests/vm/guest/kmod_main.sh`, {
       files: await guestFiles(),
@@ -30,10 +31,11 @@ for (const kernel of KERNELS) {
     assertGuestOk(r);
   });
 
-  Deno.test({
+  vmTest({
     name:
       `vm ${kernel}: decoder: memory bounds, a priority locks no one out, a daemon's close disconnects`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
   }, async () => {
     const r = await runGuest(kernel, `${REPO}/tests/vm/guest/kmod_limits.sh`, {
       files: await guestFiles(),
@@ -43,9 +45,10 @@ for (const kernel of KERNELS) {
     assertGuestOk(r);
   });
 
-  Deno.test({
+  vmTest({
     name: `vm ${kernel}: decoder: every decode and start-code mode, requests, codecs`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
   }, async () => {
     const r = await runGuest(kernel, `${REPO}/tests/vm/guest/kmod_modes.sh`, {
       files: await guestFiles(),

@@ -8,7 +8,7 @@ import {
   KERNELS,
   REPO,
   runGuest,
-  VM_TEST,
+  vmTest,
 } from "./harness.ts";
 
 /** Boots `kernel` and runs the smoke script (guest/smoke.sh). */
@@ -16,25 +16,28 @@ const smoke = (kernel: Kernel, opts: GuestOptions = {}) =>
   runGuest(kernel, `${REPO}/tests/vm/guest/smoke.sh`, { timeoutS: 120, ...opts });
 
 for (const kernel of KERNELS) {
-  Deno.test({
+  vmTest({
     name: `vm ${kernel}: module registers decoder, media and control devices`,
-    ...VM_TEST,
+    kernel,
+    boots: 1,
   }, async () => {
     assertGuestOk(await smoke(kernel));
   });
 }
 
 // A fresh machine of this kind has no /lib/modules: the guest's modules must not depend on it.
-Deno.test({
+vmTest({
   name: "vm 6.12: boots and loads the module from a host root without /lib/modules",
-  ...VM_TEST,
+  kernel: "6.12",
+  boots: 1,
 }, async () => {
   assertGuestOk(await smoke("6.12", { hideHostPaths: ["/lib/modules", "/usr/lib/modules"] }));
 });
 
-Deno.test({
+vmTest({
   name: "vm 6.12: a failed guest mount stops the run at once and is named",
-  ...VM_TEST,
+  kernel: "6.12",
+  boots: 1,
 }, async () => {
   const r = await smoke("6.12", {
     vmEnv: { VM_MODS: "/var/cache/daedalus-v4l2-vm-missing/lib/modules" },
