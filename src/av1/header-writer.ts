@@ -210,8 +210,8 @@ interface Slot {
  * Where a frame's references are in dav1d's slots and where it goes. Clients name references by
  * their slot and by the picture's timestamp (`reference_frame_ts`); the timestamps are what both
  * clients get right — libva guesses `refresh_frame_flags` (docs/av1.md) — so dav1d's slots are
- * the daemon's own: each picture is stored in one slot no picture the client still holds is in,
- * and each reference found by its timestamp.
+ * the daemon's own, each reference found by its timestamp and each picture stored in one slot
+ * (`Av1HeaderWriter.plan`).
  */
 export interface SlotPlan {
   /** ref_frame_idx[] in dav1d's slots. */
@@ -229,7 +229,19 @@ export class Av1HeaderWriter {
     this.#slots.fill(undefined);
   }
 
-  /** Maps `f`'s references to dav1d's slots and picks the slot it will be stored in. */
+  /**
+   * Maps `f`'s references to dav1d's slots and picks the one slot it will be stored in. dav1d
+   * must hold, after this frame, every picture the client keeps: those in the client's slots its
+   * `refresh_frame_flags` leave alone (`kept`). The new picture goes into a slot that holds
+   * none of them, or a second copy of one: first an empty slot or one whose picture the client
+   * no longer names, then a second copy, then a picture the client's flags replace; among equals
+   * the slot the client itself refreshes (so dav1d's slots follow the client's when they can),
+   * then the least recently used (libva's guessed flags name more than the stream replaces).
+   * Such a slot always exists: the kept pictures are in at most 7 client slots (a frame that
+   * refreshes none is stored nowhere), so at most 7 of dav1d's 8 slots hold a kept picture's
+   * only copy. A slot this frame predicts from may be the one replaced: AV1 stores the picture
+   * after decoding it.
+   */
   plan(f: Av1FrameCtrl): SlotPlan {
     const intra = f.frameType === KEY_FRAME || f.frameType === INTRA_ONLY_FRAME;
     if (f.frameType === KEY_FRAME && (f.flags & FRAME_FLAG.SHOW_FRAME)) {
@@ -249,29 +261,26 @@ export class Av1HeaderWriter {
     });
     if (f.frameType === SWITCH_FRAME) return { refFrameIdx, refresh: 0xff };
     if (f.refreshFrameFlags === 0) return { refFrameIdx, refresh: 0 }; // not a reference
-    const held = new Set(f.referenceFrameTs);
-    const used = new Set(refFrameIdx);
-    // an empty slot, or one whose picture the client no longer holds, or a second copy of a
-    // picture (a key frame fills all eight) that this frame does not predict from
+    const refreshes = (i: number) => (f.refreshFrameFlags & (1 << i)) !== 0;
+    const named = new Set(f.referenceFrameTs);
+    const kept = new Set(f.referenceFrameTs.filter((_, i) => !refreshes(i)));
     const copies = (ts: bigint) => this.#slots.filter((s) => s?.timestamp === ts).length;
-    let target = this.#slots.findIndex((s) => s === undefined || !held.has(s.timestamp));
-    if (target < 0) {
-      target = this.#slots.findIndex((s, i) => !used.has(i) && copies(s!.timestamp) > 1);
-    }
-    if (target < 0) {
-      // every slot holds a picture the client still has: replace one the client's refresh
-      // flags replace (all of its slots refreshed) and this frame does not predict from, the
-      // least recently used (libva's guessed flags name more than the stream replaces)
-      const replaced = (s: Slot) =>
-        f.referenceFrameTs.every((t, i) => t !== s.timestamp || (f.refreshFrameFlags & (1 << i)));
-      const candidates = this.#slots.map((s, i) => ({ s: s!, i }))
-        .filter(({ s, i }) => !used.has(i) && replaced(s));
-      const pool = candidates.length ? candidates : this.#slots.map((s, i) => ({ s: s!, i }))
-        .filter(({ i }) => !used.has(i));
-      pool.sort((a, b) => a.s.lastUsed - b.s.lastUsed);
-      target = pool[0]?.i ?? 0;
-    }
-    return { refFrameIdx, refresh: 1 << target };
+    const rank = (s: Slot | undefined) =>
+      s === undefined || !named.has(s.timestamp)
+        ? 0
+        : copies(s.timestamp) > 1
+        ? 1
+        : kept.has(s.timestamp)
+        ? Infinity
+        : 2;
+    const candidates = this.#slots.map((s, i) => ({
+      i,
+      rank: rank(s),
+      mine: refreshes(i) ? 0 : 1,
+      lastUsed: s?.lastUsed ?? 0,
+    })).filter((c) => c.rank !== Infinity);
+    candidates.sort((a, b) => a.rank - b.rank || a.mine - b.mine || a.lastUsed - b.lastUsed);
+    return { refFrameIdx, refresh: 1 << candidates[0].i };
   }
 
   /** After a frame decoded: the slots its plan refreshed now hold it. */

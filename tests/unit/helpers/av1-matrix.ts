@@ -192,3 +192,48 @@ export const AV1_SIZES: Av1Recipe[] = [
     args: ["-preset", "12"],
   },
 ];
+
+/**
+ * Each AV1 encoder here at its defaults, as a new user runs it (issue 23): libaom's deep
+ * pyramids keep eight pictures alive and refresh slots the frame also predicts from. aomenc's
+ * `--good` runs at its fastest good-quality speed (its default speed takes minutes), its
+ * lag (35 frames) and reference structure at their defaults.
+ */
+export const AV1_DEFAULTS: Av1Recipe[] = [
+  {
+    // ffmpeg -f lavfi -i testsrc2=size=352x288:rate=25 -t 1 -c:v libaom-av1 -cpu-used 8 -b:v 300k
+    name: "av1-aom-defaults-352x288",
+    encoder: "libaom-av1",
+    size: "352x288",
+    frames: 25,
+    args: ["-cpu-used", "8", "-b:v", "300k"],
+  },
+  {
+    name: "av1-aomenc-good-352x288",
+    encoder: "aomenc",
+    size: "352x288",
+    frames: 40,
+    args: ["--good", "--cpu-used=6"],
+  },
+  {
+    name: "av1-aomenc-rt-352x288",
+    encoder: "aomenc",
+    size: "352x288",
+    frames: 25,
+    args: ["--rt"],
+  },
+  {
+    name: "av1-svt-defaults-352x288",
+    encoder: "libsvtav1",
+    size: "352x288",
+    frames: 25,
+    args: [],
+  },
+  {
+    name: "av1-rav1e-defaults-352x288",
+    encoder: "librav1e",
+    size: "352x288",
+    frames: 25,
+    args: [],
+  },
+];
