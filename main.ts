@@ -15,7 +15,7 @@ import { probeReport } from "./src/cli/probe.ts";
 import { setupLogging } from "./src/log.ts";
 import { DEFAULT_DEVICE } from "./src/service/control-device.ts";
 import { isContextWorker } from "./src/service/context-worker.ts";
-import { DaedalusService } from "./src/service/service.ts";
+import { DaedalusService, type ServiceOptions } from "./src/service/service.ts";
 
 const log = getLogger(["daedalusd"]);
 
@@ -40,6 +40,24 @@ function threadsOption(what: string) {
     }
     return n;
   }).default(navigator.hardwareConcurrency);
+}
+
+/**
+ * DAEDALUSD_TEST_FREEZE=<codec>[:<jobs>]: a test hook (docs/daemon.md "Threads"), the first `jobs`
+ * (1) jobs of `codec` block their decode thread inside a libc call for good.
+ */
+function testFreeze(): ServiceOptions["testFreeze"] {
+  const value = Deno.env.get("DAEDALUSD_TEST_FREEZE");
+  if (!value) return undefined;
+  const [name, count = "1"] = value.split(":");
+  const codec = CODECS.find((c) => c.name === name);
+  const jobs = Number(count);
+  if (!codec || !Number.isInteger(jobs) || jobs < 1) {
+    log.fatal(`DAEDALUSD_TEST_FREEZE=${value}: <codec>[:<jobs>] expected`);
+    Deno.exit(2);
+  }
+  log.warn(`test hook: the first ${jobs} ${codec.name} jobs freeze their decode threads`);
+  return { codec: codec.name, jobs };
 }
 
 const program = new Command()
@@ -70,6 +88,7 @@ program.command("run", { isDefault: true })
       hashPictures: opts.hashPictures === true,
       threads: opts.threads,
       workerEntry: import.meta.url,
+      testFreeze: testFreeze(),
     });
     for (const sig of ["SIGTERM", "SIGINT"] as const) {
       Deno.addSignalListener(sig, () => {

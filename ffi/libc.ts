@@ -39,6 +39,9 @@ const symbols = {
   sysconf: { parameters: ["i32"], result: "i64" },
   // int stat(const char *path, struct stat *buf);  (glibc 2.33+ exports it)
   stat: { parameters: ["buffer", "buffer"], result: "i32" },
+  // int nanosleep(const struct timespec *req, struct timespec *rem);  (blocks the calling thread:
+  // the DAEDALUSD_TEST_FREEZE hook's decode thread stuck inside a library call)
+  nanosleep: { parameters: ["buffer", "pointer"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export const O_RDONLY = 0o0;
@@ -65,6 +68,7 @@ export const EIO = 5;
 export const EBUSY = 16;
 export const EPROTO = 71;
 export const ENOTSUP = 95;
+export const ETIMEDOUT = 110;
 
 type LibC = Deno.DynamicLibrary<typeof symbols>["symbols"];
 let loaded: LibC | undefined;

@@ -2,10 +2,12 @@
  * The service thread's handle on one decode thread (context-worker.ts): contexts are assigned to
  * it, their jobs go in, results come back as promises, in order. A thread that dies fails its
  * pending jobs with -EIO, and only those: the service replaces it, and its contexts get a thread
- * again at their next job.
+ * again at their next job. A job that runs past the deadline fails with -ETIMEDOUT and retires
+ * the thread (terminated, or abandoned where it is stuck inside a library call): the jobs queued
+ * behind it go back to the service, which gives them other threads.
  */
 import { getLogger } from "@logtape/logtape";
-import { EIO, errno, libc, SysError } from "../../ffi/libc.ts";
+import { EIO, errno, ETIMEDOUT, libc, SysError } from "../../ffi/libc.ts";
 import type { JobResult } from "../decoder/job.ts";
 import { CONTEXT_WORKER_NAME, type FromContext, type ToContext } from "./context-worker.ts";
 import type { WireJob } from "./protocol.ts";
@@ -17,16 +19,39 @@ export interface ContextThreadStart {
   /** The module the worker runs: the daemon's entry (main.ts or its bundle). */
   entry: string | URL;
   init: Omit<Extract<ToContext, { type: "init" }>, "type">;
+  /**
+   * How long a job may run, in ms, from when the thread could start it (its predecessor's
+   * result back, the thread warmed up): read at each job, so a new connection's value applies.
+   */
+  deadlineMs(): number;
+  /**
+   * A job ran past the deadline: it has failed, the thread is retired (it takes no more jobs),
+   * and `queued` are the jobs that were waiting behind it, not started, for other threads.
+   */
+  onRetired(queued: QueuedJob[]): void;
+}
+
+/** A job handed to a thread and not answered yet. */
+export interface QueuedJob {
+  job: WireJob;
+  threads: number;
+  resolve: (r: JobResult) => void;
 }
 
 let threadCount = 0;
 
 export class ContextThread {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, (r: JobResult) => void>();
+  /** Jobs not answered yet, in the order the thread takes them: the first one is running. */
+  readonly #pending = new Map<number, QueuedJob>();
   readonly #ready: Promise<string | undefined>;
+  readonly #start: ContextThreadStart;
   #detached: (() => void) | undefined;
   #dead = false;
+  #warm = false;
+  #retired = false;
+  /** The running job's deadline. */
+  #deadline: ReturnType<typeof setTimeout> | undefined;
   /** The thread's descriptor of the control device while attached (it closes it itself). */
   #fd = -1;
   /** The contexts assigned to this thread. */
@@ -34,17 +59,23 @@ export class ContextThread {
   readonly name = `${CONTEXT_WORKER_NAME}-${++threadCount}`;
 
   constructor(start: ContextThreadStart) {
+    this.#start = start;
     this.#worker = new Worker(start.entry, { type: "module", name: this.name });
     let ready!: (error: string | undefined) => void;
     this.#ready = new Promise((r) => ready = r);
     this.#worker.onmessage = (e: MessageEvent<FromContext>) => {
       const m = e.data;
+      // A retired thread's late answers (it came back after all) are not wanted any more.
+      if (this.#dead) return;
       if (m.type === "ready") {
+        this.#warm = m.error === undefined;
         ready(m.error);
+        this.#armDeadline();
       } else if (m.type === "done") {
-        const resolve = this.#pending.get(m.cookie);
+        const pending = this.#pending.get(m.cookie);
         this.#pending.delete(m.cookie);
-        resolve?.(m.result);
+        this.#armDeadline();
+        pending?.resolve(m.result);
       } else if (m.type === "detached") {
         this.#fd = -1; // the thread closed it
         this.#detached?.();
@@ -68,6 +99,16 @@ export class ContextThread {
     return !this.#dead;
   }
 
+  /** Warmed up (its self-test passed) and alive: it starts a job at once. */
+  get warm(): boolean {
+    return this.#warm && !this.#dead;
+  }
+
+  /** Retired for a job past its deadline. */
+  get retired(): boolean {
+    return this.#retired;
+  }
+
   get attached(): boolean {
     return this.#fd >= 0;
   }
@@ -80,13 +121,17 @@ export class ContextThread {
     this.#post({ type: "attach", fd: own });
   }
 
-  /** Decodes `job` on this thread; resolves with its result (never rejects). */
-  submit(job: WireJob, threads: number): Promise<JobResult> {
+  /**
+   * Decodes `job` on this thread; resolves with its result (never rejects). `freeze`: the test
+   * hook (DAEDALUSD_TEST_FREEZE), the job blocks its thread for good.
+   */
+  submit(job: WireJob, threads: number, freeze = false): Promise<JobResult> {
     if (this.#dead) return Promise.resolve(died("decode thread is gone"));
     this.contexts.add(job.ctxId);
     return new Promise((resolve) => {
-      this.#pending.set(job.cookie, resolve);
-      this.#post({ type: "job", job, threads });
+      this.#pending.set(job.cookie, { job, threads, resolve });
+      this.#post({ type: "job", job, threads, freeze });
+      if (this.#pending.size === 1) this.#armDeadline();
     });
   }
 
@@ -122,10 +167,49 @@ export class ContextThread {
     this.#worker.postMessage(m);
   }
 
+  /**
+   * The first pending job runs from now (the thread is warm and its predecessor answered): it
+   * gets the deadline from now. Before the thread is warm nothing runs (its self-test does).
+   */
+  #armDeadline(): void {
+    clearTimeout(this.#deadline);
+    this.#deadline = undefined;
+    if (this.#dead || !this.#warm || this.#pending.size === 0) return;
+    const ms = this.#start.deadlineMs();
+    this.#deadline = setTimeout(() => this.#overran(ms), ms);
+  }
+
+  /** The running job is past its deadline: it fails, and the thread is retired. */
+  #overran(ms: number): void {
+    const [running, ...queued] = this.#pending.values();
+    this.#pending.clear();
+    const { job } = running;
+    log.error(
+      `${this.name}: job ${job.cookie} (ctx ${job.ctxId}) still running after ${ms} ms: it fails, ` +
+        `and the thread is retired (${queued.length} queued jobs go to other threads)`,
+    );
+    this.#retired = true;
+    this.#die("decode thread retired");
+    running.resolve({
+      status: -ETIMEDOUT,
+      held: false,
+      bytesused: [],
+      message: `still running after ${ms} ms`,
+    });
+    this.#start.onRetired(queued);
+  }
+
+  /**
+   * Ends the thread: its pending jobs fail, the worker is terminated. A worker stuck inside a
+   * library call cannot be interrupted (terminate() takes effect when the call returns, if
+   * ever): it is abandoned, and runs no JavaScript again.
+   */
   #die(why: string): void {
     if (this.#dead) return;
     this.#dead = true;
-    for (const resolve of this.#pending.values()) resolve(died(why));
+    clearTimeout(this.#deadline);
+    this.#deadline = undefined;
+    for (const { resolve } of this.#pending.values()) resolve(died(why));
     this.#pending.clear();
     this.#worker.terminate();
     // A thread that died or was abandoned never closes its descriptor, and an open descriptor

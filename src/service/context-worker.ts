@@ -28,7 +28,8 @@ export type ToContext =
   | { type: "init"; logLevel: LogLevel; avLogLevel: number; jobs: ContextJobsOptions }
   /** A connection: the thread's own descriptor of the control device (it closes it). */
   | { type: "attach"; fd: number }
-  | { type: "job"; job: WireJob; threads: number }
+  /** `freeze`: the DAEDALUSD_TEST_FREEZE hook, this job blocks the thread for good. */
+  | { type: "job"; job: WireJob; threads: number; freeze?: boolean }
   /** CTX_CLOSE: the context's decoder and mappings are freed. */
   | { type: "close"; ctxId: number }
   /** The connection ends: every context freed, the descriptor closed. */
@@ -45,6 +46,15 @@ export type FromContext =
 export function isContextWorker(): boolean {
   const name = (globalThis as { name?: unknown }).name;
   return typeof name === "string" && name.startsWith(CONTEXT_WORKER_NAME);
+}
+
+/**
+ * The DAEDALUSD_TEST_FREEZE hook: blocks this thread inside a library call (libc's nanosleep), as
+ * a decoder stuck in libavcodec or dav1d would, where terminate() cannot interrupt it.
+ */
+function freeze(): never {
+  const forever = new BigInt64Array([1n << 40n, 0n]); // struct timespec: about 35,000 years
+  for (;;) libc().nanosleep(forever, null);
 }
 
 /** The decode thread's message loop. */
@@ -84,6 +94,7 @@ function runContextWorker(): void {
         fd = m.fd;
         return;
       case "job": {
+        if (m.freeze) freeze();
         let jobs = contexts.get(m.job.ctxId);
         if (!jobs) {
           jobs = new ContextJobs(libav(), fd, options);

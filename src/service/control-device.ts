@@ -16,6 +16,7 @@ import {
   POLLNVAL,
   PROT_READ,
   PROT_WRITE,
+  readSmallFile,
   statPath,
   SysError,
 } from "../../ffi/libc.ts";
@@ -34,6 +35,19 @@ import {
 } from "./protocol.ts";
 
 export const DEFAULT_DEVICE = "/dev/daedalus-v4l2";
+
+/** The module's parameters in sysfs. */
+const MODULE_PARAMETERS = "/sys/module/daedalus_v4l2/parameters";
+
+/**
+ * A module parameter's value as a whole number (job_timeout_ms: the kernel's watchdog, which
+ * root may change while the module is loaded), or undefined when it cannot be read.
+ */
+export function moduleParameter(name: string, dir = MODULE_PARAMETERS): number | undefined {
+  const text = readSmallFile(`${dir}/${name}`)?.trim();
+  const n = Number(text);
+  return text && Number.isSafeInteger(n) ? n : undefined;
+}
 
 export type PollResult = "readable" | "timeout" | "gone";
 

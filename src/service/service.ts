@@ -11,8 +11,8 @@ import type { Libav } from "../../ffi/libav.ts";
 import { EBUSY, EINVAL, ENOENT, EPROTO, SysError } from "../../ffi/libc.ts";
 import { CODECS, DAEMON_CODECS } from "../codecs.ts";
 import type { JobResult } from "../decoder/job.ts";
-import { ControlDevice, DEFAULT_DEVICE } from "./control-device.ts";
-import { ContextThread } from "./context-thread.ts";
+import { ControlDevice, DEFAULT_DEVICE, moduleParameter } from "./control-device.ts";
+import { ContextThread, type QueuedJob } from "./context-thread.ts";
 import { prefetchLibraries } from "./self-test.ts";
 import {
   abiVersion,
@@ -25,6 +25,7 @@ import {
   DAEDALUS_JOB_HOLD_CAPTURE,
   MSG_DECODE,
   parseMessage,
+  type WireCodecName,
   type WireJob,
 } from "./protocol.ts";
 
@@ -50,6 +51,33 @@ export interface ServiceOptions {
   threads?: number;
   /** The module context threads run (context-worker.ts; the daemon passes its own entry). */
   workerEntry?: string | URL;
+  /**
+   * How long a job may run on its thread, in ms, before it fails and its thread is retired. By
+   * default three quarters of the module's watchdog (its job_timeout_ms, read at each
+   * connection; 2000 when it cannot be read).
+   */
+  jobDeadlineMs?: number;
+  /**
+   * Decode threads that may be retired (stuck in a job) before the daemon ends itself
+   * (run() returns EXIT_RESTART, and systemd starts it again): 4 by default.
+   */
+  maxRetiredThreads?: number;
+  /**
+   * A test hook (DAEDALUSD_TEST_FREEZE=<codec>[:<jobs>]): the first `jobs` jobs of `codec` block
+   * their decode thread inside a libc call for good, as a decoder stuck in a library would.
+   */
+  testFreeze?: { codec: WireCodecName; jobs: number };
+}
+
+/** The exit code of a daemon that ended itself to start afresh (EX_TEMPFAIL). */
+export const EXIT_RESTART = 75;
+
+/** The module's watchdog when its parameter cannot be read (its default). */
+const DEFAULT_WATCHDOG_MS = 2000;
+
+/** The daemon's deadline for a job: three quarters of the module's watchdog, at least 100 ms. */
+export function jobDeadlineFor(watchdogMs: number): number {
+  return Math.max(100, Math.floor(watchdogMs * 3 / 4));
 }
 
 interface Counters {
@@ -78,10 +106,20 @@ export class DaedalusService {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #dumpDir = Deno.env.get("DAEDALUSD_DUMP_JOBS");
   readonly #counters: Counters = { jobs: 0, ok: 0, held: 0, failed: 0 };
+  /** A job's deadline on its thread (ms). */
+  #deadlineMs: number;
+  /** Threads retired for a job past its deadline (terminated, or abandoned in a library call). */
+  #retired = 0;
+  /** Jobs the test hook still freezes. */
+  #freezes: number;
+  #exitCode = 0;
   #stopping = false;
   #wake: (() => void) | undefined;
 
-  constructor(private readonly av: Libav, private readonly opts: ServiceOptions = {}) {}
+  constructor(private readonly av: Libav, private readonly opts: ServiceOptions = {}) {
+    this.#deadlineMs = opts.jobDeadlineMs ?? jobDeadlineFor(DEFAULT_WATCHDOG_MS);
+    this.#freezes = opts.testFreeze?.jobs ?? 0;
+  }
 
   stop(): void {
     this.#stopping = true;
@@ -101,7 +139,7 @@ export class DaedalusService {
     const path = this.opts.device ?? DEFAULT_DEVICE;
     const t0 = performance.now();
     prefetchLibraries(this.av);
-    const failures = (await Promise.all(this.#startPool().map((t) => t.ready))).filter(Boolean);
+    const failures = await this.warmUp();
     if (failures.length > 0) {
       log.fatal(`decoder self-test failed: ${failures[0]}`);
       return 1;
@@ -151,7 +189,7 @@ export class DaedalusService {
       this.#summary();
       log.info("stopped");
     }
-    return 0;
+    return this.#exitCode;
   }
 
   #handshake(dev: ControlDevice): boolean {
@@ -163,6 +201,11 @@ export class DaedalusService {
           `${DAEDALUS_ABI_MAJOR}.${DAEDALUS_ABI_MINOR}: install matching versions`,
       );
       return false;
+    }
+    if (this.opts.jobDeadlineMs === undefined) {
+      const watchdog = moduleParameter("job_timeout_ms") ?? DEFAULT_WATCHDOG_MS;
+      this.#deadlineMs = jobDeadlineFor(watchdog);
+      log.info(`job deadline ${this.#deadlineMs} ms (the module's watchdog: ${watchdog} ms)`);
     }
     try {
       const hello = dev.hello(abiVersion(DAEDALUS_ABI_MAJOR, DAEDALUS_ABI_MINOR), DAEMON_CODECS);
@@ -244,6 +287,15 @@ export class DaedalusService {
     }
   }
 
+  /**
+   * Starts the decode threads (or replaces retired ones) and resolves when each has warmed up:
+   * what failed, nothing when all passed their self-test.
+   */
+  async warmUp(): Promise<string[]> {
+    const results = await Promise.all(this.#startPool().map((t) => t.ready));
+    return results.filter((e) => e !== undefined);
+  }
+
   /** Resolves when every job handed to a context thread so far has been completed. */
   async settle(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
@@ -268,7 +320,7 @@ export class DaedalusService {
     this.#pool = [];
   }
 
-  /** The decode threads, started (and dead ones replaced) if needed. */
+  /** The decode threads, started (and dead or retired ones replaced) if needed. */
   #startPool(): ContextThread[] {
     const size = Math.max(1, this.opts.threads ?? 1);
     this.#pool = this.#pool.filter((t) => t.alive);
@@ -280,6 +332,8 @@ export class DaedalusService {
           avLogLevel: this.av.avutil.av_log_get_level(),
           jobs: { hashPictures: this.opts.hashPictures, dumpDir: this.#dumpDir },
         },
+        deadlineMs: () => this.#deadlineMs,
+        onRetired: (queued) => this.#retire(queued),
       });
       if (this.#attached) thread.attach(this.#attached.fd);
       this.#pool.push(thread);
@@ -287,7 +341,46 @@ export class DaedalusService {
     return this.#pool;
   }
 
-  /** The context's thread: at its first job, the one with the fewest contexts. */
+  /**
+   * A thread was retired for a job past its deadline: a replacement starts at once (warming up
+   * on its self-test as the pool's threads did), its contexts get other threads at their next
+   * job (with a new decoder: their pictures fail until a key frame), and the jobs that were
+   * queued behind the stuck one go to those threads now. Past maxRetiredThreads the daemon
+   * ends itself to start afresh: every retired thread may still hold its memory (and a core,
+   * if it spins inside a library).
+   */
+  #retire(queued: QueuedJob[]): void {
+    this.#retired++;
+    const bound = this.opts.maxRetiredThreads ?? 4;
+    if (this.#retired > bound) {
+      log.error(`${this.#retired} decode threads retired (bound ${bound}): restarting the daemon`);
+      this.#exitCode = EXIT_RESTART;
+      this.stop();
+    }
+    const before = new Set(this.#pool);
+    for (const t of this.#startPool()) {
+      if (before.has(t)) continue;
+      t.ready.then((error) => {
+        if (error === undefined) return;
+        log.fatal(`replacement decode thread failed its self-test: ${error}`);
+        this.#exitCode = 1;
+        this.stop();
+      });
+    }
+    const port = this.#attached;
+    for (const q of queued) {
+      if (!port) {
+        q.resolve({ status: -EINVAL, held: false, bytesused: [], message: "no connection" });
+        continue;
+      }
+      this.#threadFor(port, q.job.ctxId).submit(q.job, q.threads).then(q.resolve);
+    }
+  }
+
+  /**
+   * The context's thread: at its first job (or when its thread was retired or died), the
+   * warmed-up thread with the fewest contexts (one still warming up only when none is warm).
+   */
   #threadFor(port: JobPort, ctxId: number): ContextThread {
     if (this.#attached !== port) {
       if (this.#attached) throw new Error("the decode threads serve another device");
@@ -296,8 +389,8 @@ export class DaedalusService {
     }
     let thread = this.#threads.get(ctxId);
     if (thread?.alive) return thread;
-    const pool = this.#startPool();
-    thread = pool.reduce((a, b) => (b.contexts.size < a.contexts.size ? b : a));
+    const load = (t: ContextThread) => (t.warm ? 0 : 1 << 20) + t.contexts.size;
+    thread = this.#startPool().reduce((a, b) => (load(b) < load(a) ? b : a));
     this.#threads.set(ctxId, thread);
     return thread;
   }
@@ -321,7 +414,12 @@ export class DaedalusService {
       );
     }
     const thread = this.#threadFor(port, w.ctxId);
-    const done = thread.submit(w, this.#threadShare())
+    const freeze = this.#freezes > 0 && codecName(w.codec) === this.opts.testFreeze?.codec;
+    if (freeze) {
+      this.#freezes--;
+      log.warn(`test hook: job ${w.cookie} (ctx ${w.ctxId}) freezes ${thread.name}`);
+    }
+    const done = thread.submit(w, this.#threadShare(), freeze)
       .then((result) => this.#complete(port, w, result));
     this.#inFlight.add(done);
     done.finally(() => this.#inFlight.delete(done));
@@ -365,12 +463,27 @@ export class DaedalusService {
     const c = this.#counters;
     log.info(
       `summary: ${c.jobs} jobs, ${c.ok} pictures, ${c.held} held slices, ${c.failed} failed, ` +
-        `${this.#threads.size} contexts`,
+        `${this.#threads.size} contexts, ${this.#retired} decode threads retired`,
     );
   }
 
   get contexts(): number {
     return this.#threads.size;
+  }
+
+  /** The name of the thread a context decodes on now, if it has one. */
+  threadOf(ctxId: number): string | undefined {
+    return this.#threads.get(ctxId)?.name;
+  }
+
+  /** Decode threads retired so far for a job past its deadline. */
+  get retiredThreads(): number {
+    return this.#retired;
+  }
+
+  /** What run() returns: EXIT_RESTART once more threads were retired than the bound allows. */
+  get exitCode(): number {
+    return this.#exitCode;
   }
 
   get counters(): Readonly<Counters> {

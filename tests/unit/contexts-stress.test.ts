@@ -3,15 +3,16 @@
 // again), and the daemon replaced by a new one 40 % into the run. Every job must be completed
 // exactly once, every picture that completes OK must be the one the single-threaded file
 // decoder gives for that frame (which the matrix tests hold bit-exact against ffmpeg), and the
-// new daemon must decode every context to the end.
+// new daemon must decode every context to the end. Then a decode thread frozen in a job.
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
+import { ETIMEDOUT } from "../../ffi/libc.ts";
 import { CODECS } from "../../src/codecs.ts";
 import type { ClientFrame } from "../../src/decoder/file-client.ts";
 import { captureFormatFor, FrameRunner, pictureMd5 } from "../../src/decoder/file-decoder.ts";
 import * as P from "../../src/service/protocol.ts";
 import { DaedalusService } from "../../src/service/service.ts";
-import { MemoryPort, StreamClient } from "./helpers/memory-port.ts";
+import { MemoryPort, portDescriptors, StreamClient } from "./helpers/memory-port.ts";
 import { asIvf, av1StreamFile, streamFile, vpxStreamFile } from "./helpers/streams.ts";
 
 const GOP = 10;
@@ -206,4 +207,147 @@ Deno.test("service: 8 contexts at once, random CTX_CLOSEs with a job in flight, 
   );
   await service.shutdown();
   port.close();
+});
+
+/** True when an H.264 frame's bitstream (Annex-B) holds an IDR slice. */
+function isIdr(frame: ClientFrame): boolean {
+  const b = frame.jobs[0].bitstream;
+  for (let i = 0; i + 3 < b.length; i++) {
+    if (b[i] === 0 && b[i + 1] === 0 && b[i + 2] === 1 && (b[i + 3] & 0x1f) === 5) return true;
+  }
+  return false;
+}
+
+/** True when a VP8 frame is a key frame (its frame tag's bit 0 is clear). */
+const isVp8Key = (frame: ClientFrame) => (frame.jobs[0].bitstream[0] & 1) === 0;
+
+Deno.test("service: a decode thread frozen inside a library call is retired at the deadline; the contexts that shared it move and recover at their next key frame, new contexts never land on it", async () => {
+  const byName = (name: string) => STREAMS.find((s) => s.name === name)!;
+  const load = async (s: StressStream) => {
+    const entry = CODECS.find((c) => c.name === s.codec)!;
+    const frames = entry.fileClient.frames(await Deno.readFile(await s.file()), {
+      mode: "frame",
+      startCode: "annexb",
+    });
+    return { ...s, frames, reference: referenceMd5s(s.codec, frames) };
+  };
+  const [h264s, vp9s, vp8s] = await Promise.all(
+    ["h264 320x240", "vp9 320x240", "vp8 320x240"].map((n) => load(byName(n))),
+  );
+  const port = new MemoryPort();
+  // The first VP8 job blocks its thread in nanosleep for good (the DAEDALUSD_TEST_FREEZE hook).
+  const service = new DaedalusService(libav(), {
+    summaryInterval: 0,
+    threads: 2,
+    jobDeadlineMs: 1500,
+    testFreeze: { codec: "vp8", jobs: 1 },
+  });
+  /** A context playing a stream from decode step `start` on: each job's status, pictures checked. */
+  const context = (ctxId: number, s: typeof h264s, start = 0) => {
+    const format = captureFormatFor(s.frames[0].width, s.frames[0].height, "nv12");
+    const client = new StreamClient(port, ctxId, P.CODEC[s.codec], format);
+    service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, ctxId));
+    const statuses = new Map<number, number>();
+    const threads: (string | undefined)[] = [];
+    return {
+      s,
+      ctxId,
+      start,
+      statuses,
+      threads,
+      /** Sends decode step `step`'s job, if the context has one then; resolves at its COMPLETE. */
+      async step(step: number): Promise<void> {
+        const index = step - start;
+        const frame = s.frames[index];
+        if (!frame || frame.jobs.length === 0) return;
+        const cookie = port.nextCookie();
+        service.handleMessage(port, client.jobMessage(frame.jobs[0], index, cookie));
+        threads[index] = service.threadOf(ctxId);
+        const c = await port.completion(cookie);
+        statuses.set(index, c.status);
+        if (c.status !== 0) return;
+        const md5 = pictureMd5(client.capture[index % 4][0].bytes, format, frame.crop);
+        assert.equal(md5, s.reference[index], `ctx ${ctxId}: frame ${index} is the right picture`);
+      },
+    };
+  };
+  try {
+    // Assigned at their first jobs to the thread with the fewest contexts: 1 and 3 on the first
+    // thread, 2 and then 4 (VP8, from step 3 on) on the second, where 4's first job freezes it.
+    const shared = [
+      context(1, h264s),
+      context(2, h264s),
+      context(3, vp9s),
+      context(4, vp8s, 3),
+    ];
+    const steps = Math.max(...shared.map((c) => c.start + c.s.frames.length));
+    let initialFds = 0;
+    for (let step = 0; step < steps; step++) {
+      if (step === 1) initialFds = portDescriptors(); // the pool's threads attached
+      // all contexts' jobs of a step at once, as clients run side by side
+      await Promise.all(shared.map((c) => c.step(step)));
+    }
+    const [a, b, c, d] = shared;
+    const stuck = d.threads[0]!;
+    assert.equal(b.threads[0], stuck, "context 2 shared the thread that froze");
+    assert.notEqual(a.threads[0], stuck);
+    assert.equal(service.retiredThreads, 1);
+    assert.equal(
+      portDescriptors(),
+      initialFds,
+      "the retired thread's descriptor is closed, its replacement has one",
+    );
+
+    // The frozen job failed at the deadline; contexts 1 and 3 (on the other thread) never noticed.
+    assert.equal(d.statuses.get(0), -ETIMEDOUT);
+    for (const ctx of [a, c]) {
+      assert.deepEqual([...ctx.statuses.values()].filter((s) => s !== 0), [], `ctx ${ctx.ctxId}`);
+    }
+    /**
+     * A context that moved at frame `moved`: before it, and from its first key frame at or
+     * after it, every picture decoded (and was the right one, checked as it came); between the
+     * two each one failed or was the right picture, and none was missed.
+     */
+    const recovered = (ctx: typeof a, moved: number, key: (f: ClientFrame) => boolean) => {
+      const recovery = ctx.s.frames.findIndex((f, i) => i >= moved && f.jobs.length && key(f));
+      assert.ok(recovery > moved, `ctx ${ctx.ctxId} moved before a key frame (${recovery})`);
+      const failedBetween = [];
+      for (const [i, status] of ctx.statuses) {
+        if (i >= moved && i < recovery) {
+          if (status !== 0) failedBetween.push(i);
+        } else if (i !== 0 || ctx !== d) {
+          assert.equal(status, 0, `ctx ${ctx.ctxId}: frame ${i}`);
+        }
+      }
+      assert.ok(failedBetween.length > 0, `ctx ${ctx.ctxId}: its new decoder lacked references`);
+      return { moved, recovery, failed: failedBetween.length };
+    };
+    // context 2's first job on another thread (a new decoder)
+    const bMoved = b.threads.findIndex((t) => t !== undefined && t !== stuck);
+    const bFigures = recovered(b, bMoved, isIdr);
+    const dFigures = recovered(d, 1, isVp8Key);
+    assert.ok(b.threads.slice(bMoved).every((t) => t !== stuck));
+    assert.ok(d.threads.slice(1).every((t) => t !== stuck));
+
+    // The replacement, once warm, takes the next new context: the fewest contexts.
+    assert.deepEqual(await service.warmUp(), []);
+    const e = context(5, h264s);
+    for (let step = 0; step < e.s.frames.length; step++) await e.step(step);
+    const before = new Set([a, b, c, d].flatMap((x) => x.threads));
+    assert.ok(!before.has(e.threads[0]), `ctx 5 decodes on the replacement (${e.threads[0]})`);
+    assert.deepEqual([...e.statuses.values()].filter((s) => s !== 0), [], "ctx 5 all decoded");
+
+    const sent = [a, b, c, d, e].reduce((n, x) => n + x.statuses.size, 0);
+    assert.equal(port.completions.length, sent, "every job completed exactly once");
+    assert.equal(new Set(port.completions.map((x) => x.cookie)).size, sent);
+    console.log(
+      `${sent} jobs; thread retired: 1; ctx 2 moved at frame ${bFigures.moved}, ` +
+        `${bFigures.failed} failed until its IDR at ${bFigures.recovery}; ctx 4 (VP8) ` +
+        `${dFigures.failed} failed after the frozen one until its key frame at ` +
+        `${dFigures.recovery}; ctx 5: ${e.statuses.size} pictures on the replacement`,
+    );
+  } finally {
+    await service.shutdown();
+    port.close();
+  }
 });

@@ -2,13 +2,13 @@
 // instead of mmap): every job is completed, pictures are bit-exact, bad jobs fail alone.
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
-import { EINVAL, EIO, ENOTSUP } from "../../ffi/libc.ts";
+import { EINVAL, EIO, ENOTSUP, ETIMEDOUT } from "../../ffi/libc.ts";
 import { captureFormatFor, pictureMd5 } from "../../src/decoder/file-decoder.ts";
 import { streamToFrames } from "../../src/h264/client.ts";
 import * as P from "../../src/service/protocol.ts";
 import { ContextJobs } from "../../src/service/context-jobs.ts";
-import { DaedalusService } from "../../src/service/service.ts";
-import { MemoryPort, playStream, StreamClient } from "./helpers/memory-port.ts";
+import { DaedalusService, EXIT_RESTART } from "../../src/service/service.ts";
+import { MemoryPort, playStream, portDescriptors, StreamClient } from "./helpers/memory-port.ts";
 import { CODECS } from "../../src/codecs.ts";
 import type { ClientFrame } from "../../src/decoder/file-client.ts";
 import type { CaptureFormat } from "../../src/decoder/job.ts";
@@ -240,15 +240,6 @@ Deno.test("context jobs: a buffer's mapping is kept while its memory id stays, r
 });
 
 Deno.test("service: a decode thread that dies fails its job with -EIO, and its descriptor is closed", async () => {
-  // descriptors of the port's memfd: the port's own and one per context thread
-  const openFds = () =>
-    [...Deno.readDirSync("/proc/self/fd")].filter((e) => {
-      try {
-        return Deno.readLinkSync(`/proc/self/fd/${e.name}`).includes("daedalus-test-port");
-      } catch {
-        return false;
-      }
-    }).length;
   const port = new MemoryPort();
   const service = new DaedalusService(libav(), {
     summaryInterval: 0,
@@ -259,13 +250,41 @@ Deno.test("service: a decode thread that dies fails its job with -EIO, and its d
   const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
   const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
   try {
-    const before = openFds();
+    const before = portDescriptors();
     service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 1));
     assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, -EIO);
-    assert.equal(openFds(), before, "the dead thread's descriptor is closed");
+    assert.equal(portDescriptors(), before, "the dead thread's descriptor is closed");
     // The next job gets a new thread, which dies the same way.
     assert.equal((await client.decode(service, frames[1].jobs[0], 1)).status, -EIO);
-    assert.equal(openFds(), before);
+    assert.equal(portDescriptors(), before);
+  } finally {
+    await service.shutdown();
+    port.close();
+  }
+});
+
+Deno.test("service: past the bound of retired decode threads the daemon ends itself to start afresh", async () => {
+  const port = new MemoryPort();
+  // One thread; the first two H.264 jobs freeze theirs: the thread, then its replacement.
+  const service = new DaedalusService(libav(), {
+    summaryInterval: 0,
+    threads: 1,
+    jobDeadlineMs: 1000,
+    maxRetiredThreads: 1,
+    testFreeze: { codec: "h264", jobs: 2 },
+  });
+  const file = await streamFile(RECIPE);
+  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
+  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
+  const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
+  try {
+    service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 1));
+    assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, -ETIMEDOUT);
+    assert.deepEqual([service.retiredThreads, service.exitCode], [1, 0], "within the bound");
+    assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, -ETIMEDOUT);
+    assert.deepEqual([service.retiredThreads, service.exitCode], [2, EXIT_RESTART]);
+    // Until the loop has stopped, the replacement still decodes.
+    assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, 0);
   } finally {
     await service.shutdown();
     port.close();

@@ -13,6 +13,21 @@ import * as P from "../../../src/service/protocol.ts";
 import type { DaedalusService, JobPort } from "../../../src/service/service.ts";
 
 const PAGE = 4096;
+const MEMFD_NAME = "daedalus-test-port";
+
+/**
+ * How many descriptors of ports' memfds this process holds: each port's own, and one per
+ * decode thread attached to it.
+ */
+export function portDescriptors(): number {
+  return [...Deno.readDirSync("/proc/self/fd")].filter((e) => {
+    try {
+      return Deno.readLinkSync(`/proc/self/fd/${e.name}`).includes(MEMFD_NAME);
+    } catch {
+      return false;
+    }
+  }).length;
+}
 
 /** A buffer in the memfd: where a job names it, and the test's own view of it. */
 export interface PortBuffer {
@@ -33,7 +48,7 @@ export class MemoryPort implements JobPort {
   #memoryId = 0;
 
   constructor() {
-    this.fd = libc().memfd_create(cString("daedalus-test-port"), 0);
+    this.fd = libc().memfd_create(cString(MEMFD_NAME), 0);
     if (this.fd < 0) throw new SysError("memfd_create", errno());
   }
 
