@@ -206,17 +206,22 @@ export function asIvf(file: string): Promise<string> {
 /**
  * ffmpeg's own per-frame MD5s (display order) for `file` in `pixFmt`, each frame at its own size
  * (no scaling to the first one's when the size changes); with ffmpeg's default decoder, or
- * `decoder` (libdav1d, as the AV1 tests name it).
+ * `decoder` (libdav1d, as the AV1 tests name it), given the decoder options `decoderArgs` (e.g.
+ * FATE's `-flags unaligned`).
  */
 export async function ffmpegFrameMd5s(
   file: string,
   pixFmt: string,
   decoder?: string,
+  decoderArgs: string[] = [],
 ): Promise<string[]> {
-  const path = `${file}.${pixFmt}${decoder ? `.${decoder}` : ""}.native.framemd5`;
+  const options = decoderArgs.map((a) => a.replace(/^-/, "")).join("-");
+  const path = `${file}.${pixFmt}${decoder ? `.${decoder}` : ""}${options ? `.${options}` : ""}` +
+    ".native.framemd5";
   await cached(path, async (tmp) => {
     const out = await ffmpeg([
       ...(decoder ? ["-c:v", decoder] : []),
+      ...decoderArgs,
       ...["-i", file, "-fps_mode", "passthrough", "-autoscale", "0"],
       ...["-pix_fmt", pixFmt, "-f", "framemd5", "-"],
     ]);
@@ -271,4 +276,71 @@ export function remuxed(file: string, container: "webm" | "mp4"): Promise<string
   return cached(`${file}.${container}`, async (tmp) => {
     await ffmpeg(["-y", "-i", file, "-c", "copy", "-f", container, tmp]);
   });
+}
+
+/**
+ * Per-frame MD5s of `file`'s pictures as correct P010 (display window, rows packed as the file
+ * decoder hashes them): ffmpeg's own yuv420p10le decode, each sample shifted into the high bits
+ * and Cb/Cr interleaved here. Not ffmpeg's `-pix_fmt p010le`: its libswscale conversion drops
+ * the last chroma pair of each row at odd widths, the defect the references must not share.
+ */
+export async function ffmpegP010Md5s(
+  file: string,
+  decoder?: string,
+  decoderArgs: string[] = [],
+): Promise<string[]> {
+  const options = decoderArgs.map((a) => a.replace(/^-/, "")).join("-");
+  const path = `${file}${decoder ? `.${decoder}` : ""}${options ? `.${options}` : ""}.p010.md5s`;
+  const input = [...(decoder ? ["-c:v", decoder] : []), ...decoderArgs, "-i", file];
+  await cached(path, async (tmp) => {
+    // the frames at their own sizes, which showinfo logs
+    const out = await new Deno.Command("ffmpeg", {
+      args: [
+        ...["-hide_banner", "-nostdin", "-v", "info", ...input, "-vf", "showinfo"],
+        ...["-fps_mode", "passthrough", "-autoscale", "0"],
+        ...["-pix_fmt", "yuv420p10le", "-f", "rawvideo", "-"],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const log = new TextDecoder().decode(out.stderr);
+    if (!out.success) throw new Error(`ffmpeg ${input.join(" ")}: ${log}`);
+    const sizes = [...log.matchAll(/Parsed_showinfo.* s:(\d+)x(\d+) /g)].map((
+      m,
+    ) => [Number(m[1]), Number(m[2])]);
+    const raw = out.stdout;
+    const md5s: string[] = [];
+    let at = 0;
+    for (const [w, h] of sizes) {
+      const frame = yuv420p10AsP010(raw.subarray(at), w, h);
+      md5s.push(createHash("md5").update(frame.p010).digest("hex"));
+      at += frame.bytes;
+    }
+    if (at !== raw.length) throw new RangeError(`${raw.length - at} bytes after the frames`);
+    await Deno.writeTextFile(tmp, md5s.join("\n"));
+  });
+  return (await Deno.readTextFile(path)).split("\n").filter((l) => l);
+}
+
+/** The `w`x`h` yuv420p10le frame at the start of `raw` as P010, and the bytes it took. */
+export function yuv420p10AsP010(
+  raw: Uint8Array,
+  w: number,
+  h: number,
+): { p010: Uint8Array; bytes: number } {
+  const cw = Math.ceil(w / 2);
+  const ch = Math.ceil(h / 2);
+  const bytes = 2 * (w * h + 2 * cw * ch);
+  if (raw.length < bytes) throw new RangeError(`a ${w}x${h} frame cut`);
+  const s = new DataView(raw.buffer, raw.byteOffset, bytes);
+  const p010 = new Uint8Array(bytes);
+  const d = new DataView(p010.buffer);
+  for (let i = 0; i < w * h; i++) d.setUint16(2 * i, s.getUint16(2 * i, true) << 6, true);
+  const u = 2 * w * h;
+  const v = u + 2 * cw * ch;
+  for (let i = 0; i < cw * ch; i++) {
+    d.setUint16(u + 4 * i, s.getUint16(u + 2 * i, true) << 6, true);
+    d.setUint16(u + 4 * i + 2, s.getUint16(v + 2 * i, true) << 6, true);
+  }
+  return { p010, bytes };
 }
