@@ -75,6 +75,16 @@ program.command("run", { isDefault: true })
   )
   .addOption(threadsOption("decode threads, and the threads they share inside pictures"))
   .addOption(
+    new Option(
+      "--decoder-memory <MiB>",
+      "memory all contexts' decoders may hold (default: a quarter of RAM, at most half the unit's MemoryMax)",
+    ).argParser((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number of MiB");
+      return n;
+    }),
+  )
+  .addOption(
     new Option("--summary-interval <seconds>", "seconds between summary lines (0: never)")
       .argParser((v) => Number.parseInt(v, 10)).default(60),
   )
@@ -89,6 +99,7 @@ program.command("run", { isDefault: true })
       threads: opts.threads,
       workerEntry: import.meta.url,
       testFreeze: testFreeze(),
+      decoderMemory: opts.decoderMemory === undefined ? undefined : opts.decoderMemory * (1 << 20),
     });
     for (const sig of ["SIGTERM", "SIGINT"] as const) {
       Deno.addSignalListener(sig, () => {

@@ -35,6 +35,12 @@ export interface Codec {
   selfTest(decoder: ContextDecoder): void;
   /** The files `daedalusd decode` takes for it, turned into jobs as a V4L2 client would. */
   fileClient: FileClient;
+  /**
+   * The most pictures its decoder keeps at once (references, the picture being decoded, output
+   * delay): what a context is charged for against the daemon's decoder memory
+   * (src/service/decoder-memory.ts; H.264's 18 when not given).
+   */
+  readonly decoderPictures?: number;
 }
 
 export const CODECS: readonly Codec[] = [H264, VP8, VP9, AV1];

@@ -8,11 +8,18 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Libav } from "../../ffi/libav.ts";
-import { EBUSY, EINVAL, ENOENT, EPROTO, SysError } from "../../ffi/libc.ts";
-import { CODECS, DAEMON_CODECS } from "../codecs.ts";
+import { EBUSY, EINVAL, ENOENT, ENOMEM, EPROTO, SysError } from "../../ffi/libc.ts";
+import { codecByWireId, CODECS, DAEMON_CODECS } from "../codecs.ts";
 import type { JobResult } from "../decoder/job.ts";
 import { ControlDevice, DEFAULT_DEVICE, moduleParameter } from "./control-device.ts";
 import { ContextThread, type QueuedJob } from "./context-thread.ts";
+import {
+  decoderBytes,
+  DecoderMemory,
+  DEFAULT_DECODER_PICTURES,
+  defaultDecoderBudget,
+  pictureBytes,
+} from "./decoder-memory.ts";
 import { prefetchLibraries } from "./self-test.ts";
 import {
   abiVersion,
@@ -67,7 +74,16 @@ export interface ServiceOptions {
    * their decode thread inside a libc call for good, as a decoder stuck in a library would.
    */
   testFreeze?: { codec: WireCodecName; jobs: number };
+  /**
+   * The budget of all contexts' decoder state, in bytes (decoder-memory.ts): by default a
+   * quarter of RAM, at most half of the unit's MemoryMax.
+   */
+  decoderMemory?: number;
 }
+
+const mib = (bytes: number) => (bytes / (1 << 20)).toFixed(0);
+/** The charge of an 8-bit 3840x2160 H.264 context, for the log. */
+const FOUR_K_H264 = DEFAULT_DECODER_PICTURES * pictureBytes(3840, 2160, 1);
 
 /** The exit code of a daemon that ended itself to start afresh (EX_TEMPFAIL). */
 export const EXIT_RESTART = 75;
@@ -113,12 +129,14 @@ export class DaedalusService {
   /** Jobs the test hook still freezes. */
   #freezes: number;
   #exitCode = 0;
+  readonly #decoderMemory: DecoderMemory;
   #stopping = false;
   #wake: (() => void) | undefined;
 
   constructor(private readonly av: Libav, private readonly opts: ServiceOptions = {}) {
     this.#deadlineMs = opts.jobDeadlineMs ?? jobDeadlineFor(DEFAULT_WATCHDOG_MS);
     this.#freezes = opts.testFreeze?.jobs ?? 0;
+    this.#decoderMemory = new DecoderMemory(opts.decoderMemory ?? defaultDecoderBudget());
   }
 
   stop(): void {
@@ -148,6 +166,10 @@ export class DaedalusService {
       `self-test: ${this.#pool.length} decode threads decoded a known picture of each codec in ${
         (performance.now() - t0).toFixed(0)
       } ms`,
+    );
+    log.info(
+      `decoder memory budget: ${mib(this.#decoderMemory.budget)} MiB ` +
+        `(an 8-bit 4K H.264 context: ${mib(FOUR_K_H264)} MiB)`,
     );
     let waitingLogged = false;
     const summary = (this.opts.summaryInterval ?? 60) > 0
@@ -278,6 +300,7 @@ export class DaedalusService {
         log.debug(`CTX_CLOSE ctx=${m.ctxId}`);
         this.#threads.get(m.ctxId)?.closeContext(m.ctxId);
         this.#threads.delete(m.ctxId);
+        this.#decoderMemory.release(m.ctxId);
         return;
       case "unknown":
         log.warn(`ignoring message type ${m.msgType} (ctx=${m.ctxId})`);
@@ -308,6 +331,7 @@ export class DaedalusService {
    */
   async closeContexts(): Promise<void> {
     this.#threads.clear();
+    this.#decoderMemory.clear();
     this.#attached = undefined;
     await Promise.all(this.#pool.map((t) => t.detach()));
     await this.settle();
@@ -413,6 +437,13 @@ export class DaedalusService {
           (hold ? " hold" : ""),
       );
     }
+    const codec = codecByWireId(w.codec);
+    const refused = codec && this.#decoderMemory.charge(w.ctxId, decoderBytes(codec, w));
+    if (refused) {
+      const message = `a ${w.width}x${w.height} ${codec.name} context: ${refused}`;
+      this.#complete(port, w, { status: -ENOMEM, held: false, bytesused: [], message });
+      return;
+    }
     const thread = this.#threadFor(port, w.ctxId);
     const freeze = this.#freezes > 0 && codecName(w.codec) === this.opts.testFreeze?.codec;
     if (freeze) {
@@ -463,7 +494,8 @@ export class DaedalusService {
     const c = this.#counters;
     log.info(
       `summary: ${c.jobs} jobs, ${c.ok} pictures, ${c.held} held slices, ${c.failed} failed, ` +
-        `${this.#threads.size} contexts, ${this.#retired} decode threads retired`,
+        `${this.#threads.size} contexts, ${this.#retired} decode threads retired, decoder ` +
+        `memory ${mib(this.#decoderMemory.used)} of ${mib(this.#decoderMemory.budget)} MiB`,
     );
   }
 
@@ -474,6 +506,11 @@ export class DaedalusService {
   /** The name of the thread a context decodes on now, if it has one. */
   threadOf(ctxId: number): string | undefined {
     return this.#threads.get(ctxId)?.name;
+  }
+
+  /** Bytes of decoder state charged to the contexts now, and the budget. */
+  get decoderMemory(): { used: number; budget: number } {
+    return { used: this.#decoderMemory.used, budget: this.#decoderMemory.budget };
   }
 
   /** Decode threads retired so far for a job past its deadline. */

@@ -27,5 +27,7 @@ export const VP8: Codec = {
       };
     }),
   selfTest: vp8SelfTest,
+  // libavcodec's VP8 frames: last, golden, altref, the one decoded and one being released
+  decoderPictures: 5,
   fileClient: ivfClient("VP80", vp8FileFrames),
 };

@@ -26,5 +26,7 @@ export const VP9: Codec = {
       };
     }, opts?.threads),
   selfTest: vp9SelfTest,
+  // its 8 reference slots and the picture being decoded, and one more
+  decoderPictures: 10,
   fileClient: ivfClient("VP90", vp9FileFrames),
 };

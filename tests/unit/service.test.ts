@@ -2,11 +2,12 @@
 // instead of mmap): every job is completed, pictures are bit-exact, bad jobs fail alone.
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
-import { EINVAL, EIO, ENOTSUP, ETIMEDOUT } from "../../ffi/libc.ts";
+import { EINVAL, EIO, ENOMEM, ENOTSUP, ETIMEDOUT } from "../../ffi/libc.ts";
 import { captureFormatFor, pictureMd5 } from "../../src/decoder/file-decoder.ts";
 import { streamToFrames } from "../../src/h264/client.ts";
 import * as P from "../../src/service/protocol.ts";
 import { ContextJobs } from "../../src/service/context-jobs.ts";
+import { decoderBytes } from "../../src/service/decoder-memory.ts";
 import { DaedalusService, EXIT_RESTART } from "../../src/service/service.ts";
 import { MemoryPort, playStream, portDescriptors, StreamClient } from "./helpers/memory-port.ts";
 import { CODECS } from "../../src/codecs.ts";
@@ -285,6 +286,47 @@ Deno.test("service: past the bound of retired decode threads the daemon ends its
     assert.deepEqual([service.retiredThreads, service.exitCode], [2, EXIT_RESTART]);
     // Until the loop has stopped, the replacement still decodes.
     assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, 0);
+  } finally {
+    await service.shutdown();
+    port.close();
+  }
+});
+
+Deno.test("service: the contexts' decoder memory is bounded: a context whose decoder would pass the budget fails its job with -ENOMEM, the others decode on", async () => {
+  const file = await streamFile(RECIPE);
+  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
+  const expected = await ffmpegFrameMd5s(file, "nv12");
+  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
+  const port = new MemoryPort();
+  const clients = [1, 2, 3].map((ctx) => new StreamClient(port, ctx, P.CODEC.h264, format));
+  const job = P.parseMessage(clients[0].jobMessage(frames[0].jobs[0], 0)) as { job: P.WireJob };
+  const perContext = decoderBytes(CODECS.find((c) => c.name === "h264")!, job.job);
+  // room for two of these contexts, not three
+  const service = new DaedalusService(libav(), {
+    summaryInterval: 0,
+    threads: 2,
+    decoderMemory: perContext * 2.5,
+  });
+  try {
+    for (const c of clients) {
+      service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, c.ctxId));
+    }
+    const [one, two, three] = await Promise.all(
+      clients.map((c) => playStream(service, c, frames)),
+    );
+    const refused = port.completions.filter((c) => c.status === -ENOMEM).length;
+    assert.deepEqual([one.md5s, two.md5s], [expected, expected], "contexts 1 and 2 bit-exact");
+    assert.equal(three.failed.length, frames.length, "every job of context 3 refused");
+    assert.equal(refused, frames.length);
+    assert.deepEqual(service.decoderMemory, { used: perContext * 2, budget: perContext * 2.5 });
+    // Context 1 closes: its decoder's memory is context 3's now.
+    service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_CLOSE, 1));
+    assert.deepEqual((await playStream(service, clients[2], frames)).md5s, expected);
+    assert.equal(service.decoderMemory.used, perContext * 2);
+    console.log(
+      `${(perContext / (1 << 20)).toFixed(1)} MiB per ${format.width}x${format.height} H.264 ` +
+        `context, budget 2.5 of them: ${refused} jobs of the third refused`,
+    );
   } finally {
     await service.shutdown();
     port.close();
