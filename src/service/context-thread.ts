@@ -18,7 +18,7 @@ const log = getLogger(["daedalusd", "service"]);
 export interface ContextThreadStart {
   /** The module the worker runs: the daemon's entry (main.ts or its bundle). */
   entry: string | URL;
-  init: Omit<Extract<ToContext, { type: "init" }>, "type">;
+  init: Omit<Extract<ToContext, { type: "init" }>, "type" | "busy">;
   /**
    * How long a job may run, in ms, from when the thread could start it (its predecessor's
    * result back, the thread warmed up): read at each job, so a new connection's value applies.
@@ -49,6 +49,8 @@ export class ContextThread {
   #detached: (() => void) | undefined;
   #dead = false;
   #warm = false;
+  /** The cookie of the job the thread is decoding, 0 between jobs (it writes it). */
+  readonly #busy = new Int32Array(new SharedArrayBuffer(4));
   #retired = false;
   /** The running job's deadline. */
   #deadline: ReturnType<typeof setTimeout> | undefined;
@@ -87,7 +89,7 @@ export class ContextThread {
       this.#die(`decode thread died: ${e.message}`);
       ready(`died: ${e.message}`);
     };
-    this.#post({ type: "init", ...start.init });
+    this.#post({ type: "init", ...start.init, busy: this.#busy });
   }
 
   /** Resolves when the thread has warmed up: undefined, or what failed. */
@@ -179,9 +181,17 @@ export class ContextThread {
     this.#deadline = setTimeout(() => this.#overran(ms), ms);
   }
 
-  /** The running job is past its deadline: it fails, and the thread is retired. */
+  /**
+   * The running job is past its deadline: it fails, and the thread is retired. Unless the
+   * thread is not in that job any more (this thread was late, after a stall of the whole
+   * process: its result is on its way), when the deadline starts again.
+   */
   #overran(ms: number): void {
     const [running, ...queued] = this.#pending.values();
+    if (Atomics.load(this.#busy, 0) !== running.job.cookie) {
+      this.#armDeadline();
+      return;
+    }
     this.#pending.clear();
     const { job } = running;
     log.error(

@@ -25,7 +25,17 @@ export const CONTEXT_WORKER_NAME = "daedalusd-context";
 
 /** Service thread → decode thread. */
 export type ToContext =
-  | { type: "init"; logLevel: LogLevel; avLogLevel: number; jobs: ContextJobsOptions }
+  | {
+    type: "init";
+    logLevel: LogLevel;
+    avLogLevel: number;
+    jobs: ContextJobsOptions;
+    /**
+     * Shared with the service thread: the cookie of the job the thread is decoding, 0 between
+     * jobs (so that a deadline is never taken for a job whose result is on its way).
+     */
+    busy: Int32Array<SharedArrayBuffer>;
+  }
   /** A connection: the thread's own descriptor of the control device (it closes it). */
   | { type: "attach"; fd: number }
   /** `freeze`: the DAEDALUSD_TEST_FREEZE hook, this job blocks the thread for good. */
@@ -65,6 +75,7 @@ function runContextWorker(): void {
   };
   let options: ContextJobsOptions = {};
   let fd = -1;
+  let busy = new Int32Array(new SharedArrayBuffer(4));
   const contexts = new Map<number, ContextJobs>();
   const detach = () => {
     for (const jobs of contexts.values()) jobs.close();
@@ -78,6 +89,7 @@ function runContextWorker(): void {
       case "init": {
         setupLogging(m.logLevel);
         options = m.jobs;
+        busy = m.busy;
         try {
           const av = libav();
           setAvLogLevel(av, m.avLogLevel);
@@ -94,6 +106,7 @@ function runContextWorker(): void {
         fd = m.fd;
         return;
       case "job": {
+        Atomics.store(busy, 0, m.job.cookie);
         if (m.freeze) freeze();
         let jobs = contexts.get(m.job.ctxId);
         if (!jobs) {
@@ -101,6 +114,7 @@ function runContextWorker(): void {
           contexts.set(m.job.ctxId, jobs);
         }
         const outcome = jobs.decode(m.job, m.threads);
+        Atomics.store(busy, 0, 0);
         scope.postMessage({ type: "done", cookie: m.job.cookie, result: outcome.result });
         outcome.finish();
         return;

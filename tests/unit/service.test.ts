@@ -332,3 +332,30 @@ Deno.test("service: the contexts' decoder memory is bounded: a context whose dec
     port.close();
   }
 });
+
+Deno.test("service: a stall of the whole daemon past the deadline retires no thread whose job was done", async () => {
+  const port = new MemoryPort();
+  const service = new DaedalusService(libav(), {
+    summaryInterval: 0,
+    threads: 1,
+    jobDeadlineMs: 300,
+  });
+  const file = await streamFile(RECIPE);
+  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
+  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
+  const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
+  try {
+    assert.deepEqual(await service.warmUp(), []);
+    for (const [index, frame] of frames.slice(0, 4).entries()) {
+      const cookie = port.nextCookie();
+      service.handleMessage(port, client.jobMessage(frame.jobs[0], index, cookie));
+      // The service thread stalls (as under SIGSTOP) while the job decodes and its result waits.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600);
+      assert.equal((await port.completion(cookie)).status, 0, `frame ${index}`);
+    }
+    assert.equal(service.retiredThreads, 0);
+  } finally {
+    await service.shutdown();
+    port.close();
+  }
+});
