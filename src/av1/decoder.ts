@@ -26,6 +26,7 @@ import {
 } from "./header-writer.ts";
 import {
   FG_FLAG,
+  frameReferences,
   readFilmGrain,
   readFrame,
   readSequence,
@@ -63,7 +64,7 @@ export class Av1Decoder implements ContextDecoder {
       this.#dav1d.flush();
       this.#headers.reset();
       this.#seqSent = false;
-      return failedJob(e);
+      return { ...failedJob(e), reset: true };
     }
   }
 
@@ -128,6 +129,7 @@ export class Av1Decoder implements ContextDecoder {
         status: 0,
         held: false,
         bytesused,
+        refs: frameReferences(frame),
         message: `OK ${pic.width}x${pic.height} type ${frame.frameType}` +
           (frame.flags & 1 ? "" : " hidden") + (applyGrain ? " grain" : ""),
       };

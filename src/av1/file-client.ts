@@ -6,7 +6,7 @@
  * show_existing_frame turned into a repeat of an earlier frame (no request).
  */
 import type { ClientFrame } from "../decoder/file-client.ts";
-import { codedSize } from "../decoder/file-client.ts";
+import { codedSize, frameTimestamp } from "../decoder/file-client.ts";
 import { concatBytes } from "../decoder/bytes.ts";
 import type { IvfFrame } from "../decoder/ivf.ts";
 import {
@@ -233,8 +233,8 @@ export function av1FileFrames(packets: IvfFrame[]): ClientFrame[] {
   let seqBytes: Uint8Array | undefined;
   /** Per slot, the client frame it holds (for repeats and reference timestamps). */
   const slots: number[] = new Array(8).fill(-1);
-  // the file decoder's timestamps (FrameRunner): frame i at (i + 1) µs; an empty slot 0
-  const ts = (index: number) => (index < 0 ? 0n : BigInt(index + 1) * 1000n);
+  // the file decoder's timestamps; an empty slot 0
+  const ts = (index: number) => (index < 0 ? 0n : frameTimestamp(index));
   for (const packet of packets) {
     let frame: Av1Frame | undefined;
     let payload: Uint8Array[] = [];

@@ -56,6 +56,8 @@ export const FRAME_FLAG = {
   FRAME_REFS_SHORT_SIGNALING: 0x80000,
 } as const;
 
+/** enum v4l2_av1_frame_type. */
+export const FRAME_TYPE = { KEY: 0, INTER: 1, INTRA_ONLY: 2, SWITCH: 3 } as const;
 export const TILE_INFO_FLAG_UNIFORM_TILE_SPACING = 0x1;
 export const QUANT_FLAG = { DIFF_UV_DELTA: 0x1, USING_QMATRIX: 0x2, DELTA_Q_PRESENT: 0x4 };
 export const SEG_FLAG = {
@@ -338,6 +340,12 @@ const s8s = (v: DataView, at: number, n: number) =>
   Array.from({ length: n }, (_, i) => v.getInt8(at + i));
 const u32s = (v: DataView, at: number, n: number) =>
   Array.from({ length: n }, (_, i) => v.getUint32(at + 4 * i, true));
+
+/** The timestamps of the frames `f` is predicted from (none for a key or intra-only frame). */
+export function frameReferences(f: Av1FrameCtrl): bigint[] {
+  const intra = f.frameType === FRAME_TYPE.KEY || f.frameType === FRAME_TYPE.INTRA_ONLY;
+  return intra ? [] : f.refFrameIdx.map((c) => f.referenceFrameTs[c & 7]);
+}
 
 export function readFrame(p: Uint8Array): Av1FrameCtrl {
   if (p.byteLength < F.size) throw new RangeError(`AV1_FRAME is ${p.byteLength} bytes`);

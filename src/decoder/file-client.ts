@@ -50,6 +50,15 @@ export interface FileClient {
 }
 
 /**
+ * The timestamp a client gives frame `index` (decode order) of a stream, as the file decoder and
+ * the tests queue it, and as the references in the controls name it: unique, and never 0 (libva
+ * names an empty reference slot 0).
+ */
+export function frameTimestamp(index: number): bigint {
+  return BigInt(index + 1) * 1000n;
+}
+
+/**
  * The coded size of a `width`x`height` picture in `block` units (its CAPTURE format) and the
  * crop to the picture inside it.
  */

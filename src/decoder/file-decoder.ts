@@ -8,7 +8,12 @@ import { createHash } from "node:crypto";
 import type { Libav } from "../../ffi/libav.ts";
 import { type Codec, codecForFile, CODECS } from "../codecs.ts";
 import type { ContextDecoder } from "./context-decoder.ts";
-import type { ClientFrame, ClientJob, ClientOptions } from "./file-client.ts";
+import {
+  type ClientFrame,
+  type ClientJob,
+  type ClientOptions,
+  frameTimestamp,
+} from "./file-client.ts";
 import {
   type CaptureFormat,
   type CaptureMemory,
@@ -153,8 +158,7 @@ export class FrameRunner {
         bitstream: cj.bitstream,
         hold: cj.hold,
         captureIndex: index % 4,
-        // unique per frame, and never 0 (libva names an empty reference slot 0)
-        timestamp: BigInt(index + 1) * 1000n,
+        timestamp: frameTimestamp(index),
         format,
       };
       const r = this.#decoder.decode(job, mem);

@@ -19,6 +19,8 @@ export interface FrameHeader {
   keyFrame: boolean;
   /** Decoded but never displayed (an alternate reference). */
   hidden: boolean;
+  /** The timestamps of the frames it is predicted from (none for a key or intra-only frame). */
+  refs: readonly bigint[];
 }
 
 /** Reads a job's frame header from its controls; throws a JobError when one is missing. */
@@ -67,6 +69,7 @@ export class WholeFrameDecoder implements ContextDecoder {
         status: 0,
         held: false,
         bytesused,
+        refs: header.refs,
         message: `OK ${frame.width}x${frame.height} ${kind}${header.hidden ? " hidden" : ""}`,
       };
     } catch (e) {

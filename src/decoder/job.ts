@@ -53,6 +53,18 @@ export interface JobResult {
   bytesused: number[];
   /** What went wrong, or what was decoded, for the log. */
   message: string;
+  /**
+   * A decoded picture's references: the timestamps (the OUTPUT buffers' timestamps, as the
+   * request's controls name them) of the pictures it is predicted from; empty or absent for a
+   * picture predicted from none (a key frame, an IDR or intra-only picture). The service flags
+   * a picture whose references it cannot vouch for (src/decoder/vouched.ts).
+   */
+  refs?: readonly bigint[];
+  /**
+   * The decoder holds no picture decoded before this job (a new decoder, a new sequence, a
+   * flush): none of the context's earlier pictures can be referred to any more.
+   */
+  reset?: boolean;
 }
 
 export function fourccName(fourcc: number): string {

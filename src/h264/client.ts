@@ -5,9 +5,16 @@
  * codes), and HOLD_CAPTURE keeps one CAPTURE buffer across the slices and fields of a frame.
  * Also computes picture order counts so that pictures can be listed in display order.
  */
-import type { ClientFrame, ClientJob, ClientOptions, FileClient } from "../decoder/file-client.ts";
+import {
+  type ClientFrame,
+  type ClientJob,
+  type ClientOptions,
+  type FileClient,
+  frameTimestamp,
+} from "../decoder/file-client.ts";
 import { concatBytes } from "../decoder/bytes.ts";
 import { splitAnnexB, START_CODE } from "./annexb.ts";
+import { ClientDpb } from "./client-dpb.ts";
 import { NAL_IDR, NAL_PPS, NAL_SLICE, NAL_SPS } from "./param-sets.ts";
 import {
   type ParsedPps,
@@ -28,6 +35,7 @@ import {
   DECODE_PARAM_FLAG_FIELD_PIC,
   DECODE_PARAM_FLAG_IDR_PIC,
   DECODE_PARAM_FLAG_PFRAME,
+  type H264DpbEntry,
   LAYOUT,
   START_CODE_ANNEX_B,
   START_CODE_NONE,
@@ -40,6 +48,7 @@ import {
   V4L2_CID_STATELESS_H264_SPS,
   V4L2_CID_STATELESS_H264_START_CODE,
   writeDecodeParams,
+  writeDpb,
   writeMenu,
   writePps,
   writeScalingMatrix,
@@ -202,6 +211,7 @@ export function streamToFrames(data: Uint8Array, opts: ClientOptions): ClientFra
   }
 
   const poc = new PocState();
+  const dpb = new ClientDpb();
   let period = 0;
   const frames: ClientFrame[] = [];
   let open: { frame: ClientFrame; pic: Picture } | undefined; // a first field awaiting its pair
@@ -216,6 +226,9 @@ export function streamToFrames(data: Uint8Array, opts: ClientOptions): ClientFra
       (h.nalUnitType !== NAL_IDR || open.pic.header.nalUnitType === NAL_IDR);
     const picPoc = h.fieldPic ? (h.bottomField ? bottom : top) : Math.min(top, bottom);
     let frame: ClientFrame;
+    const index = secondField && open ? frames.indexOf(open.frame) : frames.length;
+    const maxFrameNum = 2 ** (pic.sps.v4l2.log2_max_frame_num_minus4 + 4);
+    const refs = dpb.entries(h.frameNum, maxFrameNum);
     if (secondField && open) {
       frame = open.frame;
       frame.poc = Math.min(frame.poc, picPoc);
@@ -235,13 +248,22 @@ export function streamToFrames(data: Uint8Array, opts: ClientOptions): ClientFra
       frames.push(frame);
       open = h.fieldPic ? { frame, pic } : undefined;
     }
-    frame.jobs.push(...jobsFor(pic, opts));
+    frame.jobs.push(...jobsFor(pic, opts, refs));
+    dpb.mark({
+      header: h,
+      timestamp: frameTimestamp(index),
+      maxFrameNum,
+      maxNumRefFrames: pic.sps.v4l2.max_num_ref_frames,
+      secondField,
+      top,
+      bottom,
+    });
     if (h.mmco5) period++;
   }
   return frames;
 }
 
-function jobsFor(pic: Picture, opts: ClientOptions): ClientJob[] {
+function jobsFor(pic: Picture, opts: ClientOptions, refs: H264DpbEntry[]): ClientJob[] {
   const h = pic.header;
   const { matrix, ppsFlags } = resolveScaling(pic.sps, pic.pps);
   let flags = 0;
@@ -250,28 +272,27 @@ function jobsFor(pic: Picture, opts: ClientOptions): ClientJob[] {
   if (h.bottomField) flags |= DECODE_PARAM_FLAG_BOTTOM_FIELD;
   if (h.params.slice_type === SLICE_P) flags |= DECODE_PARAM_FLAG_PFRAME;
   if (h.params.slice_type === SLICE_B) flags |= DECODE_PARAM_FLAG_BFRAME;
+  const decodeParams = writeDecodeParams({
+    nal_ref_idc: h.nalRefIdc,
+    frame_num: h.frameNum,
+    top_field_order_cnt: pic.top,
+    bottom_field_order_cnt: pic.bottom,
+    idr_pic_id: h.idrPicId,
+    pic_order_cnt_lsb: h.picOrderCntLsb,
+    delta_pic_order_cnt_bottom: h.deltaPicOrderCntBottom,
+    delta_pic_order_cnt0: h.deltaPicOrderCnt0,
+    delta_pic_order_cnt1: h.deltaPicOrderCnt1,
+    dec_ref_pic_marking_bit_size: h.decRefPicMarkingBitSize,
+    pic_order_cnt_bit_size: h.picOrderCntBitSize,
+    slice_group_change_cycle: 0,
+    flags,
+  });
+  writeDpb(decodeParams, refs);
   const common = new Map<number, Uint8Array>([
     [V4L2_CID_STATELESS_H264_SPS, writeSps(pic.sps.v4l2)],
     [V4L2_CID_STATELESS_H264_PPS, writePps({ ...pic.pps.v4l2, flags: ppsFlags })],
     [V4L2_CID_STATELESS_H264_SCALING_MATRIX, writeScalingMatrix(matrix)],
-    [
-      V4L2_CID_STATELESS_H264_DECODE_PARAMS,
-      writeDecodeParams({
-        nal_ref_idc: h.nalRefIdc,
-        frame_num: h.frameNum,
-        top_field_order_cnt: pic.top,
-        bottom_field_order_cnt: pic.bottom,
-        idr_pic_id: h.idrPicId,
-        pic_order_cnt_lsb: h.picOrderCntLsb,
-        delta_pic_order_cnt_bottom: h.deltaPicOrderCntBottom,
-        delta_pic_order_cnt0: h.deltaPicOrderCnt0,
-        delta_pic_order_cnt1: h.deltaPicOrderCnt1,
-        dec_ref_pic_marking_bit_size: h.decRefPicMarkingBitSize,
-        pic_order_cnt_bit_size: h.picOrderCntBitSize,
-        slice_group_change_cycle: 0,
-        flags,
-      }),
-    ],
+    [V4L2_CID_STATELESS_H264_DECODE_PARAMS, decodeParams],
     [
       V4L2_CID_STATELESS_H264_DECODE_MODE,
       writeMenu(opts.mode === "frame" ? DECODE_MODE_FRAME_BASED : DECODE_MODE_SLICE_BASED),

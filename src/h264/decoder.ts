@@ -5,15 +5,19 @@
  */
 import type { Libav } from "../../ffi/libav.ts";
 import { EINVAL, EIO } from "../../ffi/libc.ts";
-import { hasStartCode, START_CODE } from "./annexb.ts";
-import { buildPps, buildSps, ParamSetError } from "./param-sets.ts";
+import { hasStartCode, splitAnnexB, START_CODE } from "./annexb.ts";
+import { unescapeNal } from "./bits.ts";
+import { buildPps, buildSps, NAL_IDR, NAL_SLICE, ParamSetError } from "./param-sets.ts";
 import {
   DECODE_MODE_FRAME_BASED,
+  DECODE_PARAM_FLAG_BFRAME,
   DECODE_PARAM_FLAG_FIELD_PIC,
   DECODE_PARAM_FLAG_IDR_PIC,
+  DECODE_PARAM_FLAG_PFRAME,
   type H264Pps,
   type H264Sps,
   readDecodeParams,
+  readDpbReferences,
   readPps,
   readScalingMatrix,
   readSps,
@@ -28,6 +32,7 @@ import {
   V4L2_CID_STATELESS_H264_START_CODE,
 } from "./v4l2-h264.ts";
 import { AvDecoder } from "../decoder/av-decoder.ts";
+import { BitReader } from "../decoder/bits.ts";
 import { sameBytes } from "../decoder/bytes.ts";
 import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import type { CaptureMemory, DecodeJob, JobResult } from "../decoder/job.ts";
@@ -59,6 +64,32 @@ function geometryKey(s: H264Sps): string {
   ].join(":");
 }
 
+/** slice_type values of I and SI slices (and their +5 forms: every slice of the picture). */
+const INTRA_SLICE_TYPES = new Set([2, 4, 7, 9]);
+
+/**
+ * True when every slice of a picture is an I or SI slice: it is predicted from no other
+ * picture, whatever its DPB still holds. Reads two exp-Golomb codes of each slice header.
+ */
+function intraOnly(parts: readonly Uint8Array[]): boolean {
+  let slices = 0;
+  for (const part of parts) {
+    for (const nal of hasStartCode(part) ? splitAnnexB(part) : [part]) {
+      const type = nal[0] & 0x1f;
+      if (type !== NAL_SLICE && type !== NAL_IDR) continue;
+      try {
+        const r = new BitReader(unescapeNal(nal.subarray(1, 16)).rbsp);
+        r.ue(); // first_mb_in_slice
+        if (!INTRA_SLICE_TYPES.has(r.ue())) return false;
+      } catch {
+        return false;
+      }
+      slices++;
+    }
+  }
+  return slices > 0;
+}
+
 interface HeldPicture {
   captureIndex: number;
   timestamp: bigint;
@@ -82,6 +113,8 @@ export class H264Decoder implements ContextDecoder {
    * concealed against missing references, which libavcodec does not flag as damage.
    */
   #sawIdr = false;
+  /** The decoder was opened again (a new sequence) since the last result. */
+  #reset = false;
   #built:
     | {
       spsBytes: Uint8Array;
@@ -103,15 +136,19 @@ export class H264Decoder implements ContextDecoder {
   }
 
   decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
+    let result: JobResult;
     try {
-      return this.#decode(job, mem);
+      result = this.#decode(job, mem);
     } catch (e) {
       this.#held = undefined;
       this.#sentSps.clear();
       this.#sentPps.clear();
       this.#dec.dropPicture();
-      return failedJob(e, [ParamSetError]);
+      result = failedJob(e, [ParamSetError]);
     }
+    if (!this.#reset) return result;
+    this.#reset = false;
+    return { ...result, reset: true };
   }
 
   #decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
@@ -138,6 +175,7 @@ export class H264Decoder implements ContextDecoder {
       if (key !== this.#geometry) {
         this.#dec.open(); // a new sequence: a fresh decoder, as after a resolution change
         this.#sawIdr = false;
+        this.#reset = true;
         this.#geometry = key;
         this.#sentSps.clear();
         this.#sentPps.clear();
@@ -185,10 +223,17 @@ export class H264Decoder implements ContextDecoder {
     const bytesused = this.#writer.write(frame, job.format, mem);
     this.lastPicture = { width: frame.width, height: frame.height };
     if (pic.idr) this.#sawIdr = true;
+    // A P or B picture is predicted from its DPB's references; one the client does not flag so
+    // may be all I slices (predicted from none: where a stream without IDRs recovers).
+    const inter = (paramFlags ?? 0) & (DECODE_PARAM_FLAG_PFRAME | DECODE_PARAM_FLAG_BFRAME);
+    const refs = pic.idr || !decodeParams || (!inter && intraOnly(pic.parts))
+      ? []
+      : readDpbReferences(decodeParams);
     return {
       status: 0,
       held: false,
       bytesused,
+      refs,
       message: `OK ${frame.width}x${frame.height}`,
     };
   }

@@ -303,7 +303,23 @@ export interface SliceHeader {
   picOrderCntBitSize: number;
   decRefPicMarkingBitSize: number;
   mmco5: boolean;
+  /** dec_ref_pic_marking(): an IDR's long_term_reference_flag. */
+  longTermReference: boolean;
+  /** dec_ref_pic_marking(): the memory management operations, when adaptive. */
+  mmcos?: Mmco[];
   predWeights?: PredWeightTable;
+}
+
+/**
+ * memory_management_control_operation with its values: difference_of_pic_nums_minus1 (1, 3),
+ * long_term_pic_num (2), long_term_frame_idx (3, 6), max_long_term_frame_idx_plus1 (4).
+ */
+export interface Mmco {
+  op: number;
+  picNumsMinus1?: number;
+  longTermPicNum?: number;
+  longTermFrameIdx?: number;
+  maxLongTermFrameIdxPlus1?: number;
 }
 
 export interface PredWeightTable {
@@ -426,20 +442,25 @@ export function parseSliceHeader(
   }
   const markingStart = r.pos;
   let mmco5 = false;
+  let longTermReference = false;
+  let mmcos: Mmco[] | undefined;
   if (nalRefIdc !== 0) {
     if (nalUnitType === 5) {
-      r.flag();
-      r.flag();
+      r.flag(); // no_output_of_prior_pics_flag
+      longTermReference = r.flag();
     } else if (r.flag()) {
+      mmcos = [];
       for (let guard = 0;; guard++) {
         const op = r.ue();
         if (op === 0) break;
         if (op > 6 || guard > 64) throw new BitstreamError("bad memory_management_control_op");
         if (op === 5) mmco5 = true;
-        if (op === 1 || op === 3) r.ue();
-        if (op === 2) r.ue();
-        if (op === 3 || op === 6) r.ue();
-        if (op === 4) r.ue();
+        const m: Mmco = { op };
+        if (op === 1 || op === 3) m.picNumsMinus1 = r.ue();
+        if (op === 2) m.longTermPicNum = r.ue();
+        if (op === 3 || op === 6) m.longTermFrameIdx = r.ue();
+        if (op === 4) m.maxLongTermFrameIdxPlus1 = r.ue();
+        mmcos.push(m);
       }
     }
   }
@@ -481,6 +502,8 @@ export function parseSliceHeader(
     picOrderCntBitSize,
     decRefPicMarkingBitSize,
     mmco5,
+    longTermReference,
+    mmcos,
     predWeights,
     params: {
       header_bit_size: rbspBits + 8 * escapesBefore,

@@ -43,6 +43,13 @@ export const DECODE_PARAM_FLAG_BOTTOM_FIELD = 0x04;
 export const DECODE_PARAM_FLAG_PFRAME = 0x08;
 export const DECODE_PARAM_FLAG_BFRAME = 0x10;
 
+export const DPB_ENTRY_FLAG_VALID = 0x01;
+export const DPB_ENTRY_FLAG_ACTIVE = 0x02;
+export const DPB_ENTRY_FLAG_LONG_TERM = 0x04;
+export const DPB_ENTRY_FLAG_FIELD = 0x08;
+/** Entries in DECODE_PARAMS' dpb[] (V4L2_H264_NUM_DPB_ENTRIES). */
+export const NUM_DPB_ENTRIES = 16;
+
 export const SLICE_FLAG_DIRECT_SPATIAL_MV_PRED = 0x01;
 export const SLICE_FLAG_SP_FOR_SWITCH = 0x02;
 
@@ -379,6 +386,52 @@ export function readDecodeParams(bytes: Uint8Array): H264DecodeParams {
     slice_group_change_cycle: v.getUint32(L.slice_group_change_cycle, true),
     flags: v.getUint32(L.flags, true),
   };
+}
+
+/** A DECODE_PARAMS dpb[] entry (the fields the daemon and the file client use). */
+export interface H264DpbEntry {
+  reference_ts: bigint;
+  pic_num: number;
+  frame_num: number;
+  /** V4L2_H264_{TOP,BOTTOM}_FIELD_REF bits, 3 for a frame. */
+  fields: number;
+  top_field_order_cnt: number;
+  bottom_field_order_cnt: number;
+  flags: number;
+}
+
+/** The timestamps of the DPB entries marked used for reference (VALID and ACTIVE). */
+export function readDpbReferences(bytes: Uint8Array): bigint[] {
+  const L = LAYOUT.decodeParams;
+  const E = LAYOUT.dpbEntry;
+  const v = view(bytes, L.size, "v4l2_ctrl_h264_decode_params");
+  const refs: bigint[] = [];
+  const used = DPB_ENTRY_FLAG_VALID | DPB_ENTRY_FLAG_ACTIVE;
+  for (let i = 0; i < NUM_DPB_ENTRIES; i++) {
+    const at = L.dpb + i * E.size;
+    if ((v.getUint32(at + E.flags, true) & used) === used) {
+      refs.push(v.getBigUint64(at + E.reference_ts, true));
+    }
+  }
+  return refs;
+}
+
+/** `entries` (at most 16) into a DECODE_PARAMS payload's dpb[]. */
+export function writeDpb(payload: Uint8Array, entries: readonly H264DpbEntry[]): void {
+  const L = LAYOUT.decodeParams;
+  const E = LAYOUT.dpbEntry;
+  if (entries.length > NUM_DPB_ENTRIES) throw new RangeError(`${entries.length} DPB entries`);
+  const v = view(payload, L.size, "v4l2_ctrl_h264_decode_params");
+  entries.forEach((e, i) => {
+    const at = L.dpb + i * E.size;
+    v.setBigUint64(at + E.reference_ts, e.reference_ts, true);
+    v.setUint32(at + E.pic_num, e.pic_num, true);
+    v.setUint16(at + E.frame_num, e.frame_num, true);
+    v.setUint8(at + E.fields, e.fields);
+    v.setInt32(at + E.top_field_order_cnt, e.top_field_order_cnt, true);
+    v.setInt32(at + E.bottom_field_order_cnt, e.bottom_field_order_cnt, true);
+    v.setUint32(at + E.flags, e.flags, true);
+  });
 }
 
 export function writeSliceParams(s: H264SliceParams): Uint8Array<ArrayBuffer> {

@@ -96,6 +96,8 @@ class BufferMappings {
 
 export class ContextJobs {
   #entry: { codec: Codec; decoder: ContextDecoder } | undefined;
+  /** A decoder was made since the last result: it holds no picture decoded before. */
+  #reset = false;
   readonly #mappings: BufferMappings;
 
   /** @param fd a descriptor of the control device (or its double) to map job buffers from */
@@ -130,6 +132,10 @@ export class ContextJobs {
       const errno = e instanceof SysError ? e.errno : e instanceof ProtocolError ? EINVAL : EIO;
       result = { status: -errno, held: false, bytesused: [], message: (e as Error).message };
     }
+    if (this.#reset) {
+      result = { ...result, reset: true }; // src/decoder/vouched.ts
+      this.#reset = false;
+    }
     const finish = () => {
       try {
         if (result.status === 0 && !result.held && jobLog.isEnabledFor("debug")) {
@@ -163,6 +169,7 @@ export class ContextJobs {
       this.#entry?.decoder.close();
       this.#entry = undefined;
       this.#entry = { codec, decoder: codec.createDecoder(this.av, { threads }) };
+      this.#reset = true;
     }
     const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;
     const out = this.#mappings.map(`out${w.outputIndex}`, w.output, false);

@@ -11,6 +11,7 @@ import type { Libav } from "../../ffi/libav.ts";
 import { EBUSY, EINVAL, ENOENT, ENOMEM, EPROTO, SysError } from "../../ffi/libc.ts";
 import { codecByWireId, CODECS, DAEMON_CODECS } from "../codecs.ts";
 import type { JobResult } from "../decoder/job.ts";
+import { VouchedPictures } from "../decoder/vouched.ts";
 import { ControlDevice, DEFAULT_DEVICE, moduleParameter } from "./control-device.ts";
 import { ContextThread, type QueuedJob } from "./context-thread.ts";
 import {
@@ -118,6 +119,8 @@ export class DaedalusService {
   readonly #threads = new Map<number, ContextThread>();
   /** The port the threads are attached to. */
   #attached: JobPort | undefined;
+  /** Per context, the pictures the daemon vouches for (src/decoder/vouched.ts). */
+  readonly #vouched = new Map<number, VouchedPictures>();
   /** Jobs whose result has not been completed yet. */
   readonly #inFlight = new Set<Promise<void>>();
   readonly #dumpDir = Deno.env.get("DAEDALUSD_DUMP_JOBS");
@@ -301,6 +304,7 @@ export class DaedalusService {
         this.#threads.get(m.ctxId)?.closeContext(m.ctxId);
         this.#threads.delete(m.ctxId);
         this.#decoderMemory.release(m.ctxId);
+        this.#vouched.delete(m.ctxId);
         return;
       case "unknown":
         log.warn(`ignoring message type ${m.msgType} (ctx=${m.ctxId})`);
@@ -332,6 +336,7 @@ export class DaedalusService {
   async closeContexts(): Promise<void> {
     this.#threads.clear();
     this.#decoderMemory.clear();
+    this.#vouched.clear();
     this.#attached = undefined;
     await Promise.all(this.#pool.map((t) => t.detach()));
     await this.settle();
@@ -456,7 +461,11 @@ export class DaedalusService {
     done.finally(() => this.#inFlight.delete(done));
   }
 
-  #complete(port: JobPort, w: WireJob, result: JobResult): void {
+  #complete(port: JobPort, w: WireJob, decoded: JobResult): void {
+    let vouched = this.#vouched.get(w.ctxId);
+    if (!vouched) this.#vouched.set(w.ctxId, vouched = new VouchedPictures());
+    const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;
+    const result = vouched.judge(w.timestamp, hold, decoded);
     if (result.status === 0) {
       if (result.held) this.#counters.held++;
       else this.#counters.ok++;
@@ -474,6 +483,8 @@ export class DaedalusService {
         bytesused: result.status === 0 && !result.held ? result.bytesused : w.capture.map(() => 0),
       });
     } catch (e) {
+      // The client got V4L2_BUF_FLAG_ERROR (or nothing) for it: nothing may refer to it.
+      vouched.refused(w.timestamp, hold);
       if (e instanceof SysError && e.errno === ENOENT) {
         log.warn(`job ${w.cookie} was already finished by the kernel (watchdog or CTX_CLOSE)`);
       } else {

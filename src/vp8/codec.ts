@@ -19,11 +19,13 @@ export const VP8: Codec = {
   createDecoder: (av) =>
     new WholeFrameDecoder(av, "vp8", (job) => {
       const f = readVp8Frame(requireCtrl(job, V4L2_CID_STATELESS_VP8_FRAME, "VP8_FRAME"));
+      const keyFrame = (f.flags & VP8_FRAME_FLAG_KEY_FRAME) !== 0;
       return {
         width: f.width,
         height: f.height,
-        keyFrame: (f.flags & VP8_FRAME_FLAG_KEY_FRAME) !== 0,
+        keyFrame,
         hidden: (f.flags & VP8_FRAME_FLAG_SHOW_FRAME) === 0,
+        refs: keyFrame ? [] : f.refs ?? [],
       };
     }),
   selfTest: vp8SelfTest,

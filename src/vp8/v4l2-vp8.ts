@@ -25,6 +25,9 @@ export const LAYOUT = {
   },
 } as const;
 
+/** The reference timestamps' fields, in the order LAST, GOLDEN, ALTREF. */
+const REF_TS = ["last_frame_ts", "golden_frame_ts", "alt_frame_ts"] as const;
+
 /** The fields of struct v4l2_ctrl_vp8_frame the daemon uses. */
 export interface Vp8Frame {
   /** V4L2_VP8_FRAME_FLAG_* (the field is 64-bit; every flag fits the low word). */
@@ -33,6 +36,8 @@ export interface Vp8Frame {
   height: number;
   version: number;
   firstPartSize: number;
+  /** last_frame_ts, golden_frame_ts, alt_frame_ts: the references' timestamps (0 if absent). */
+  refs?: readonly bigint[];
 }
 
 export function readVp8Frame(p: Uint8Array): Vp8Frame {
@@ -45,6 +50,7 @@ export function readVp8Frame(p: Uint8Array): Vp8Frame {
     height: v.getUint16(L.height, true),
     version: v.getUint8(L.version),
     firstPartSize: v.getUint32(L.first_part_size, true),
+    refs: REF_TS.map((at) => v.getBigUint64(L[at], true)),
   };
 }
 
@@ -59,5 +65,6 @@ export function writeVp8Frame(f: Vp8Frame): Uint8Array<ArrayBuffer> {
   v.setUint8(L.version, f.version);
   v.setUint32(L.first_part_size, f.firstPartSize, true);
   v.setUint8(L.num_dct_parts, 1); // the core refuses 0
+  f.refs?.forEach((ts, i) => v.setBigUint64(L[REF_TS[i]], ts, true));
   return p;
 }

@@ -18,11 +18,13 @@ export const VP9: Codec = {
   createDecoder: (av, opts) =>
     new WholeFrameDecoder(av, "vp9", (job) => {
       const f = readVp9Frame(requireCtrl(job, V4L2_CID_STATELESS_VP9_FRAME, "VP9_FRAME"));
+      const keyFrame = (f.flags & (VP9_FRAME_FLAG_KEY_FRAME | VP9_FRAME_FLAG_INTRA_ONLY)) !== 0;
       return {
         width: f.width,
         height: f.height,
-        keyFrame: (f.flags & (VP9_FRAME_FLAG_KEY_FRAME | VP9_FRAME_FLAG_INTRA_ONLY)) !== 0,
+        keyFrame,
         hidden: (f.flags & VP9_FRAME_FLAG_SHOW_FRAME) === 0,
+        refs: keyFrame ? [] : f.refs ?? [],
       };
     }, opts?.threads),
   selfTest: vp9SelfTest,

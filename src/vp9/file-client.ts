@@ -6,7 +6,7 @@
  * frames (which may take their size from a reference).
  */
 import { BitReader } from "../decoder/bits.ts";
-import { type ClientFrame, codedSize } from "../decoder/file-client.ts";
+import { type ClientFrame, codedSize, frameTimestamp } from "../decoder/file-client.ts";
 import type { IvfFrame } from "../decoder/ivf.ts";
 import {
   LAYOUT,
@@ -56,6 +56,8 @@ export interface Vp9Header {
   bitDepth: number;
   subsampling: [number, number];
   refreshFrameFlags: number;
+  /** ref_frame_idx[]: the slots of LAST, GOLDEN and ALTREF (an inter frame's). */
+  refs: number[];
   width: number;
   height: number;
 }
@@ -82,6 +84,7 @@ export function parseVp9Header(
     bitDepth: 8,
     subsampling: [1, 1],
     refreshFrameFlags: 0,
+    refs: [],
     width: 0,
     height: 0,
   };
@@ -126,7 +129,7 @@ export function parseVp9Header(
     return h;
   }
   h.refreshFrameFlags = r.u(8);
-  const refs: number[] = [];
+  const refs = h.refs;
   for (let i = 0; i < 3; i++) {
     refs.push(r.u(3));
     r.u(1); // sign bias
@@ -189,6 +192,7 @@ export function vp9FileFrames(packets: IvfFrame[]): ClientFrame[] {
         bitDepth: h.bitDepth,
         uncompressedHeaderSize: 0,
         compressedHeaderSize: 0,
+        refs: h.refs.map((slot) => frameTimestamp(slots[slot]?.index ?? -1)),
       });
       const index = out.length;
       out.push({

@@ -32,6 +32,9 @@ export const LAYOUT = {
   compressedHdr: { size: 2040 },
 } as const;
 
+/** The reference timestamps' fields, in the order LAST, GOLDEN, ALTREF. */
+const REF_TS = ["last_frame_ts", "golden_frame_ts", "alt_frame_ts"] as const;
+
 /** The fields of struct v4l2_ctrl_vp9_frame the daemon uses. */
 export interface Vp9Frame {
   flags: number;
@@ -41,6 +44,8 @@ export interface Vp9Frame {
   bitDepth: number;
   uncompressedHeaderSize: number;
   compressedHeaderSize: number;
+  /** last_frame_ts, golden_frame_ts, alt_frame_ts: the references' timestamps (0 if absent). */
+  refs?: readonly bigint[];
 }
 
 export function readVp9Frame(p: Uint8Array): Vp9Frame {
@@ -55,6 +60,7 @@ export function readVp9Frame(p: Uint8Array): Vp9Frame {
     bitDepth: v.getUint8(L.bit_depth),
     uncompressedHeaderSize: v.getUint16(L.uncompressed_header_size, true),
     compressedHeaderSize: v.getUint16(L.compressed_header_size, true),
+    refs: REF_TS.map((at) => v.getBigUint64(L[at], true)),
   };
 }
 
@@ -70,5 +76,6 @@ export function writeVp9Frame(f: Vp9Frame): Uint8Array<ArrayBuffer> {
   v.setUint8(L.bit_depth, f.bitDepth);
   v.setUint16(L.uncompressed_header_size, f.uncompressedHeaderSize, true);
   v.setUint16(L.compressed_header_size, f.compressedHeaderSize, true);
+  f.refs?.forEach((ts, i) => v.setBigUint64(L[REF_TS[i]], ts, true));
   return p;
 }

@@ -4,8 +4,12 @@
  * COMPLETE is recorded. Streams are played through it as a V4L2 client would queue them.
  */
 import { cString } from "../../../ffi/library.ts";
-import { errno, libc, SysError } from "../../../ffi/libc.ts";
-import type { ClientFrame, ClientJob } from "../../../src/decoder/file-client.ts";
+import { ENOENT, errno, libc, SysError } from "../../../ffi/libc.ts";
+import {
+  type ClientFrame,
+  type ClientJob,
+  frameTimestamp,
+} from "../../../src/decoder/file-client.ts";
 import { pictureMd5 } from "../../../src/decoder/file-decoder.ts";
 import type { CaptureFormat } from "../../../src/decoder/job.ts";
 import { mapFd, type Mapping } from "../../../src/service/control-device.ts";
@@ -67,9 +71,17 @@ export class MemoryPort implements JobPort {
     return ++this.#cookie;
   }
 
+  /** Cookies whose COMPLETE is refused with ENOENT, as the module's watchdog makes it. */
+  readonly refuse = new Set<number>();
+
   complete(c: P.Complete): void {
     P.encodeComplete(c); // what the kernel would validate
     this.completions.push(c);
+    if (this.refuse.has(c.cookie)) {
+      this.#waiters.get(c.cookie)?.(c);
+      this.#waiters.delete(c.cookie);
+      throw new SysError("DAEDALUS_IOC_COMPLETE", ENOENT);
+    }
     this.#waiters.get(c.cookie)?.(c);
     this.#waiters.delete(c.cookie);
   }
@@ -119,8 +131,7 @@ export class StreamClient {
 
   /**
    * The message of one job of the stream's frame `frame` (its bitstream copied in): CAPTURE
-   * buffer frame % buffers, timestamp (frame + 1) * 1000 as the file clients' references name
-   * it (never 0: libva names an empty reference slot 0).
+   * buffer frame % buffers, the timestamp the file clients' references name it by.
    */
   jobMessage(job: ClientJob, frame: number, cookie = this.port.nextCookie()): Uint8Array {
     this.output.bytes.set(job.bitstream);
@@ -130,7 +141,7 @@ export class StreamClient {
       cookie,
       codec: this.codec,
       flags: job.hold ? P.DAEDALUS_JOB_HOLD_CAPTURE : 0,
-      timestamp: BigInt(frame + 1) * 1000n,
+      timestamp: frameTimestamp(frame),
       outputIndex: 0,
       captureIndex: index,
       outputFlags: 0,
