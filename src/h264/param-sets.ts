@@ -60,39 +60,91 @@ function check(ok: boolean, what: string): void {
   if (!ok) throw new ParamSetError(what);
 }
 
+/** se(v) fields of 32 bits: -(2^31 - 1) to 2^31 - 1 (an s32 control may hold -2^31). */
+const S32: readonly [number, number] = [-(2 ** 31 - 1), 2 ** 31 - 1];
+
+/**
+ * A field's range in the H.264 syntax (7.4.2.1.1, 7.4.2.2), and when the syntax carries it
+ * (a field it does not carry is not written, whatever its value).
+ */
+interface FieldRange<T> {
+  field: keyof T & string;
+  range: (t: T) => readonly [number, number];
+  when?: (t: T) => boolean;
+}
+
+function checkRanges<T>(what: string, t: T, table: readonly FieldRange<T>[]): void {
+  for (const { field, range, when } of table) {
+    if (when && !when(t)) continue;
+    const v = t[field] as number;
+    const [min, max] = range(t);
+    check(Number.isInteger(v) && v >= min && v <= max, `${what} ${field} ${v}: not ${min}..${max}`);
+  }
+}
+
+const fixed = (min: number, max: number) => () => [min, max] as const;
+const pocType = (type: number) => (s: H264Sps) => s.pic_order_cnt_type === type;
+
+/** The SPS fields the rebuilt SPS carries. */
+const SPS_RANGES: readonly FieldRange<H264Sps>[] = [
+  { field: "seq_parameter_set_id", range: fixed(0, 31) },
+  { field: "chroma_format_idc", range: fixed(0, 3) },
+  { field: "bit_depth_luma_minus8", range: fixed(0, 6) },
+  { field: "bit_depth_chroma_minus8", range: fixed(0, 6) },
+  { field: "log2_max_frame_num_minus4", range: fixed(0, 12) },
+  { field: "pic_order_cnt_type", range: fixed(0, 2) },
+  { field: "log2_max_pic_order_cnt_lsb_minus4", range: fixed(0, 12), when: pocType(0) },
+  { field: "offset_for_non_ref_pic", range: () => S32, when: pocType(1) },
+  { field: "offset_for_top_to_bottom_field", range: () => S32, when: pocType(1) },
+  // MaxDpbFrames is at most 16 at every level
+  { field: "max_num_ref_frames", range: fixed(0, 16) },
+  // 16384 samples: the largest the kernel's formats and libavcodec take
+  { field: "pic_width_in_mbs_minus1", range: fixed(0, 1023) },
+  { field: "pic_height_in_map_units_minus1", range: fixed(0, 1023) },
+];
+
+/** The PPS fields the rebuilt PPS carries (pic_init_qp's lower bound depends on the depth). */
+const PPS_RANGES: readonly FieldRange<H264Pps & { qpBdOffsetY: number }>[] = [
+  { field: "seq_parameter_set_id", range: fixed(0, 31) },
+  // slice groups (FMO, Baseline's extended feature set) are not supported
+  { field: "num_slice_groups_minus1", range: fixed(0, 0) },
+  { field: "num_ref_idx_l0_default_active_minus1", range: fixed(0, 31) },
+  { field: "num_ref_idx_l1_default_active_minus1", range: fixed(0, 31) },
+  { field: "weighted_bipred_idc", range: fixed(0, 2) },
+  { field: "pic_init_qp_minus26", range: (p) => [-(26 + p.qpBdOffsetY), 25] },
+  { field: "pic_init_qs_minus26", range: fixed(-26, 25) },
+  { field: "chroma_qp_index_offset", range: fixed(-12, 12) },
+  { field: "second_chroma_qp_index_offset", range: fixed(-12, 12) },
+];
+
 /** Rejects values the H.264 syntax cannot express or libavcodec would misread. */
 export function validateSps(s: H264Sps): void {
-  check(s.seq_parameter_set_id < 32, `SPS id ${s.seq_parameter_set_id} > 31`);
-  check(s.chroma_format_idc <= 3, `chroma_format_idc ${s.chroma_format_idc}`);
-  check(s.bit_depth_luma_minus8 <= 6, `bit_depth_luma_minus8 ${s.bit_depth_luma_minus8}`);
-  check(s.bit_depth_chroma_minus8 <= 6, `bit_depth_chroma_minus8 ${s.bit_depth_chroma_minus8}`);
+  checkRanges("SPS", s, SPS_RANGES);
+  if (s.pic_order_cnt_type === 1) {
+    for (let i = 0; i < s.num_ref_frames_in_pic_order_cnt_cycle; i++) {
+      const o = s.offset_for_ref_frame[i];
+      check(o >= S32[0] && o <= S32[1], `SPS offset_for_ref_frame[${i}] ${o}`);
+    }
+  }
+  // Other profiles' SPS carries neither: the stream would say 4:2:0 8-bit whatever the control
+  if (!HIGH_PROFILES.has(s.profile_idc)) {
+    check(
+      s.chroma_format_idc === 1 && s.bit_depth_luma_minus8 === 0 &&
+        s.bit_depth_chroma_minus8 === 0,
+      `SPS profile_idc ${s.profile_idc} codes 4:2:0 8-bit only (chroma_format_idc ` +
+        `${s.chroma_format_idc}, bit depths ${s.bit_depth_luma_minus8 + 8}/` +
+        `${s.bit_depth_chroma_minus8 + 8})`,
+    );
+  }
   check(
-    s.log2_max_frame_num_minus4 <= 12,
-    `log2_max_frame_num_minus4 ${s.log2_max_frame_num_minus4}`,
-  );
-  check(s.pic_order_cnt_type <= 2, `pic_order_cnt_type ${s.pic_order_cnt_type}`);
-  check(
-    s.log2_max_pic_order_cnt_lsb_minus4 <= 12,
-    `log2_max_pic_order_cnt_lsb_minus4 ${s.log2_max_pic_order_cnt_lsb_minus4}`,
-  );
-  check(s.max_num_ref_frames <= 16, `max_num_ref_frames ${s.max_num_ref_frames}`);
-  check(s.pic_width_in_mbs_minus1 < 1024, `pic_width_in_mbs_minus1 ${s.pic_width_in_mbs_minus1}`);
-  check(
-    s.pic_height_in_map_units_minus1 < 1024,
-    `pic_height_in_map_units_minus1 ${s.pic_height_in_map_units_minus1}`,
+    (s.flags & SPS_FLAG_FRAME_MBS_ONLY) !== 0 || (s.flags & SPS_FLAG_DIRECT_8X8_INFERENCE) !== 0,
+    "SPS with field macroblocks needs direct_8x8_inference_flag",
   );
 }
 
-export function validatePps(p: H264Pps): void {
-  check(p.seq_parameter_set_id < 32, `PPS refers to SPS id ${p.seq_parameter_set_id}`);
-  check(p.num_slice_groups_minus1 === 0, "slice groups (FMO) are not supported");
-  check(p.num_ref_idx_l0_default_active_minus1 < 32, "num_ref_idx_l0_default_active_minus1");
-  check(p.num_ref_idx_l1_default_active_minus1 < 32, "num_ref_idx_l1_default_active_minus1");
-  check(p.weighted_bipred_idc <= 2, `weighted_bipred_idc ${p.weighted_bipred_idc}`);
-  check(p.pic_init_qp_minus26 >= -26 && p.pic_init_qp_minus26 <= 25, "pic_init_qp_minus26");
-  check(p.pic_init_qs_minus26 >= -26 && p.pic_init_qs_minus26 <= 25, "pic_init_qs_minus26");
-  check(Math.abs(p.chroma_qp_index_offset) <= 12, "chroma_qp_index_offset");
-  check(Math.abs(p.second_chroma_qp_index_offset) <= 12, "second_chroma_qp_index_offset");
+/** Rejects PPS values the syntax cannot express for `sps` (7.4.2.2). */
+export function validatePps(p: H264Pps, sps: H264Sps): void {
+  checkRanges("PPS", { ...p, qpBdOffsetY: 6 * sps.bit_depth_luma_minus8 }, PPS_RANGES);
 }
 
 /** seq_parameter_set_rbsp() as a NAL unit (no start code). */
@@ -157,7 +209,7 @@ export function buildPps(
   sps: H264Sps,
   matrix: H264ScalingMatrix | undefined,
 ): Uint8Array<ArrayBuffer> {
-  validatePps(p);
+  validatePps(p, sps);
   const w = new NalWriter();
   w.ue(p.pic_parameter_set_id);
   w.ue(p.seq_parameter_set_id);
