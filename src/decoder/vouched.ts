@@ -23,8 +23,12 @@ export const VOUCHED_LIMIT = 256;
 export class VouchedPictures {
   /** Vouched timestamps in least recently used order (a Set keeps insertion order). */
   readonly #ok = new Set<bigint>();
-  /** A picture one of whose earlier jobs (held slices) failed or was refused. */
-  #broken: bigint | undefined;
+  /**
+   * The last job that failed, was refused or was flagged, until a picture of its timestamp is
+   * vouched for: the rest of a held picture's slices fail, and so does a picture naming its own
+   * timestamp as a reference (the frames of a VP9 superframe share their request's timestamp).
+   */
+  #broken: { timestamp: bigint; held: boolean } | undefined;
 
   /**
    * The result a job completes with: `r`, or an error when `r` is a picture with a reference not
@@ -33,7 +37,7 @@ export class VouchedPictures {
    */
   judge(timestamp: bigint, hold: boolean, r: JobResult): JobResult {
     if (r.reset) this.#ok.clear();
-    if (this.#broken !== timestamp) this.#broken = undefined;
+    if (this.#broken?.timestamp !== timestamp) this.#broken = undefined;
     if (r.status !== 0) {
       this.#forget(timestamp, hold);
       return r;
@@ -41,13 +45,15 @@ export class VouchedPictures {
     if (r.held) return r;
     const refs = r.refs ?? [];
     const missing = refs.find((t) => t !== timestamp && !this.#ok.has(t));
-    if (this.#broken === timestamp || missing !== undefined) {
+    const broken = this.#broken !== undefined && (this.#broken.held || refs.includes(timestamp));
+    if (broken || missing !== undefined) {
       const why = missing !== undefined
         ? `reference ${missing} was not decoded and delivered here`
-        : "an earlier slice of it failed";
+        : `an earlier job of timestamp ${timestamp} failed`;
       this.#forget(timestamp, false);
       return { ...r, status: -EIO, bytesused: [], message: `damaged picture: ${why}` };
     }
+    this.#broken = undefined;
     for (const t of [...refs, timestamp]) {
       this.#ok.delete(t); // to the end: the most recently used
       this.#ok.add(t);
@@ -64,9 +70,9 @@ export class VouchedPictures {
     this.#forget(timestamp, hold);
   }
 
-  /** `hold`: the rest of the picture's slices fail too. */
-  #forget(timestamp: bigint, hold: boolean): void {
+  /** `held`: the job was a slice of a picture whose later slices fail too. */
+  #forget(timestamp: bigint, held: boolean): void {
     this.#ok.delete(timestamp);
-    if (hold) this.#broken = timestamp;
+    this.#broken = { timestamp, held };
   }
 }

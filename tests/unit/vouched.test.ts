@@ -5,10 +5,12 @@
 // service and the memory-backed device double, as the module sends a context's jobs.
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
+import { EIO } from "../../ffi/libc.ts";
 import { type Codec, CODECS } from "../../src/codecs.ts";
 import { type ClientFrame, type ClientJob, frameTimestamp } from "../../src/decoder/file-client.ts";
 import { captureFormatFor, pictureMd5 } from "../../src/decoder/file-decoder.ts";
-import type { CaptureFormat } from "../../src/decoder/job.ts";
+import type { CaptureFormat, JobResult } from "../../src/decoder/job.ts";
+import { VouchedPictures } from "../../src/decoder/vouched.ts";
 import {
   FRAME_TYPE,
   frameReferences,
@@ -243,3 +245,46 @@ for (const name of Object.keys(STREAMS)) {
     });
   }
 }
+
+/** A decoded picture's result with these references. */
+function picture(refs: bigint[]): JobResult {
+  return { status: 0, held: false, bytesused: [1], refs, message: "OK" };
+}
+
+const FAILED: JobResult = { status: -EIO, held: false, bytesused: [], message: "failed" };
+
+Deno.test("vouched: a picture naming its own timestamp fails when an earlier job of it failed (a VP9 superframe's frames share one)", () => {
+  const v = new VouchedPictures();
+  assert.equal(v.judge(1000n, false, picture([])).status, 0);
+  // the superframe at 2000: its hidden frame fails, the shown one predicts from it
+  assert.equal(v.judge(2000n, false, FAILED).status, -EIO);
+  assert.equal(v.judge(2000n, false, picture([1000n, 1000n, 2000n])).status, -EIO);
+  assert.equal(v.judge(3000n, false, picture([2000n, 1000n, 2000n])).status, -EIO);
+  // both frames decoded: the shown one is vouched for
+  assert.equal(v.judge(4000n, false, picture([])).status, 0);
+  assert.equal(v.judge(5000n, false, picture([4000n])).status, 0);
+  assert.equal(v.judge(5000n, false, picture([4000n, 5000n])).status, 0);
+});
+
+Deno.test("vouched: a client giving every request timestamp 0 recovers at the key frame after a failure", () => {
+  const v = new VouchedPictures();
+  assert.equal(v.judge(0n, false, picture([])).status, 0);
+  assert.equal(v.judge(0n, false, picture([0n])).status, 0);
+  assert.equal(v.judge(0n, false, FAILED).status, -EIO);
+  assert.equal(v.judge(0n, false, picture([0n])).status, -EIO);
+  assert.equal(v.judge(0n, false, picture([0n])).status, -EIO);
+  assert.equal(v.judge(0n, false, picture([])).status, 0);
+  assert.equal(v.judge(0n, false, picture([0n])).status, 0);
+});
+
+Deno.test("vouched: a held slice that failed or was refused fails the rest of its picture", () => {
+  const v = new VouchedPictures();
+  const held: JobResult = { status: 0, held: true, bytesused: [], message: "held" };
+  assert.equal(v.judge(1000n, false, picture([])).status, 0);
+  assert.equal(v.judge(2000n, true, held).status, 0);
+  v.refused(2000n, true);
+  assert.equal(v.judge(2000n, false, picture([1000n])).status, -EIO);
+  assert.equal(v.judge(3000n, true, FAILED).status, -EIO);
+  assert.equal(v.judge(3000n, false, picture([1000n])).status, -EIO);
+  assert.equal(v.judge(4000n, false, picture([1000n])).status, 0);
+});
