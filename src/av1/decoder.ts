@@ -94,7 +94,7 @@ export class Av1Decoder implements ContextDecoder {
       this.#seqSent = true;
       parts.push(seq.obu);
     }
-    const plan = this.#headers.plan(frame);
+    const plan = this.#headers.plan(seq, frame, grain);
     parts.push(this.#headers.frameHeader(seq, frame, plan, grain));
     parts.push(tileGroupObu(job.bitstream, entries, frame));
     const pictures = this.#dav1d.decode(concatBytes(parts), job.timestamp);

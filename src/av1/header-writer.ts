@@ -4,7 +4,9 @@
  * TILE_GROUP_ENTRY array points at in the OUTPUT buffer (docs/av1.md). Every field is written
  * explicitly (frame size, loop filter deltas, segmentation data, film grain), so that only
  * what dav1d itself keeps per reference slot — order hints and global motion, which the frame
- * header codes relative to them — has to be tracked here.
+ * header codes relative to them — has to be tracked here. Every value taken from a control is
+ * checked against what the AV1 syntax allows before it is used (`checkFrame`, `tileSyntax`,
+ * `rebuildSequence`): a value out of range fails that job with a RangeError.
  */
 import { BitWriter } from "../decoder/bits.ts";
 import { OBU_FRAME_HEADER, OBU_SEQUENCE_HEADER, OBU_TILE_GROUP, writeObu } from "./obu.ts";
@@ -38,6 +40,27 @@ const SEG_FEATURE_SIGNED = [1, 1, 1, 1, 1, 0, 0, 0];
 const FRAME_SIZE_BITS = 16;
 /** Our tile size fields: 4 bytes fit any tile. */
 const TILE_SIZE_BYTES = 4;
+const MAX_TILE_COLS = 64;
+const MAX_TILE_ROWS = 64;
+/** Segmentation_Feature_Max (5.9.14): a feature's value lies within ± this (0.. when unsigned). */
+const SEG_FEATURE_MAX = [255, 63, 63, 63, 63, 7, 0, 0];
+/** V4L2's CDEF secondary strengths: 0..3 as coded (libva) or 0, 1, 2, 4 adjusted (GStreamer). */
+const CDEF_SEC_MAX = 4;
+
+/** A control field, its values and the range the syntax allows them. */
+type FieldRange = [field: string, values: readonly number[], min: number, max: number];
+
+/** Throws a RangeError naming the first value of `ranges` outside its range. */
+function checkRanges(ctrl: string, ranges: FieldRange[]): void {
+  for (const [field, values, min, max] of ranges) {
+    values.forEach((v, i) => {
+      if (!(Number.isInteger(v) && v >= min && v <= max)) {
+        const at = values.length > 1 ? `[${i}]` : "";
+        throw new RangeError(`${ctrl} ${field}${at} = ${v}: not in ${min}..${max}`);
+      }
+    });
+  }
+}
 
 /**
  * The tools a sequence enables that only gate a frame header field: enabled in the rebuilt
@@ -58,9 +81,39 @@ export interface RebuiltSequence {
   obu: Uint8Array<ArrayBuffer>;
 }
 
+/**
+ * The sequence header OBU for SEQUENCE, byte-stable (FRAME_GATED); throws a RangeError when a
+ * field is not what the syntax allows (profile, bit depth, order hint bits, subsampling).
+ */
 export function rebuildSequence(s: Av1SequenceCtrl): RebuiltSequence {
   const flags = s.flags | FRAME_GATED;
   const has = (f: number) => (flags & f) !== 0;
+  checkRanges("AV1_SEQUENCE", [
+    ["seq_profile", [s.seqProfile], 0, 2],
+    ["bit_depth", [s.bitDepth], 8, s.seqProfile === 2 ? 12 : 10],
+    ["order_hint_bits", has(SEQ_FLAG.ENABLE_ORDER_HINT) ? [s.orderHintBits] : [], 1, 8],
+  ]);
+  if (s.bitDepth % 2) {
+    throw new RangeError(`AV1_SEQUENCE bit_depth = ${s.bitDepth}: not 8, 10 or 12`);
+  }
+  // color_config(): which subsampling each profile codes (monochrome is 4:2:0's)
+  const mono = has(SEQ_FLAG.MONO_CHROME);
+  const ssx = has(SEQ_FLAG.SUBSAMPLING_X), ssy = has(SEQ_FLAG.SUBSAMPLING_Y);
+  const subsamplingOk = mono
+    ? s.seqProfile !== 1 && ssx && ssy
+    : s.seqProfile === 0
+    ? ssx && ssy
+    : s.seqProfile === 1
+    ? !ssx && !ssy
+    : s.bitDepth === 12
+    ? ssx || !ssy
+    : ssx && !ssy;
+  if (!subsamplingOk) {
+    throw new RangeError(
+      `AV1_SEQUENCE flags: subsampling x ${+ssx} y ${+ssy}${mono ? ", monochrome" : ""} ` +
+        `is not profile ${s.seqProfile}'s at ${s.bitDepth} bits`,
+    );
+  }
   const w = new BitWriter();
   w.u(3, s.seqProfile);
   w.flag(has(SEQ_FLAG.STILL_PICTURE));
@@ -98,12 +151,10 @@ export function rebuildSequence(s: Av1SequenceCtrl): RebuiltSequence {
   // color_config()
   w.flag(s.bitDepth > 8); // high_bitdepth
   if (s.seqProfile === 2 && s.bitDepth > 8) w.flag(s.bitDepth === 12);
-  const mono = has(SEQ_FLAG.MONO_CHROME);
   if (s.seqProfile !== 1) w.flag(mono);
   w.flag(false); // color_description_present_flag
   w.flag(has(SEQ_FLAG.COLOR_RANGE));
   if (!mono) {
-    const ssx = has(SEQ_FLAG.SUBSAMPLING_X), ssy = has(SEQ_FLAG.SUBSAMPLING_Y);
     if (s.seqProfile === 2 && s.bitDepth === 12) {
       w.flag(ssx);
       if (ssx) w.flag(ssy);
@@ -122,8 +173,9 @@ export function rebuildSequence(s: Av1SequenceCtrl): RebuiltSequence {
   };
 }
 
-/** ns(n) (4.10.7) */
+/** ns(n) (4.10.7): `v` in 0..n-1; anything else (n <= 0 included) is a RangeError. */
 function writeNs(w: BitWriter, n: number, v: number): void {
+  if (!(n > 0 && v >= 0 && v < n)) throw new RangeError(`ns(${n}) cannot hold ${v}`);
   let bits = 0;
   for (let x = n; x !== 0; x >>= 1) bits++;
   const m = (1 << bits) - n;
@@ -135,7 +187,11 @@ function writeNs(w: BitWriter, n: number, v: number): void {
   }
 }
 
+/** su(n) (4.10.6): `v` in -2^(n-1)..2^(n-1)-1. */
 function writeSu(w: BitWriter, n: number, v: number): void {
+  if (!(v >= -(1 << (n - 1)) && v < 1 << (n - 1))) {
+    throw new RangeError(`su(${n}) cannot hold ${v}`);
+  }
   w.u(n, v < 0 ? v + (1 << n) : v);
 }
 
@@ -151,6 +207,7 @@ function recenter(r: number, v: number): number {
 }
 
 function writeSubexp(w: BitWriter, numSyms: number, v: number): void {
+  if (!(v >= 0 && v < numSyms)) throw new RangeError(`subexp(${numSyms}) cannot hold ${v}`);
   let i = 0, mk = 0;
   const k = 3;
   for (;;) {
@@ -190,6 +247,267 @@ const tileLog2 = (blk: number, target: number) => {
   while ((blk << k) < target) k++;
   return k;
 };
+
+/** The frame's sizes as its header codes them: superres scales the coded width (7.21). */
+function frameSizes(f: Av1FrameCtrl) {
+  const upscaledWidth = f.upscaledWidth || f.frameWidthMinus1 + 1;
+  const denom = f.flags & FRAME_FLAG.USE_SUPERRES ? f.superresDenom : 8;
+  // never narrower than 16 (or the upscaled width), as libaom and dav1d compute it
+  const frameWidth = Math.max(
+    Math.floor((upscaledWidth * 8 + (denom >> 1)) / denom),
+    Math.min(16, upscaledWidth),
+  );
+  return { upscaledWidth, frameWidth, frameHeight: f.frameHeightMinus1 + 1 };
+}
+
+/** What tile_info() codes: log2 steps (uniform spacing) or ns() sizes, each within its bound. */
+interface TileSyntax {
+  uniform: boolean;
+  /** Uniform: increment flags from `min` up to `log2`, then a 0 unless `log2` is `max`. */
+  cols: { min: number; log2: number; max: number };
+  rows: { min: number; log2: number; max: number };
+  /** Not uniform: width_in_sbs_minus_1 then height_in_sbs_minus_1, as ns(n) values. */
+  sizes: { n: number; v: number }[];
+}
+
+/**
+ * tile_info() (5.9.15) for `f`, its tile counts and sizes checked against the frame's
+ * superblocks: at most MAX_TILE_COLS x MAX_TILE_ROWS tiles; uniform spacing, counts a uniform
+ * split gives; otherwise widths and heights that fill the superblock columns and rows exactly,
+ * each within maxTileWidthSb and the tile area bound; context_update_tile_id one of the tiles.
+ */
+function tileSyntax(seq: RebuiltSequence, f: Av1FrameCtrl): TileSyntax {
+  const bad = (field: string, why: string) => new RangeError(`AV1_FRAME tile_info.${field} ${why}`);
+  const { cols, rows } = f.tile;
+  checkRanges("AV1_FRAME", [
+    ["tile_info.tile_cols", [cols], 1, MAX_TILE_COLS],
+    ["tile_info.tile_rows", [rows], 1, MAX_TILE_ROWS],
+  ]);
+  const { frameWidth, frameHeight } = frameSizes(f);
+  const sb128 = (seq.flags & SEQ_FLAG.USE_128X128_SUPERBLOCK) !== 0;
+  const miCols = 2 * ((frameWidth + 7) >> 3);
+  const miRows = 2 * ((frameHeight + 7) >> 3);
+  const sbCols = sb128 ? (miCols + 31) >> 5 : (miCols + 15) >> 4;
+  const sbRows = sb128 ? (miRows + 31) >> 5 : (miRows + 15) >> 4;
+  const sbSize = (sb128 ? 5 : 4) + 2;
+  const maxTileWidthSb = 4096 >> sbSize;
+  const maxTileAreaSb = (4096 * 2304) >> (2 * sbSize);
+  const minLog2TileCols = tileLog2(maxTileWidthSb, sbCols);
+  const maxLog2TileCols = tileLog2(1, Math.min(sbCols, MAX_TILE_COLS));
+  const maxLog2TileRows = tileLog2(1, Math.min(sbRows, MAX_TILE_ROWS));
+  const minLog2Tiles = Math.max(minLog2TileCols, tileLog2(maxTileAreaSb, sbRows * sbCols));
+  const out: TileSyntax = {
+    uniform: (f.tile.flags & TILE_INFO_FLAG_UNIFORM_TILE_SPACING) !== 0,
+    cols: { min: 0, log2: 0, max: 0 },
+    rows: { min: 0, log2: 0, max: 0 },
+    sizes: [],
+  };
+  if (out.uniform) {
+    // the smallest log2 whose uniform split gives the control's count
+    const split = (field: string, count: number, sbs: number, min: number, max: number) => {
+      const counts: number[] = [];
+      for (let log2 = min; log2 <= max; log2++) {
+        const size = (sbs + (1 << log2) - 1) >> log2;
+        counts.push(Math.ceil(sbs / size));
+        if (counts.at(-1) === count) return { min, log2, max };
+      }
+      throw bad(field, `= ${count}: a uniform split of ${sbs} superblocks gives ${counts}`);
+    };
+    out.cols = split("tile_cols", cols, sbCols, minLog2TileCols, maxLog2TileCols);
+    const minLog2TileRows = Math.max(minLog2Tiles - out.cols.log2, 0);
+    out.rows = split("tile_rows", rows, sbRows, minLog2TileRows, maxLog2TileRows);
+  } else {
+    // sizes that fill `sbs` exactly, each at most `max` (ns() codes 1..n)
+    const fill = (field: string, sizesMinus1: number[], sbs: number, max: number) => {
+      let start = 0;
+      sizesMinus1.forEach((v, i) => {
+        const n = Math.min(sbs - start, max);
+        if (!(v >= 0 && v < n)) {
+          throw bad(
+            `${field}[${i}]`,
+            `= ${v}: ${sbs - start} of ${sbs} superblocks left, ${max} at most`,
+          );
+        }
+        out.sizes.push({ n, v });
+        start += v + 1;
+      });
+      if (start !== sbs) throw bad(field, `: ${start} superblocks of ${sbs}`);
+    };
+    fill("width_in_sbs_minus_1", f.tile.widthInSbsMinus1, sbCols, maxTileWidthSb);
+    const widest = Math.max(...f.tile.widthInSbsMinus1) + 1;
+    const areaSb = minLog2Tiles > 0 ? (sbRows * sbCols) >> (minLog2Tiles + 1) : sbRows * sbCols;
+    const maxTileHeightSb = Math.max(Math.floor(areaSb / widest), 1);
+    fill("height_in_sbs_minus_1", f.tile.heightInSbsMinus1, sbRows, maxTileHeightSb);
+    out.cols.log2 = tileLog2(1, cols);
+    out.rows.log2 = tileLog2(1, rows);
+  }
+  checkRanges("AV1_FRAME", [
+    ["tile_info.context_update_tile_id", [f.tile.contextUpdateTileId], 0, cols * rows - 1],
+  ]);
+  return out;
+}
+
+/** What global motion parameter `idx` of a `type` model codes (5.9.25): bits and offsets. */
+function gmParamCoding(type: number, idx: number, highPrecision: boolean) {
+  let absBits = 12, precBits = 15;
+  if (idx < 2) {
+    if (type === TRANSLATION) {
+      absBits = 9 - (highPrecision ? 0 : 1);
+      precBits = 3 - (highPrecision ? 0 : 1);
+    } else {
+      absBits = 12;
+      precBits = 6;
+    }
+  }
+  return {
+    precDiff: WARPEDMODEL_PREC_BITS - precBits,
+    round: idx % 3 === 2 ? 1 << WARPEDMODEL_PREC_BITS : 0,
+    sub: idx % 3 === 2 ? 1 << precBits : 0,
+    mx: 1 << absBits,
+  };
+}
+
+/** The global motion parameters a `type` model codes, in the order the header codes them. */
+const GM_CODED: number[][] = [[], [0, 1], [2, 3, 0, 1], [2, 3, 4, 5, 0, 1]];
+
+/** force_integer_mv, as the frame header derives it. */
+const forcesIntegerMv = (f: Av1FrameCtrl) =>
+  f.frameType === KEY_FRAME || f.frameType === INTRA_ONLY_FRAME ||
+  ((f.flags & FRAME_FLAG.ALLOW_SCREEN_CONTENT_TOOLS) !== 0 &&
+    (f.flags & FRAME_FLAG.FORCE_INTEGER_MV) !== 0);
+
+/**
+ * Throws a RangeError naming the first field of FRAME (and FILM_GRAIN, when the frame header
+ * codes it) that the AV1 syntax does not allow where the header writer uses it: the frame size,
+ * then tile info against the frame's superblocks, then frame type, order hint (within the sequence's
+ * bits), references, filters, quantizer, segmentation, loop filter, CDEF, loop
+ * restoration, global motion and film grain ranges.
+ */
+export function checkFrame(seq: RebuiltSequence, f: Av1FrameCtrl, grain?: Av1FilmGrainCtrl): void {
+  // the frame's size, which its superblocks come from, then its tiles
+  checkRanges("AV1_FRAME", [
+    ["upscaled_width", [frameSizes(f).upscaledWidth], 1, 1 << FRAME_SIZE_BITS],
+    ["frame_height_minus_1", [f.frameHeightMinus1], 0, (1 << FRAME_SIZE_BITS) - 1],
+    ["superres_denom", f.flags & FRAME_FLAG.USE_SUPERRES ? [f.superresDenom] : [], 9, 16],
+  ]);
+  tileSyntax(seq, f);
+  const seqHas = (flag: number) => (seq.flags & flag) !== 0;
+  const mono = seqHas(SEQ_FLAG.MONO_CHROME);
+  const ss420 = seqHas(SEQ_FLAG.SUBSAMPLING_X) && seqHas(SEQ_FLAG.SUBSAMPLING_Y);
+  const intra = f.frameType === KEY_FRAME || f.frameType === INTRA_ONLY_FRAME;
+  const q = f.quant, lf = f.lf, cdef = f.cdef, lr = f.lr;
+  const qm = (q.flags & QUANT_FLAG.USING_QMATRIX) !== 0;
+  const deltaQ = q.baseQIdx > 0 && (q.flags & QUANT_FLAG.DELTA_Q_PRESENT) !== 0;
+  const deltaLf = deltaQ && (lf.flags & LF_FLAG.DELTA_LF_PRESENT) !== 0;
+  const lfDeltas = (lf.flags & LF_FLAG.DELTA_ENABLED) !== 0;
+  const segEnabled = (f.seg.flags & SEG_FLAG.ENABLED) !== 0;
+  const usesLr = lr.type.slice(0, mono ? 1 : 3).some((t) => t !== 0);
+  const usesChromaLr = !mono && lr.type.slice(1, 3).some((t) => t !== 0);
+  const cdefStrengths = (xs: number[]) => xs.slice(0, 1 << Math.min(cdef.bits, 3));
+  const segRanges: FieldRange[] = [];
+  for (let i = 0; segEnabled && i < 8; i++) {
+    for (let j = 0; j < 8; j++) {
+      if (!(f.seg.featureEnabled[i] & (1 << j))) continue;
+      const max = SEG_FEATURE_MAX[j];
+      const value = SEG_FEATURE_BITS[j] ? [f.seg.featureData[i][j]] : [];
+      segRanges.push([
+        `segmentation.feature_data[${i}][${j}]`,
+        value,
+        SEG_FEATURE_SIGNED[j] ? -max : 0,
+        max,
+      ]);
+    }
+  }
+  const gmRanges: FieldRange[] = [];
+  const highPrecision = !forcesIntegerMv(f) && (f.flags & FRAME_FLAG.ALLOW_HIGH_PRECISION_MV) !== 0;
+  for (let ref = 1; !intra && ref <= 7; ref++) {
+    for (const idx of GM_CODED[f.gm.type[ref]] ?? []) {
+      // the coded value, (param - round) >> precDiff, within -mx..mx
+      const { precDiff, round, mx } = gmParamCoding(f.gm.type[ref], idx, highPrecision);
+      const unit = 2 ** precDiff;
+      gmRanges.push([
+        `global_motion.params[${ref}][${idx}]`,
+        [f.gm.params[ref][idx]],
+        round - mx * unit,
+        round + (mx + 1) * unit - 1,
+      ]);
+    }
+  }
+  checkRanges("AV1_FRAME", [
+    ["frame_type", [f.frameType], KEY_FRAME, SWITCH_FRAME],
+    ["order_hint", [f.orderHint], 0, (1 << seq.orderHintBits) - 1],
+    ["primary_ref_frame", [f.primaryRefFrame], 0, PRIMARY_REF_NONE],
+    ["ref_frame_idx", intra ? [] : f.refFrameIdx, 0, 7],
+    ["interpolation_filter", intra ? [] : [f.interpolationFilter], 0, 4],
+    ["tx_mode", [f.txMode], 0, 2],
+    ["quantization.delta_q_y_dc", [q.deltaQYDc], -64, 63],
+    ["quantization.delta_q_u_dc", [q.deltaQUDc], -64, 63],
+    ["quantization.delta_q_u_ac", [q.deltaQUAc], -64, 63],
+    ["quantization.delta_q_v_dc", [q.deltaQVDc], -64, 63],
+    ["quantization.delta_q_v_ac", [q.deltaQVAc], -64, 63],
+    ["quantization.qm_y", qm ? [q.qmY] : [], 0, 15],
+    ["quantization.qm_u", qm ? [q.qmU] : [], 0, 15],
+    ["quantization.qm_v", qm ? [q.qmV] : [], 0, 15],
+    ["quantization.delta_q_res", deltaQ ? [q.deltaQRes] : [], 0, 3],
+    ["loop_filter.delta_lf_res", deltaLf ? [lf.deltaLfRes] : [], 0, 3],
+    ...segRanges,
+    ["loop_filter.level", lf.level, 0, 63],
+    ["loop_filter.sharpness", [lf.sharpness], 0, 7],
+    ["loop_filter.ref_deltas", lfDeltas ? lf.refDeltas : [], -64, 63],
+    ["loop_filter.mode_deltas", lfDeltas ? lf.modeDeltas : [], -64, 63],
+    ["cdef.damping_minus_3", [cdef.dampingMinus3], 0, 3],
+    ["cdef.bits", [cdef.bits], 0, 3],
+    ["cdef.y_pri_strength", cdefStrengths(cdef.yPri), 0, 15],
+    ["cdef.y_sec_strength", cdefStrengths(cdef.ySec), 0, CDEF_SEC_MAX],
+    ["cdef.uv_pri_strength", mono ? [] : cdefStrengths(cdef.uvPri), 0, 15],
+    ["cdef.uv_sec_strength", mono ? [] : cdefStrengths(cdef.uvSec), 0, CDEF_SEC_MAX],
+    ["loop_restoration.frame_restoration_type", lr.type.slice(0, mono ? 1 : 3), 0, 3],
+    [
+      "loop_restoration.lr_unit_shift",
+      usesLr ? [lr.unitShift] : [],
+      seqHas(SEQ_FLAG.USE_128X128_SUPERBLOCK) ? 1 : 0,
+      2,
+    ],
+    ["loop_restoration.lr_uv_shift", usesChromaLr && ss420 ? [lr.uvShift] : [], 0, 1],
+    ["global_motion.type", intra ? [] : f.gm.type.slice(1), IDENTITY, AFFINE],
+    ...gmRanges,
+  ]);
+  const shownOrShowable = (f.flags & (FRAME_FLAG.SHOW_FRAME | FRAME_FLAG.SHOWABLE_FRAME)) !== 0;
+  if (grain && shownOrShowable && (grain.flags & FG_FLAG.APPLY_GRAIN)) checkGrain(seq, grain);
+}
+
+/** film_grain_params() (5.9.30): point counts and order, and the fields' widths. */
+function checkGrain(seq: RebuiltSequence, g: Av1FilmGrainCtrl): void {
+  const mono = (seq.flags & SEQ_FLAG.MONO_CHROME) !== 0;
+  const ss420 = (seq.flags & SEQ_FLAG.SUBSAMPLING_X) !== 0 &&
+    (seq.flags & SEQ_FLAG.SUBSAMPLING_Y) !== 0;
+  const csfl = (g.flags & FG_FLAG.CHROMA_SCALING_FROM_LUMA) !== 0;
+  // the chroma points are coded (and used) only here
+  const chroma = !(mono || csfl || (ss420 && g.pointYValue.length === 0));
+  const numCb = chroma ? g.pointCbValue.length : 0, numCr = chroma ? g.pointCrValue.length : 0;
+  checkRanges("AV1_FILM_GRAIN", [
+    ["film_grain.num_y_points", [g.pointYValue.length], 0, 14],
+    ["film_grain.num_cb_points", [numCb], 0, 10],
+    ["film_grain.num_cr_points", [numCr], ss420 && numCb ? 1 : 0, ss420 && !numCb ? 0 : 10],
+    ["film_grain.grain_scaling_minus_8", [g.grainScalingMinus8], 0, 3],
+    ["film_grain.ar_coeff_lag", [g.arCoeffLag], 0, 3],
+    ["film_grain.ar_coeff_shift_minus_6", [g.arCoeffShiftMinus6], 0, 3],
+    ["film_grain.grain_scale_shift", [g.grainScaleShift], 0, 3],
+    ["film_grain.cb_offset", numCb ? [g.cbOffset] : [], 0, 511],
+    ["film_grain.cr_offset", numCr ? [g.crOffset] : [], 0, 511],
+  ]);
+  const increasing = (field: string, values: number[]) =>
+    values.forEach((v, i) => {
+      if (i > 0 && v <= values[i - 1]) {
+        throw new RangeError(
+          `AV1_FILM_GRAIN film_grain.${field}[${i}] = ${v}: not above ${values[i - 1]}`,
+        );
+      }
+    });
+  increasing("point_y_value", g.pointYValue);
+  increasing("point_cb_value", g.pointCbValue.slice(0, numCb));
+  increasing("point_cr_value", g.pointCrValue.slice(0, numCr));
+}
 
 const identityGm = () =>
   Array.from(
@@ -240,9 +558,11 @@ export class Av1HeaderWriter {
    * Such a slot always exists: the kept pictures are in at most 7 client slots (a frame that
    * refreshes none is stored nowhere), so at most 7 of dav1d's 8 slots hold a kept picture's
    * only copy. A slot this frame predicts from may be the one replaced: AV1 stores the picture
-   * after decoding it.
+   * after decoding it. `f` (and `grain`) are checked first (`checkFrame`): a RangeError fails the
+   * job before anything is written.
    */
-  plan(f: Av1FrameCtrl): SlotPlan {
+  plan(seq: RebuiltSequence, f: Av1FrameCtrl, grain?: Av1FilmGrainCtrl): SlotPlan {
+    checkFrame(seq, f, grain);
     const intra = f.frameType === KEY_FRAME || f.frameType === INTRA_ONLY_FRAME;
     if (f.frameType === KEY_FRAME && (f.flags & FRAME_FLAG.SHOW_FRAME)) {
       return { refFrameIdx: new Array(7).fill(0), refresh: 0xff };
@@ -304,7 +624,7 @@ export class Av1HeaderWriter {
 
   /**
    * The frame header OBU for `f` against `seq`, its references and refresh in dav1d's slots as
-   * `plan` says; `grain` when the request carries FILM_GRAIN.
+   * `plan` (which checked `f` and `grain`) says; `grain` when the request carries FILM_GRAIN.
    */
   frameHeader(
     seq: RebuiltSequence,
@@ -332,12 +652,8 @@ export class Av1HeaderWriter {
     w.flag(has(FRAME_FLAG.DISABLE_CDF_UPDATE));
     const sct = has(FRAME_FLAG.ALLOW_SCREEN_CONTENT_TOOLS);
     w.flag(sct); // seq_force_screen_content_tools is SELECT
-    let forceIntegerMv = false;
-    if (sct) {
-      forceIntegerMv = has(FRAME_FLAG.FORCE_INTEGER_MV);
-      w.flag(forceIntegerMv); // seq_force_integer_mv is SELECT
-    }
-    if (intra) forceIntegerMv = true;
+    if (sct) w.flag(has(FRAME_FLAG.FORCE_INTEGER_MV)); // seq_force_integer_mv is SELECT
+    const forceIntegerMv = forcesIntegerMv(f);
     if (type !== SWITCH_FRAME) w.flag(true); // frame_size_override_flag: sizes always coded
     if (seq.orderHintBits) w.u(seq.orderHintBits, f.orderHint & ((1 << seq.orderHintBits) - 1));
     const primaryRefFrame = intra || errorResilient ? PRIMARY_REF_NONE : f.primaryRefFrame;
@@ -349,8 +665,7 @@ export class Av1HeaderWriter {
     if ((!intra || refresh !== 0xff) && errorResilient && seq.orderHintBits) {
       for (let i = 0; i < 8; i++) w.u(seq.orderHintBits, this.#slots[i]?.orderHint ?? 0);
     }
-    const upscaledWidth = f.upscaledWidth || f.frameWidthMinus1 + 1;
-    const frameHeight = f.frameHeightMinus1 + 1;
+    const { upscaledWidth, frameWidth, frameHeight } = frameSizes(f);
     const useSuperres = has(FRAME_FLAG.USE_SUPERRES);
     const frameSize = () => {
       w.u(FRAME_SIZE_BITS, upscaledWidth - 1);
@@ -367,8 +682,6 @@ export class Av1HeaderWriter {
         w.u(16, rh - 1);
       }
     };
-    const denom = useSuperres ? f.superresDenom : 8;
-    const frameWidth = Math.floor((upscaledWidth * 8 + denom / 2) / denom);
     let allowIntrabc = false;
     if (intra) {
       frameSize();
@@ -393,59 +706,17 @@ export class Av1HeaderWriter {
     }
     if (!has(FRAME_FLAG.DISABLE_CDF_UPDATE)) w.flag(has(FRAME_FLAG.DISABLE_FRAME_END_UPDATE_CDF));
     // tile_info()
-    const miCols = 2 * ((frameWidth + 7) >> 3);
-    const miRows = 2 * ((frameHeight + 7) >> 3);
-    const sbCols = sb128 ? (miCols + 31) >> 5 : (miCols + 15) >> 4;
-    const sbRows = sb128 ? (miRows + 31) >> 5 : (miRows + 15) >> 4;
-    const sbSize = (sb128 ? 5 : 4) + 2;
-    const maxTileWidthSb = 4096 >> sbSize;
-    let maxTileAreaSb = (4096 * 2304) >> (2 * sbSize);
-    const minLog2TileCols = tileLog2(maxTileWidthSb, sbCols);
-    const maxLog2TileCols = tileLog2(1, Math.min(sbCols, 64));
-    const maxLog2TileRows = tileLog2(1, Math.min(sbRows, 64));
-    const minLog2Tiles = Math.max(minLog2TileCols, tileLog2(maxTileAreaSb, sbRows * sbCols));
-    const uniform = (f.tile.flags & TILE_INFO_FLAG_UNIFORM_TILE_SPACING) !== 0;
-    w.flag(uniform);
-    let colsLog2: number, rowsLog2: number;
-    if (uniform) {
-      // the smallest log2 whose uniform split gives the control's column count
-      colsLog2 = minLog2TileCols;
-      const count = (log2: number, sbs: number) => {
-        const size = (sbs + (1 << log2) - 1) >> log2;
-        return Math.ceil(sbs / size);
-      };
-      while (colsLog2 < maxLog2TileCols && count(colsLog2, sbCols) < f.tile.cols) {
-        w.flag(true);
-        colsLog2++;
+    const tiles = tileSyntax(seq, f);
+    w.flag(tiles.uniform);
+    if (tiles.uniform) {
+      for (const { min, log2, max } of [tiles.cols, tiles.rows]) {
+        for (let k = min; k < log2; k++) w.flag(true); // increment_tile_{cols,rows}_log2
+        if (log2 < max) w.flag(false);
       }
-      if (colsLog2 < maxLog2TileCols) w.flag(false);
-      const minLog2TileRows = Math.max(minLog2Tiles - colsLog2, 0);
-      rowsLog2 = minLog2TileRows;
-      while (rowsLog2 < maxLog2TileRows && count(rowsLog2, sbRows) < f.tile.rows) {
-        w.flag(true);
-        rowsLog2++;
-      }
-      if (rowsLog2 < maxLog2TileRows) w.flag(false);
-    } else {
-      let widest = 0;
-      for (let i = 0, start = 0; i < f.tile.cols; i++) {
-        const width = f.tile.widthInSbsMinus1[i] + 1;
-        writeNs(w, Math.min(sbCols - start, maxTileWidthSb), width - 1);
-        widest = Math.max(widest, width);
-        start += width;
-      }
-      colsLog2 = tileLog2(1, f.tile.cols);
-      maxTileAreaSb = minLog2Tiles > 0 ? (sbRows * sbCols) >> (minLog2Tiles + 1) : sbRows * sbCols;
-      const maxTileHeightSb = Math.max(Math.floor(maxTileAreaSb / widest), 1);
-      for (let i = 0, start = 0; i < f.tile.rows; i++) {
-        const height = f.tile.heightInSbsMinus1[i] + 1;
-        writeNs(w, Math.min(sbRows - start, maxTileHeightSb), height - 1);
-        start += height;
-      }
-      rowsLog2 = tileLog2(1, f.tile.rows);
     }
-    if (colsLog2 > 0 || rowsLog2 > 0) {
-      w.u(rowsLog2 + colsLog2, f.tile.contextUpdateTileId);
+    for (const { n, v } of tiles.sizes) writeNs(w, n, v);
+    if (tiles.cols.log2 > 0 || tiles.rows.log2 > 0) {
+      w.u(tiles.rows.log2 + tiles.cols.log2, f.tile.contextUpdateTileId);
       w.u(2, TILE_SIZE_BYTES - 1);
     }
     // quantization_params()
@@ -621,36 +892,11 @@ export class Av1HeaderWriter {
         w.flag(type === ROTZOOM);
         if (type !== ROTZOOM) w.flag(type === TRANSLATION);
       }
-      const param = (idx: number) => {
-        let absBits = 12, precBits = 15;
-        if (idx < 2) {
-          if (type === TRANSLATION) {
-            absBits = 9 - (highPrecision ? 0 : 1);
-            precBits = 3 - (highPrecision ? 0 : 1);
-          } else {
-            absBits = 12;
-            precBits = 6;
-          }
-        }
-        const precDiff = WARPEDMODEL_PREC_BITS - precBits;
-        const round = idx % 3 === 2 ? 1 << WARPEDMODEL_PREC_BITS : 0;
-        const sub = idx % 3 === 2 ? 1 << precBits : 0;
-        const mx = 1 << absBits;
+      for (const idx of GM_CODED[type]) {
+        const { precDiff, round, sub, mx } = gmParamCoding(type, idx, highPrecision);
         const r = (prev[ref][idx] >> precDiff) - sub;
         const value = (f.gm.params[ref][idx] - round) >> precDiff;
         writeSignedSubexpWithRef(w, -mx, mx + 1, r, value);
-      };
-      if (type >= ROTZOOM) {
-        param(2);
-        param(3);
-        if (type === AFFINE) {
-          param(4);
-          param(5);
-        }
-      }
-      if (type >= TRANSLATION) {
-        param(0);
-        param(1);
       }
     }
   }
@@ -722,7 +968,8 @@ export class Av1HeaderWriter {
 
 /**
  * One tile group OBU holding every tile of the frame, each copied from where its entry points
- * in the OUTPUT buffer; size fields in our own TILE_SIZE_BYTES.
+ * in the OUTPUT buffer; size fields in our own TILE_SIZE_BYTES. Each tile of `f`'s tile info
+ * must have exactly one entry, inside the buffer (else a RangeError).
  */
 export function tileGroupObu(
   bitstream: Uint8Array,
@@ -732,6 +979,16 @@ export function tileGroupObu(
   const numTiles = f.tile.cols * f.tile.rows;
   if (entries.length !== numTiles) {
     throw new RangeError(`${entries.length} tile entries for ${numTiles} tiles`);
+  }
+  const seen = new Set<number>();
+  for (const e of entries) {
+    if (e.row >= f.tile.rows || e.col >= f.tile.cols || seen.has(e.row * MAX_TILE_COLS + e.col)) {
+      throw new RangeError(
+        `AV1_TILE_GROUP_ENTRY tile row ${e.row} column ${e.col}: not one of the ` +
+          `${f.tile.rows}x${f.tile.cols} tiles, or named twice`,
+      );
+    }
+    seen.add(e.row * MAX_TILE_COLS + e.col);
   }
   const sorted = [...entries].sort((a, b) => a.row - b.row || a.col - b.col);
   // tile_start_and_end_present_flag = 0 (every tile in this group), then byte alignment
