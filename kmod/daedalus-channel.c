@@ -6,7 +6,8 @@
  * Nothing the daemon sends is trusted: a completion that does not match an
  * in-flight job changes nothing. The daemon maps job buffers through mmap()
  * of this device: the vb2 memory's own mmap (refcounted, so a late daemon
- * never writes into freed memory) or, for imported buffers, dma_buf_mmap().
+ * never writes into freed memory; daedalus-mem.c) or, for imported buffers,
+ * dma_buf_mmap().
  */
 
 #include <linux/dma-buf.h>
@@ -384,8 +385,7 @@ static int daedalus_chan_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vb->memory == VB2_MEMORY_DMABUF)
 		ret = dma_buf_mmap(vb->planes[plane].dbuf, vma, 0);
 	else if (vb->memory == VB2_MEMORY_MMAP)
-		ret = vb->vb2_queue->mem_ops->mmap(vb->planes[plane].mem_priv,
-						   vma);
+		ret = daedalus_mem_daemon_mmap(vb->planes[plane].mem_priv, vma);
 	else
 		ret = -EINVAL;
 unlock:
@@ -573,6 +573,28 @@ static ssize_t codecs_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(codecs);
 
+static struct daedalus_dev *daedalus_dev_ddev(struct device *dev)
+{
+	return container_of(daedalus_dev_chan(dev), struct daedalus_dev, chan);
+}
+
+/* MMAP memory not freed yet, in KiB: all of it, and what only the daemon maps */
+static ssize_t mem_used_kib_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&daedalus_dev_ddev(dev)->mem_used) >> 10);
+}
+static DEVICE_ATTR_RO(mem_used_kib);
+
+static ssize_t mem_kept_kib_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&daedalus_dev_ddev(dev)->mem_kept) >> 10);
+}
+static DEVICE_ATTR_RO(mem_kept_kib);
+
 static struct attribute *daedalus_chan_attrs[] = {
 	&dev_attr_jobs_queued.attr,
 	&dev_attr_jobs_done.attr,
@@ -582,6 +604,8 @@ static struct attribute *daedalus_chan_attrs[] = {
 	&dev_attr_daemon_connected.attr,
 	&dev_attr_abi_version.attr,
 	&dev_attr_codecs.attr,
+	&dev_attr_mem_used_kib.attr,
+	&dev_attr_mem_kept_kib.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(daedalus_chan);

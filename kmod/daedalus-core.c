@@ -177,6 +177,11 @@ static int daedalus_open(struct file *file)
 	if (!ctx)
 		return -ENOMEM;
 
+	ctx->mem = daedalus_mem_account_new();
+	if (!ctx->mem) {
+		kfree(ctx);
+		return -ENOMEM;
+	}
 	ctx->dev = dev;
 	mutex_init(&ctx->lock);
 	daedalus_job_init(ctx);
@@ -220,6 +225,7 @@ err_ctrls:
 err_fh:
 	v4l2_fh_exit(&ctx->fh);
 	mutex_destroy(&ctx->lock);
+	daedalus_mem_account_put(ctx->mem);
 	kfree(ctx);
 	return ret;
 }
@@ -248,6 +254,7 @@ static int daedalus_release(struct file *file)
 	v4l2_fh_exit(&ctx->fh);
 	kvfree(ctx->job.msg);
 	mutex_destroy(&ctx->lock);
+	daedalus_mem_account_put(ctx->mem);
 	kfree(ctx);
 	return 0;
 }

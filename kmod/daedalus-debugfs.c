@@ -36,7 +36,8 @@ static int daedalus_contexts_show(struct seq_file *s, void *unused)
 			   ctx->cap_fmt.width, ctx->cap_fmt.height,
 			   daedalus_job_states[state], cookie,
 			   ctx->jobs_done, ctx->jobs_failed,
-			   ctx->request_wait_max_us, ctx->mem_used >> 10);
+			   ctx->request_wait_max_us,
+			   (u64)atomic64_read(&ctx->mem->used) >> 10);
 	}
 	mutex_unlock(&dev->ctx_lock);
 	return 0;

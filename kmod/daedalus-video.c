@@ -7,7 +7,6 @@
 #include <media/v4l2-event.h>
 #include <media/v4l2-ioctl.h>
 #include <media/videobuf2-v4l2.h>
-#include <media/videobuf2-vmalloc.h>
 
 #include "daedalus.h"
 
@@ -501,8 +500,9 @@ const struct v4l2_ioctl_ops daedalus_ioctl_ops = {
 /*
  * MMAP buffers are this driver's vmalloc memory, bounded per context and in
  * all (module parameters mem_limit_mb, ctx_mem_limit_mb): REQBUFS and
- * CREATE_BUFS asking for more fail with ENOMEM. Imported dma-bufs are their
- * exporter's memory. Under the context's lock, which both queues share.
+ * CREATE_BUFS asking for more fail with ENOMEM. Memory is charged from its
+ * allocation until it is freed, which a mapping or an exported dma-buf may
+ * delay past REQBUFS 0 (daedalus-mem.c); imported dma-bufs are not charged.
  */
 static int daedalus_mem_check(struct daedalus_ctx *ctx, struct vb2_queue *vq,
 			      unsigned int nbuffers, unsigned int nplanes,
@@ -517,13 +517,14 @@ static int daedalus_mem_check(struct daedalus_ctx *ctx, struct vb2_queue *vq,
 	for (i = 0; i < nplanes; i++)
 		each += PAGE_ALIGN(sizes[i]);
 	need = each * nbuffers;
-	if (ctx->mem_used + need <= dev->ctx_mem_limit &&
+	if (atomic64_read(&ctx->mem->used) + need <= dev->ctx_mem_limit &&
 	    atomic64_read(&dev->mem_used) + need <= dev->mem_limit)
 		return 0;
 	dev_info_ratelimited(dev->v4l2_dev.dev,
 			     "ctx %u: %u buffers of %llu KiB exceed the memory bound (ctx %llu of %llu MiB, all %llu of %llu MiB)\n",
 			     ctx->id, nbuffers, each >> 10,
-			     ctx->mem_used >> 20, dev->ctx_mem_limit >> 20,
+			     (u64)atomic64_read(&ctx->mem->used) >> 20,
+			     dev->ctx_mem_limit >> 20,
 			     (u64)atomic64_read(&dev->mem_used) >> 20,
 			     dev->mem_limit >> 20);
 	return -ENOMEM;
@@ -568,38 +569,11 @@ static int daedalus_buf_init(struct vb2_buffer *vb)
 {
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
 	struct daedalus_buffer *buf = daedalus_to_buffer(to_vb2_v4l2_buffer(vb));
-	struct daedalus_dev *dev = ctx->dev;
-	unsigned long size = 0;
-	unsigned int i;
 
-	/* vb2 initialises an MMAP buffer once, when it allocates it */
-	if (vb->memory == VB2_MEMORY_MMAP) {
-		for (i = 0; i < vb->num_planes; i++)
-			size += PAGE_ALIGN(vb2_plane_size(vb, i));
-		/* queue_setup checked; this holds against concurrent queues */
-		if (atomic64_add_return(size, &dev->mem_used) > dev->mem_limit) {
-			atomic64_sub(size, &dev->mem_used);
-			return -ENOMEM;
-		}
-		ctx->mem_used += size;
-		buf->mem_charged = size;
-	}
 	do {
-		buf->memory_id = atomic_inc_return(&dev->last_memory_id);
+		buf->memory_id = atomic_inc_return(&ctx->dev->last_memory_id);
 	} while (!buf->memory_id);
 	return 0;
-}
-
-static void daedalus_buf_cleanup(struct vb2_buffer *vb)
-{
-	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
-	struct daedalus_buffer *buf = daedalus_to_buffer(to_vb2_v4l2_buffer(vb));
-
-	if (!buf->mem_charged)
-		return;
-	atomic64_sub(buf->mem_charged, &ctx->dev->mem_used);
-	ctx->mem_used -= buf->mem_charged;
-	buf->mem_charged = 0;
 }
 
 static int daedalus_buf_prepare(struct vb2_buffer *vb)
@@ -670,7 +644,6 @@ static const struct vb2_ops daedalus_qops = {
 	.queue_setup		= daedalus_queue_setup,
 	.buf_out_validate	= daedalus_buf_out_validate,
 	.buf_init		= daedalus_buf_init,
-	.buf_cleanup		= daedalus_buf_cleanup,
 	.buf_prepare		= daedalus_buf_prepare,
 	.buf_queue		= daedalus_buf_queue,
 	.buf_request_complete	= daedalus_buf_request_complete,
@@ -681,9 +654,10 @@ static const struct vb2_ops daedalus_qops = {
 };
 
 /*
- * vmalloc memory: the daemon maps it through the control device and
- * clients export it as dmabuf. A board whose GPU imports CAPTURE buffers
- * directly would want dma-contig instead (see docs/kernel.md).
+ * vmalloc memory (daedalus-mem.c): the daemon maps it through the control
+ * device and clients export it as dmabuf. A board whose GPU imports
+ * CAPTURE buffers directly would want dma-contig instead (see
+ * docs/kernel.md).
  */
 int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 			struct vb2_queue *dst_vq)
@@ -698,7 +672,7 @@ int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 	src_vq->drv_priv = ctx;
 	src_vq->buf_struct_size = sizeof(struct daedalus_buffer);
 	src_vq->ops = &daedalus_qops;
-	src_vq->mem_ops = &vb2_vmalloc_memops;
+	src_vq->mem_ops = &daedalus_mem_ops;
 	src_vq->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_COPY;
 	src_vq->lock = &ctx->lock;
 	src_vq->supports_requests = true;
@@ -717,7 +691,7 @@ int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 	dst_vq->drv_priv = ctx;
 	dst_vq->buf_struct_size = sizeof(struct daedalus_buffer);
 	dst_vq->ops = &daedalus_qops;
-	dst_vq->mem_ops = &vb2_vmalloc_memops;
+	dst_vq->mem_ops = &daedalus_mem_ops;
 	dst_vq->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_COPY;
 	dst_vq->lock = &ctx->lock;
 	dst_vq->dev = ctx->dev->v4l2_dev.dev;

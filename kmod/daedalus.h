@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/version.h>
 #include <linux/wait.h>
@@ -187,14 +188,11 @@ struct daedalus_job_slot {
  * @memory_id: names the buffer's current memory to the daemon (the planes'
  *	memory_id), new whenever vb2 (re)initialises the buffer: at allocation,
  *	and when another dma-buf is attached
- * @mem_charged: bytes of MMAP memory counted against the bounds
- *	(daedalus_ctx.mem_used, daedalus_dev.mem_used)
  */
 struct daedalus_buffer {
 	struct v4l2_m2m_buffer m2m;
 	ktime_t queued;
 	u32 memory_id;
-	unsigned long mem_charged;
 };
 
 static inline struct daedalus_buffer *
@@ -202,6 +200,17 @@ daedalus_to_buffer(struct vb2_v4l2_buffer *vbuf)
 {
 	return container_of(vbuf, struct daedalus_buffer, m2m.vb);
 }
+
+/**
+ * struct daedalus_mem_account - MMAP memory charged to one context
+ * @ref: the context's, and one per allocation charged to it: memory can
+ *	outlive its context (daedalus-mem.c)
+ * @used: bytes charged
+ */
+struct daedalus_mem_account {
+	refcount_t ref;
+	atomic64_t used;
+};
 
 struct daedalus_m2m {
 	struct list_head node;
@@ -226,8 +235,8 @@ struct daedalus_ctx {
 	u32 cap_seq;
 	/* answered by daedalus_ioctl(), never enforced by the core */
 	enum v4l2_priority prio;
-	/* MMAP buffer memory of both queues, in bytes (under @lock) */
-	u64 mem_used;
+	/* MMAP memory this context allocated and a client still holds */
+	struct daedalus_mem_account *mem;
 
 	struct daedalus_job_slot job;
 	struct delayed_work watchdog;
@@ -301,8 +310,12 @@ struct daedalus_dev {
 	/* the last buffer memory id handed out (daedalus_buffer.memory_id) */
 	atomic_t last_memory_id;
 
-	/* MMAP buffer memory of all contexts, and the bounds, in bytes */
+	/*
+	 * MMAP memory of all contexts until freed, of which only the daemon's
+	 * mappings hold @mem_kept, and the bounds, in bytes (daedalus-mem.c)
+	 */
 	atomic64_t mem_used;
+	atomic64_t mem_kept;
 	u64 mem_limit;
 	u64 ctx_mem_limit;
 };
@@ -352,6 +365,12 @@ void daedalus_channel_unregister(struct daedalus_dev *dev);
 void daedalus_channel_ctx_event(struct daedalus_dev *dev, u32 type, u32 id);
 void daedalus_channel_submit(struct daedalus_ctx *ctx);
 bool daedalus_channel_take(struct daedalus_ctx *ctx);
+
+/* daedalus-mem.c */
+extern const struct vb2_mem_ops daedalus_mem_ops;
+struct daedalus_mem_account *daedalus_mem_account_new(void);
+void daedalus_mem_account_put(struct daedalus_mem_account *acct);
+int daedalus_mem_daemon_mmap(void *buf_priv, struct vm_area_struct *vma);
 
 /* daedalus-debugfs.c */
 void daedalus_debugfs_init(struct daedalus_dev *dev);

@@ -7,7 +7,8 @@
  * buffer with the pattern of common.h, which the test client verifies.
  *
  *   backend [--codecs MASK] [--stall-after N] [--garbage] [--batch N]
- *           [--corrupt] [--lenient] [--close-mapped] [--quiet]
+ *           [--corrupt] [--lenient] [--close-mapped] [--keep-mappings]
+ *           [--record FILE] [--quiet]
  *
  * --stall-after N: complete N jobs, then keep fetching without completing
  *                  (a daemon that hangs; the test then kills it)
@@ -23,6 +24,11 @@
  * --close-mapped:  on the first job, map its CAPTURE buffer, close the control
  *                  device and keep the mapping until SIGTERM (a daemon that
  *                  closes its descriptor is disconnected all the same)
+ * --keep-mappings: keep each buffer slot's mappings from job to job while its
+ *                  memory_id stays, dropping them when it changes or the
+ *                  context closes, as daedalusd does (ABI 1.2)
+ * --record FILE:   append every job to FILE (its message, then its bitstream:
+ *                  u32 size, bytes, u32 size, bytes), for client --replay
  * Exits 0 on SIGTERM/SIGINT when every check passed.
  */
 #define _GNU_SOURCE
@@ -47,7 +53,18 @@
 
 static volatile sig_atomic_t stop;
 static int failures;
-static bool quiet, lenient, corrupt;
+static bool quiet, lenient, corrupt, keep_mappings;
+
+/* --keep-mappings: one mapping per context, queue and buffer index */
+struct kept {
+	uint32_t ctx_id, slot, memory_id;
+	size_t len;
+	void *p;
+};
+
+static struct kept kept[512];
+/* --record */
+static FILE *record;
 
 #define check(cond, ...) do {						\
 	if (!(cond)) {							\
@@ -412,6 +429,55 @@ static void check_memory_ids(const struct daedalus_job *job, struct held *h)
 	h->capture_ids[job->capture_index] = id;
 }
 
+/* Drops the context's kept mappings (all of them for ctx_id 0). */
+static void drop_kept(uint32_t ctx_id)
+{
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (!kept[i].p || (ctx_id && kept[i].ctx_id != ctx_id))
+			continue;
+		munmap(kept[i].p, kept[i].len);
+		kept[i].p = NULL;
+	}
+}
+
+/*
+ * A job plane's mapping: a new one, or with --keep-mappings the one kept for
+ * the slot (0 OUTPUT, 1 CAPTURE, and the buffer index) while its memory_id
+ * is the same. NULL: it is the caller's to unmap.
+ */
+static void *map_plane(int fd, const struct daedalus_job *job, uint32_t slot, uint32_t index,
+		       uint32_t memory_id, size_t len, int prot, uint64_t off, struct kept **k)
+{
+	struct kept *free_slot = NULL;
+	void *p;
+
+	*k = NULL;
+	for (size_t i = 0; keep_mappings && i < sizeof(kept) / sizeof(kept[0]); i++) {
+		struct kept *e = &kept[i];
+
+		if (!e->p) {
+			if (!free_slot)
+				free_slot = e;
+			continue;
+		}
+		if (e->ctx_id != job->hdr.ctx_id || e->slot != (slot << 16 | index))
+			continue;
+		if (e->memory_id == memory_id && e->len == len) {
+			*k = e;
+			return e->p;
+		}
+		munmap(e->p, e->len);	/* the slot has other memory now */
+		e->p = NULL;
+		free_slot = e;
+	}
+	p = mmap(NULL, len, prot, MAP_SHARED, fd, off);
+	if (p != MAP_FAILED && free_slot) {
+		*free_slot = (struct kept){ job->hdr.ctx_id, slot << 16 | index, memory_id, len, p };
+		*k = free_slot;
+	}
+	return p;
+}
+
 static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 		       bool stall, bool do_garbage)
 {
@@ -421,6 +487,7 @@ static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 	const uint8_t *bits;
 	uint8_t *cap;
 	struct held *h;
+	struct kept *kbits, *kcap;
 	bool hold;
 	int status;
 
@@ -446,9 +513,10 @@ static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 
 	out_len = (job->output.length + pg - 1) & ~(pg - 1);
 	cap_len = (job->capture[0].length + pg - 1) & ~(pg - 1);
-	bits = mmap(NULL, out_len, PROT_READ, MAP_SHARED, fd, job->output.mmap_offset);
-	cap = mmap(NULL, cap_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		   job->capture[0].mmap_offset);
+	bits = map_plane(fd, job, 0, job->output_index, job->output.memory_id, out_len, PROT_READ,
+			 job->output.mmap_offset, &kbits);
+	cap = map_plane(fd, job, 1, job->capture_index, job->capture[0].memory_id, cap_len,
+			PROT_READ | PROT_WRITE, job->capture[0].mmap_offset, &kcap);
 	if (bits == MAP_FAILED || cap == MAP_FAILED) {
 		int err = errno, r = complete(fd, job->hdr.cookie, -EIO, 0, 0);
 
@@ -456,6 +524,15 @@ static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 		if (!lenient || r != -ENOENT)
 			check(0, "mmap job buffers: %s", strerror(err));
 		goto unmap;
+	}
+	if (record) {
+		uint32_t n = job->output.bytesused;
+
+		fwrite(&msg_size, sizeof(msg_size), 1, record);
+		fwrite(job, msg_size, 1, record);
+		fwrite(&n, sizeof(n), 1, record);
+		fwrite(bits, n, 1, record);
+		fflush(record);
 	}
 	if (!lenient && jc.check_start_code && job->output.bytesused >= 3) {
 		bool has_sc = !bits[0] && !bits[1] && bits[2] == 1;
@@ -497,9 +574,9 @@ static void handle_job(int fd, struct daedalus_job *job, uint32_t msg_size,
 			expect_errno(complete(fd, job->hdr.cookie, 0, 1, n), ENOENT, "COMPLETE stale cookie");
 	}
 unmap:
-	if (bits != MAP_FAILED)
+	if (bits != MAP_FAILED && !kbits)
 		munmap((void *)bits, out_len);
-	if (cap != MAP_FAILED)
+	if (cap != MAP_FAILED && !kcap)
 		munmap(cap, cap_len);
 }
 
@@ -558,6 +635,14 @@ int main(int argc, char **argv)
 			lenient = true;
 		else if (!strcmp(argv[i], "--quiet"))
 			quiet = true;
+		else if (!strcmp(argv[i], "--record") && i + 1 < argc) {
+			record = fopen(argv[++i], "wb");
+			if (!record) {
+				perror(argv[i]);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--keep-mappings"))
+			keep_mappings = true;
 		else if (!strcmp(argv[i], "--close-mapped"))
 			close_mapped = true;
 		else {
@@ -623,8 +708,10 @@ int main(int argc, char **argv)
 		case DAEDALUS_MSG_CTX_CLOSE:
 			check(f.msg_size == sizeof(*hdr) && !hdr->cookie && hdr->ctx_id,
 			      "context message %u: size %u cookie %u", hdr->type, f.msg_size, hdr->cookie);
-			if (hdr->type == DAEDALUS_MSG_CTX_CLOSE)
+			if (hdr->type == DAEDALUS_MSG_CTX_CLOSE) {
 				held_for(hdr->ctx_id)->ctx_id = 0;
+				drop_kept(hdr->ctx_id);
+			}
 			ctx_msgs++;
 			break;
 		case DAEDALUS_MSG_DECODE:
@@ -661,6 +748,7 @@ int main(int argc, char **argv)
 		printf("backend: hostile: %u invalid requests, %u refused with their documented errno\n",
 		       hostile_sent, hostile_refused);
 	printf("backend: %lu jobs, %lu context messages, %d failures\n", jobs, ctx_msgs, failures);
+	drop_kept(0);
 	close(fd);
 	return failures ? 1 : 0;
 }

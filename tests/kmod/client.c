@@ -8,15 +8,19 @@
  *          [-f nv12|yuv420|p010] [-p procs] [--slices K]
  *          [--expect ok|error|any] [--expbuf] [--probe N] [--timeout-ms T]
  *          [--no-requests] [--expect-ebadr] [--dmabuf] [--priority-record]
- *          [--expect-enomem] [--hold-buffers] [--unchecked] [--fuzz SEED] [--mono]
+ *          [--expect-enomem] [--hold-buffers] [--unchecked] [--fuzz SEED] [--fuzz-payload]
+ *          [--mono]
  *          [--refused-frame WxH|maxWxH|profile1|profile2|10bit|12bit|444|422|...]
+ *          [--pin capture|output|expbuf|import] [--pin-contexts K] [--pin-max MIB]
+ *          [--realloc] [--replay JOBS --reference REF.nv12]
  *
  * -c: the codec (default h264); its controls describe a picture of -s, which
  * must be a multiple of the codec's block size. For H.264 it follows the
  * DECODE_MODE and START_CODE controls' default values, as FFmpeg and libva
  * do. --refused-frame (H.264, VP9, AV1): only check that a control describing what
  * the daemon cannot decode (a frame of that size, an AV1 sequence allowing
- * it, profile 1 or 2, 12 bits, 4:4:4, 4:2:2) is refused with EINVAL, with and
+ * it, profile 1 or 2, 12 bits, 4:4:4, 4:2:2; for AV1 also tiles: more tile
+ * rows than superblock rows) is refused with EINVAL, with and
  * without CAPTURE buffers (then also a larger frame and another bit depth). With -p, that many processes open the device at
  * once and run the whole sequence; EBUSY anywhere is a failure.
  * --expect ok: every picture decoded and correct; error: every buffer comes
@@ -37,6 +41,29 @@
  * --fuzz SEED: --unchecked, and every request's controls (the SPS each time)
  * with 1 to 8 bytes of one of them mutated; refused ones are sent unmutated
  * instead. Counts what the driver refused and took.
+ * --fuzz-payload: with --fuzz, each request's mutated control has its whole
+ * payload replaced: random bytes, or (every other time) a quarter of its
+ * bytes random, so that many fields change at once and some such controls
+ * pass the driver's checks.
+ * --pin MODE: what a hostile client does to pin memory past the bound: in
+ * each of K contexts (--pin-contexts, default 1), REQBUFS 4, then each buffer
+ * mapped (capture: CAPTURE buffers, output: OUTPUT buffers), exported and the
+ * dma-buf kept (expbuf) or exported and imported into a second context with
+ * PREPARE_BUF, the exported fd closed (import), then REQBUFS 0, round after
+ * round until REQBUFS fails with ENOMEM (the bound holds) or the memory kept
+ * exceeds --pin-max MiB (default 1024: it does not; the client stops there so
+ * the machine survives). Prints "pin: ... N KiB pinned", then holds all of it
+ * like --hold-buffers, for the test to measure.
+ * --realloc: decode -n frames, stop streaming, free both queues' buffers
+ * (REQBUFS 0, as at a resolution change or a seek, while the daemon may keep
+ * its mappings of them), allocate them again and decode -n frames more; the
+ * memory the daemon still maps (mem_kept_kib) is printed between the two.
+ * --replay JOBS: plays again, as a client, the H.264 jobs a test backend
+ * recorded (backend --record) while a real client decoded a stream: each
+ * job's controls in a request, its bitstream, its timestamp; every CAPTURE
+ * buffer that comes back without V4L2_BUF_FLAG_ERROR must equal the picture
+ * of --reference (the stream decoded by ffmpeg, NV12 in display order) that
+ * its POC names. Against the real daemon: every picture bit-exact or flagged.
  * Prints "frames ok=N error=M" per process; exit 0 when the expectation held.
  */
 #define _GNU_SOURCE
@@ -58,9 +85,12 @@
 #include <linux/v4l2-controls.h>
 
 #include "common.h"
+#include "daedalus_v4l2.h"
 
 #define NUM_OUT 4
 #define NUM_CAP 4
+/* controls of one replayed job, at most */
+#define DAEDALUS_MAX_JOB_CTRLS_TEST 16
 
 struct pic;
 
@@ -82,14 +112,22 @@ static struct {
 	const struct codec *codec;
 	const char *expect, *refused;
 	bool priority_record, expect_enomem, hold_buffers;
-	/* --fuzz: the seed of the mutations (0: none) */
+	/* --fuzz: the seed of the mutations (0: none); whole payloads */
 	uint32_t fuzz;
+	bool fuzz_payload;
 	bool unchecked, mono;
+	/* --pin: the mode, contexts and the most kept before giving up, in MiB */
+	const char *pin;
+	int pin_contexts, pin_max_mb;
+	/* --replay, --reference */
+	const char *replay, *reference;
+	bool realloc;
 	bool expbuf, dmabuf, no_requests, expect_ebadr;
 	char video[64], media[64];
 } opt = {
 	.frames = 8, .width = 320, .height = 240, .procs = 1, .slices = 1,
 	.timeout_ms = 10000, .fourcc = V4L2_PIX_FMT_NV12, .expect = "ok",
+	.pin_contexts = 1, .pin_max_mb = 1024,
 };
 
 static int ebusy;
@@ -265,8 +303,9 @@ static uint32_t fuzz_rand(void)
 
 /*
  * --fuzz: 1 to 8 bytes of one control overwritten with random values or
- * flipped; false if the driver refused them (the controls then go as they
- * were, so the request stays complete).
+ * flipped, or (--fuzz-payload) its whole payload; false if the driver
+ * refused them (the controls then go as they were, so the request stays
+ * complete).
  */
 static bool fuzz_ctrls(int fd, struct v4l2_ext_controls *cs)
 {
@@ -279,6 +318,17 @@ static bool fuzz_ctrls(int fd, struct v4l2_ext_controls *cs)
 	if (!size)
 		return false;	/* nothing to mutate: sent as it is */
 	memcpy(saved, p, size);
+	if (opt.fuzz_payload) {
+		bool all = fuzz_rand() & 1;
+
+		for (unsigned int i = 0; i < size; i++) {
+			uint32_t r = fuzz_rand();
+
+			if (all || !(r & 3))
+				p[i] = r >> 24;
+		}
+		n = 0;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t r = fuzz_rand();
 
@@ -415,7 +465,7 @@ static void av1_sequence(struct v4l2_ctrl_av1_sequence *s, unsigned int bit_dept
 	s->max_frame_height_minus_1 = opt.height - 1;
 }
 
-/* A shown key frame of the client's picture size, one tile. */
+/* A shown key frame of the client's picture size, one tile (uniform spacing). */
 static void av1_frame(struct v4l2_ctrl_av1_frame *f, int frame)
 {
 	memset(f, 0, sizeof(*f));
@@ -426,6 +476,7 @@ static void av1_frame(struct v4l2_ctrl_av1_frame *f, int frame)
 	f->upscaled_width = opt.width;
 	f->render_width_minus_1 = opt.width - 1;
 	f->render_height_minus_1 = opt.height - 1;
+	f->tile_info.flags = V4L2_AV1_TILE_INFO_FLAG_UNIFORM_TILE_SPACING;
 	f->tile_info.tile_cols = 1;
 	f->tile_info.tile_rows = 1;
 	f->refresh_frame_flags = 0xff;
@@ -566,6 +617,18 @@ static bool av1_refused(struct v4l2_ext_control *c, const char *what)
 		f.frame_width_minus_1 = w - 1;
 		f.upscaled_width = w;
 		f.frame_height_minus_1 = h - 1;
+	} else if (!strcmp(what, "tiles")) {
+		/*
+		 * Explicit spacing of more tile rows than the frame has
+		 * superblock rows (176x144: 3 of 64 pixels), each one high:
+		 * the daemon's header writer once looped on it for good.
+		 */
+		*c = (struct v4l2_ext_control){
+			.id = V4L2_CID_STATELESS_AV1_FRAME, .size = sizeof(f), .ptr = &f,
+		};
+		f.tile_info.flags = 0;
+		f.tile_info.tile_rows = 5;
+		f.tile_info.width_in_sbs_minus_1[0] = (opt.width + 63) / 64 - 1;
 	} else if (!strcmp(what, "profile1")) {
 		s.seq_profile = 1;
 	} else if (!strcmp(what, "profile2")) {
@@ -681,6 +744,305 @@ static void expect_enomem(int fd, const struct v4l2_format *cap)
 	printf("client[%d]: %u CAPTURE buffers refused with ENOMEM\n", getpid(), 4 * NUM_CAP);
 }
 
+/* A sysfs counter of the control device, or -1 (a module without it). */
+static long long ctl_counter(const char *name)
+{
+	char path[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/daedalus-v4l2/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* --realloc: both queues' buffers freed and allocated again, as at a seek. */
+static void realloc_buffers(int fd, uint8_t **obuf, uint32_t *olen, uint8_t **cbuf,
+			    uint32_t *clen)
+{
+	uint32_t types[2] = { V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE };
+
+	for (int t = 0; t < 2; t++)
+		if (xioctl(fd, VIDIOC_STREAMOFF, &types[t]))
+			die("STREAMOFF: %s", strerror(errno));
+	for (int i = 0; i < NUM_OUT; i++)
+		munmap(obuf[i], olen[i]);
+	for (int i = 0; i < NUM_CAP; i++)
+		munmap(cbuf[i], clen[i]);
+	reqbufs(fd, types[0], 0);
+	reqbufs(fd, types[1], 0);
+	printf("client[%d]: realloc: buffers freed, %lld KiB the daemon still maps (mem_kept_kib)\n",
+	       getpid(), ctl_counter("mem_kept_kib"));
+	reqbufs(fd, types[0], NUM_OUT);
+	reqbufs(fd, types[1], NUM_CAP);
+	for (int i = 0; i < NUM_OUT; i++)
+		obuf[i] = map_buf(fd, types[0], i, &olen[i], NULL);
+	for (int i = 0; i < NUM_CAP; i++)
+		cbuf[i] = map_buf(fd, types[1], i, &clen[i], NULL);
+	for (int t = 0; t < 2; t++)
+		if (xioctl(fd, VIDIOC_STREAMON, &types[t]))
+			die("STREAMON: %s", strerror(errno));
+	printf("client[%d]: realloc: buffers allocated again\n", getpid());
+}
+
+/* --pin: a context with its formats and controls set, no buffers yet. */
+static int pin_open(void)
+{
+	struct v4l2_format out, cap;
+	int fd = open(opt.video, O_RDWR | O_NONBLOCK);
+
+	if (fd < 0)
+		die("open %s: %s", opt.video, strerror(errno));
+	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, opt.codec->fourcc, &out);
+	opt.codec->set_ctrls(fd, -1, &first_pic);
+	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, opt.fourcc, &cap);
+	return fd;
+}
+
+/* --pin import: the dma-buf imported into a CAPTURE slot of another context. */
+static void pin_import(int *ifd, unsigned int *used, unsigned int *slots, int dmafd, uint32_t len)
+{
+	struct v4l2_plane pl = { .m.fd = dmafd, .length = len };
+	struct v4l2_buffer b = {
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .memory = V4L2_MEMORY_DMABUF,
+		.m.planes = &pl, .length = 1,
+	};
+
+	if (*ifd < 0 || *used == *slots) {
+		struct v4l2_requestbuffers rb = {
+			.count = 32, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
+			.memory = V4L2_MEMORY_DMABUF,
+		};
+
+		/* the full importer stays open: its slots keep their dma-bufs */
+		*ifd = pin_open();
+		if (xioctl(*ifd, VIDIOC_REQBUFS, &rb) || !rb.count)
+			die("REQBUFS of DMABUF slots: %s", strerror(errno));
+		*slots = rb.count;
+		*used = 0;
+	}
+	b.index = (*used)++;
+	if (xioctl(*ifd, VIDIOC_PREPARE_BUF, &b))
+		die("PREPARE_BUF of an imported buffer: %s", strerror(errno));
+}
+
+static int pin(void)
+{
+	uint32_t type = !strcmp(opt.pin, "output") ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE :
+		V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	bool expbuf = !strcmp(opt.pin, "expbuf"), import = !strcmp(opt.pin, "import");
+	unsigned long long kib = 0, max_kib = (unsigned long long)opt.pin_max_mb << 10;
+	unsigned int rounds = 0, enomem = 0, used = 0, slots = 0;
+	int ifd = -1;
+
+	if (!expbuf && !import && strcmp(opt.pin, "capture") && strcmp(opt.pin, "output"))
+		die("--pin %s", opt.pin);
+	for (int c = 0; c < opt.pin_contexts && kib <= max_kib; c++) {
+		int fd = pin_open();
+
+		while (kib <= max_kib) {
+			struct v4l2_requestbuffers rb = {
+				.count = NUM_CAP, .type = type, .memory = V4L2_MEMORY_MMAP,
+			};
+
+			if (ioctl(fd, VIDIOC_REQBUFS, &rb)) {
+				if (errno != ENOMEM)
+					die("REQBUFS: %s", strerror(errno));
+				enomem++;
+				break;
+			}
+			for (uint32_t i = 0; i < rb.count; i++) {
+				struct v4l2_exportbuffer e = { .type = type, .index = i, .flags = O_RDWR };
+				uint32_t len;
+
+				if (!expbuf && !import) {
+					map_buf(fd, type, i, &len, NULL);
+				} else {
+					struct v4l2_plane pl[VIDEO_MAX_PLANES] = { 0 };
+					struct v4l2_buffer b = {
+						.type = type, .memory = V4L2_MEMORY_MMAP, .index = i,
+						.m.planes = pl, .length = VIDEO_MAX_PLANES,
+					};
+
+					if (xioctl(fd, VIDIOC_QUERYBUF, &b) || xioctl(fd, VIDIOC_EXPBUF, &e))
+						die("QUERYBUF/EXPBUF: %s", strerror(errno));
+					len = pl[0].length;
+					if (import) {
+						pin_import(&ifd, &used, &slots, e.fd, len);
+						close(e.fd);
+					}
+				}
+				kib += ((len + 4095ull) & ~4095ull) >> 10;
+			}
+			rounds++;
+			reqbufs(fd, type, 0);
+		}
+	}
+	printf("client[%d]: pin: %s: %llu KiB pinned in %u rounds of REQBUFS/%s/REQBUFS 0 in %d context(s); %s\n",
+	       getpid(), opt.pin, kib, rounds, expbuf ? "EXPBUF" : import ? "EXPBUF/import" : "mmap",
+	       opt.pin_contexts, kib > max_kib ? "stopped at --pin-max: the bound did not hold" :
+	       "then REQBUFS failed with ENOMEM");
+	(void)enomem;
+	signal(SIGTERM, on_term);
+	printf("client[%d]: holding\n", getpid());
+	while (!terminated)
+		pause();
+	return 0;
+}
+
+/* --replay: one recorded job, or false at the end of the file. */
+static bool read_job(FILE *in, uint8_t *msg, size_t max, uint8_t *bits, uint32_t *bits_len,
+		     uint32_t bits_max)
+{
+	uint32_t size;
+
+	if (fread(&size, sizeof(size), 1, in) != 1)
+		return false;
+	if (size < sizeof(struct daedalus_job) || size > max || fread(msg, size, 1, in) != 1 ||
+	    fread(bits_len, sizeof(*bits_len), 1, in) != 1 || *bits_len > bits_max ||
+	    fread(bits, *bits_len, 1, in) != 1)
+		die("--replay %s: a truncated or oversized record", opt.replay);
+	return true;
+}
+
+static int replay(void)
+{
+	static uint8_t msg[DAEDALUS_MAX_MSG_SIZE];
+	const struct daedalus_job *job = (const void *)msg;
+	struct v4l2_format out, cap;
+	uint8_t *obuf[NUM_OUT], *cbuf[NUM_CAP], *ref;
+	uint32_t olen[NUM_OUT], clen[NUM_CAP], bits_len, type, stride;
+	int fd, mfd, n = 0, idr_base = 0, n_ok = 0, n_err = 0, wrong = 0;
+	FILE *in = fopen(opt.replay, "rb"), *rf = fopen(opt.reference ? opt.reference : "", "rb");
+	size_t frame;
+
+	if (!in || !rf)
+		die("--replay %s --reference %s: %s", opt.replay, opt.reference, strerror(errno));
+	fd = open(opt.video, O_RDWR | O_NONBLOCK);
+	mfd = open(opt.media, O_RDWR);
+	if (fd < 0 || mfd < 0)
+		die("open %s / %s: %s", opt.video, opt.media, strerror(errno));
+	ref = malloc(8u << 20);
+	if (!read_job(in, msg, sizeof(msg), ref, &bits_len, 8u << 20))
+		die("--replay %s: no job", opt.replay);
+	if (job->codec != DAEDALUS_CODEC_H264 || job->pixelformat != V4L2_PIX_FMT_NV12)
+		die("--replay: H.264 to NV12 only (codec %u, %.4s)", job->codec,
+		    (const char *)&job->pixelformat);
+	rewind(in);
+	opt.width = job->width;
+	opt.height = job->height;
+	frame = (size_t)opt.width * opt.height * 3 / 2;
+	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, V4L2_PIX_FMT_H264_SLICE, &out);
+	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, V4L2_PIX_FMT_NV12, &cap);
+	stride = cap.fmt.pix_mp.plane_fmt[0].bytesperline;
+	reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT);
+	reqbufs(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, NUM_CAP);
+	for (int i = 0; i < NUM_OUT; i++)
+		obuf[i] = map_buf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, i, &olen[i], NULL);
+	for (int i = 0; i < NUM_CAP; i++)
+		cbuf[i] = map_buf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, i, &clen[i], NULL);
+	type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
+	if (xioctl(fd, VIDIOC_STREAMON, &type))
+		die("STREAMON OUTPUT: %s", strerror(errno));
+	type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	if (xioctl(fd, VIDIOC_STREAMON, &type))
+		die("STREAMON CAPTURE: %s", strerror(errno));
+
+	for (; read_job(in, msg, sizeof(msg), obuf[n % NUM_OUT], &bits_len, olen[n % NUM_OUT]); n++) {
+		struct v4l2_ext_control c[DAEDALUS_MAX_JOB_CTRLS_TEST];
+		const struct v4l2_ctrl_h264_decode_params *dp = NULL;
+		const uint8_t *p = (const uint8_t *)(job + 1), *end = p + job->ctrls_size;
+		struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
+		struct v4l2_buffer b = {
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .memory = V4L2_MEMORY_MMAP,
+			.index = n % NUM_CAP, .m.planes = planes, .length = 1,
+		};
+		struct v4l2_ext_controls cs = { .controls = c, .which = V4L2_CTRL_WHICH_REQUEST_VAL };
+		int req, idx;
+		bool same = true;
+
+		for (uint32_t i = 0; i < job->num_ctrls && p + sizeof(struct daedalus_ctrl) <= end; i++) {
+			const struct daedalus_ctrl *dc = (const void *)p;
+			const void *payload = dc + 1;
+
+			p += sizeof(*dc) + ((dc->size + 7) & ~7u);
+			if (dc->id == V4L2_CID_STATELESS_H264_DECODE_MODE ||
+			    dc->id == V4L2_CID_STATELESS_H264_START_CODE) {
+				/* the device's menus: what the recording client found, the defaults */
+				same &= *(const int32_t *)payload == ctrl_default(fd, dc->id);
+				continue;
+			}
+			if (dc->id == V4L2_CID_STATELESS_H264_DECODE_PARAMS)
+				dp = payload;
+			if (cs.count < DAEDALUS_MAX_JOB_CTRLS_TEST)
+				c[cs.count++] = (struct v4l2_ext_control){
+					.id = dc->id, .size = dc->size, .ptr = (void *)payload,
+				};
+		}
+		if (!same || !dp || job->flags & DAEDALUS_JOB_HOLD_CAPTURE)
+			die("--replay: job %d is not frame-based with the default start code", n);
+		if (xioctl(mfd, MEDIA_IOC_REQUEST_ALLOC, &req))
+			die("REQUEST_ALLOC: %s", strerror(errno));
+		cs.request_fd = req;
+		if (xioctl(fd, VIDIOC_S_EXT_CTRLS, &cs))
+			die("S_EXT_CTRLS of job %d: %s", n, strerror(errno));
+		if (xioctl(fd, VIDIOC_QBUF, &b))
+			die("QBUF CAPTURE: %s", strerror(errno));
+		memset(&b, 0, sizeof(b));
+		memset(planes, 0, sizeof(planes));
+		b.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
+		b.memory = V4L2_MEMORY_MMAP;
+		b.index = n % NUM_OUT;
+		b.m.planes = planes;
+		b.length = 1;
+		planes[0].bytesused = bits_len;
+		b.timestamp.tv_sec = job->timestamp / 1000000000;
+		b.timestamp.tv_usec = job->timestamp % 1000000000 / 1000;
+		b.flags = V4L2_BUF_FLAG_REQUEST_FD;
+		b.request_fd = req;
+		if (xioctl(fd, VIDIOC_QBUF, &b))
+			die("QBUF OUTPUT: %s", strerror(errno));
+		if (xioctl(req, MEDIA_REQUEST_IOC_QUEUE, NULL))
+			die("REQUEST_QUEUE: %s", strerror(errno));
+		if (!wait_fd(req, POLLPRI))
+			die("request not completed within %d ms", opt.timeout_ms);
+		close(req);
+		dqbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, &b, planes);
+		dqbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, &b, planes);
+		if (b.flags & V4L2_BUF_FLAG_ERROR) {
+			n_err++;
+			continue;
+		}
+		/* display order: the pictures before the last IDR, then its POC / 2 */
+		if (dp->flags & V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC)
+			idr_base = n;
+		idx = idr_base + (dp->top_field_order_cnt < dp->bottom_field_order_cnt ?
+				  dp->top_field_order_cnt : dp->bottom_field_order_cnt) / 2;
+		if (fseek(rf, (long)(idx * frame), SEEK_SET) || fread(ref, frame, 1, rf) != 1)
+			die("--reference %s has no picture %d", opt.reference, idx);
+		for (int y = 0; y <= opt.height * 3 / 2; y++) {
+			if (y == opt.height * 3 / 2) {
+				n_ok++;
+			} else if (memcmp(cbuf[b.index] + (size_t)y * stride,
+					  ref + (size_t)y * opt.width, opt.width)) {
+				printf("client[%d]: job %d (picture %d) completed unflagged and wrong (row %d)\n",
+				       getpid(), n, idx, y);
+				wrong++;
+				break;
+			}
+		}
+	}
+	printf("client[%d]: replay: %d pictures: %d bit-exact, %d flagged ERROR, %d wrong\n",
+	       getpid(), n, n_ok, n_err, wrong);
+	printf("client[%d]: frames ok=%d error=%d wrong=%d\n", getpid(), n_ok, n_err, wrong);
+	return wrong ? 1 : 0;
+}
+
 static int run(void)
 {
 	struct v4l2_format out, cap, wide;
@@ -688,6 +1050,7 @@ static int run(void)
 	uint32_t olen[NUM_OUT], clen[NUM_CAP];
 	int dmafd[NUM_CAP];
 	int fd, mfd, n_ok = 0, n_err = 0, wrong = 0;
+	int total = opt.frames * (opt.realloc ? 2 : 1);
 	bool slice_based, annexb;
 	uint32_t type;
 
@@ -831,7 +1194,7 @@ static int run(void)
 		return 0;
 	}
 
-	for (int f = 0, ob = 0; f < opt.frames; f++) {
+	for (int f = 0, ob = 0; f < total; f++) {
 		int ci = f % NUM_CAP;
 		uint64_t ts_us = 1000000ull * (f + 1) + ci + 1;
 		struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
@@ -841,6 +1204,9 @@ static int run(void)
 		};
 		uint32_t last_len = 0, seed, frame_num = 0, size;
 		int oi = 0;
+
+		if (opt.realloc && f == opt.frames)
+			realloc_buffers(fd, obuf, olen, cbuf, clen);
 
 		if (mem == V4L2_MEMORY_DMABUF) {
 			planes[0].m.fd = cap_fd[ci];
@@ -928,13 +1294,14 @@ static int run(void)
 	       slice_based ? "slice-based" : "frame-based", annexb ? "annex-b" : "no-start-code",
 	       opt.slices, n_ok, n_err, wrong, ebusy);
 	if (opt.fuzz)
-		printf("client[%d]: fuzz: %u mutated controls refused, %u taken\n", getpid(),
-		       fuzz_refused, fuzz_taken);
+		printf("client[%d]: fuzz: %u mutated %s refused, %u taken\n", getpid(),
+		       fuzz_refused, opt.fuzz_payload ? "whole control payloads" : "controls",
+		       fuzz_taken);
 	if (wrong || ebusy)
 		return 1;
-	if (!strcmp(opt.expect, "ok") && n_ok != opt.frames)
+	if (!strcmp(opt.expect, "ok") && n_ok != total)
 		return 1;
-	if (!strcmp(opt.expect, "error") && n_err != opt.frames)
+	if (!strcmp(opt.expect, "error") && n_err != total)
 		return 1;
 	return 0;
 }
@@ -992,10 +1359,24 @@ int main(int argc, char **argv)
 			opt.hold_buffers = true;
 		else if (!strcmp(a, "--fuzz"))
 			opt.fuzz = strtoul(v, NULL, 0), opt.unchecked = true, i++;
+		else if (!strcmp(a, "--fuzz-payload"))
+			opt.fuzz_payload = true;
 		else if (!strcmp(a, "--unchecked"))
 			opt.unchecked = true;
 		else if (!strcmp(a, "--mono"))
 			opt.mono = true;
+		else if (!strcmp(a, "--pin"))
+			opt.pin = v, i++;
+		else if (!strcmp(a, "--pin-contexts"))
+			opt.pin_contexts = atoi(v), i++;
+		else if (!strcmp(a, "--pin-max"))
+			opt.pin_max_mb = atoi(v), i++;
+		else if (!strcmp(a, "--replay"))
+			opt.replay = v, i++;
+		else if (!strcmp(a, "--reference"))
+			opt.reference = v, i++;
+		else if (!strcmp(a, "--realloc"))
+			opt.realloc = true;
 		else {
 			fprintf(stderr, "unknown argument %s\n", a);
 			return 2;
@@ -1007,6 +1388,10 @@ int main(int argc, char **argv)
 		printf("client FAIL: no daedalus-v4l2 video/media device\n");
 		return 1;
 	}
+	if (opt.pin)
+		return pin();
+	if (opt.replay)
+		return replay();
 	if (opt.procs <= 1)
 		return run();
 

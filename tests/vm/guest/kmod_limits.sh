@@ -1,5 +1,8 @@
 #!/bin/sh
 # What one client can do to the others, and what closing the control device means, in one boot:
+# buffer memory stays bounded while mapped, exported or imported after its buffers are freed (a loop of
+# REQBUFS, mmap/EXPBUF/import, REQBUFS 0 pins at most the bound, by the module's counter and by
+# MemAvailable), and a client that reallocates while the daemon keeps its mappings is not refused;
 # a client's priority guards nothing of the other clients (with the core's, one at
 # V4L2_PRIORITY_RECORD would make every other client's S_FMT fail with EBUSY); buffer memory is bounded per context and in all (REQBUFS and
 # CREATE_BUFS beyond the bound get ENOMEM, the other clients keep decoding); a daemon that closes its
@@ -16,8 +19,15 @@ ram=$(($(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo) / 1024))
 all=$(cat $P/mem_limit_mb) ctx=$(cat $P/ctx_mem_limit_mb)
 [ "$all" = $((ram / 4)) ] && [ "$ctx" = $((ram / 8)) ] ||
   fail "default bounds $all MiB in all, $ctx MiB per context, with $ram MiB of RAM"
-rmmod daedalus_v4l2 || fail "rmmod"
 ok "default memory bound: $all MiB in all, $ctx MiB per context ($ram MiB of RAM)"
+
+PIN_FAILED=
+pin_check "$ctx" 32 --pin capture
+pin_check "$ctx" 32 --pin expbuf
+pin_check "$all" 32 --pin capture --pin-contexts 3
+[ -z "$PIN_FAILED" ] || fail "memory past the bound$PIN_FAILED"
+rmmod daedalus_v4l2 || fail "rmmod"
+ok "the default bounds hold for memory: mapped and exported buffers freed with REQBUFS 0 stay charged"
 
 # 2048x1152: 4 OUTPUT buffers of 1.7 MiB and 4 NV12 CAPTURE buffers of 3.4 MiB, 20.25 MiB a client.
 load_daedalus mem_limit_mb=50 ctx_mem_limit_mb=40 job_timeout_ms=30000
@@ -25,6 +35,25 @@ start_backend
 
 client -s 2048x1152 -n 1 --expect-enomem || fail "16 CAPTURE buffers of 3.4 MiB within a 40 MiB bound"
 ok "a context asking for more than its bound gets ENOMEM from REQBUFS and CREATE_BUFS, then decodes within it"
+
+for mode in capture output expbuf import; do pin_check 40 32 --pin $mode; done
+pin_check 50 32 --pin capture --pin-contexts 3
+pin_check 50 32 --pin import --pin-contexts 3
+[ -z "$PIN_FAILED" ] || fail "memory past the bound$PIN_FAILED"
+ok "small bounds hold for memory: CAPTURE and OUTPUT buffers mapped, exported, imported into another context"
+
+# A client that reallocates (REQBUFS 0, then its buffers again: a seek) while the daemon keeps its
+# mappings of the old ones (the daemon does, by memory_id; the backend here with --keep-mappings):
+# 2 x 20.25 MiB exceed the context's 40 MiB, but memory only the daemon maps is not the context's.
+stop_backend
+start_backend --keep-mappings
+client -s 2048x1152 -n 4 --realloc > "$R/realloc.log" 2>&1 || { cat "$R/realloc.log"; fail "reallocation while the daemon keeps mappings"; }
+cat "$R/realloc.log"
+kept=$(sed -n 's/.*freed, \([0-9-]*\) KiB the daemon still maps.*/\1/p' "$R/realloc.log")
+[ "${kept:-0}" -ge $((20 * 1024)) ] || fail "the backend kept $kept KiB mapped: the reallocation case was not tested"
+stop_backend
+start_backend
+ok "a client reallocating while the daemon keeps mappings of $((kept / 1024)) MiB of its old buffers gets its buffers"
 
 # (the program itself in the background, not the client function: $! is then the program)
 "$BIN/client" -s 2048x1152 --hold-buffers > "$R/holder1.log" 2>&1 &
