@@ -34,11 +34,126 @@ static bool daedalus_av1_default_sequence(const struct v4l2_ctrl_av1_sequence *s
 	return !memcmp(s, &def, sizeof(def));
 }
 
+/* tile_log2(): the smallest k with blk << k >= target (AV1 spec 5.9.16) */
+static unsigned int daedalus_av1_tile_log2(unsigned int blk, unsigned int target)
+{
+	unsigned int k = 0;
+
+	while ((blk << k) < target)
+		k++;
+	return k;
+}
+
+/*
+ * Uniform spacing: @n tiles must be what one of the splits from @min_log2
+ * to @max_log2 gives @sbs superblocks; its log2 in @log2.
+ */
+static bool daedalus_av1_uniform(unsigned int sbs, unsigned int min_log2,
+				 unsigned int max_log2, unsigned int n,
+				 unsigned int *log2)
+{
+	unsigned int l, size;
+
+	for (l = min_log2; l <= max_log2; l++) {
+		size = (sbs + (1U << l) - 1) >> l;
+		if (DIV_ROUND_UP(sbs, size) == n) {
+			*log2 = l;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Explicit spacing: @n sizes (each at most @max superblocks, minus 1 in
+ * @minus_1) ending exactly at @sbs, as the spec's loop reads them; the
+ * largest in @widest.
+ */
+static bool daedalus_av1_sizes(const u32 *minus_1, unsigned int n,
+			       unsigned int sbs, unsigned int max,
+			       unsigned int *widest)
+{
+	unsigned int i, start = 0;
+
+	*widest = 0;
+	for (i = 0; i < n; i++) {
+		if (start >= sbs || minus_1[i] >= min(sbs - start, max))
+			return false;
+		start += minus_1[i] + 1;
+		*widest = max(*widest, minus_1[i] + 1);
+	}
+	return start == sbs;
+}
+
+/*
+ * The frame's tile_info() against its size, for superblocks of 64 (@sb_shift
+ * 4) or 128 (5) pixels: what the spec's syntax can express, as the daemon
+ * writes it from the control (AV1 spec 5.9.15).
+ */
+static bool daedalus_av1_tiles_fit(const struct v4l2_ctrl_av1_frame *f,
+				   unsigned int sb_shift)
+{
+	const struct v4l2_av1_tile_info *t = &f->tile_info;
+	unsigned int mi_cols = 2 * ((f->frame_width_minus_1 + 8) >> 3);
+	unsigned int mi_rows = 2 * ((f->frame_height_minus_1 + 8) >> 3);
+	unsigned int sb_cols = (mi_cols + BIT(sb_shift) - 1) >> sb_shift;
+	unsigned int sb_rows = (mi_rows + BIT(sb_shift) - 1) >> sb_shift;
+	unsigned int sb_size = sb_shift + 2;
+	unsigned int max_width_sb = 4096 >> sb_size;
+	unsigned int max_area_sb = (4096 * 2304) >> (2 * sb_size);
+	unsigned int min_log2_cols = daedalus_av1_tile_log2(max_width_sb, sb_cols);
+	unsigned int min_log2_tiles, cols_log2, rows_log2, widest, tall;
+
+	min_log2_tiles = max(min_log2_cols,
+			     daedalus_av1_tile_log2(max_area_sb, sb_rows * sb_cols));
+	if (t->flags & V4L2_AV1_TILE_INFO_FLAG_UNIFORM_TILE_SPACING) {
+		if (!daedalus_av1_uniform(sb_cols, min_log2_cols,
+					  daedalus_av1_tile_log2(1, min(sb_cols, 64U)),
+					  t->tile_cols, &cols_log2))
+			return false;
+		return daedalus_av1_uniform(sb_rows,
+					    min_log2_tiles > cols_log2 ?
+					    min_log2_tiles - cols_log2 : 0,
+					    daedalus_av1_tile_log2(1, min(sb_rows, 64U)),
+					    t->tile_rows, &rows_log2);
+	}
+	if (!daedalus_av1_sizes(t->width_in_sbs_minus_1, t->tile_cols, sb_cols,
+				max_width_sb, &widest))
+		return false;
+	if (min_log2_tiles)
+		max_area_sb = (sb_rows * sb_cols) >> (min_log2_tiles + 1);
+	else
+		max_area_sb = sb_rows * sb_cols;
+	return daedalus_av1_sizes(t->height_in_sbs_minus_1, t->tile_rows,
+				  sb_rows, max(max_area_sb / widest, 1U), &tall);
+}
+
+/*
+ * The tile counts and sizes against the frame size. The superblock size is
+ * the sequence's, which may change in the same request: a layout that fits
+ * neither 64- nor 128-pixel superblocks is refused. The core refuses more
+ * than 64 columns or rows on kernels with its check (Debian's 6.12); the
+ * arrays read here need that bound on every kernel.
+ */
+static int daedalus_av1_check_tiles(const struct v4l2_ctrl_av1_frame *f)
+{
+	const struct v4l2_av1_tile_info *t = &f->tile_info;
+
+	if (!t->tile_cols || t->tile_cols > V4L2_AV1_MAX_TILE_COLS ||
+	    !t->tile_rows || t->tile_rows > V4L2_AV1_MAX_TILE_ROWS ||
+	    t->context_update_tile_id >= t->tile_cols * t->tile_rows)
+		return -EINVAL;
+	if (!daedalus_av1_tiles_fit(f, 4) && !daedalus_av1_tiles_fit(f, 5))
+		return -EINVAL;
+	return 0;
+}
+
 /*
  * Refuses, before any picture, what the daemon cannot decode (the
  * descriptor's limits: 4:4:4, 4:2:2 and 12 bits; the High and
- * Professional profiles) and sizes beyond the advertised ones or the
- * CAPTURE buffers'. The core has checked the rest of each structure.
+ * Professional profiles), sizes beyond the advertised ones or the
+ * CAPTURE buffers', and tiles the frame's size cannot hold. The core has
+ * checked the rest of each structure.
  */
 static int daedalus_av1_try_ctrl(struct v4l2_ctrl *ctrl)
 {
@@ -73,10 +188,15 @@ static int daedalus_av1_try_ctrl(struct v4l2_ctrl *ctrl)
 	case V4L2_CID_STATELESS_AV1_FRAME: {
 		const struct v4l2_ctrl_av1_frame *f = ctrl->p_new.p_av1_frame;
 
+		int ret;
+
 		/* The default control describes no frame. */
 		if (!f->upscaled_width && !f->frame_width_minus_1 &&
 		    !f->frame_height_minus_1)
 			return 0;
+		ret = daedalus_av1_check_tiles(f);
+		if (ret)
+			return ret;
 		return daedalus_check_size(ctx, &daedalus_av1_desc,
 					   max(f->upscaled_width,
 					       f->frame_width_minus_1 + 1),

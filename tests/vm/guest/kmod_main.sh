@@ -62,7 +62,9 @@ if kernel_has_av1; then
   for what in profile1 profile2 12bit 444 422 max8256x240 max320x4416 8256x240; do
     client -c av1 -s 320x240 --refused-frame "$what" || fail "an AV1 control of $what was not refused"
   done
-  ok "AV1 controls the daemon cannot decode are refused at S_EXT_CTRLS (profiles 1 and 2, 12-bit, 4:4:4, 4:2:2, sequences and frames too large, frames larger than CAPTURE, another bit depth)"
+  # 176x144 with 5 tile rows of explicit spacing: the frame has 3 superblock rows (2 of 128 pixels).
+  client -c av1 -s 176x144 --refused-frame tiles || fail "an AV1 frame with 5 tile rows in 144 lines was not refused"
+  ok "AV1 controls the daemon cannot decode are refused at S_EXT_CTRLS (profiles 1 and 2, 12-bit, 4:4:4, 4:2:2, sequences and frames too large, frames larger than CAPTURE, another bit depth, tile rows past the frame's superblocks)"
 fi
 
 stop_backend
