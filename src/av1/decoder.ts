@@ -3,8 +3,8 @@
  * (header-writer.ts), decoded by dav1d (dav1d.ts), the picture written into its CAPTURE buffer,
  * with film grain applied when the request's FILM_GRAIN control says so.
  */
-import { EINVAL, EIO, ENOTSUP } from "../../ffi/libc.ts";
-import { DAV1D_PIXEL_LAYOUT_I400, DAV1D_PIXEL_LAYOUT_I420 } from "../../ffi/libdav1d.ts";
+import { EINVAL, EIO } from "../../ffi/libc.ts";
+import { DAV1D_PIXEL_LAYOUTS } from "../../ffi/libdav1d.ts";
 import type { Libav } from "../../ffi/libav.ts";
 import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import { requireCtrl } from "../decoder/frame-decoder.ts";
@@ -103,9 +103,6 @@ export class Av1Decoder implements ContextDecoder {
         throw new JobError(EIO, `dav1d returned ${pictures.length} pictures for one frame`);
       }
       let pic = pictures[0];
-      if (pic.layout !== DAV1D_PIXEL_LAYOUT_I420 && pic.layout !== DAV1D_PIXEL_LAYOUT_I400) {
-        throw new JobError(ENOTSUP, `dav1d decoded layout ${pic.layout}: not 4:2:0`);
-      }
       const applyGrain = grain !== undefined && (grain.flags & FG_FLAG.APPLY_GRAIN) !== 0;
       if (applyGrain) {
         const grained = this.#dav1d.applyGrain(pic);
@@ -117,7 +114,7 @@ export class Av1Decoder implements ContextDecoder {
           width: pic.width,
           height: pic.height,
           bitDepth: pic.bitDepth,
-          monochrome: pic.layout === DAV1D_PIXEL_LAYOUT_I400,
+          chroma: DAV1D_PIXEL_LAYOUTS[pic.layout],
         },
         [pic.plane(0), pic.plane(1), pic.plane(2)],
         [pic.stride(0), pic.stride(1), pic.stride(1)],

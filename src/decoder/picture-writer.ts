@@ -1,7 +1,10 @@
 /**
  * Writes a decoded picture into CAPTURE memory as NV12, I420 (one or three planes) or, for
  * 10-bit pictures, P010, at the CAPTURE format's strides. swscale's unscaled paths do this (a
- * plane copy, an interleave for NV12, a shift into the high bits for P010) bit-exactly.
+ * plane copy, an interleave for NV12, a shift into the high bits for P010) bit-exactly, except
+ * P010 at odd widths: its yuv420p10le→p010le path packs width / 2 CbCr pairs per row and leaves
+ * the last one out, so those pictures are packed here. A picture the CAPTURE format cannot hold
+ * (another bit depth, 4:2:2, 4:4:4) fails its job here, for every codec and front door.
  */
 import type { Libav } from "../../ffi/libav.ts";
 import type { AVFrameView } from "../../ffi/layout.ts";
@@ -62,6 +65,7 @@ export function captureLayout(format: CaptureFormat): CaptureLayout {
     case V4L2_PIX_FMT_NV12M:
       return nv12(1, true);
     case V4L2_PIX_FMT_P010:
+      if (bpl0 % 2 !== 0) throw new JobError(EINVAL, `P010 bytesperline ${bpl0} is odd`);
       return nv12(2, false);
     case V4L2_PIX_FMT_YUV420: {
       if (bpl0 % 2 !== 0) throw new JobError(EINVAL, `YUV420 bytesperline ${bpl0} is odd`);
@@ -93,29 +97,92 @@ export function captureLayout(format: CaptureFormat): CaptureLayout {
   }
 }
 
+/** Chroma subsampling of a decoded picture (4:0:0: monochrome, luma only). */
+export type Chroma = "4:0:0" | "4:2:0" | "4:2:2" | "4:4:4";
+
+/** What a decoded picture's samples are. */
+export interface PictureFormat {
+  bitDepth: number;
+  chroma: Chroma;
+}
+
+/** The libav pixel formats of the pictures CAPTURE formats hold (PictureWriter.write's input). */
+const LIBAV_PICTURES: Record<string, PictureFormat> = {
+  yuv420p: { bitDepth: 8, chroma: "4:2:0" },
+  yuvj420p: { bitDepth: 8, chroma: "4:2:0" },
+  yuv420p10le: { bitDepth: 10, chroma: "4:2:0" },
+};
+
+/** The bit depth of the pictures a CAPTURE layout holds: 8 (NV12, I420) or 10 (P010). */
+function captureDepth(capture: CaptureLayout): number {
+  return capture.bytesPerSample === 2 ? 10 : 8;
+}
+
+/**
+ * Throws unless CAPTURE `format` holds pictures of `picture` (`what` names it in the error): its
+ * bit depth, and 4:2:0 (or monochrome, written with grey chroma). Anything else would be written
+ * as something it is not: the job fails instead, whichever client or front door sent it.
+ */
+export function checkPictureFits(
+  picture: PictureFormat | undefined,
+  format: CaptureFormat,
+  what: string,
+): PictureFormat {
+  const depth = captureDepth(captureLayout(format));
+  if (
+    picture?.bitDepth === depth && (picture.chroma === "4:2:0" || picture.chroma === "4:0:0")
+  ) {
+    return picture;
+  }
+  throw new JobError(
+    ENOTSUP,
+    `decoded ${what} cannot go to ${fourccName(format.pixelformat)}, which holds ` +
+      `${depth}-bit 4:2:0 pictures (8-bit 4:2:0 goes to NV12 or I420, 10-bit 4:2:0 to P010)`,
+  );
+}
+
+/** The source of one conversion: a picture's planes, as libav's data[] and linesize[] hold them. */
+interface SourcePicture {
+  width: number;
+  height: number;
+  format: number;
+  data: Deno.PointerValue;
+  linesize: Deno.PointerValue;
+}
+
 export class PictureWriter {
   #sws: Deno.PointerValue = null;
   /** libav's 8-bit and 10-bit 4:2:0 formats, and the CAPTURE layouts' formats, by name. */
-  readonly #eightBit: number[];
+  readonly #eightBit: number;
   readonly #tenBit: number;
   readonly #avFormats: Record<CaptureLayout["avFormat"], number>;
+  /** LIBAV_PICTURES by libav's number. */
+  readonly #pictures: Map<number, PictureFormat>;
   readonly #dst = new BigUint64Array(4);
   readonly #dstStride = new Int32Array(4);
   /** writePlanes()'s chroma for a monochrome picture. */
   #grey: { bytes: Uint8Array<ArrayBuffer>; tenBit: boolean } | undefined;
 
   constructor(private readonly av: Libav) {
-    this.#eightBit = [pixFmt(av.avutil, "yuv420p"), pixFmt(av.avutil, "yuvj420p")];
+    this.#eightBit = pixFmt(av.avutil, "yuv420p");
     this.#tenBit = pixFmt(av.avutil, "yuv420p10le");
     this.#avFormats = {
       nv12: pixFmt(av.avutil, "nv12"),
-      yuv420p: pixFmt(av.avutil, "yuv420p"),
+      yuv420p: this.#eightBit,
       p010le: pixFmt(av.avutil, "p010le"),
     };
+    this.#pictures = new Map(
+      Object.entries(LIBAV_PICTURES).map(([name, f]) => [pixFmt(av.avutil, name), f]),
+    );
   }
 
   /** Writes `frame` into `mem`; returns bytesused per CAPTURE plane. */
   write(frame: AVFrameView, format: CaptureFormat, mem: CaptureMemory): number[] {
+    checkPictureFits(
+      this.#pictures.get(frame.format),
+      format,
+      pixFmtName(this.av.avutil, frame.format),
+    );
     const frameAddr = BigInt(Deno.UnsafePointer.value(frame.ptr));
     return this.#write(
       {
@@ -131,30 +198,32 @@ export class PictureWriter {
   }
 
   /**
-   * Writes a picture held elsewhere (dav1d's): 8-bit or 10-bit 4:2:0 planes at `planes`, lines
-   * `strides` bytes apart; when `monochrome`, the luma plane only, and the chroma written is
-   * neutral grey (what libav's own conversion of a grey picture writes).
+   * Writes a picture held elsewhere (dav1d's): `picture.bitDepth` planes at `planes`, lines
+   * `strides` bytes apart; when monochrome (4:0:0), the luma plane only, and the chroma written
+   * is neutral grey (what libav's own conversion of a grey picture writes).
    */
   writePlanes(
-    picture: { width: number; height: number; bitDepth: number; monochrome: boolean },
+    picture: { width: number; height: number } & PictureFormat,
     planes: Deno.PointerValue[],
     strides: number[],
     format: CaptureFormat,
     mem: CaptureMemory,
   ): number[] {
+    const { bitDepth, chroma } = checkPictureFits(
+      picture,
+      format,
+      `${picture.bitDepth}-bit ${picture.chroma}`,
+    );
+    const tenBit = bitDepth > 8;
     const data = new BigUint64Array(4);
     const linesize = new Int32Array(4);
     planes.forEach((p, i) => {
       data[i] = BigInt(Deno.UnsafePointer.value(p));
       linesize[i] = strides[i];
     });
-    if (picture.monochrome) {
+    if (chroma === "4:0:0") {
       // grey chroma planes (swscale refuses a stride of 0), one for Cb and Cr, kept for reuse
-      const [w, h, tenBit] = [
-        Math.ceil(picture.width / 2),
-        Math.ceil(picture.height / 2),
-        picture.bitDepth > 8,
-      ];
+      const [w, h] = [Math.ceil(picture.width / 2), Math.ceil(picture.height / 2)];
       const bytes = w * h * (tenBit ? 2 : 1);
       if (this.#grey?.bytes.byteLength !== bytes || this.#grey.tenBit !== tenBit) {
         const buf = new ArrayBuffer(bytes);
@@ -169,7 +238,7 @@ export class PictureWriter {
       {
         width: picture.width,
         height: picture.height,
-        format: picture.bitDepth > 8 ? this.#tenBit : this.#eightBit[0],
+        format: tenBit ? this.#tenBit : this.#eightBit,
         data: Deno.UnsafePointer.of(data),
         linesize: Deno.UnsafePointer.of(linesize),
       },
@@ -178,28 +247,8 @@ export class PictureWriter {
     );
   }
 
-  #write(
-    src: {
-      width: number;
-      height: number;
-      format: number;
-      data: Deno.PointerValue;
-      linesize: Deno.PointerValue;
-    },
-    format: CaptureFormat,
-    mem: CaptureMemory,
-  ): number[] {
-    const srcFormat = src.format;
+  #write(src: SourcePicture, format: CaptureFormat, mem: CaptureMemory): number[] {
     const capture = captureLayout(format);
-    const depth = this.#eightBit.includes(srcFormat) ? 1 : srcFormat === this.#tenBit ? 2 : 0;
-    if (depth !== capture.bytesPerSample) {
-      throw new JobError(
-        ENOTSUP,
-        `decoded ${pixFmtName(this.av.avutil, srcFormat)} cannot go to ${
-          fourccName(format.pixelformat)
-        }: 8-bit 4:2:0 goes to NV12 or I420, 10-bit 4:2:0 to P010`,
-      );
-    }
     const { width, height } = src;
     if (width > format.width || height > format.height) {
       throw new JobError(
@@ -232,11 +281,19 @@ export class PictureWriter {
       this.#dstStride[i] = p.stride;
       bytesused[p.memPlane] = Math.max(bytesused[p.memPlane], p.offset + p.stride * p.rows);
     });
+    if (bytesPerSample === 2 && width % 2 === 1) this.#packP010(src, layout, mem);
+    else this.#scale(src, capture);
+    return bytesused.map((b, i) => Math.min(b, mem.planes[i].length));
+  }
+
+  /** swscale's unscaled conversion of `src` into the planes #write set up. */
+  #scale(src: SourcePicture, capture: CaptureLayout): void {
+    const { width, height } = src;
     this.#sws = this.av.swscale.sws_getCachedContext(
       this.#sws,
       width,
       height,
-      srcFormat,
+      src.format,
       width,
       height,
       this.#avFormats[capture.avFormat],
@@ -256,7 +313,53 @@ export class PictureWriter {
       this.#dstStride,
     );
     if (rows !== height) throw new JobError(ENOMEM, `sws_scale wrote ${rows} of ${height} rows`);
-    return bytesused.map((b, i) => Math.min(b, mem.planes[i].length));
+  }
+
+  /**
+   * P010 from 10-bit 4:2:0 planes, every sample shifted into the high bits and Cb, Cr
+   * interleaved: ceil(width / 2) CbCr pairs per row, the last one included (swscale's own packing
+   * drops it at odd widths).
+   */
+  #packP010(src: SourcePicture, layout: PlaneLayout[], mem: CaptureMemory): void {
+    const { width, height } = src;
+    const data = new Deno.UnsafePointerView(src.data!);
+    const linesize = new Deno.UnsafePointerView(src.linesize!);
+    const [cw, ch] = [Math.ceil(width / 2), Math.ceil(height / 2)];
+    // component plane i of the source: its samples, and its stride in samples
+    const source = (i: number, samples: number, rows: number) => {
+      const stride = linesize.getInt32(4 * i);
+      const ptr = data.getPointer(8 * i);
+      if (!ptr || stride < samples * 2 || stride % 2 !== 0) {
+        throw new JobError(EINVAL, `10-bit plane ${i}: stride ${stride} for ${samples} samples`);
+      }
+      const bytes = stride * (rows - 1) + samples * 2;
+      return {
+        s: new Uint16Array(Deno.UnsafePointerView.getArrayBuffer(ptr, bytes)),
+        stride: stride / 2,
+      };
+    };
+    // CAPTURE plane `p`'s samples from its first one (P010's strides and offsets are even)
+    const dest = (p: PlaneLayout) => {
+      const plane = mem.planes[p.memPlane];
+      const samples = Math.floor((plane.length - p.offset) / 2);
+      const buf = Deno.UnsafePointerView.getArrayBuffer(plane.ptr, samples * 2, p.offset);
+      return { d: new Uint16Array(buf), stride: p.stride / 2 };
+    };
+    const y = source(0, width, height);
+    const luma = dest(layout[0]);
+    for (let row = 0; row < height; row++) {
+      const [s, d] = [row * y.stride, row * luma.stride];
+      for (let x = 0; x < width; x++) luma.d[d + x] = y.s[s + x] << 6;
+    }
+    const [cb, cr] = [source(1, cw, ch), source(2, cw, ch)];
+    const uv = dest(layout[1]);
+    for (let row = 0; row < ch; row++) {
+      const [b, r, d] = [row * cb.stride, row * cr.stride, row * uv.stride];
+      for (let x = 0; x < cw; x++) {
+        uv.d[d + 2 * x] = cb.s[b + x] << 6;
+        uv.d[d + 2 * x + 1] = cr.s[r + x] << 6;
+      }
+    }
   }
 
   close(): void {

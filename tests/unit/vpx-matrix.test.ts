@@ -12,7 +12,7 @@ import {
   V4L2_CID_STATELESS_VP9_FRAME,
   VP9_FRAME_FLAG_KEY_FRAME,
 } from "../../src/vp9/v4l2-vp9.ts";
-import { asIvf, ffmpegFrameMd5s, vpxStreamFile } from "./helpers/streams.ts";
+import { asIvf, ffmpegFrameMd5s, frameSizes, vpxStreamFile } from "./helpers/streams.ts";
 import { VP8_MATRIX, VP9_MATRIX } from "./helpers/vpx-matrix.ts";
 
 for (const recipe of [...VP9_MATRIX, ...VP8_MATRIX]) {
@@ -61,10 +61,27 @@ Deno.test("the VP9 matrix has hidden frames in superframes, frames shown again, 
   assert.equal(keyFrames.length, 1);
 });
 
+// Odd sizes really are odd in the streams (testsrc2 alone rounds 351x287 down to 350x286): VP8,
+// VP9 profile 0 and VP9 profile 2 (10-bit, P010) at an odd width and height.
+Deno.test("the VP8/VP9 odd-size streams code odd widths and heights", async () => {
+  const odd = [...VP9_MATRIX, ...VP8_MATRIX].filter((r) => r.name.includes("-odd-"));
+  assert.deepEqual(odd.map((r) => `${r.codec}${r.tenBit ? " 10-bit" : ""}`), [
+    "vp9",
+    "vp9 10-bit",
+    "vp8",
+  ]);
+  for (const r of odd) {
+    const sizes = new Set(
+      (await frameSizes(await vpxStreamFile(r))).map((s) => `${s.width}x${s.height}`),
+    );
+    assert.deepEqual([...sizes], ["351x287"], r.name);
+  }
+});
+
 // P010 holds libavcodec's 10-bit samples shifted into the high bits, nothing else: the daemon's
 // P010 pictures against ffmpeg's own yuv420p10le decode, sample by sample.
 Deno.test("10-bit VP9 goes to P010 as libavcodec's samples << 6", async () => {
-  const recipe = VP9_MATRIX.find((r) => r.tenBit)!;
+  const recipe = VP9_MATRIX.find((r) => r.name === "vp9-profile2-10bit-640x360")!;
   const file = await vpxStreamFile(recipe);
   const [w, h] = recipe.size.split("x").map(Number);
   const out = await new Deno.Command("ffmpeg", {

@@ -16,14 +16,21 @@ import {
   runGuest,
   testProgram,
 } from "./harness.ts";
-import { CACHE_DIR, cached, streamFile } from "../unit/helpers/streams.ts";
+import {
+  CACHE_DIR,
+  cached,
+  frameSizes,
+  type PackedFormat,
+  referencePictures,
+  streamFile,
+} from "../unit/helpers/streams.ts";
 import { concatBytes } from "../../src/decoder/bytes.ts";
 
 /** Raw formats as GStreamer names them; the CAPTURE format the client asks the device for. */
 export type Format = "NV12" | "I420" | "P010_10LE";
 
-/** The same pictures as ffmpeg writes them, for the reference decode. */
-const FFMPEG_PIX_FMT: Record<Format, string> = {
+/** The same pictures as ffmpeg names them, for the reference decode. */
+const FFMPEG_PIX_FMT: Record<Format, PackedFormat> = {
   NV12: "nv12",
   I420: "yuv420p",
   P010_10LE: "p010le",
@@ -192,16 +199,13 @@ export function joined(files: string[]): Promise<string> {
 }
 
 /**
- * ffmpeg's decode of a file: every displayed frame once (no frame-rate conversion from
- * timestamps), each at its own display size (no scaling when it changes), cached beside it.
+ * ffmpeg's decode of a file (referencePictures: every displayed frame once, each at its own
+ * display size, packed by the tests, not by libswscale), cached beside it.
  */
 function reference(file: string, format: Format): Promise<string> {
   const pixFmt = FFMPEG_PIX_FMT[format];
-  return cached(`${file}.${pixFmt}.displayed.raw`, async (tmp) => {
-    await run("ffmpeg", [
-      ...["-v", "error", "-y", "-i", file, "-fps_mode", "passthrough", "-autoscale", "0"],
-      ...["-pix_fmt", pixFmt, "-f", "rawvideo", tmp],
-    ]);
+  return cached(`${file}.${pixFmt}.packed.raw`, async (tmp) => {
+    await Deno.writeFile(tmp, concatBytes(await referencePictures(file, pixFmt)));
   });
 }
 
@@ -306,17 +310,6 @@ export async function assertClientsBitExact(r: E2eRun, clips: Clip[]): Promise<v
   }
 }
 
-/** Throws unless the clip's output in `runDir` equals ffmpeg's decode byte for byte. */
-/** The display size of each frame ffmpeg decodes from `file`, in order. */
-async function frameSizes(file: string): Promise<{ width: number; height: number }[]> {
-  const out = await run("ffprobe", [
-    ...["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=width,height"],
-    ...["-of", "json", file],
-  ]);
-  return (JSON.parse(out) as { frames: { width: number; height: number }[] }).frames
-    .map(({ width, height }) => ({ width, height }));
-}
-
 const up = (v: number, n: number) => Math.ceil(v / n) * n;
 
 /**
@@ -353,6 +346,7 @@ function unpadGst(bytes: Uint8Array, format: Format, sizes: { width: number; hei
   return concatBytes(out);
 }
 
+/** Throws unless the clip's output in `runDir` equals ffmpeg's decode byte for byte. */
 export async function assertBitExact(runDir: string, clip: Clip): Promise<void> {
   const files = clip.parts ?? [clip.file];
   const refs = await Promise.all(files.map((f) => reference(f, clip.format)));

@@ -32,6 +32,22 @@ export const AV1_MATRIX: Av1Recipe[] = [
     tenBit: true,
     args: ["-cpu-used", "8"],
   },
+  {
+    // odd width and height: the last chroma column and row cover one luma column, row
+    name: "av1-aom-odd-351x287",
+    encoder: "libaom-av1",
+    size: "351x287",
+    frames: 8,
+    args: ["-cpu-used", "8"],
+  },
+  {
+    name: "av1-aom-10bit-odd-351x287",
+    encoder: "libaom-av1",
+    size: "351x287",
+    frames: 8,
+    tenBit: true,
+    args: ["-cpu-used", "8"],
+  },
 ];
 
 /** Features ffmpeg's encoders do not expose (or not here), from aomenc, and film grain. */

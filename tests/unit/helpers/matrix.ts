@@ -64,6 +64,14 @@ export const MATRIX: StreamRecipe[] = [
     x264: ["-refs", "16", "-bf", "3", "-x264-params", "b-pyramid=normal"],
   },
   {
+    // 4:2:0 H.264 crops in 2-pixel units, so no odd size exists (libx264 refuses one): a width
+    // that is no multiple of 4 gives an odd chroma width, and both sizes are cropped
+    name: "crop-odd-chroma-350x286",
+    size: "350x286",
+    frames: 10,
+    x264: ["-bf", "2"],
+  },
+  {
     name: "crop-1920x1080",
     size: "1920x1080",
     frames: 8,

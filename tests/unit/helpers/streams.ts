@@ -52,11 +52,20 @@ export async function cached(path: string, make: (tmp: string) => Promise<void>)
   return path;
 }
 
+/**
+ * ffmpeg's test source at `size` (25 fps), then `filter`. testsrc2 draws 4:2:0 at even sizes only
+ * (351x287 comes out 350x286): an odd size is drawn in RGB, and converted at that size after.
+ */
+export function testSource(size: string, filter?: string): string {
+  const odd = size.split("x").some((v) => Number(v) % 2 === 1);
+  return `testsrc2=size=${size}:rate=25${odd ? ",format=rgb24" : ""}${filter ? "," + filter : ""}`;
+}
+
 /** Raw Annex-B, or MP4 (parameter sets in the avcC, timestamps from the encoder). */
 export type Container = "h264" | "mp4";
 
 export function recipeArgs(r: StreamRecipe, out: string, container: Container = "h264"): string[] {
-  const src = `testsrc2=size=${r.size}:rate=25${r.filter ? "," + r.filter : ""}`;
+  const src = testSource(r.size, r.filter);
   return [
     "-y",
     "-f",
@@ -98,6 +107,8 @@ export interface VpxRecipe {
   args: string[];
   /** 10-bit 4:2:0 input (VP9 profile 2). */
   tenBit?: boolean;
+  /** Another input pixel format (ffmpeg's name; profiles 1 and 3), instead of tenBit's. */
+  pixFmt?: string;
   container?: "ivf" | "webm";
   /** Extra lavfi filters after the test source. */
   filter?: string;
@@ -166,8 +177,8 @@ async function run(cmd: string, args: string[]): Promise<void> {
 /** Path of the stream for `r` (IVF unless it says WebM), generating it if needed. */
 export function vpxStreamFile(r: VpxRecipe): Promise<string> {
   const container = r.container ?? "ivf";
-  const pixFmt = r.tenBit ? "yuv420p10le" : "yuv420p";
-  const src = `testsrc2=size=${r.size}:rate=25${r.filter ? "," + r.filter : ""}`;
+  const pixFmt = r.pixFmt ?? (r.tenBit ? "yuv420p10le" : "yuv420p");
+  const src = testSource(r.size, r.filter);
   const input = ["-f", "lavfi", "-i", src, "-frames:v", String(r.frames), "-pix_fmt", pixFmt];
   const recipe = [
     r.codec,
@@ -203,33 +214,125 @@ export function asIvf(file: string): Promise<string> {
   });
 }
 
+/** The display size of each frame ffmpeg decodes from `file`, in order. */
+export async function frameSizes(file: string): Promise<{ width: number; height: number }[]> {
+  const out = await new Deno.Command("ffprobe", {
+    args: [
+      ...["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=width,height"],
+      ...["-of", "json", file],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`ffprobe ${file}: ${new TextDecoder().decode(out.stderr)}`);
+  const json = JSON.parse(new TextDecoder().decode(out.stdout));
+  return (json as { frames: { width: number; height: number }[] }).frames
+    .map(({ width, height }) => ({ width, height }));
+}
+
+/** The CAPTURE layouts of the references, as ffmpeg names them. */
+export type PackedFormat = "nv12" | "yuv420p" | "p010le";
+
+/** The planar format ffmpeg decodes to for each packed one (its decoders' own output). */
+const PLANAR: Record<PackedFormat, string> = {
+  nv12: "yuv420p",
+  yuv420p: "yuv420p",
+  p010le: "yuv420p10le",
+};
+
 /**
- * ffmpeg's own per-frame MD5s (display order) for `file` in `pixFmt`, each frame at its own size
- * (no scaling to the first one's when the size changes); with ffmpeg's default decoder, or
- * `decoder` (libdav1d, as the AV1 tests name it), given the decoder options `decoderArgs` (e.g.
- * FATE's `-flags unaligned`).
+ * Planar 4:2:0 pictures (ffmpeg's rawvideo: yuv420p, or yuv420p10le for P010) of `sizes`, each
+ * packed into `format` here: Cb and Cr interleaved for NV12, and for P010 every sample shifted
+ * into the high bits, ceil(width / 2) CbCr pairs per row. Not by libswscale, whose
+ * yuv420p10le→p010le drops the last pair at odd widths (issue 23): a reference packed by it
+ * would share the daemon's defect.
+ */
+export function packPictures(
+  planar: Uint8Array,
+  sizes: { width: number; height: number }[],
+  format: PackedFormat,
+): Uint8Array[] {
+  const bps = format === "p010le" ? 2 : 1;
+  const pictures: Uint8Array[] = [];
+  let off = 0;
+  for (const { width: w, height: h } of sizes) {
+    const [y, c] = [w * h, Math.ceil(w / 2) * Math.ceil(h / 2)];
+    const bytes = (y + 2 * c) * bps;
+    if (off + bytes > planar.length) {
+      throw new Error(`${sizes.length} pictures need more than ffmpeg's ${planar.length} bytes`);
+    }
+    const src = planar.slice(off, off + bytes); // its own buffer: aligned for 16-bit samples
+    off += bytes;
+    if (format === "yuv420p") {
+      pictures.push(src);
+      continue;
+    }
+    const [s, d] = bps === 2
+      ? [new Uint16Array(src.buffer), new Uint16Array(y + 2 * c)]
+      : [src, new Uint8Array(y + 2 * c)];
+    const shift = bps === 2 ? 6 : 0;
+    for (let i = 0; i < y; i++) d[i] = s[i] << shift;
+    for (let i = 0; i < c; i++) {
+      d[y + 2 * i] = s[y + i] << shift;
+      d[y + 2 * i + 1] = s[y + c + i] << shift;
+    }
+    pictures.push(new Uint8Array(d.buffer));
+  }
+  if (off !== planar.length) {
+    throw new Error(`ffmpeg wrote ${planar.length} bytes, ${sizes.length} pictures are ${off}`);
+  }
+  return pictures;
+}
+
+/**
+ * ffmpeg's decode of `file` (every displayed frame once, each at its own size: no frame-rate
+ * conversion, no scaling when the size changes) in its planar format, packed into `format` by
+ * packPictures; with ffmpeg's default decoder, or `decoder` (libdav1d, as the AV1 tests name it),
+ * given the decoder options `decoderArgs` (e.g. FATE's `-flags unaligned`, dav1d's
+ * `-alllayers 1`). The sizes come from the same decode (showinfo logs them).
+ */
+export async function referencePictures(
+  file: string,
+  format: PackedFormat,
+  decoder?: string,
+  decoderArgs: string[] = [],
+): Promise<Uint8Array[]> {
+  const input = [...(decoder ? ["-c:v", decoder] : []), ...decoderArgs, "-i", file];
+  const out = await new Deno.Command("ffmpeg", {
+    args: [
+      ...["-hide_banner", "-nostdin", "-v", "info", ...input, "-vf", "showinfo"],
+      ...["-fps_mode", "passthrough", "-autoscale", "0"],
+      ...["-pix_fmt", PLANAR[format], "-f", "rawvideo", "-"],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const log = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`ffmpeg ${input.join(" ")}: ${log}`);
+  const sizes = [...log.matchAll(/Parsed_showinfo.* s:(\d+)x(\d+) /g)]
+    .map((m) => ({ width: Number(m[1]), height: Number(m[2]) }));
+  return packPictures(out.stdout, sizes, format);
+}
+
+/**
+ * The MD5 of each picture of referencePictures (display order), cached beside `file`: what the
+ * file decoder's md5s must be.
  */
 export async function ffmpegFrameMd5s(
   file: string,
-  pixFmt: string,
+  pixFmt: PackedFormat,
   decoder?: string,
   decoderArgs: string[] = [],
 ): Promise<string[]> {
   const options = decoderArgs.map((a) => a.replace(/^-/, "")).join("-");
   const path = `${file}.${pixFmt}${decoder ? `.${decoder}` : ""}${options ? `.${options}` : ""}` +
-    ".native.framemd5";
+    ".packed.md5";
   await cached(path, async (tmp) => {
-    const out = await ffmpeg([
-      ...(decoder ? ["-c:v", decoder] : []),
-      ...decoderArgs,
-      ...["-i", file, "-fps_mode", "passthrough", "-autoscale", "0"],
-      ...["-pix_fmt", pixFmt, "-f", "framemd5", "-"],
-    ]);
-    await Deno.writeFile(tmp, out);
+    const md5s = (await referencePictures(file, pixFmt, decoder, decoderArgs))
+      .map((p) => createHash("md5").update(p).digest("hex"));
+    await Deno.writeTextFile(tmp, md5s.join("\n") + "\n");
   });
-  return (await Deno.readTextFile(path)).split("\n")
-    .filter((l) => l && !l.startsWith("#"))
-    .map((l) => l.split(",").at(-1)!.trim());
+  return (await Deno.readTextFile(path)).split("\n").filter((l) => l);
 }
 
 /**
@@ -244,14 +347,16 @@ export interface Av1Recipe {
   /** ffmpeg's output options after -c:v <encoder>, or aomenc's options. */
   args: string[];
   tenBit?: boolean;
-  /** The picture source, an ffmpeg lavfi graph of `size` (default: testsrc2 at 25 fps). */
+  /** Another input pixel format (ffmpeg's name: 4:2:2, 4:4:4, 12-bit), instead of tenBit's. */
+  pixFmt?: string;
+  /** The picture source, an ffmpeg lavfi graph of `size` (default: testSource(size)). */
   source?: string;
 }
 
 /** Path of the IVF stream for `r`, generating it if needed. */
 export function av1StreamFile(r: Av1Recipe): Promise<string> {
-  const pixFmt = r.tenBit ? "yuv420p10le" : "yuv420p";
-  const source = r.source ?? `testsrc2=size=${r.size}:rate=25`;
+  const pixFmt = r.pixFmt ?? (r.tenBit ? "yuv420p10le" : "yuv420p");
+  const source = r.source ?? testSource(r.size);
   const args = [
     ...["-f", "lavfi", "-i", source, "-frames:v", String(r.frames)],
     ...["-pix_fmt", pixFmt, "-c:v", r.encoder, ...r.args, "-f", "ivf"],
@@ -276,71 +381,4 @@ export function remuxed(file: string, container: "webm" | "mp4"): Promise<string
   return cached(`${file}.${container}`, async (tmp) => {
     await ffmpeg(["-y", "-i", file, "-c", "copy", "-f", container, tmp]);
   });
-}
-
-/**
- * Per-frame MD5s of `file`'s pictures as correct P010 (display window, rows packed as the file
- * decoder hashes them): ffmpeg's own yuv420p10le decode, each sample shifted into the high bits
- * and Cb/Cr interleaved here. Not ffmpeg's `-pix_fmt p010le`: its libswscale conversion drops
- * the last chroma pair of each row at odd widths, the defect the references must not share.
- */
-export async function ffmpegP010Md5s(
-  file: string,
-  decoder?: string,
-  decoderArgs: string[] = [],
-): Promise<string[]> {
-  const options = decoderArgs.map((a) => a.replace(/^-/, "")).join("-");
-  const path = `${file}${decoder ? `.${decoder}` : ""}${options ? `.${options}` : ""}.p010.md5s`;
-  const input = [...(decoder ? ["-c:v", decoder] : []), ...decoderArgs, "-i", file];
-  await cached(path, async (tmp) => {
-    // the frames at their own sizes, which showinfo logs
-    const out = await new Deno.Command("ffmpeg", {
-      args: [
-        ...["-hide_banner", "-nostdin", "-v", "info", ...input, "-vf", "showinfo"],
-        ...["-fps_mode", "passthrough", "-autoscale", "0"],
-        ...["-pix_fmt", "yuv420p10le", "-f", "rawvideo", "-"],
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const log = new TextDecoder().decode(out.stderr);
-    if (!out.success) throw new Error(`ffmpeg ${input.join(" ")}: ${log}`);
-    const sizes = [...log.matchAll(/Parsed_showinfo.* s:(\d+)x(\d+) /g)].map((
-      m,
-    ) => [Number(m[1]), Number(m[2])]);
-    const raw = out.stdout;
-    const md5s: string[] = [];
-    let at = 0;
-    for (const [w, h] of sizes) {
-      const frame = yuv420p10AsP010(raw.subarray(at), w, h);
-      md5s.push(createHash("md5").update(frame.p010).digest("hex"));
-      at += frame.bytes;
-    }
-    if (at !== raw.length) throw new RangeError(`${raw.length - at} bytes after the frames`);
-    await Deno.writeTextFile(tmp, md5s.join("\n"));
-  });
-  return (await Deno.readTextFile(path)).split("\n").filter((l) => l);
-}
-
-/** The `w`x`h` yuv420p10le frame at the start of `raw` as P010, and the bytes it took. */
-export function yuv420p10AsP010(
-  raw: Uint8Array,
-  w: number,
-  h: number,
-): { p010: Uint8Array; bytes: number } {
-  const cw = Math.ceil(w / 2);
-  const ch = Math.ceil(h / 2);
-  const bytes = 2 * (w * h + 2 * cw * ch);
-  if (raw.length < bytes) throw new RangeError(`a ${w}x${h} frame cut`);
-  const s = new DataView(raw.buffer, raw.byteOffset, bytes);
-  const p010 = new Uint8Array(bytes);
-  const d = new DataView(p010.buffer);
-  for (let i = 0; i < w * h; i++) d.setUint16(2 * i, s.getUint16(2 * i, true) << 6, true);
-  const u = 2 * w * h;
-  const v = u + 2 * cw * ch;
-  for (let i = 0; i < cw * ch; i++) {
-    d.setUint16(u + 4 * i, s.getUint16(u + 2 * i, true) << 6, true);
-    d.setUint16(u + 4 * i + 2, s.getUint16(v + 2 * i, true) << 6, true);
-  }
-  return { p010, bytes };
 }

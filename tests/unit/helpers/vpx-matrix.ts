@@ -28,12 +28,26 @@ export const VP9_MATRIX: VpxRecipe[] = [
     args: [...GOOD, ...ALTREF, "--kf-max-dist=30"],
   },
   {
+    // odd width and height: the last chroma column and row cover one luma column, row
     name: "vp9-odd-351x287",
     codec: "vp9",
     encoder: "vpxenc",
     size: "351x287",
     frames: 10,
     args: [...GOOD, ...ALTREF],
+  },
+  {
+    // ffmpeg's libvpx-vp9: vpxenc's Y4M reader loses framing at 10-bit odd sizes (one frame)
+    name: "vp9-profile2-10bit-odd-351x287",
+    codec: "vp9",
+    encoder: "ffmpeg",
+    size: "351x287",
+    frames: 8,
+    tenBit: true,
+    args: [
+      ...["-b:v", "300k", "-deadline", "good", "-cpu-used", "4", "-auto-alt-ref", "1"],
+      ...["-lag-in-frames", "16"],
+    ],
   },
   {
     name: "vp9-tiles4x2-1280x720",

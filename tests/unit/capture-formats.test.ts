@@ -1,0 +1,130 @@
+// Pictures the CAPTURE format cannot hold fail their job in the daemon itself, whatever the kernel
+// lets through (the file client, other front doors): 12-bit, 4:2:2 and 4:4:4 streams, and
+// pictures of another bit depth than the CAPTURE format's. Every job fails with ENOTSUP before
+// anything is written: the CAPTURE buffer stays as it was (zero).
+import assert from "node:assert/strict";
+import { libav } from "../../ffi/libav.ts";
+import { ENOTSUP } from "../../ffi/libc.ts";
+import { type Codec, CODECS } from "../../src/codecs.ts";
+import type { ClientFrame } from "../../src/decoder/file-client.ts";
+import { FrameRunner } from "../../src/decoder/file-decoder.ts";
+import { type Av1Recipe, av1StreamFile, type VpxRecipe, vpxStreamFile } from "./helpers/streams.ts";
+import { AV1_MATRIX } from "./helpers/av1-matrix.ts";
+import { VP9_MATRIX } from "./helpers/vpx-matrix.ts";
+
+const codec = (name: string) => CODECS.find((c) => c.name === name)!;
+
+const AV1_REFUSED: Av1Recipe[] = [
+  // profile 2 (professional): dav1d decodes it at 12 bits, P010 holds 10
+  ["yuv420p12le", "12bit"],
+  // profile 1 (high)
+  ["yuv444p", "444"],
+  // profile 2, 10-bit 4:2:2
+  ["yuv422p10le", "422-10bit"],
+].map(([pixFmt, what]) => ({
+  name: `av1-aom-${what}-176x144`,
+  encoder: "libaom-av1",
+  size: "176x144",
+  frames: 3,
+  pixFmt,
+  args: ["-cpu-used", "8"],
+}));
+
+const VP9_REFUSED: VpxRecipe[] = [
+  ["yuv444p", "profile1-444"],
+  ["yuv420p12le", "profile3-12bit"],
+].map(([pixFmt, what]) => ({
+  name: `vp9-${what}-176x144`,
+  codec: "vp9",
+  encoder: "ffmpeg",
+  size: "176x144",
+  frames: 3,
+  pixFmt,
+  args: ["-deadline", "realtime", "-cpu-used", "8"],
+}));
+
+/**
+ * Runs every frame of `file` through the file client's jobs (frames changed by `edit`); asserts
+ * every job fails and nothing reaches the CAPTURE buffer, the first with ENOTSUP, saying what was
+ * decoded and what the CAPTURE format holds (after a failed job the AV1 decoder starts again from
+ * the next key frame, so the inter frames that follow fail for their lost references).
+ */
+async function assertRefused(
+  c: Codec,
+  file: string,
+  decoded: RegExp,
+  edit: (f: ClientFrame) => ClientFrame = (f) => f,
+): Promise<void> {
+  const frames = c.fileClient.frames(await Deno.readFile(file), {
+    mode: "frame",
+    startCode: "annexb",
+  }).filter((f) => f.repeatOf === undefined).map(edit);
+  assert.ok(frames.length >= 3, `${frames.length} frames`);
+  const runner = new FrameRunner(libav(), c, { pixFmt: "nv12", md5: true });
+  try {
+    for (const [i, f] of frames.entries()) {
+      const r = runner.run(f, i);
+      assert.ok(!r.ok, `frame ${i} decoded`);
+      assert.ok(runner.lastCapture().every((b) => b === 0), `frame ${i}: CAPTURE written`);
+      if (i > 0 && c.name === "av1") continue;
+      assert.equal(r.status, -ENOTSUP, r.message);
+      assert.match(r.message, decoded);
+      assert.match(r.message, /cannot go to (NV12|P010), which holds (8|10)-bit 4:2:0 pictures/);
+    }
+  } finally {
+    runner.close();
+  }
+}
+
+const DECODED: Record<string, RegExp> = {
+  yuv420p12le: /decoded (12-bit 4:2:0|yuv420p12le)/,
+  yuv444p: /decoded (8-bit 4:4:4|yuv444p)/,
+  yuv422p10le: /decoded 10-bit 4:2:2/,
+};
+
+for (const r of AV1_REFUSED) {
+  Deno.test(`${r.name}: every job fails, nothing written`, async () => {
+    await assertRefused(codec("av1"), await av1StreamFile(r), DECODED[r.pixFmt!]);
+  });
+}
+
+for (const r of VP9_REFUSED) {
+  Deno.test(`${r.name}: every job fails, nothing written`, async () => {
+    await assertRefused(codec("vp9"), await vpxStreamFile(r), DECODED[r.pixFmt!]);
+  });
+}
+
+// A CAPTURE format of the other bit depth than the picture's (a client that set the wrong one):
+// 8-bit pictures do not go to P010, 10-bit ones not to NV12.
+for (
+  const [c, file, depth, decoded] of [
+    [
+      "vp9",
+      () => vpxStreamFile(VP9_MATRIX.find((r) => r.name === "vp9-plain-352x288")!),
+      10,
+      /decoded yuv420p /,
+    ],
+    [
+      "vp9",
+      () => vpxStreamFile(VP9_MATRIX.find((r) => r.name === "vp9-profile2-10bit-640x360")!),
+      8,
+      /decoded yuv420p10le /,
+    ],
+    [
+      "av1",
+      () => av1StreamFile(AV1_MATRIX.find((r) => r.name === "av1-aom-altref-tiles-352x288")!),
+      10,
+      /decoded 8-bit 4:2:0 /,
+    ],
+    [
+      "av1",
+      () => av1StreamFile(AV1_MATRIX.find((r) => r.name === "av1-aom-10bit-352x288")!),
+      8,
+      /decoded 10-bit 4:2:0 /,
+    ],
+  ] as const
+) {
+  Deno.test(`${c}: pictures into a ${depth}-bit CAPTURE format of the wrong depth fail`, async () => {
+    await assertRefused(codec(c), await file(), decoded, (f) => ({ ...f, bitDepth: depth }));
+  });
+}
