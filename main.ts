@@ -136,7 +136,10 @@ program.command("decode")
   )
   .argument("<file>", `the stream: ${FILE_INPUTS}`)
   .addOption(
-    new Option("--codec <codec>", "its codec (default: from the file's contents)")
+    new Option(
+      "--codec <codec>",
+      "its codec (default: the one its container names, else its contents')",
+    )
       .choices(CODECS.map((c) => c.name)),
   )
   .option("--md5", "print one MD5 per frame (display order), as ffmpeg -f framemd5 does")

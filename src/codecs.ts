@@ -6,6 +6,7 @@
 import type { Libav } from "../ffi/libav.ts";
 import type { ContextDecoder } from "./decoder/context-decoder.ts";
 import type { FileClient } from "./decoder/file-client.ts";
+import { containerCodecIds } from "./decoder/container.ts";
 import { AV1 } from "./av1/codec.ts";
 import { H264 } from "./h264/codec.ts";
 import { VP8 } from "./vp8/codec.ts";
@@ -45,9 +46,39 @@ export interface Codec {
 
 export const CODECS: readonly Codec[] = [H264, VP8, VP9, AV1];
 
-/** The codec whose file client takes `data`, if any. */
-export function codecForFile(data: Uint8Array): Codec | undefined {
-  return CODECS.find((c) => c.fileClient.accepts(data));
+/**
+ * The codec of a stream file: the one its container names (IVF's fourcc, Matroska's CodecID, an
+ * MP4 sample entry) when it is in one, else the one whose raw-stream client recognises its
+ * contents. Throws, saying why, when that is no codec the daemon decodes or a container the
+ * codec's file client does not read.
+ */
+export function codecForFile(data: Uint8Array): Codec {
+  const found = containerCodecIds(data);
+  if (!found) {
+    const raw = CODECS.find((c) => c.fileClient.container === "raw" && c.fileClient.accepts(data));
+    if (raw) return raw;
+    throw new Error(
+      `not a stream the daemon reads: expected ${CODECS.map((c) => c.fileClient.input).join(", ")}`,
+    );
+  }
+  const { container, codecIds } = found;
+  const named = (id: string) => CODECS.find((c) => c.fileClient.codecIds[container].includes(id));
+  const id = codecIds.find(named);
+  const codec = id === undefined ? undefined : named(id);
+  if (!codec) {
+    throw new Error(
+      `${container} file of ${
+        codecIds.join(", ") || "no codec id found"
+      }: no codec the daemon decodes`,
+    );
+  }
+  if (codec.fileClient.container !== container) {
+    throw new Error(
+      `${container} file of ${codec.name} (${id}): \`daedalusd decode\` reads ` +
+        `${codec.fileClient.input}; remux it first (ffmpeg -i FILE -c copy ...)`,
+    );
+  }
+  return codec;
 }
 
 /** The entry for a wire codec id, if the daemon decodes it. */

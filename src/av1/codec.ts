@@ -10,5 +10,5 @@ export const AV1: Codec = {
   decoder: { library: "libdav1d" },
   createDecoder: (av, opts) => new Av1Decoder(av, opts?.threads ?? 1),
   selfTest: av1SelfTest,
-  fileClient: ivfClient("AV01", av1FileFrames),
+  fileClient: ivfClient("AV01", { Matroska: ["V_AV1"], MP4: ["av01"] }, av1FileFrames),
 };

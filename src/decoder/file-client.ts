@@ -3,7 +3,6 @@
  * decoder (`daedalusd decode`, the tests, the benchmark) runs. Each codec with a file format
  * provides a FileClient in its table entry (src/codecs.ts).
  */
-
 /** One request: its controls and its OUTPUT buffer's bytes. */
 export interface ClientJob {
   ctrls: Map<number, Uint8Array>;
@@ -39,10 +38,17 @@ export interface ClientOptions {
   startCode: "annexb" | "none";
 }
 
+/** The containers `daedalusd decode` recognises (src/decoder/container.ts); it reads IVF. */
+export type ContainerName = "IVF" | "Matroska" | "MP4";
+
 /** What a codec's file input is, and how a client turns it into frames. */
 export interface FileClient {
   /** The input `daedalusd decode` takes, for its help and its errors. */
   readonly input: string;
+  /** The container it reads, or "raw": an elementary stream, recognised by its contents. */
+  readonly container: ContainerName | "raw";
+  /** The ids containers give this codec: IVF's fourcc, Matroska's CodecID, MP4 sample entries. */
+  readonly codecIds: Readonly<Record<ContainerName, readonly string[]>>;
   /** True when `data` is this codec's input. */
   accepts(data: Uint8Array): boolean;
   /** The stream's frames in decode order. */

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Libav } from "../../ffi/libav.ts";
-import { type Codec, codecForFile, CODECS } from "../codecs.ts";
+import { type Codec, codecForFile } from "../codecs.ts";
 import type { ContextDecoder } from "./context-decoder.ts";
 import {
   type ClientFrame,
@@ -184,15 +184,9 @@ export class FrameRunner {
   }
 }
 
-/** The codec `opts` names, or the one whose file client takes `data`; throws when none does. */
+/** The codec `opts` names, or the file's own (codecForFile); throws when it has none. */
 export function fileCodec(data: Uint8Array, codec?: Codec): Codec {
-  const found = codec ?? codecForFile(data);
-  if (!found) {
-    throw new Error(
-      `not a stream the daemon reads: expected ${CODECS.map((c) => c.fileClient.input).join(", ")}`,
-    );
-  }
-  return found;
+  return codec ?? codecForFile(data);
 }
 
 export function decodeFile(

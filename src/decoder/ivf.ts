@@ -35,13 +35,19 @@ export function ivfFrames(data: Uint8Array): IvfFrame[] {
   return frames;
 }
 
-/** A FileClient for IVF files of `fourcc`, whose frames `toFrames` turns into jobs. */
+/**
+ * A FileClient for IVF files of `fourcc` (the codec's other containers call it `codecIds`), whose
+ * frames `toFrames` turns into jobs.
+ */
 export function ivfClient(
   fourcc: string,
+  codecIds: { Matroska: string[]; MP4: string[] },
   toFrames: (frames: IvfFrame[]) => ClientFrame[],
 ): FileClient {
   return {
     input: `IVF (${fourcc})`,
+    container: "IVF",
+    codecIds: { IVF: [fourcc], ...codecIds },
     accepts: (data) => ivfFourcc(data) === fourcc,
     frames: (data) => toFrames(ivfFrames(data)),
   };
