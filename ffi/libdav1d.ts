@@ -64,9 +64,6 @@ export const DAV1D_LAYOUT = {
   pictureBuffer: 512,
 } as const;
 
-/** Dav1dPixelLayout by value (I400, I420, I422, I444): the chroma subsampling it is. */
-export const DAV1D_PIXEL_LAYOUTS = ["4:0:0", "4:2:0", "4:2:2", "4:4:4"] as const;
-
 /** dav1d returns negated errnos. */
 export const DAV1D_EAGAIN = -11;
 

@@ -6,6 +6,7 @@
 import type { Libav } from "../ffi/libav.ts";
 import type { ContextDecoder } from "./decoder/context-decoder.ts";
 import type { FileClient } from "./decoder/file-client.ts";
+import type { CodecPictures } from "./decoder/picture-writer.ts";
 import { containerCodecIds } from "./decoder/container.ts";
 import { AV1 } from "./av1/codec.ts";
 import { H264 } from "./h264/codec.ts";
@@ -30,6 +31,8 @@ export interface Codec {
   readonly name: WireCodecName;
   /** The software decoder it uses: a libavcodec decoder, or dav1d directly (AV1). */
   readonly decoder: { library: "libavcodec"; name: string } | { library: "libdav1d" };
+  /** The bit depths and chroma formats it decodes (the kernel's descriptor says the same). */
+  readonly pictures: CodecPictures;
   /** A decoder for one V4L2 context. */
   createDecoder(av: Libav, opts?: DecoderOptions): ContextDecoder;
   /** Decodes a known picture with `decoder` at start-up; throws unless it comes back right. */

@@ -1,14 +1,19 @@
 /** AV1's entry in the daemon's codec table (src/codecs.ts). */
 import type { Codec } from "../codecs.ts";
+import type { CodecPictures } from "../decoder/picture-writer.ts";
 import { ivfClient } from "../decoder/ivf.ts";
 import { Av1Decoder } from "./decoder.ts";
 import { av1FileFrames } from "./file-client.ts";
 import { av1SelfTest } from "./self-test.ts";
 
+/** kmod/daedalus-av1.c: the Main profile (8 and 10 bits, monochrome or 4:2:0). */
+const PICTURES: CodecPictures = { bitDepths: [8, 10], chroma: ["4:0:0", "4:2:0"] };
+
 export const AV1: Codec = {
   name: "av1",
   decoder: { library: "libdav1d" },
-  createDecoder: (av, opts) => new Av1Decoder(av, opts?.threads ?? 1),
+  pictures: PICTURES,
+  createDecoder: (av, opts) => new Av1Decoder(av, PICTURES, opts?.threads ?? 1),
   selfTest: av1SelfTest,
   fileClient: ivfClient("AV01", { Matroska: ["V_AV1"], MP4: ["av01"] }, av1FileFrames),
 };

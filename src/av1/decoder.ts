@@ -4,7 +4,6 @@
  * with film grain applied when the request's FILM_GRAIN control says so.
  */
 import { EINVAL, EIO } from "../../ffi/libc.ts";
-import { DAV1D_PIXEL_LAYOUTS } from "../../ffi/libdav1d.ts";
 import type { Libav } from "../../ffi/libav.ts";
 import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import { requireCtrl } from "../decoder/frame-decoder.ts";
@@ -15,7 +14,14 @@ import {
   JobError,
   type JobResult,
 } from "../decoder/job.ts";
-import { PictureWriter } from "../decoder/picture-writer.ts";
+import {
+  checkPictureFits,
+  type Chroma,
+  CHROMA_FORMATS,
+  type CodecPictures,
+  type PictureFormat,
+  PictureWriter,
+} from "../decoder/picture-writer.ts";
 import { concatBytes, sameBytes } from "../decoder/bytes.ts";
 import { Dav1dDecoder } from "./dav1d.ts";
 import {
@@ -31,11 +37,20 @@ import {
   readFrame,
   readSequence,
   readTileGroupEntries,
+  SEQ_FLAG,
   V4L2_CID_STATELESS_AV1_FILM_GRAIN,
   V4L2_CID_STATELESS_AV1_FRAME,
   V4L2_CID_STATELESS_AV1_SEQUENCE,
   V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY,
 } from "./v4l2-av1.ts";
+
+/** The chroma format of a sequence header's frames, from its SEQUENCE control's flags. */
+function sequenceChroma(flags: number): Chroma {
+  if (flags & SEQ_FLAG.MONO_CHROME) return "4:0:0";
+  const x = (flags & SEQ_FLAG.SUBSAMPLING_X) !== 0;
+  const y = (flags & SEQ_FLAG.SUBSAMPLING_Y) !== 0;
+  return x && y ? "4:2:0" : x ? "4:2:2" : "4:4:4";
+}
 
 export class Av1Decoder implements ContextDecoder {
   readonly #dav1d: Dav1dDecoder;
@@ -50,10 +65,16 @@ export class Av1Decoder implements ContextDecoder {
   /** dav1d has our sequence header (false after a flush). */
   #seqSent = false;
 
-  /** `threads`: dav1d's threads inside one frame (tiles, rows, post-filters). */
-  constructor(av: Libav, threads = 1) {
+  /** The pictures the sequence header says its frames are. */
+  #seqPictures: PictureFormat | undefined;
+
+  /**
+   * `pictures`: the bit depths and chroma formats it may write (others fail their job);
+   * `threads`: dav1d's threads inside one frame (tiles, rows, post-filters).
+   */
+  constructor(av: Libav, private readonly pictures: CodecPictures, threads = 1) {
     this.#dav1d = new Dav1dDecoder(threads);
-    this.#writer = new PictureWriter(av);
+    this.#writer = new PictureWriter(av, pictures);
   }
 
   decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
@@ -71,15 +92,25 @@ export class Av1Decoder implements ContextDecoder {
   #decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
     const seqCtrl = job.ctrls.get(V4L2_CID_STATELESS_AV1_SEQUENCE);
     if (seqCtrl && !sameBytes(this.#sequenceCtrl, seqCtrl)) {
-      const seq = rebuildSequence(readSequence(seqCtrl));
+      const ctrl = readSequence(seqCtrl);
+      const seq = rebuildSequence(ctrl);
       // another sequence header: dav1d drops every reference, and so do our slots
       if (this.#seq && !sameBytes(seq.obu, this.#seq.obu)) this.#headers.reset();
       if (!this.#seq || !sameBytes(seq.obu, this.#seq.obu)) this.#seqSent = false;
       this.#sequenceCtrl = seqCtrl.slice();
       this.#seq = seq;
+      this.#seqPictures = { bitDepth: ctrl.bitDepth, chroma: sequenceChroma(ctrl.flags) };
     }
     const seq = this.#seq;
-    if (!seq) throw new JobError(EINVAL, "no AV1_SEQUENCE control yet");
+    if (!seq || !this.#seqPictures) throw new JobError(EINVAL, "no AV1_SEQUENCE control yet");
+    // refused before dav1d sees a frame: every frame of such a sequence fails alike
+    const { bitDepth, chroma } = this.#seqPictures;
+    checkPictureFits(
+      this.#seqPictures,
+      this.pictures,
+      job.format,
+      `sequence ${bitDepth}-bit ${chroma}`,
+    );
     const frame = readFrame(requireCtrl(job, V4L2_CID_STATELESS_AV1_FRAME, "AV1_FRAME"));
     const entries = readTileGroupEntries(
       requireCtrl(job, V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY, "AV1_TILE_GROUP_ENTRY"),
@@ -114,7 +145,7 @@ export class Av1Decoder implements ContextDecoder {
           width: pic.width,
           height: pic.height,
           bitDepth: pic.bitDepth,
-          chroma: DAV1D_PIXEL_LAYOUTS[pic.layout],
+          chroma: CHROMA_FORMATS[pic.layout], // Dav1dPixelLayout
         },
         [pic.plane(0), pic.plane(1), pic.plane(2)],
         [pic.stride(0), pic.stride(1), pic.stride(1)],

@@ -9,7 +9,7 @@ import { EINVAL } from "../../ffi/libc.ts";
 import { AvDecoder } from "./av-decoder.ts";
 import type { ContextDecoder } from "./context-decoder.ts";
 import { type CaptureMemory, type DecodeJob, failedJob, JobError, type JobResult } from "./job.ts";
-import { PictureWriter } from "./picture-writer.ts";
+import { type CodecPictures, PictureWriter } from "./picture-writer.ts";
 
 /** What a job's controls say about its frame. */
 export interface FrameHeader {
@@ -41,10 +41,11 @@ export class WholeFrameDecoder implements ContextDecoder {
     av: Libav,
     libavDecoder: string,
     private readonly readHeader: FrameHeaderReader,
+    pictures: CodecPictures,
     threads = 1,
   ) {
     this.#dec = new AvDecoder(av, libavDecoder, threads);
-    this.#writer = new PictureWriter(av);
+    this.#writer = new PictureWriter(av, pictures);
   }
 
   decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {

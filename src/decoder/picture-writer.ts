@@ -97,8 +97,14 @@ export function captureLayout(format: CaptureFormat): CaptureLayout {
   }
 }
 
-/** Chroma subsampling of a decoded picture (4:0:0: monochrome, luma only). */
-export type Chroma = "4:0:0" | "4:2:0" | "4:2:2" | "4:4:4";
+/**
+ * The chroma formats (4:0:0: monochrome, luma only), in the order of H.264's chroma_format_idc,
+ * which dav1d's Dav1dPixelLayout (I400, I420, I422, I444) shares.
+ */
+export const CHROMA_FORMATS = ["4:0:0", "4:2:0", "4:2:2", "4:4:4"] as const;
+
+/** Chroma subsampling of a decoded picture. */
+export type Chroma = typeof CHROMA_FORMATS[number];
 
 /** What a decoded picture's samples are. */
 export interface PictureFormat {
@@ -113,21 +119,43 @@ const LIBAV_PICTURES: Record<string, PictureFormat> = {
   yuv420p10le: { bitDepth: 10, chroma: "4:2:0" },
 };
 
+/**
+ * The pictures a codec decodes: the kernel's bit_depths and chroma_formats of it
+ * (kmod/daedalus-<codec>.c), which it enforces at the controls; the daemon enforces them again on
+ * each decoded picture, since the file client and other front doors pass no kernel.
+ */
+export interface CodecPictures {
+  bitDepths: readonly number[];
+  chroma: readonly Chroma[];
+}
+
 /** The bit depth of the pictures a CAPTURE layout holds: 8 (NV12, I420) or 10 (P010). */
 function captureDepth(capture: CaptureLayout): number {
   return capture.bytesPerSample === 2 ? 10 : 8;
 }
 
 /**
- * Throws unless CAPTURE `format` holds pictures of `picture` (`what` names it in the error): its
- * bit depth, and 4:2:0 (or monochrome, written with grey chroma). Anything else would be written
- * as something it is not: the job fails instead, whichever client or front door sent it.
+ * Throws unless `picture` (`what` says what it is, in the error) is one of the `codec`'s pictures and
+ * CAPTURE `format` holds it: its bit depth, and 4:2:0 (or monochrome, written with grey chroma).
+ * Anything else would be written as something it is not: the job fails instead, whichever client
+ * or front door sent it.
  */
 export function checkPictureFits(
   picture: PictureFormat | undefined,
+  codec: CodecPictures,
   format: CaptureFormat,
   what: string,
 ): PictureFormat {
+  if (
+    !picture || !codec.bitDepths.includes(picture.bitDepth) ||
+    !codec.chroma.includes(picture.chroma)
+  ) {
+    throw new JobError(
+      ENOTSUP,
+      `${what}: not a bit depth and chroma format this codec decodes ` +
+        `(${codec.bitDepths.join(" or ")}-bit ${codec.chroma.join(" or ")})`,
+    );
+  }
   const depth = captureDepth(captureLayout(format));
   if (
     picture?.bitDepth === depth && (picture.chroma === "4:2:0" || picture.chroma === "4:0:0")
@@ -136,7 +164,7 @@ export function checkPictureFits(
   }
   throw new JobError(
     ENOTSUP,
-    `decoded ${what} cannot go to ${fourccName(format.pixelformat)}, which holds ` +
+    `${what} cannot go to ${fourccName(format.pixelformat)}, which holds ` +
       `${depth}-bit 4:2:0 pictures (8-bit 4:2:0 goes to NV12 or I420, 10-bit 4:2:0 to P010)`,
   );
 }
@@ -163,7 +191,8 @@ export class PictureWriter {
   /** writePlanes()'s chroma for a monochrome picture. */
   #grey: { bytes: Uint8Array<ArrayBuffer>; tenBit: boolean } | undefined;
 
-  constructor(private readonly av: Libav) {
+  /** `codec`: the pictures its decoder may write (the others fail their job). */
+  constructor(private readonly av: Libav, private readonly codec: CodecPictures) {
     this.#eightBit = pixFmt(av.avutil, "yuv420p");
     this.#tenBit = pixFmt(av.avutil, "yuv420p10le");
     this.#avFormats = {
@@ -180,8 +209,9 @@ export class PictureWriter {
   write(frame: AVFrameView, format: CaptureFormat, mem: CaptureMemory): number[] {
     checkPictureFits(
       this.#pictures.get(frame.format),
+      this.codec,
       format,
-      pixFmtName(this.av.avutil, frame.format),
+      `decoded ${pixFmtName(this.av.avutil, frame.format)}`,
     );
     const frameAddr = BigInt(Deno.UnsafePointer.value(frame.ptr));
     return this.#write(
@@ -211,8 +241,9 @@ export class PictureWriter {
   ): number[] {
     const { bitDepth, chroma } = checkPictureFits(
       picture,
+      this.codec,
       format,
-      `${picture.bitDepth}-bit ${picture.chroma}`,
+      `decoded ${picture.bitDepth}-bit ${picture.chroma}`,
     );
     const tenBit = bitDepth > 8;
     const data = new BigUint64Array(4);

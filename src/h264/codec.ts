@@ -1,13 +1,18 @@
 /** H.264's entry in the daemon's codec table (src/codecs.ts). */
 import type { Codec } from "../codecs.ts";
+import type { CodecPictures } from "../decoder/picture-writer.ts";
 import { annexBClient } from "./client.ts";
 import { H264Decoder } from "./decoder.ts";
 import { h264SelfTest } from "./self-test.ts";
 
+/** kmod/daedalus-h264.c: 8 bits, monochrome (libavcodec writes it as 4:2:0) or 4:2:0. */
+const PICTURES: CodecPictures = { bitDepths: [8], chroma: ["4:0:0", "4:2:0"] };
+
 export const H264: Codec = {
   name: "h264",
   decoder: { library: "libavcodec", name: "h264" },
-  createDecoder: (av, opts) => new H264Decoder(av, opts?.threads),
+  pictures: PICTURES,
+  createDecoder: (av, opts) => new H264Decoder(av, PICTURES, opts?.threads),
   selfTest: h264SelfTest,
   fileClient: annexBClient,
 };

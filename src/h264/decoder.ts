@@ -37,7 +37,12 @@ import { sameBytes } from "../decoder/bytes.ts";
 import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import type { CaptureMemory, DecodeJob, JobResult } from "../decoder/job.ts";
 import { failedJob, JobError } from "../decoder/job.ts";
-import { PictureWriter } from "../decoder/picture-writer.ts";
+import {
+  checkPictureFits,
+  CHROMA_FORMATS,
+  type CodecPictures,
+  PictureWriter,
+} from "../decoder/picture-writer.ts";
 
 function ctrl(job: DecodeJob, id: number, name: string): Uint8Array {
   const payload = job.ctrls.get(id);
@@ -129,10 +134,12 @@ export class H264Decoder implements ContextDecoder {
   /** The last picture written: width, height, pixel format name. */
   lastPicture: { width: number; height: number } | undefined;
 
-  /** @param threads slice threads (pictures of several slices) */
-  constructor(av: Libav, threads = 1) {
+  /**
+   * @param pictures the bit depths and chroma formats it may write (others fail their job)
+   * @param threads slice threads (pictures of several slices) */
+  constructor(av: Libav, private readonly pictures: CodecPictures, threads = 1) {
     this.#dec = new AvDecoder(av, "h264", threads);
-    this.#writer = new PictureWriter(av);
+    this.#writer = new PictureWriter(av, pictures);
   }
 
   decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
@@ -153,6 +160,15 @@ export class H264Decoder implements ContextDecoder {
 
   #decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
     const { sps, pps, spsNal, ppsNal } = this.#paramSets(job);
+    // refused before libavcodec sees a slice: every picture of such a sequence fails alike
+    const bitDepth = 8 + Math.max(sps.bit_depth_luma_minus8, sps.bit_depth_chroma_minus8);
+    const chroma = CHROMA_FORMATS[sps.chroma_format_idc];
+    checkPictureFits(
+      { bitDepth, chroma },
+      this.pictures,
+      job.format,
+      `SPS ${bitDepth}-bit ${chroma}`,
+    );
     const decodeParams = job.ctrls.get(V4L2_CID_STATELESS_H264_DECODE_PARAMS);
     const paramFlags = decodeParams ? readDecodeParams(decodeParams).flags : undefined;
     const fieldPic = ((paramFlags ?? 0) & DECODE_PARAM_FLAG_FIELD_PIC) !== 0;

@@ -1,5 +1,6 @@
 /** VP8's entry in the daemon's codec table (src/codecs.ts). */
 import type { Codec } from "../codecs.ts";
+import type { CodecPictures } from "../decoder/picture-writer.ts";
 import { requireCtrl, WholeFrameDecoder } from "../decoder/frame-decoder.ts";
 import { ivfClient } from "../decoder/ivf.ts";
 import { vp8SelfTest } from "./self-test.ts";
@@ -11,9 +12,13 @@ import {
 } from "./v4l2-vp8.ts";
 import { vp8FileFrames } from "./file-client.ts";
 
+/** kmod/daedalus-vp8.c: 8-bit 4:2:0 only, as VP8 has. */
+const PICTURES: CodecPictures = { bitDepths: [8], chroma: ["4:2:0"] };
+
 export const VP8: Codec = {
   name: "vp8",
   decoder: { library: "libavcodec", name: "vp8" },
+  pictures: PICTURES,
   // One thread: libavcodec's VP8 partition threads gave pictures a few bytes off (chroma, near
   // the bottom) under emulation, a race the host's timing never showed.
   createDecoder: (av) =>
@@ -27,7 +32,7 @@ export const VP8: Codec = {
         hidden: (f.flags & VP8_FRAME_FLAG_SHOW_FRAME) === 0,
         refs: keyFrame ? [] : f.refs ?? [],
       };
-    }),
+    }, PICTURES),
   selfTest: vp8SelfTest,
   // libavcodec's VP8 frames: last, golden, altref, the one decoded and one being released
   decoderPictures: 5,

@@ -1,14 +1,22 @@
-// Pictures the CAPTURE format cannot hold fail their job in the daemon itself, whatever the kernel
-// lets through (the file client, other front doors): 12-bit, 4:2:2 and 4:4:4 streams, and
-// pictures of another bit depth than the CAPTURE format's. Every job fails with ENOTSUP before
-// anything is written: the CAPTURE buffer stays as it was (zero).
+// Pictures the device does not decode, or the CAPTURE format cannot hold, fail their job in the
+// daemon itself, whatever the kernel lets through (the file client, other front doors): 12-bit,
+// 4:2:2 and 4:4:4 AV1 and VP9, H.264 High 10 and 4:2:2, and pictures of another bit depth than
+// the CAPTURE format's. Every job fails with ENOTSUP before anything is written: the CAPTURE
+// buffer stays as it was (zero).
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
 import { ENOTSUP } from "../../ffi/libc.ts";
 import { type Codec, CODECS } from "../../src/codecs.ts";
 import type { ClientFrame } from "../../src/decoder/file-client.ts";
 import { FrameRunner } from "../../src/decoder/file-decoder.ts";
-import { type Av1Recipe, av1StreamFile, type VpxRecipe, vpxStreamFile } from "./helpers/streams.ts";
+import {
+  type Av1Recipe,
+  av1StreamFile,
+  streamFile,
+  type StreamRecipe,
+  type VpxRecipe,
+  vpxStreamFile,
+} from "./helpers/streams.ts";
 import { AV1_MATRIX } from "./helpers/av1-matrix.ts";
 import { VP9_MATRIX } from "./helpers/vpx-matrix.ts";
 
@@ -43,16 +51,26 @@ const VP9_REFUSED: VpxRecipe[] = [
   args: ["-deadline", "realtime", "-cpu-used", "8"],
 }));
 
+const H264_REFUSED: StreamRecipe[] = [
+  ["yuv420p10le", "high10", "10bit"],
+  ["yuv422p", "high422", "422"],
+].map(([pixFmt, profile, what]) => ({
+  name: `h264-${what}-176x144`,
+  size: "176x144",
+  frames: 3,
+  x264: ["-pix_fmt", pixFmt, "-profile:v", profile],
+}));
+
 /**
  * Runs every frame of `file` through the file client's jobs (frames changed by `edit`); asserts
- * every job fails and nothing reaches the CAPTURE buffer, the first with ENOTSUP, saying what was
- * decoded and what the CAPTURE format holds (after a failed job the AV1 decoder starts again from
- * the next key frame, so the inter frames that follow fail for their lost references).
+ * every job fails with ENOTSUP, saying what was decoded (`decoded`) and why it cannot be written
+ * (`reason`), and that nothing reaches the CAPTURE buffer.
  */
 async function assertRefused(
   c: Codec,
   file: string,
   decoded: RegExp,
+  reason: RegExp,
   edit: (f: ClientFrame) => ClientFrame = (f) => f,
 ): Promise<void> {
   const frames = c.fileClient.frames(await Deno.readFile(file), {
@@ -66,31 +84,44 @@ async function assertRefused(
       const r = runner.run(f, i);
       assert.ok(!r.ok, `frame ${i} decoded`);
       assert.ok(runner.lastCapture().every((b) => b === 0), `frame ${i}: CAPTURE written`);
-      if (i > 0 && c.name === "av1") continue;
       assert.equal(r.status, -ENOTSUP, r.message);
       assert.match(r.message, decoded);
-      assert.match(r.message, /cannot go to (NV12|P010), which holds (8|10)-bit 4:2:0 pictures/);
+      assert.match(r.message, reason);
     }
   } finally {
     runner.close();
   }
 }
 
+/** A picture of a depth or chroma format the codec does not decode on the device. */
+const NOT_THE_CODECS = /not a bit depth and chroma format this codec decodes \(/;
+
+/** What the daemon says it was given: the sequence (AV1), the SPS (H.264), libav's picture (VP9). */
 const DECODED: Record<string, RegExp> = {
-  yuv420p12le: /decoded (12-bit 4:2:0|yuv420p12le)/,
-  yuv444p: /decoded (8-bit 4:4:4|yuv444p)/,
-  yuv422p10le: /decoded 10-bit 4:2:2/,
+  "av1-aom-12bit-176x144": /^sequence 12-bit 4:2:0:/,
+  "av1-aom-444-176x144": /^sequence 8-bit 4:4:4:/,
+  "av1-aom-422-10bit-176x144": /^sequence 10-bit 4:2:2:/,
+  "vp9-profile1-444-176x144": /^decoded yuv444p:/,
+  "vp9-profile3-12bit-176x144": /^decoded yuv420p12le:/,
+  "h264-10bit-176x144": /^SPS 10-bit 4:2:0:/,
+  "h264-422-176x144": /^SPS 8-bit 4:2:2:/,
 };
 
 for (const r of AV1_REFUSED) {
   Deno.test(`${r.name}: every job fails, nothing written`, async () => {
-    await assertRefused(codec("av1"), await av1StreamFile(r), DECODED[r.pixFmt!]);
+    await assertRefused(codec("av1"), await av1StreamFile(r), DECODED[r.name], NOT_THE_CODECS);
   });
 }
 
 for (const r of VP9_REFUSED) {
   Deno.test(`${r.name}: every job fails, nothing written`, async () => {
-    await assertRefused(codec("vp9"), await vpxStreamFile(r), DECODED[r.pixFmt!]);
+    await assertRefused(codec("vp9"), await vpxStreamFile(r), DECODED[r.name], NOT_THE_CODECS);
+  });
+}
+
+for (const r of H264_REFUSED) {
+  Deno.test(`${r.name}: every job fails, nothing written`, async () => {
+    await assertRefused(codec("h264"), await streamFile(r), DECODED[r.name], NOT_THE_CODECS);
   });
 }
 
@@ -102,29 +133,35 @@ for (
       "vp9",
       () => vpxStreamFile(VP9_MATRIX.find((r) => r.name === "vp9-plain-352x288")!),
       10,
-      /decoded yuv420p /,
+      /^decoded yuv420p /,
     ],
     [
       "vp9",
       () => vpxStreamFile(VP9_MATRIX.find((r) => r.name === "vp9-profile2-10bit-640x360")!),
       8,
-      /decoded yuv420p10le /,
+      /^decoded yuv420p10le /,
     ],
     [
       "av1",
       () => av1StreamFile(AV1_MATRIX.find((r) => r.name === "av1-aom-altref-tiles-352x288")!),
       10,
-      /decoded 8-bit 4:2:0 /,
+      /^sequence 8-bit 4:2:0 /,
     ],
     [
       "av1",
       () => av1StreamFile(AV1_MATRIX.find((r) => r.name === "av1-aom-10bit-352x288")!),
       8,
-      /decoded 10-bit 4:2:0 /,
+      /^sequence 10-bit 4:2:0 /,
     ],
   ] as const
 ) {
   Deno.test(`${c}: pictures into a ${depth}-bit CAPTURE format of the wrong depth fail`, async () => {
-    await assertRefused(codec(c), await file(), decoded, (f) => ({ ...f, bitDepth: depth }));
+    await assertRefused(
+      codec(c),
+      await file(),
+      decoded,
+      /cannot go to (NV12|P010), which holds (8|10)-bit 4:2:0 pictures/,
+      (f) => ({ ...f, bitDepth: depth }),
+    );
   });
 }
