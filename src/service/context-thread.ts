@@ -146,16 +146,19 @@ export class ContextThread {
   /**
    * Ends the connection's part of the thread once its pending jobs are done: every context
    * freed, its descriptor closed. A thread still busy after `timeoutMs` (a decoder that never
-   * returns) is abandoned: its jobs are failed and it is terminated.
+   * returns) is abandoned: its jobs are failed and it is terminated. A thread that died or was
+   * retired has its descriptor closed for it now.
    */
   detach(timeoutMs = 10_000): Promise<void> {
     this.contexts.clear();
+    if (this.#dead) this.#closeDescriptor();
     if (this.#dead || this.#fd < 0) return Promise.resolve();
     const detached = new Promise<void>((r) => this.#detached = r);
     this.#post({ type: "detach" });
     const timer = setTimeout(() => {
       log.warn(`${this.name} did not finish its jobs in time; abandoning it`);
       this.#die("decode thread abandoned");
+      this.#closeDescriptor();
     }, timeoutMs);
     return detached.finally(() => clearTimeout(timer));
   }
@@ -163,6 +166,7 @@ export class ContextThread {
   /** Ends the thread (after detach()). */
   terminate(): void {
     this.#die("decode thread ended");
+    this.#closeDescriptor();
   }
 
   #post(m: ToContext): void {
@@ -212,7 +216,10 @@ export class ContextThread {
   /**
    * Ends the thread: its pending jobs fail, the worker is terminated. A worker stuck inside a
    * library call cannot be interrupted (terminate() takes effect when the call returns, if
-   * ever): it is abandoned, and runs no JavaScript again.
+   * ever): it is abandoned, and runs no JavaScript again. Its descriptor stays open until the
+   * connection ends (detach()): the module disconnects the daemon when any of the daemon's
+   * descriptors of the control device is closed (its flush), so closing it now would end the
+   * connection of every other thread.
    */
   #die(why: string): void {
     if (this.#dead) return;
@@ -222,12 +229,17 @@ export class ContextThread {
     for (const { resolve } of this.#pending.values()) resolve(died(why));
     this.#pending.clear();
     this.#worker.terminate();
-    // A thread that died or was abandoned never closes its descriptor, and an open descriptor
-    // keeps the daemon connected in the module's eyes: a terminated worker runs no more
-    // JavaScript, so it is closed here.
+    this.#detached?.();
+  }
+
+  /**
+   * Closes the descriptor of a thread that will not (a terminated worker runs no more
+   * JavaScript): left open, it would keep the daemon connected in the module's eyes after the
+   * connection ended, and a reconnect would get EBUSY.
+   */
+  #closeDescriptor(): void {
     if (this.#fd >= 0) libc().close(this.#fd);
     this.#fd = -1;
-    this.#detached?.();
   }
 }
 

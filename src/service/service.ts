@@ -115,6 +115,11 @@ interface Counters {
 export class DaedalusService {
   /** The decode threads (started at the first use, replaced when one dies). */
   #pool: ContextThread[] = [];
+  /**
+   * Threads that died or were retired during this connection: their descriptors are closed
+   * when it ends (closing one sooner would end it).
+   */
+  #departed: ContextThread[] = [];
   /** Each context's thread, from its first job to its CTX_CLOSE. */
   readonly #threads = new Map<number, ContextThread>();
   /** The port the threads are attached to. */
@@ -338,7 +343,9 @@ export class DaedalusService {
     this.#decoderMemory.clear();
     this.#vouched.clear();
     this.#attached = undefined;
-    await Promise.all(this.#pool.map((t) => t.detach()));
+    const threads = [...this.#pool, ...this.#departed];
+    this.#departed = [];
+    await Promise.all(threads.map((t) => t.detach()));
     await this.settle();
   }
 
@@ -352,6 +359,7 @@ export class DaedalusService {
   /** The decode threads, started (and dead or retired ones replaced) if needed. */
   #startPool(): ContextThread[] {
     const size = Math.max(1, this.opts.threads ?? 1);
+    this.#departed.push(...this.#pool.filter((t) => !t.alive));
     this.#pool = this.#pool.filter((t) => t.alive);
     while (this.#pool.length < size) {
       const thread = new ContextThread({
