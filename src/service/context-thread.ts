@@ -10,6 +10,7 @@ import { getLogger } from "@logtape/logtape";
 import { EIO, errno, ETIMEDOUT, libc, SysError } from "../../ffi/libc.ts";
 import type { JobResult } from "../decoder/job.ts";
 import { CONTEXT_WORKER_NAME, type FromContext, type ToContext } from "./context-worker.ts";
+import { newMappingTable, releaseMappings } from "./control-device.ts";
 import type { WireJob } from "./protocol.ts";
 
 const log = getLogger(["daedalusd", "service"]);
@@ -18,7 +19,7 @@ const log = getLogger(["daedalusd", "service"]);
 export interface ContextThreadStart {
   /** The module the worker runs: the daemon's entry (main.ts or its bundle). */
   entry: string | URL;
-  init: Omit<Extract<ToContext, { type: "init" }>, "type" | "busy">;
+  init: Omit<Extract<ToContext, { type: "init" }>, "type" | "busy" | "mappings">;
   /**
    * How long a job may run, in ms, from when the thread could start it (its predecessor's
    * result back, the thread warmed up): read at each job, so a new connection's value applies.
@@ -51,6 +52,8 @@ export class ContextThread {
   #warm = false;
   /** The cookie of the job the thread is decoding, 0 between jobs (it writes it). */
   readonly #busy = new Int32Array(new SharedArrayBuffer(4));
+  /** Its mappings of the control device (it lists them). */
+  readonly #mappings = newMappingTable();
   #retired = false;
   /** The running job's deadline. */
   #deadline: ReturnType<typeof setTimeout> | undefined;
@@ -89,7 +92,7 @@ export class ContextThread {
       this.#die(`decode thread died: ${e.message}`);
       ready(`died: ${e.message}`);
     };
-    this.#post({ type: "init", ...start.init, busy: this.#busy });
+    this.#post({ type: "init", ...start.init, busy: this.#busy, mappings: this.#mappings });
   }
 
   /** Resolves when the thread has warmed up: undefined, or what failed. */
@@ -216,7 +219,8 @@ export class ContextThread {
   /**
    * Ends the thread: its pending jobs fail, the worker is terminated. A worker stuck inside a
    * library call cannot be interrupted (terminate() takes effect when the call returns, if
-   * ever): it is abandoned, and runs no JavaScript again. Its descriptor stays open until the
+   * ever): it is abandoned, and runs no JavaScript again. Its buffer mappings are replaced with
+   * anonymous memory (control-device.ts's MappingTable). Its descriptor stays open until the
    * connection ends (detach()): the module disconnects the daemon when any of the daemon's
    * descriptors of the control device is closed (its flush), so closing it now would end the
    * connection of every other thread.
@@ -229,6 +233,8 @@ export class ContextThread {
     for (const { resolve } of this.#pending.values()) resolve(died(why));
     this.#pending.clear();
     this.#worker.terminate();
+    const released = releaseMappings(this.#mappings);
+    if (released > 0) log.warn(`${this.name}: ${released} buffer mappings released for it`);
     this.#detached?.();
   }
 

@@ -19,6 +19,7 @@ import { setupLogging } from "../log.ts";
 import { ContextJobs, type ContextJobsOptions } from "./context-jobs.ts";
 import type { WireJob } from "./protocol.ts";
 import { selfTest } from "./self-test.ts";
+import { listMappingsIn, type MappingTable } from "./control-device.ts";
 
 /** Workers of this name prefix are decode threads. */
 export const CONTEXT_WORKER_NAME = "daedalusd-context";
@@ -35,6 +36,8 @@ export type ToContext =
      * jobs (so that a deadline is never taken for a job whose result is on its way).
      */
     busy: Int32Array<SharedArrayBuffer>;
+    /** Shared with the service thread: the thread's mappings of the control device. */
+    mappings: MappingTable;
   }
   /** A connection: the thread's own descriptor of the control device (it closes it). */
   | { type: "attach"; fd: number }
@@ -90,6 +93,7 @@ function runContextWorker(): void {
         setupLogging(m.logLevel);
         options = m.jobs;
         busy = m.busy;
+        listMappingsIn(m.mappings);
         try {
           const av = libav();
           setAvLogLevel(av, m.avLogLevel);

@@ -6,6 +6,9 @@ import {
   ENOSPC,
   errno,
   libc,
+  MAP_ANONYMOUS,
+  MAP_FIXED,
+  MAP_PRIVATE,
   MAP_SHARED,
   O_CLOEXEC,
   O_NONBLOCK,
@@ -59,18 +62,84 @@ export interface Mapping {
   unmap(): void;
 }
 
+/**
+ * A decode thread's mappings, listed for the service thread: (address, length) pairs, address 0
+ * for a free slot. A thread that dies or is retired, perhaps stuck inside a library call, never
+ * unmaps them, and each would keep its buffer's memory (charged to the client) alive: the
+ * service thread replaces them with anonymous memory (releaseMappings), so the device's memory
+ * is let go and a late write from a stuck thread lands in memory nobody uses.
+ */
+export type MappingTable = BigInt64Array<SharedArrayBuffer>;
+
+/** Mappings a table lists (a context keeps one per buffer slot; more go unlisted). */
+const MAPPING_SLOTS = 1024;
+
+/** A new, empty table of mappings. */
+export function newMappingTable(): MappingTable {
+  return new BigInt64Array(new SharedArrayBuffer(MAPPING_SLOTS * 16));
+}
+
+/** This thread's table (a decode thread's, set by listMappingsIn). */
+let listed: MappingTable | undefined;
+
+/** In a decode thread: list its mappings in `table` from now on. */
+export function listMappingsIn(table: MappingTable): void {
+  listed = table;
+}
+
+/**
+ * Replaces every mapping `table` lists with anonymous memory at the same address, and empties
+ * it; for a thread that runs no JavaScript any more. Returns how many there were.
+ */
+export function releaseMappings(table: MappingTable): number {
+  let n = 0;
+  for (let i = 0; i < table.length; i += 2) {
+    const addr = Atomics.load(table, i);
+    if (addr === 0n) continue;
+    const length = Atomics.load(table, i + 1);
+    libc().mmap(
+      Deno.UnsafePointer.create(addr),
+      BigInt.asUintN(64, length),
+      PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+      -1,
+      0n,
+    );
+    Atomics.store(table, i, 0n);
+    n++;
+  }
+  return n;
+}
+
 /** An mmap of the control device; `bytes` is detached before the memory is unmapped. */
 class DeviceMapping implements Mapping {
   #bytes: Uint8Array<ArrayBuffer> | undefined;
-  constructor(readonly ptr: Deno.PointerObject, readonly length: number) {}
+  /** Its slot in this thread's table, or -1. */
+  readonly #slot: number;
+
+  constructor(readonly ptr: Deno.PointerObject, readonly length: number) {
+    this.#slot = -1;
+    if (!listed) return;
+    for (let i = 0; i < listed.length; i += 2) {
+      if (Atomics.load(listed, i) !== 0n) continue;
+      Atomics.store(listed, i + 1, BigInt(length));
+      Atomics.store(listed, i, BigInt(Deno.UnsafePointer.value(ptr)));
+      this.#slot = i;
+      return;
+    }
+  }
+
   get bytes(): Uint8Array {
     this.#bytes ??= new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(this.ptr, this.length));
     return this.#bytes;
   }
+
   unmap(): void {
     // A view left attached would fault on access once the memory is gone.
     if (this.#bytes) this.#bytes.buffer.transfer(0);
     this.#bytes = undefined;
+    // Out of the table first: once unmapped, the address may be another thread's mapping.
+    if (listed && this.#slot >= 0) Atomics.store(listed, this.#slot, 0n);
     libc().munmap(this.ptr, BigInt(this.length));
   }
 }

@@ -12,7 +12,12 @@ import type { ClientFrame } from "../../src/decoder/file-client.ts";
 import { captureFormatFor, FrameRunner, pictureMd5 } from "../../src/decoder/file-decoder.ts";
 import * as P from "../../src/service/protocol.ts";
 import { DaedalusService } from "../../src/service/service.ts";
-import { MemoryPort, portDescriptors, StreamClient } from "./helpers/memory-port.ts";
+import {
+  MemoryPort,
+  portDescriptors,
+  portMappedBytes,
+  StreamClient,
+} from "./helpers/memory-port.ts";
 import { asIvf, av1StreamFile, streamFile, vpxStreamFile } from "./helpers/streams.ts";
 
 const GOP = 10;
@@ -337,6 +342,8 @@ Deno.test("service: a decode thread frozen inside a library call is retired at t
 
     await service.closeContexts();
     assert.equal(portDescriptors(), initialFds - 2, "every thread's descriptor closed at the end");
+    // The retired thread never unmapped its buffers: they were replaced for it.
+    assert.equal(portMappedBytes(), port.size, "no buffer mapped but by the port itself");
     const sent = [a, b, c, d, e].reduce((n, x) => n + x.statuses.size, 0);
     assert.equal(port.completions.length, sent, "every job completed exactly once");
     assert.equal(new Set(port.completions.map((x) => x.cookie)).size, sent);

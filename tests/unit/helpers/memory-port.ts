@@ -42,6 +42,16 @@ export interface PortBuffer {
   memoryId: number;
 }
 
+/** Bytes of ports' memfds mapped in this process now: the ports' own and the decode threads'. */
+export function portMappedBytes(): number {
+  return Deno.readTextFileSync("/proc/self/maps").split("\n")
+    .filter((l) => l.includes(MEMFD_NAME))
+    .reduce((n, l) => {
+      const [start, end] = l.split(" ")[0].split("-").map((x) => parseInt(x, 16));
+      return n + end - start;
+    }, 0);
+}
+
 export class MemoryPort implements JobPort {
   readonly fd: number;
   readonly completions: P.Complete[] = [];
@@ -65,6 +75,11 @@ export class MemoryPort implements JobPort {
     const m = mapFd(this.fd, offset, Number(size), true);
     this.#maps.push(m);
     return { offset, length, bytes: m.bytes.subarray(0, length), memoryId: ++this.#memoryId };
+  }
+
+  /** Bytes of its buffers (each page-aligned), all of which it maps itself. */
+  get size(): number {
+    return Number(this.#size);
   }
 
   nextCookie(): number {
