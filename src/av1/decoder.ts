@@ -28,9 +28,12 @@ import {
   Av1HeaderWriter,
   rebuildSequence,
   type RebuiltSequence,
+  type SlotPlan,
   tileGroupObu,
 } from "./header-writer.ts";
 import {
+  type Av1FilmGrainCtrl,
+  type Av1FrameCtrl,
   FG_FLAG,
   frameReferences,
   readFilmGrain,
@@ -64,6 +67,14 @@ export class Av1Decoder implements ContextDecoder {
   #seq: RebuiltSequence | undefined;
   /** dav1d has our sequence header (false after a flush). */
   #seqSent = false;
+  /** A frame decoded but not stored yet (SlotPlan.deferred): stored at the next request. */
+  #deferred: {
+    frame: Av1FrameCtrl;
+    plan: SlotPlan;
+    grain?: Av1FilmGrainCtrl;
+    tiles: Uint8Array;
+    timestamp: bigint;
+  } | undefined;
 
   /** The pictures the sequence header says its frames are. */
   #seqPictures: PictureFormat | undefined;
@@ -85,6 +96,7 @@ export class Av1Decoder implements ContextDecoder {
       this.#dav1d.flush();
       this.#headers.reset();
       this.#seqSent = false;
+      this.#deferred = undefined;
       return { ...failedJob(e), reset: true };
     }
   }
@@ -95,7 +107,10 @@ export class Av1Decoder implements ContextDecoder {
       const ctrl = readSequence(seqCtrl);
       const seq = rebuildSequence(ctrl);
       // another sequence header: dav1d drops every reference, and so do our slots
-      if (this.#seq && !sameBytes(seq.obu, this.#seq.obu)) this.#headers.reset();
+      if (this.#seq && !sameBytes(seq.obu, this.#seq.obu)) {
+        this.#headers.reset();
+        this.#deferred = undefined;
+      }
       if (!this.#seq || !sameBytes(seq.obu, this.#seq.obu)) this.#seqSent = false;
       this.#sequenceCtrl = seqCtrl.slice();
       this.#seq = seq;
@@ -120,14 +135,16 @@ export class Av1Decoder implements ContextDecoder {
     if (job.hold) throw new JobError(EINVAL, "a frame cannot be split over requests");
     if (!mem) throw new JobError(EINVAL, "no CAPTURE memory for the picture");
 
+    // the deferred frame first: this frame may predict from it
+    if (this.#deferred) this.#storeDeferred(seq, frame);
     const parts: Uint8Array[] = [];
     if (!this.#seqSent) {
       this.#seqSent = true;
       parts.push(seq.obu);
     }
     const plan = this.#headers.plan(seq, frame, grain);
-    parts.push(this.#headers.frameHeader(seq, frame, plan, grain));
-    parts.push(tileGroupObu(job.bitstream, entries, frame));
+    const tiles = tileGroupObu(job.bitstream, entries, frame);
+    parts.push(this.#headers.frameHeader(seq, frame, plan, grain), tiles);
     const pictures = this.#dav1d.decode(concatBytes(parts), job.timestamp);
     try {
       if (pictures.length !== 1) {
@@ -153,6 +170,9 @@ export class Av1Decoder implements ContextDecoder {
         mem,
       );
       this.#headers.commit(frame, plan, job.timestamp);
+      if (plan.deferred) {
+        this.#deferred = { frame, plan, grain, tiles, timestamp: job.timestamp };
+      }
       return {
         status: 0,
         held: false,
@@ -164,6 +184,26 @@ export class Av1Decoder implements ContextDecoder {
     } finally {
       for (const p of pictures) p.unref();
     }
+  }
+
+  /**
+   * Decodes the deferred frame again, into the slot `next`'s references show it needs (none
+   * when the client did not keep it); its picture is already in its CAPTURE buffer. dav1d has
+   * the sequence header (a flush or another sequence drops the deferred frame).
+   */
+  #storeDeferred(seq: RebuiltSequence, next: Av1FrameCtrl): void {
+    const d = this.#deferred!;
+    this.#deferred = undefined;
+    const slot = this.#headers.placeDeferred(d.timestamp, next);
+    if (slot === undefined) return;
+    const plan: SlotPlan = { refFrameIdx: d.plan.refFrameIdx, refresh: 1 << slot };
+    const header = this.#headers.frameHeader(seq, d.frame, plan, d.grain);
+    const pictures = this.#dav1d.decode(concatBytes([header, d.tiles]), d.timestamp);
+    for (const p of pictures) p.unref();
+    if (pictures.length !== 1) {
+      throw new JobError(EIO, `dav1d returned ${pictures.length} pictures storing a frame`);
+    }
+    this.#headers.commit(d.frame, plan, d.timestamp);
   }
 
   close(): void {

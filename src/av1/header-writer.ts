@@ -536,15 +536,39 @@ export interface SlotPlan {
   refFrameIdx: number[];
   /** refresh_frame_flags in dav1d's slots. */
   refresh: number;
+  /**
+   * The frame is decoded (and shown) without being stored: its flags may be libva's guess and
+   * storing it would replace a picture the client may still hold. The next request's
+   * `reference_frame_ts` shows whether the client kept it; then it is decoded again into the
+   * slot `placeDeferred` picks.
+   */
+  deferred?: true;
+}
+
+/** libva-v4l2_request's guess (docs/av1.md): 0xFF for intra frames, else every slot not used. */
+function looksGuessed(f: Av1FrameCtrl): boolean {
+  if (f.frameType === KEY_FRAME || f.frameType === INTRA_ONLY_FRAME) {
+    return f.refreshFrameFlags === 0xff;
+  }
+  const used = f.refFrameIdx.reduce((m, c) => m | (1 << (c & 7)), 0);
+  return f.refreshFrameFlags === (~used & 0xff);
 }
 
 export class Av1HeaderWriter {
   readonly #slots: (Slot | undefined)[] = new Array(8).fill(undefined);
   #frames = 0;
+  /** The client's last frame: where its flags said it went, to compare with the next request. */
+  #previous: { timestamp: bigint; refresh: number } | undefined;
+  /**
+   * The client's `refresh_frame_flags` once disagreed with the slots its next request showed
+   * the picture in: it guesses them (libva), and frames whose flags look guessed may be deferred.
+   */
+  #guessing = false;
 
   /** Forgets every slot (a new sequence, or after dav1d was flushed). */
   reset(): void {
     this.#slots.fill(undefined);
+    this.#previous = undefined;
   }
 
   /**
@@ -558,11 +582,18 @@ export class Av1HeaderWriter {
    * Such a slot always exists: the kept pictures are in at most 7 client slots (a frame that
    * refreshes none is stored nowhere), so at most 7 of dav1d's 8 slots hold a kept picture's
    * only copy. A slot this frame predicts from may be the one replaced: AV1 stores the picture
-   * after decoding it. `f` (and `grain`) are checked first (`checkFrame`): a RangeError fails the
-   * job before anything is written.
+   * after decoding it. When the client guesses its flags (`#guessing`), these look like
+   * libva's guess and the only slots left hold pictures they replace, the guess may have named
+   * the wrong picture: the frame is deferred (`SlotPlan.deferred`). `f` (and `grain`) are checked
+   * first (`checkFrame`): a RangeError fails the job before anything is written.
    */
   plan(seq: RebuiltSequence, f: Av1FrameCtrl, grain?: Av1FilmGrainCtrl): SlotPlan {
     checkFrame(seq, f, grain);
+    if (this.#previous) {
+      const { timestamp, refresh } = this.#previous;
+      const went = f.referenceFrameTs.reduce((m, t, i) => (t === timestamp ? m | (1 << i) : m), 0);
+      if (went !== 0 && went !== refresh) this.#guessing = true;
+    }
     const intra = f.frameType === KEY_FRAME || f.frameType === INTRA_ONLY_FRAME;
     if (f.frameType === KEY_FRAME && (f.flags & FRAME_FLAG.SHOW_FRAME)) {
       return { refFrameIdx: new Array(7).fill(0), refresh: 0xff };
@@ -600,15 +631,49 @@ export class Av1HeaderWriter {
       lastUsed: s?.lastUsed ?? 0,
     })).filter((c) => c.rank !== Infinity);
     candidates.sort((a, b) => a.rank - b.rank || a.mine - b.mine || a.lastUsed - b.lastUsed);
+    if (this.#guessing && candidates[0].rank === 2 && looksGuessed(f)) {
+      return { refFrameIdx, refresh: 0, deferred: true };
+    }
     return { refFrameIdx, refresh: 1 << candidates[0].i };
   }
 
-  /** After a frame decoded: the slots its plan refreshed now hold it. */
+  /**
+   * The slot for a deferred picture (`timestamp`), now that `next`, the context's next request,
+   * names the client's slots after it: undefined when the client did not keep it, else an empty
+   * slot or one whose picture the client no longer names, or a second copy — the client's own
+   * slot first. One always exists: the client holds at most 7 other pictures.
+   */
+  placeDeferred(timestamp: bigint, next: Av1FrameCtrl): number | undefined {
+    const named = new Set(next.referenceFrameTs);
+    if (!named.has(timestamp)) return undefined;
+    const copies = (ts: bigint) => this.#slots.filter((s) => s?.timestamp === ts).length;
+    const candidates = this.#slots.map((s, i) => ({
+      i,
+      rank: s === undefined || !named.has(s.timestamp) ? 0 : copies(s.timestamp) > 1 ? 1 : 2,
+      mine: next.referenceFrameTs[i] === timestamp ? 0 : 1,
+      lastUsed: s?.lastUsed ?? 0,
+    })).filter((c) => c.rank < 2);
+    candidates.sort((a, b) => a.rank - b.rank || a.mine - b.mine || a.lastUsed - b.lastUsed);
+    return candidates[0].i;
+  }
+
+  /**
+   * After a frame decoded: the slots its plan refreshed now hold it, and none holds an older
+   * picture of the same timestamp (libva reuses a CAPTURE buffer's timestamp).
+   */
   commit(f: Av1FrameCtrl, plan: SlotPlan, timestamp: bigint): void {
     const intra = f.frameType === KEY_FRAME || f.frameType === INTRA_ONLY_FRAME;
     const now = ++this.#frames;
     if (!intra) {
       for (const i of plan.refFrameIdx) if (this.#slots[i]) this.#slots[i]!.lastUsed = now;
+    }
+    const all = f.frameType === SWITCH_FRAME ||
+      (f.frameType === KEY_FRAME && (f.flags & FRAME_FLAG.SHOW_FRAME) !== 0);
+    this.#previous = { timestamp, refresh: all ? 0xff : f.refreshFrameFlags };
+    if (plan.refresh) {
+      this.#slots.forEach((s, i) => {
+        if (s?.timestamp === timestamp) this.#slots[i] = undefined;
+      });
     }
     for (let i = 0; i < 8; i++) {
       if (plan.refresh & (1 << i)) {
