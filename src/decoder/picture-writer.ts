@@ -3,8 +3,9 @@
  * 10-bit pictures, P010, at the CAPTURE format's strides. swscale's unscaled paths do this (a
  * plane copy, an interleave for NV12, a shift into the high bits for P010) bit-exactly, except
  * P010 at odd widths: its yuv420p10le→p010le path packs width / 2 CbCr pairs per row and leaves
- * the last one out, so those pictures are packed here. A picture the CAPTURE format cannot hold
- * (another bit depth, 4:2:2, 4:4:4) fails its job here, for every codec and front door.
+ * the last one out, which is written here. A picture its codec does not decode on the
+ * device, or the CAPTURE format cannot hold (another bit depth, 4:2:2, 4:4:4), fails its job
+ * here, for every codec and front door.
  */
 import type { Libav } from "../../ffi/libav.ts";
 import type { AVFrameView } from "../../ffi/layout.ts";
@@ -135,10 +136,10 @@ function captureDepth(capture: CaptureLayout): number {
 }
 
 /**
- * Throws unless `picture` (`what` says what it is, in the error) is one of the `codec`'s pictures and
- * CAPTURE `format` holds it: its bit depth, and 4:2:0 (or monochrome, written with grey chroma).
- * Anything else would be written as something it is not: the job fails instead, whichever client
- * or front door sent it.
+ * Throws unless `picture` (`what` says what it is, in the error) is one of the `codec`'s pictures
+ * and CAPTURE `format` holds it: its bit depth, and 4:2:0 (or monochrome, written with grey
+ * chroma). Anything else would be written as something it is not: the job fails instead,
+ * whichever client or front door sent it.
  */
 export function checkPictureFits(
   picture: PictureFormat | undefined,
@@ -158,7 +159,7 @@ export function checkPictureFits(
   }
   const depth = captureDepth(captureLayout(format));
   if (
-    picture?.bitDepth === depth && (picture.chroma === "4:2:0" || picture.chroma === "4:0:0")
+    picture.bitDepth === depth && (picture.chroma === "4:2:0" || picture.chroma === "4:0:0")
   ) {
     return picture;
   }
@@ -312,8 +313,8 @@ export class PictureWriter {
       this.#dstStride[i] = p.stride;
       bytesused[p.memPlane] = Math.max(bytesused[p.memPlane], p.offset + p.stride * p.rows);
     });
-    if (bytesPerSample === 2 && width % 2 === 1) this.#packP010(src, layout, mem);
-    else this.#scale(src, capture);
+    this.#scale(src, capture);
+    if (bytesPerSample === 2 && width % 2 === 1) this.#lastChromaPair(src, layout, mem);
     return bytesused.map((b, i) => Math.min(b, mem.planes[i].length));
   }
 
@@ -347,49 +348,26 @@ export class PictureWriter {
   }
 
   /**
-   * P010 from 10-bit 4:2:0 planes, every sample shifted into the high bits and Cb, Cr
-   * interleaved: ceil(width / 2) CbCr pairs per row, the last one included (swscale's own packing
-   * drops it at odd widths).
+   * The last CbCr pair of each P010 chroma row of an odd-width picture, which swscale's
+   * yuv420p10le→p010le leaves out (it packs width / 2 pairs): Cb and Cr sample ceil(width / 2) - 1
+   * of each row, shifted into the high bits. One pair per row, so this costs nothing beside the
+   * conversion (packing the whole picture here took seconds per frame under emulation).
    */
-  #packP010(src: SourcePicture, layout: PlaneLayout[], mem: CaptureMemory): void {
-    const { width, height } = src;
+  #lastChromaPair(src: SourcePicture, layout: PlaneLayout[], mem: CaptureMemory): void {
     const data = new Deno.UnsafePointerView(src.data!);
     const linesize = new Deno.UnsafePointerView(src.linesize!);
-    const [cw, ch] = [Math.ceil(width / 2), Math.ceil(height / 2)];
-    // component plane i of the source: its samples, and its stride in samples
-    const source = (i: number, samples: number, rows: number) => {
-      const stride = linesize.getInt32(4 * i);
-      const ptr = data.getPointer(8 * i);
-      if (!ptr || stride < samples * 2 || stride % 2 !== 0) {
-        throw new JobError(EINVAL, `10-bit plane ${i}: stride ${stride} for ${samples} samples`);
-      }
-      const bytes = stride * (rows - 1) + samples * 2;
-      return {
-        s: new Uint16Array(Deno.UnsafePointerView.getArrayBuffer(ptr, bytes)),
-        stride: stride / 2,
-      };
-    };
-    // CAPTURE plane `p`'s samples from its first one (P010's strides and offsets are even)
-    const dest = (p: PlaneLayout) => {
-      const plane = mem.planes[p.memPlane];
-      const samples = Math.floor((plane.length - p.offset) / 2);
-      const buf = Deno.UnsafePointerView.getArrayBuffer(plane.ptr, samples * 2, p.offset);
-      return { d: new Uint16Array(buf), stride: p.stride / 2 };
-    };
-    const y = source(0, width, height);
-    const luma = dest(layout[0]);
-    for (let row = 0; row < height; row++) {
-      const [s, d] = [row * y.stride, row * luma.stride];
-      for (let x = 0; x < width; x++) luma.d[d + x] = y.s[s + x] << 6;
-    }
-    const [cb, cr] = [source(1, cw, ch), source(2, cw, ch)];
-    const uv = dest(layout[1]);
-    for (let row = 0; row < ch; row++) {
-      const [b, r, d] = [row * cb.stride, row * cr.stride, row * uv.stride];
-      for (let x = 0; x < cw; x++) {
-        uv.d[d + 2 * x] = cb.s[b + x] << 6;
-        uv.d[d + 2 * x + 1] = cr.s[r + x] << 6;
-      }
+    const [x, rows] = [Math.ceil(src.width / 2) - 1, Math.ceil(src.height / 2)];
+    const [cb, cr] = [1, 2].map((i) => ({
+      plane: new Deno.UnsafePointerView(data.getPointer(8 * i)!),
+      stride: linesize.getInt32(4 * i),
+    }));
+    const uv = layout[1];
+    const plane = mem.planes[uv.memPlane];
+    const dst = new DataView(Deno.UnsafePointerView.getArrayBuffer(plane.ptr, plane.length));
+    for (let row = 0; row < rows; row++) {
+      const at = uv.offset + row * uv.stride + 4 * x;
+      dst.setUint16(at, cb.plane.getUint16(row * cb.stride + 2 * x) << 6, true);
+      dst.setUint16(at + 2, cr.plane.getUint16(row * cr.stride + 2 * x) << 6, true);
     }
   }
 
