@@ -44,6 +44,18 @@ const FFMPEG_PIX_FMT: Record<Format, PackedFormat> = {
  */
 export type Client = "gst1.22" | "gst1.26" | "vaapi" | "gstva";
 
+/**
+ * Whether VA-API can hand over a picture `size` ("WxH") wide bit-exact. libva-v4l2_request 1.3
+ * copies `width` bytes of each NV12 chroma row (P010: `width` samples) out of the CAPTURE buffer,
+ * where an odd width has one sample more: the last Cr of every chroma row stays 0 (measured on
+ * 6.12 at 351x287: VP8, VP9 profiles 0 and 2, AV1 8- and 10-bit, only those bytes differ; GStreamer
+ * is bit-exact on the same streams through the same kernel). A client limit: VA-API clips skip
+ * odd widths.
+ */
+export function vaapiHandsOver(size: string): boolean {
+  return Number(size.split("x")[0]) % 2 === 0;
+}
+
 /** The VA-API driver's file name, as libva looks for it in LIBVA_DRIVERS_PATH (the run dir). */
 const LIBVA_DRIVER = "v4l2_request_drv_video.so";
 let libvaDriver: Promise<string> | undefined;
