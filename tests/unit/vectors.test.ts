@@ -14,27 +14,23 @@ import { splitAnnexB } from "../../src/h264/annexb.ts";
 import { NAL_SPS } from "../../src/h264/param-sets.ts";
 import { parseSps } from "../../src/h264/parser.ts";
 import { VP8 } from "../../src/vp8/codec.ts";
-import { av1Ivf, avifPayload } from "./helpers/avif.ts";
 import { ffmpegFrameMd5s } from "./helpers/streams.ts";
-import { FULL, readPinned, vectorCacheFile, vectorsIn } from "./helpers/vectors.ts";
-
-/** The default tier's spread: sizes, odd sizes, partitions, segmentation, intra, resizing. */
-const VP8_SPREAD = new Set([
-  "vp80-00-comprehensive-006", // 175x143
-  "vp80-00-comprehensive-008", // 1432x888
-  "vp80-00-comprehensive-010",
-  "vp80-01-intra-1411",
-  "vp80-03-segmentation-04", // 1280x720
-  "vp80-03-segmentation-1425",
-  "vp80-04-partitions-1406", // eight partitions
-  "vp80-05-sharpness-1443", // 1920x96
-]);
+import {
+  avifKind,
+  avifVector,
+  FULL,
+  H264_REFUSED,
+  readPinned,
+  SPREAD,
+  vectorCacheFile,
+  vectorsIn,
+} from "./helpers/vectors.ts";
 
 for (const rel of vectorsIn("vp8", ".ivf")) {
   const name = rel.slice("vp8/".length, -".ivf".length);
   Deno.test({
     name: `vector VP8 ${name}: bit-exact against libvpx's .md5 and ffmpeg's decode`,
-    ignore: !FULL && !VP8_SPREAD.has(name),
+    ignore: !FULL && !SPREAD.has(rel),
     fn: async () => {
       const data = await readPinned(rel);
       const libvpx = new TextDecoder().decode(await readPinned(`${rel}.md5`))
@@ -81,41 +77,18 @@ function assertRefused(r: FileDecodeResult, reason: RegExp): void {
  */
 const REFUSAL = /not 4:2:0|cannot go to|bit depth/;
 
-/** H.264 streams the device does not decode, and why (the rest must be bit-exact). */
-const H264_REFUSED: Record<string, { why: string; depth: number }> = Object.fromEntries(
-  [1, 2, 3, 4, 5, 6, 7].map((n) => [
-    `frext/PPH10I${n}_Panasonic_A.264`,
-    { why: "High 10 Intra: 10-bit, the device's H.264 is 8-bit", depth: 10 },
-  ]),
-);
-
 /** ffmpeg's options for a vector's reference, as FATE decodes it. */
 const H264_FFMPEG_ARGS: Record<string, string[]> = {
   // cropped by an odd number of pixels on the left: FATE asks for exact cropping
   "avcv1/CVFC1_Sony_C.jsv": ["-flags", "unaligned"],
 };
 
-const H264_SPREAD = new Set([
-  "avcv1/BA1_Sony_D.jsv",
-  "avcv1/CVFC1_Sony_C.jsv", // frame cropping
-  "avcv1/CVPCMNL1_SVA_C.264", // PCM macroblocks
-  "avcv1/MR2_TANDBERG_E.264", // multiple reference frames, baseline (not constrained)
-  "avcv1/NRF_MW_E.264", // non-reference frames
-  "avcv1/SVA_FM1_E.264",
-  "frext/FRExt1_Panasonic.avc", // 8x8 transform
-  "frext/FRExt_MMCO4_Sony_B.264", // memory management
-  "frext/HCAMFF1_HHI.264", // MBAFF and field pictures
-  "frext/HPCAFL_BRCM_C.264", // field pictures, CABAC
-  "frext/test8b43.264", // 960x544
-  "frext/PPH10I1_Panasonic_A.264", // refused: 10-bit
-]);
-
 for (const path of vectorsIn("h264-jvt")) {
   const rel = path.slice("h264-jvt/".length);
-  const refused = H264_REFUSED[rel];
+  const refused = H264_REFUSED[path];
   Deno.test({
     name: `vector H.264 ${rel}: ${refused ? `refused (${refused.why})` : "bit-exact"}`,
-    ignore: !FULL && !H264_SPREAD.has(rel),
+    ignore: !FULL && !SPREAD.has(path),
     fn: async () => {
       const data = await readPinned(path);
       // the stream says what the table says of it
@@ -140,45 +113,14 @@ for (const path of vectorsIn("h264-jvt")) {
   });
 }
 
-/**
- * What an AVIF vector is, by its name (fox.profileP.Nbpc.yuvCCC[.monochrome]...; Apple's are
- * 8-bit 4:2:0), and what the daemon must do with it: the CAPTURE formats hold 8- and 10-bit
- * 4:2:0 (monochrome with neutral chroma), nothing else.
- */
-function avifKind(path: string): { depth: number; chroma: string; refused?: string } {
-  const m = /\.(\d+)bpc\.yuv(\d{3})(\.monochrome)?/.exec(path);
-  const depth = m ? Number(m[1]) : 8;
-  const chroma = m?.[3] ? "monochrome" : `4:${m?.[2][1] ?? 2}:${m?.[2][2] ?? 0}`;
-  const refused = depth === 12
-    ? "12-bit"
-    : chroma === "4:4:4" || chroma === "4:2:2"
-    ? chroma
-    : undefined;
-  return { depth, chroma, refused };
-}
-
-const AVIF_SPREAD = new Set([
-  "Link-U/fox.profile0.8bpc.yuv420.odd-width.odd-height.avif",
-  "Link-U/fox.profile0.10bpc.yuv420.odd-width.avif",
-  "Link-U/fox.profile0.8bpc.yuv420.monochrome.odd-height.avif",
-  "Link-U/fox.profile0.10bpc.yuv420.monochrome.avif",
-  "Apple/multilayer_examples/animals_00_multilayer_a1lx.avif", // two spatial layers
-  "Apple/multilayer_examples/animals_00_multilayer_grid_lsel.avif", // a grid of 4 tiles
-  "Link-U/fox.profile1.8bpc.yuv444.avif", // refused
-  "Link-U/fox.profile2.10bpc.yuv422.odd-width.avif", // refused
-  "Link-U/fox.profile2.12bpc.yuv420.avif", // refused
-]);
-
 for (const path of vectorsIn("av1-avif/testFiles", ".avif")) {
   const rel = path.slice("av1-avif/testFiles/".length);
   const kind = avifKind(rel);
   Deno.test({
     name: `vector AV1 ${rel}: ${kind.refused ? `refused (${kind.refused})` : "bit-exact"}`,
-    ignore: !FULL && !AVIF_SPREAD.has(rel),
+    ignore: !FULL && !SPREAD.has(path),
     fn: async () => {
-      const avif = await readPinned(path);
-      const payload = avifPayload(avif);
-      const ivf = av1Ivf(payload.temporalUnits, payload.width, payload.height);
+      const { payload, ivf, file } = await avifVector(path);
       const obus = payload.temporalUnits.flatMap((u) => splitObus(u));
       // the stream says what its name says
       const seq = parseSequenceHeader(obus.find((o) => o.type === OBU_SEQUENCE_HEADER)!.payload);
@@ -205,7 +147,6 @@ for (const path of vectorsIn("av1-avif/testFiles", ".avif")) {
         assertRefused(r, REFUSAL);
         return;
       }
-      const file = await vectorCacheFile(path, ".ivf", (tmp) => Deno.writeFile(tmp, ivf));
       // several spatial layers: each layer's picture is a frame of its own, as clients decode
       // them; dav1d outputs them all when asked
       const layered = obus.some((o) => o.spatialId > 0) ? ["-alllayers", "1"] : [];

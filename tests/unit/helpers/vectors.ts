@@ -4,6 +4,7 @@
  * the reference with it.
  */
 import { createHash } from "node:crypto";
+import { av1Ivf, type AvifPayload, avifPayload } from "./avif.ts";
 import { CACHE_DIR, cached } from "./streams.ts";
 
 /** Every vector in the full tier (DAEDALUS_FULL=1), a spread of them in the default one. */
@@ -52,6 +53,84 @@ export function vectorCacheFile(
 ): Promise<string> {
   const name = rel.replaceAll("/", "_");
   return cached(`${CACHE_DIR}/vector-${SUMS.get(rel)!.slice(0, 16)}-${name}${suffix}`, make);
+}
+
+/**
+ * An AVIF vector's AV1 payload (helpers/avif.ts) and the IVF file a client gets of it, in the test
+ * cache (with its references).
+ */
+export async function avifVector(
+  rel: string,
+): Promise<{ payload: AvifPayload; ivf: Uint8Array; file: string }> {
+  const payload = avifPayload(await readPinned(rel));
+  const ivf = av1Ivf(payload.temporalUnits, payload.width, payload.height);
+  return {
+    payload,
+    ivf,
+    file: await vectorCacheFile(rel, ".ivf", (tmp) => Deno.writeFile(tmp, ivf)),
+  };
+}
+
+/**
+ * The default tier's spread (the full tier decodes every vector): VP8 sizes, odd sizes,
+ * partitions, segmentation, intra, resizing; H.264 features by conformance stream; AVIF depths,
+ * odd sizes, monochrome, layers, grids, and refusals.
+ */
+export const SPREAD: ReadonlySet<string> = new Set([
+  "vp8/vp80-00-comprehensive-006.ivf", // 175x143
+  "vp8/vp80-00-comprehensive-008.ivf", // 1432x888
+  "vp8/vp80-00-comprehensive-010.ivf",
+  "vp8/vp80-01-intra-1411.ivf",
+  "vp8/vp80-03-segmentation-04.ivf", // 1280x720
+  "vp8/vp80-03-segmentation-1425.ivf",
+  "vp8/vp80-04-partitions-1406.ivf", // eight partitions
+  "vp8/vp80-05-sharpness-1443.ivf", // 1920x96
+  "h264-jvt/avcv1/BA1_Sony_D.jsv",
+  "h264-jvt/avcv1/CVFC1_Sony_C.jsv", // frame cropping
+  "h264-jvt/avcv1/CVPCMNL1_SVA_C.264", // PCM macroblocks
+  "h264-jvt/avcv1/MR2_TANDBERG_E.264", // multiple reference frames, baseline (not constrained)
+  "h264-jvt/avcv1/NRF_MW_E.264", // non-reference frames
+  "h264-jvt/avcv1/SVA_FM1_E.264",
+  "h264-jvt/frext/FRExt1_Panasonic.avc", // 8x8 transform
+  "h264-jvt/frext/FRExt_MMCO4_Sony_B.264", // memory management
+  "h264-jvt/frext/HCAMFF1_HHI.264", // MBAFF and field pictures
+  "h264-jvt/frext/HPCAFL_BRCM_C.264", // field pictures, CABAC
+  "h264-jvt/frext/test8b43.264", // 960x544
+  "h264-jvt/frext/PPH10I1_Panasonic_A.264", // refused: 10-bit
+  "av1-avif/testFiles/Link-U/fox.profile0.8bpc.yuv420.odd-width.odd-height.avif",
+  "av1-avif/testFiles/Link-U/fox.profile0.10bpc.yuv420.odd-width.avif",
+  "av1-avif/testFiles/Link-U/fox.profile0.8bpc.yuv420.monochrome.odd-height.avif",
+  "av1-avif/testFiles/Link-U/fox.profile0.10bpc.yuv420.monochrome.avif",
+  "av1-avif/testFiles/Apple/multilayer_examples/animals_00_multilayer_a1lx.avif", // two spatial layers
+  "av1-avif/testFiles/Apple/multilayer_examples/animals_00_multilayer_grid_lsel.avif", // a grid of 4 tiles
+  "av1-avif/testFiles/Link-U/fox.profile1.8bpc.yuv444.avif", // refused
+  "av1-avif/testFiles/Link-U/fox.profile2.10bpc.yuv422.odd-width.avif", // refused
+  "av1-avif/testFiles/Link-U/fox.profile2.12bpc.yuv420.avif", // refused
+]);
+
+/** H.264 streams the device does not decode, and why (the rest must be bit-exact). */
+export const H264_REFUSED: Record<string, { why: string; depth: number }> = Object.fromEntries(
+  [1, 2, 3, 4, 5, 6, 7].map((n) => [
+    `h264-jvt/frext/PPH10I${n}_Panasonic_A.264`,
+    { why: "High 10 Intra: 10-bit, the device's H.264 is 8-bit", depth: 10 },
+  ]),
+);
+
+/**
+ * What an AVIF vector is, by its name (fox.profileP.Nbpc.yuvCCC[.monochrome]...; Apple's are
+ * 8-bit 4:2:0), and what the daemon must do with it: the CAPTURE formats hold 8- and 10-bit
+ * 4:2:0 (monochrome with neutral chroma), nothing else.
+ */
+export function avifKind(path: string): { depth: number; chroma: string; refused?: string } {
+  const m = /\.(\d+)bpc\.yuv(\d{3})(\.monochrome)?/.exec(path);
+  const depth = m ? Number(m[1]) : 8;
+  const chroma = m?.[3] ? "monochrome" : `4:${m?.[2][1] ?? 2}:${m?.[2][2] ?? 0}`;
+  const refused = depth === 12
+    ? "12-bit"
+    : chroma === "4:4:4" || chroma === "4:2:2"
+    ? chroma
+    : undefined;
+  return { depth, chroma, refused };
 }
 
 /**
