@@ -62,8 +62,8 @@ function decode(
 }
 
 /**
- * A stream the daemon must refuse: no picture, every job failed for the stated reason (a
- * stream it cannot hold in its CAPTURE formats is refused whole, never half-decoded).
+ * A stream the daemon must refuse: no picture, every job failed for the stated reason (refused
+ * whole, never half-decoded).
  */
 function assertRefused(r: FileDecodeResult, reason: RegExp): void {
   assert.deepEqual(r.md5s, [], "pictures came out of a refused stream");
@@ -72,10 +72,11 @@ function assertRefused(r: FileDecodeResult, reason: RegExp): void {
 }
 
 /**
- * The daemon's word for a picture its CAPTURE formats cannot hold (its depth or chroma format),
- * not another failure.
+ * The daemon's word for a stream whose bit depth or chroma format the codec does not decode on
+ * the device (as the module's descriptor lists them), said of its parameter set before any
+ * decoding: not another failure.
  */
-const REFUSAL = /not 4:2:0|cannot go to|bit depth/;
+const REFUSAL = /not a bit depth and chroma format this codec decodes/;
 
 /** ffmpeg's options for a vector's reference, as FATE decodes it. */
 const H264_FFMPEG_ARGS: Record<string, string[]> = {
