@@ -46,6 +46,36 @@ for (const recipe of MATRIX) {
   }
 }
 
+// Full range (yuvj420p: x264 from JPEG-range input, as phones' MJPEG-sourced video; and grey, which
+// x264 codes as full-range 4:0:0): the CAPTURE picture holds the decoded samples, not converted to
+// limited range (the references ask ffmpeg for yuvj420p, which libswscale leaves alone).
+for (
+  const recipe of [
+    {
+      name: "fullrange-yuvj420p-352x288",
+      size: "352x288",
+      frames: 8,
+      x264: ["-pix_fmt", "yuvj420p", "-bf", "2"],
+    },
+    { name: "fullrange-gray-176x144", size: "176x144", frames: 6, x264: ["-pix_fmt", "gray"] },
+  ]
+) {
+  for (const pixFmt of ["nv12", "yuv420p"] as const) {
+    Deno.test(`bit-exact ${recipe.name} ${pixFmt}: the decoded samples, range unconverted`, async () => {
+      const file = await streamFile(recipe);
+      const r = decodeFile(libav(), await Deno.readFile(file), {
+        mode: "frame",
+        startCode: "annexb",
+        pixFmt,
+        md5: true,
+      });
+      assert.deepEqual(r.failed, []);
+      assert.equal(r.md5s.length, recipe.frames);
+      assert.deepEqual(r.md5s, await ffmpegFrameMd5s(file, pixFmt));
+    });
+  }
+}
+
 // A new SPS with another size mid-stream (two clips joined at an IDR): the decoder is reopened
 // and every frame of both parts still equals ffmpeg's decode of each clip.
 const PART_A: StreamRecipe = {

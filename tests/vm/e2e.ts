@@ -216,7 +216,7 @@ export function joined(files: string[]): Promise<string> {
  */
 function reference(file: string, format: Format): Promise<string> {
   const pixFmt = FFMPEG_PIX_FMT[format];
-  return cached(`${file}.${pixFmt}.packed.raw`, async (tmp) => {
+  return cached(`${file}.${pixFmt}.ref.raw`, async (tmp) => {
     await Deno.writeFile(tmp, concatBytes(await referencePictures(file, pixFmt)));
   });
 }

@@ -284,9 +284,22 @@ export function packPictures(
   return pictures;
 }
 
+/** The pixel format ffmpeg's decoder gives `file`'s pictures (its first video stream's). */
+async function decodedPixFmt(file: string): Promise<string> {
+  const out = await new Deno.Command("ffprobe", {
+    args: ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt"]
+      .concat(["-of", "csv=p=0", file]),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`ffprobe ${file}: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
 /**
  * ffmpeg's decode of `file` (every displayed frame once, each at its own size: no frame-rate
- * conversion, no scaling when the size changes) in its planar format, packed into `format` by
+ * conversion, no scaling when the size changes) in its planar format (full-range yuvj420p as it
+ * is: asked for as yuv420p, libswscale would convert its range), packed into `format` by
  * packPictures; with ffmpeg's default decoder, or `decoder` (libdav1d, as the AV1 tests name it),
  * given the decoder options `decoderArgs` (e.g. FATE's `-flags unaligned`, dav1d's
  * `-alllayers 1`). The sizes come from the same decode (showinfo logs them).
@@ -298,11 +311,12 @@ export async function referencePictures(
   decoderArgs: string[] = [],
 ): Promise<Uint8Array[]> {
   const input = [...(decoder ? ["-c:v", decoder] : []), ...decoderArgs, "-i", file];
+  const fullRange = PLANAR[format] === "yuv420p" && await decodedPixFmt(file) === "yuvj420p";
   const out = await new Deno.Command("ffmpeg", {
     args: [
       ...["-hide_banner", "-nostdin", "-v", "info", ...input, "-vf", "showinfo"],
       ...["-fps_mode", "passthrough", "-autoscale", "0"],
-      ...["-pix_fmt", PLANAR[format], "-f", "rawvideo", "-"],
+      ...["-pix_fmt", fullRange ? "yuvj420p" : PLANAR[format], "-f", "rawvideo", "-"],
     ],
     stdout: "piped",
     stderr: "piped",
@@ -326,7 +340,7 @@ export async function ffmpegFrameMd5s(
 ): Promise<string[]> {
   const options = decoderArgs.map((a) => a.replace(/^-/, "")).join("-");
   const path = `${file}.${pixFmt}${decoder ? `.${decoder}` : ""}${options ? `.${options}` : ""}` +
-    ".packed.md5";
+    ".ref.md5";
   await cached(path, async (tmp) => {
     const md5s = (await referencePictures(file, pixFmt, decoder, decoderArgs))
       .map((p) => createHash("md5").update(p).digest("hex"));
