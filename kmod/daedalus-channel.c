@@ -11,6 +11,7 @@
  */
 
 #include <linux/dma-buf.h>
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -437,14 +438,23 @@ static void daedalus_chan_disconnect(struct daedalus_channel *chan,
 		 "daemon disconnected, %u job(s) in flight failed\n", n);
 }
 
+static int daedalus_same_file(const void *file, struct file *f, unsigned int fd)
+{
+	return f == file;
+}
+
 /*
- * close() of the daemon's descriptor, or the exit of the process that said
- * HELLO, disconnects it at once: job mappings hold the file, so release
+ * close() of the daemon's last descriptor, or the exit of the process that
+ * said HELLO, disconnects it at once: job mappings hold the file, so release
  * comes only at the last munmap(). A copy of the descriptor in another
- * process (after fork()) does not disconnect when closed.
+ * process (after fork()) does not disconnect when closed, nor does one of
+ * several in the daemon's process (a dup() its decode threads hold): the
+ * closed one has left the file table when flush runs, the others are there.
  */
 static int daedalus_chan_flush(struct file *file, fl_owner_t id)
 {
+	if (iterate_fd(id, 0, daedalus_same_file, file))
+		return 0;
 	daedalus_chan_disconnect(daedalus_file_chan(file), file, id);
 	return 0;
 }

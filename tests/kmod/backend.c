@@ -8,7 +8,7 @@
  *
  *   backend [--codecs MASK] [--stall-after N] [--garbage] [--batch N]
  *           [--corrupt] [--lenient] [--close-mapped] [--keep-mappings]
- *           [--record FILE] [--quiet]
+ *           [--record FILE] [--close-dup] [--quiet]
  *
  * --stall-after N: complete N jobs, then keep fetching without completing
  *                  (a daemon that hangs; the test then kills it)
@@ -27,6 +27,8 @@
  * --keep-mappings: keep each buffer slot's mappings from job to job while its
  *                  memory_id stays, dropping them when it changes or the
  *                  context closes, as daedalusd does (ABI 1.2)
+ * --close-dup:     after HELLO, dup() the control device and close the copy,
+ *                  as a daemon retiring a decode thread does: still connected
  * --record FILE:   append every job to FILE (its message, then its bitstream:
  *                  u32 size, bytes, u32 size, bytes), for client --replay
  * Exits 0 on SIGTERM/SIGINT when every check passed.
@@ -53,7 +55,7 @@
 
 static volatile sig_atomic_t stop;
 static int failures;
-static bool quiet, lenient, corrupt, keep_mappings;
+static bool quiet, lenient, corrupt, keep_mappings, close_dup;
 
 /* --keep-mappings: one mapping per context, queue and buffer index */
 struct kept {
@@ -641,6 +643,8 @@ int main(int argc, char **argv)
 				perror(argv[i]);
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--close-dup")) {
+			close_dup = true;
 		} else if (!strcmp(argv[i], "--keep-mappings"))
 			keep_mappings = true;
 		else if (!strcmp(argv[i], "--close-mapped"))
@@ -679,6 +683,12 @@ int main(int argc, char **argv)
 	check(hello.driver_version[sizeof(hello.driver_version) - 1] == 0, "driver_version not terminated");
 	printf("backend: connected, module %s, ABI %#x, kernel codecs %#x\n",
 	       hello.driver_version, hello.kernel_abi_version, hello.kernel_codecs);
+	if (close_dup) {
+		int dup_fd = dup(fd);
+
+		check(dup_fd >= 0 && !close(dup_fd), "dup and close: %s", strerror(errno));
+		printf("backend: closed a dup of the control device\n");
+	}
 
 	while (!stop) {
 		struct daedalus_fetch f = { .buf = (uintptr_t)buf, .buf_size = sizeof(buf) };

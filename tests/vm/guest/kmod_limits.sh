@@ -82,6 +82,14 @@ grep -q 'at V4L2_PRIORITY_RECORD' "$R/priority.log" || fail "S_PRIORITY"
 stop_backend
 ok "a client at V4L2_PRIORITY_RECORD locks no other client out: their S_FMT, REQBUFS and STREAMON succeed"
 
+# A daemon that closes a dup() of its control device (a decode thread's, retired) stays connected.
+start_backend --close-dup
+grep -q 'closed a dup' "$BACKEND_LOG" || fail "the backend did not close a dup"
+[ "$(counter daemon_connected)" = 1 ] || fail "a daemon that closed a dup of its control device was disconnected"
+client -n 2 || fail "a client after the daemon closed a dup of its control device"
+stop_backend
+ok "a daemon that closes a dup of its control device stays connected and decodes"
+
 # A daemon that closes its control device while mapping a job's CAPTURE buffer.
 f0=$(counter jobs_failed) t0=$(counter jobs_timedout)
 start_backend --close-mapped
