@@ -142,7 +142,7 @@ export class Av1Decoder implements ContextDecoder {
       this.#seqSent = true;
       parts.push(seq.obu);
     }
-    const plan = this.#headers.plan(seq, frame, grain);
+    const plan = this.#headers.plan(seq, frame, grain, job.format);
     const tiles = tileGroupObu(job.bitstream, entries, frame);
     parts.push(this.#headers.frameHeader(seq, frame, plan, grain), tiles);
     const pictures = this.#dav1d.decode(concatBytes(parts), job.timestamp);

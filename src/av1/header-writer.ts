@@ -378,18 +378,30 @@ const forcesIntegerMv = (f: Av1FrameCtrl) =>
 
 /**
  * Throws a RangeError naming the first field of FRAME (and FILM_GRAIN, when the frame header
- * codes it) that the AV1 syntax does not allow where the header writer uses it: the frame size,
- * then tile info against the frame's superblocks, then frame type, order hint (within the sequence's
+ * codes it) that the AV1 syntax does not allow where the header writer uses it: the frame size
+ * (and that `capture`, the CAPTURE buffers' size, holds it: dav1d would allocate it), then tile info against the frame's superblocks, then frame type, order hint (within the sequence's
  * bits), references, filters, quantizer, segmentation, loop filter, CDEF, loop
  * restoration, global motion and film grain ranges.
  */
-export function checkFrame(seq: RebuiltSequence, f: Av1FrameCtrl, grain?: Av1FilmGrainCtrl): void {
+export function checkFrame(
+  seq: RebuiltSequence,
+  f: Av1FrameCtrl,
+  grain?: Av1FilmGrainCtrl,
+  capture?: { width: number; height: number },
+): void {
   // the frame's size, which its superblocks come from, then its tiles
+  const { upscaledWidth, frameHeight } = frameSizes(f);
   checkRanges("AV1_FRAME", [
-    ["upscaled_width", [frameSizes(f).upscaledWidth], 1, 1 << FRAME_SIZE_BITS],
+    ["upscaled_width", [upscaledWidth], 1, 1 << FRAME_SIZE_BITS],
     ["frame_height_minus_1", [f.frameHeightMinus1], 0, (1 << FRAME_SIZE_BITS) - 1],
     ["superres_denom", f.flags & FRAME_FLAG.USE_SUPERRES ? [f.superresDenom] : [], 9, 16],
   ]);
+  if (capture && (upscaledWidth > capture.width || frameHeight > capture.height)) {
+    throw new RangeError(
+      `AV1_FRAME ${upscaledWidth}x${frameHeight} is larger than the CAPTURE buffers ` +
+        `(${capture.width}x${capture.height})`,
+    );
+  }
   tileSyntax(seq, f);
   const seqHas = (flag: number) => (seq.flags & flag) !== 0;
   const mono = seqHas(SEQ_FLAG.MONO_CHROME);
@@ -585,10 +597,16 @@ export class Av1HeaderWriter {
    * after decoding it. When the client guesses its flags (`#guessing`), these look like
    * libva's guess and the only slots left hold pictures they replace, the guess may have named
    * the wrong picture: the frame is deferred (`SlotPlan.deferred`). `f` (and `grain`) are checked
-   * first (`checkFrame`): a RangeError fails the job before anything is written.
+   * first (`checkFrame`, against `capture`'s size too): a RangeError fails the job before
+   * anything is written.
    */
-  plan(seq: RebuiltSequence, f: Av1FrameCtrl, grain?: Av1FilmGrainCtrl): SlotPlan {
-    checkFrame(seq, f, grain);
+  plan(
+    seq: RebuiltSequence,
+    f: Av1FrameCtrl,
+    grain?: Av1FilmGrainCtrl,
+    capture?: { width: number; height: number },
+  ): SlotPlan {
+    checkFrame(seq, f, grain, capture);
     if (this.#previous) {
       const { timestamp, refresh } = this.#previous;
       const went = f.referenceFrameTs.reduce((m, t, i) => (t === timestamp ? m | (1 << i) : m), 0);

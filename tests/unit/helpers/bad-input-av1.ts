@@ -118,6 +118,14 @@ export const OUT_OF_RANGE: { field: string; damage: Damage }[] = [
   },
   { field: "superres_denom", damage: withFrame((f) => ((f.flags |= 0x80), (f.superresDenom = 8))) },
   { field: "upscaled_width", damage: withFrame((f) => (f.upscaledWidth = 65537)) },
+  {
+    field: "is larger than the CAPTURE buffers",
+    damage: withFrame((f) => {
+      f.frameWidthMinus1 = 8191;
+      f.upscaledWidth = 8192;
+      f.frameHeightMinus1 = 8191;
+    }),
+  },
   { field: "frame_height_minus_1", damage: withFrame((f) => (f.frameHeightMinus1 = 65536)) },
   { field: "interpolation_filter", damage: withFrame((f) => (f.interpolationFilter = 5)) },
   { field: "tx_mode", damage: withFrame((f) => (f.txMode = 3)) },
