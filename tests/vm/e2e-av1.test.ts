@@ -12,7 +12,7 @@ import {
 } from "./e2e.ts";
 import { vmTest } from "./harness.ts";
 import { av1StreamFile, remuxed } from "../unit/helpers/streams.ts";
-import { AV1_FEATURES, AV1_MATRIX } from "../unit/helpers/av1-matrix.ts";
+import { AV1_DEFAULTS, AV1_FEATURES, AV1_MATRIX } from "../unit/helpers/av1-matrix.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
 // Streams whose inter frames change size (scaled references) go through VA-API and the unit
@@ -107,5 +107,33 @@ vmTest({
     await assertAll(r, clips);
     const jobs = r.daemonLog.match(/REQ_DECODE cookie=\d+ codec=av1 /g) ?? [];
     assert.ok(jobs.length >= clips.length * 8, `${jobs.length} AV1 requests: VA-API was not used`);
+  },
+});
+
+// Each AV1 encoder at its defaults (issue 23), through both clients in one boot: libaom's deep
+// pyramids keep eight pictures alive and replace slots their frames predict from, and through
+// VA-API they take the daemon's deferred storing (libva guesses the flags of every frame ffmpeg
+// reads back, docs/av1.md). The full tier: the default one has the unit matrix's decode of them.
+vmTest({
+  name: "e2e 6.12: each AV1 encoder at its defaults through v4l2slav1dec and VA-API, bit-exact",
+  kernel: "6.12",
+  boots: 1,
+  tier: "full",
+  fn: async () => {
+    const clips: Clip[] = [];
+    for (const r of AV1_DEFAULTS) {
+      for (const client of ["gst1.26", "vaapi"] as const) {
+        clips.push({
+          id: `${r.name}-${client}`,
+          file: await av1StreamFile(r),
+          codec: "av1",
+          container: "ivf",
+          format: "NV12",
+          client,
+        });
+      }
+    }
+    const r = await decodeInGuest("6.12", [WATCHDOG], clips, { jobs: 1 });
+    await assertAll(r, clips);
   },
 });
