@@ -42,9 +42,9 @@
  * with 1 to 8 bytes of one of them mutated; refused ones are sent unmutated
  * instead. Counts what the driver refused and took.
  * --fuzz-payload: with --fuzz, each request's mutated control has its whole
- * payload replaced: random bytes, or (every other time) a quarter of its
- * bytes random, so that many fields change at once and some such controls
- * pass the driver's checks.
+ * payload randomized: every byte random, or each byte with a chance of 1/2
+ * to 1/32, so that many fields change at once; a payload the driver refuses
+ * is tried again with another, up to 4 times, so that some pass its checks.
  * --pin MODE: what a hostile client does to pin memory past the bound: in
  * each of K contexts (--pin-contexts, default 1), REQBUFS 4, then each buffer
  * mapped (capture: CAPTURE buffers, output: OUTPUT buffers), exported and the
@@ -318,28 +318,32 @@ static bool fuzz_ctrls(int fd, struct v4l2_ext_controls *cs)
 	if (!size)
 		return false;	/* nothing to mutate: sent as it is */
 	memcpy(saved, p, size);
-	if (opt.fuzz_payload) {
-		bool all = fuzz_rand() & 1;
+	for (unsigned int attempt = 0; attempt < (opt.fuzz_payload ? 4 : 1); attempt++) {
+		/* whole payloads: each byte random with a chance of 1 in 2^shift */
+		unsigned int shift = fuzz_rand() % 6;
 
-		for (unsigned int i = 0; i < size; i++) {
+		memcpy(p, saved, size);
+		for (unsigned int i = 0; opt.fuzz_payload && i < size; i++) {
 			uint32_t r = fuzz_rand();
 
-			if (all || !(r & 3))
+			if (!(r & ((1u << shift) - 1)))
 				p[i] = r >> 24;
 		}
-		n = 0;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		uint32_t r = fuzz_rand();
+		for (unsigned int i = 0; !opt.fuzz_payload && i < n; i++) {
+			uint32_t r = fuzz_rand();
 
-		p[r % size] = (r >> 16) & 1 ? (uint8_t)(r >> 24) : p[r % size] ^ (1u << ((r >> 8) & 7));
+			p[r % size] = (r >> 16) & 1 ? (uint8_t)(r >> 24) :
+				p[r % size] ^ (1u << ((r >> 8) & 7));
+		}
+		taken = !ioctl(fd, VIDIOC_S_EXT_CTRLS, cs);
+		if (taken)
+			fuzz_taken++;
+		else
+			fuzz_refused++;
+		if (taken)
+			break;
 	}
-	taken = !ioctl(fd, VIDIOC_S_EXT_CTRLS, cs);
 	memcpy(p, saved, size);
-	if (taken)
-		fuzz_taken++;
-	else
-		fuzz_refused++;
 	return taken;
 }
 

@@ -1,6 +1,8 @@
 // The fault battery (guest/faults.sh) on both kernels, with the real daemon and real clients: the
-// daemon SIGKILLed mid-stream and SIGSTOPped past the watchdog, fuzzed controls and bitstreams, a
-// hostile daemon; each round's outcome is judged, never its timing, and the figures are printed.
+// daemon SIGKILLed mid-stream and SIGSTOPped past the watchdog (every picture after it bit-exact or
+// flagged), fuzzed controls (bytes and whole payloads, every codec) and bitstreams, a frozen decode
+// thread, the memory-pinning loop against the bounds, a hostile daemon; each round's outcome is
+// judged, never its timing, and the figures are printed.
 // Sized for the suite's budget; DAEDALUS_SOAK=1 runs the long soak (its figures: the README of
 // tests/vm).
 import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, vmTest } from "./harness.ts";
@@ -14,6 +16,8 @@ const SIZES = SOAK
     FAULT_STOPS: 10,
     FAULT_FUZZ_JOBS: 2000,
     FAULT_FUZZ_STREAMS: 60,
+    FAULT_PAYLOAD_JOBS: 500,
+    FAULT_PIN_MODES: "capture output expbuf import",
     FAULT_HOSTILE: 10,
   }
   : {
@@ -21,6 +25,8 @@ const SIZES = SOAK
     FAULT_STOPS: 2,
     FAULT_FUZZ_JOBS: 40,
     FAULT_FUZZ_STREAMS: 4,
+    FAULT_PAYLOAD_JOBS: 12,
+    FAULT_PIN_MODES: "expbuf",
     FAULT_HOSTILE: 1,
   };
 
@@ -28,7 +34,8 @@ for (const kernel of KERNELS) {
   vmTest({
     name:
       `vm ${kernel}: fault battery: daemon killed and stopped mid-stream, fuzzed controls and ` +
-      `streams, a hostile daemon; recovery bit-exact${SOAK ? " (soak)" : ""}`,
+      `streams, a frozen thread, pinned memory, a hostile daemon; recovery bit-exact` +
+      (SOAK ? " (soak)" : ""),
     kernel,
     boots: 1,
   }, async () => {

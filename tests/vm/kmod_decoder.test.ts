@@ -41,7 +41,7 @@ for (const kernel of KERNELS) {
       files: await guestFiles(),
       timeoutS: 300,
     });
-    console.log(r.log.split("\n").filter((l) => /^(ok|FAIL)/.test(l)).join("\n"));
+    console.log(r.log.split("\n").filter((l) => /^(ok|FAIL|pin:)/.test(l)).join("\n"));
     assertGuestOk(r);
   });
 

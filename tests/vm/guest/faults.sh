@@ -2,11 +2,20 @@
 # The fault battery with the real daemon and real clients, in one boot; every figure on a "faults:" line:
 # - the daemon SIGKILLed while GStreamer decodes, FAULT_KILLS times: no client hangs, no process in D
 #   state, and after each restart a clean decode is bit-exact;
-# - the daemon SIGSTOPped past the watchdog, FAULT_STOPS times: the client's jobs fail (errors, not a
-#   hang), the daemon's late COMPLETEs are refused (ENOENT) and it goes on;
+# - the daemon SIGSTOPped past the watchdog, FAULT_STOPS times, while the test client plays the clip
+#   (client --replay of the jobs GStreamer sent, recorded by the test backend): the jobs fail (errors,
+#   not a hang), the daemon's late COMPLETEs are refused (ENOENT) and it goes on, and every picture that
+#   comes back without ERROR equals ffmpeg's (none predicted from a failed one passes unflagged);
 # - fuzzing with the real daemon: FAULT_FUZZ_JOBS requests whose controls have random bytes mutated
 #   (tests/kmod/client.c --fuzz) and FAULT_FUZZ_STREAMS copies of the clip with random bytes changed,
 #   through GStreamer: the daemon stays alive, the next clean decode is bit-exact;
+# - whole control payloads replaced (client --fuzz-payload), FAULT_PAYLOAD_JOBS requests of every codec
+#   the kernel has, beside a clean GStreamer decode in another context: no job past a deadline (neither
+#   the module's watchdog nor the daemon's own), the other decode bit-exact;
+# - a decode thread frozen inside a library call (the daemon's DAEDALUSD_TEST_FREEZE hook): the job
+#   fails at the daemon's deadline, before the module's watchdog, and decoding goes on bit-exact;
+# - the REQBUFS/mmap/EXPBUF/REQBUFS 0 loop (client --pin) against the memory bounds: the module's
+#   count and MemAvailable never pass them;
 # - a hostile daemon (tests/kmod/backend.c --garbage), FAULT_HOSTILE connections: every invalid request
 #   refused with its documented errno; the real daemon then connects and decodes bit-exact.
 # The kernel's log is judged by the harness (no warning, no oops). Staged by tests/vm/faults.test.ts:
@@ -49,6 +58,10 @@ dstate() {
   done <<< "$a"
 }
 
+# The clip's jobs as GStreamer sends them, recorded by the test backend, for client --replay.
+start_backend --lenient --quiet --record "$R/clip.jobs"
+gst_decode "$R/clip.h264" "$R/recorded.nv12" > /dev/null
+stop_backend > /dev/null
 daemon
 clean_decode || fail "the first clean decode is not bit-exact"
 
@@ -69,19 +82,22 @@ done
 echo "faults: SIGKILL mid-stream x${FAULT_KILLS:-4}: $hung hung clients, $dst times a process in D state, $exact recovery decodes bit-exact"
 [ "$hung" = 0 ] && [ "$dst" = 0 ] && [ "$exact" = "${FAULT_KILLS:-4}" ] || fail "SIGKILL rounds"
 
-# SIGSTOP past the watchdog (2 s), right after the daemon fetched a job where it can be caught.
+# SIGSTOP past the watchdog (2 s), right after the daemon fetched a job where it can be caught: mid-stream
+# (round i after 4 + 6 (i - 1) pictures of the clip's 24, in turn), so that later pictures predict from
+# the ones that failed.
 echo 2000 > $P/job_timeout_ms
 t0=$(counter jobs_timedout) hung=0 caught=0
-errors=0
+errors=0 exact=0 wrong=0 before=0
 for i in $(seq "${FAULT_STOPS:-2}"); do
   # The test client, which waits for its requests (GStreamer gives up after 1 s and closes, so its
-  # jobs would be aborted, never timed out).
-  timeout 180 "$BIN/client" --unchecked -n 12 -s 320x240 --expect any --timeout-ms 30000 > "$R/stop-$i.log" 2>&1 &
+  # jobs would be aborted, never timed out) and sees which come back with ERROR.
+  timeout 180 "$BIN/client" --replay "$R/clip.jobs" --reference "$R/ref.nv12" --timeout-ms 30000 > "$R/stop-$i.log" 2>&1 &
   G=$!
   # Builtins only (no fork per look), while the client runs: the daemon holds a job for milliseconds.
+  after=$(((6 * (i - 1)) % 18 + 4)) before=$((before + after))
   while kill -0 $G 2>/dev/null; do
     read -r -d '' ctxs < /sys/kernel/debug/daedalus-v4l2/contexts
-    [[ $ctxs == *"job fetched"* ]] && break
+    [[ $ctxs =~ job\ fetched\ cookie\ [0-9]+\ done\ ([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge "$after" ] && break
   done
   kill -STOP "$DPID"
   grep -q 'job fetched' /sys/kernel/debug/daedalus-v4l2/contexts && caught=$((caught + 1))
@@ -89,17 +105,21 @@ for i in $(seq "${FAULT_STOPS:-2}"); do
   kill -CONT "$DPID"
   wait $G; rc=$?
   [ $rc = 124 ] && hung=$((hung + 1))
-  [ $rc = 0 ] || [ $rc = 124 ] || { cat "$R/stop-$i.log"; fail "client in SIGSTOP round $i"; }
-  e=$(sed -n 's/.* error=\([0-9]*\) .*/\1/p' "$R/stop-$i.log"); errors=$((errors + ${e:-0}))
+  read -r x e w <<< "$(sed -n 's/.*replay: [0-9]* pictures: \([0-9]*\) bit-exact, \([0-9]*\) flagged ERROR, \([0-9]*\) wrong.*/\1 \2 \3/p' "$R/stop-$i.log")"
+  [ -n "$w" ] || [ $rc = 124 ] || { cat "$R/stop-$i.log"; fail "client in SIGSTOP round $i"; }
+  grep 'completed unflagged and wrong' "$R/stop-$i.log"
+  errors=$((errors + ${e:-0})) exact=$((exact + ${x:-0})) wrong=$((wrong + ${w:-0}))
   kill -0 "$DPID" 2>/dev/null || fail "the daemon died after SIGCONT"
 done
 echo 30000 > $P/job_timeout_ms
 late=$(cat "$R"/daemon-*.log | grep -c 'was already finished by the kernel')
 other=$(cat "$R"/daemon-*.log | grep -c 'could not complete job')
 timedout=$(($(counter jobs_timedout) - t0))
-echo "faults: SIGSTOP past the watchdog x${FAULT_STOPS:-2} ($caught with a job fetched): $hung hung clients, $errors buffers back with ERROR, $timedout jobs timed out, $late late COMPLETEs refused with ENOENT, $other refused otherwise"
+echo "faults: SIGSTOP past the watchdog x${FAULT_STOPS:-2} ($caught with a job fetched): $hung hung clients, $errors buffers back with ERROR, $timedout jobs timed out, $late late COMPLETEs refused with ENOENT, $other refused otherwise; of the pictures without ERROR $exact bit-exact, $wrong wrong"
 [ "$hung" = 0 ] && [ "$errors" -ge "${FAULT_STOPS:-2}" ] && [ "$timedout" -ge "${FAULT_STOPS:-2}" ] &&
   [ "$other" = 0 ] || fail "SIGSTOP rounds"
+[ "$wrong" = 0 ] || fail "$wrong pictures after a stall completed without ERROR and differ from ffmpeg's"
+[ "$exact" -ge "$before" ] || fail "$exact pictures bit-exact, fewer than the $before decoded before the stalls"
 [ "$caught" = 0 ] || [ "$late" -ge 1 ] || fail "a job fetched when stopped was never completed late"
 clean_decode || fail "not bit-exact after the SIGSTOP rounds"
 
@@ -127,6 +147,34 @@ echo "faults: fuzz (seed ${FAULT_SEED:-1}): ${FAULT_FUZZ_JOBS:-40} requests with
 [ "$hung" = 0 ] || fail "fuzzed streams hung a client"
 clean_decode || fail "not bit-exact after fuzzing"
 
+# Whole control payloads, every codec, beside a clean decode in another context.
+t0=$(counter jobs_timedout) o0=$(cat "$R"/daemon-*.log | grep -c 'FAILED .*still running after')
+gst_decode "$R/clip.h264" "$R/beside.nv12" > "$R/beside.status" &
+G=$!
+refused=0 taken=0 res=
+for c in $(kernel_codecs); do
+  client -c "$c" --fuzz "$((${FAULT_SEED:-1} + 7))" --fuzz-payload -n "${FAULT_PAYLOAD_JOBS:-12}" -s 320x256 \
+    --expect any --timeout-ms 60000 > "$R/payload-$c.log" 2>&1 || { cat "$R/payload-$c.log"; fail "whole payloads of $c"; }
+  read -r r t <<< "$(sed -n 's/.*fuzz: \([0-9]*\) mutated whole control payloads refused, \([0-9]*\) taken.*/\1 \2/p' "$R/payload-$c.log")"
+  refused=$((refused + ${r:-0})) taken=$((taken + ${t:-0}))
+  res="$res $c $(grep -ho 'ok=[0-9]* error=[0-9]*' "$R/payload-$c.log")"
+  kill -0 "$DPID" 2>/dev/null || fail "the daemon died of whole $c control payloads"
+done
+wait $G
+exact=no; [ "$(cat "$R/beside.status")" = 0 ] && cmp -s "$R/beside.nv12" "$R/ref.nv12" && exact=yes
+timedout=$(($(counter jobs_timedout) - t0)) overran=$(($(cat "$R"/daemon-*.log | grep -c 'FAILED .*still running after') - o0))
+echo "faults: whole control payloads (seed $((${FAULT_SEED:-1} + 7))): ${FAULT_PAYLOAD_JOBS:-12} requests of each of $(kernel_codecs | wc -w) codecs, $refused refused by the driver, $taken taken (${res# }); past a deadline: $timedout jobs by the module's watchdog, $overran by the daemon's; beside them a GStreamer decode bit-exact: $exact"
+[ "$timedout" = 0 ] && [ "$overran" = 0 ] && [ "$exact" = yes ] || fail "whole control payloads"
+
+# The REQBUFS/mmap/EXPBUF/REQBUFS 0 loop against the bounds (the default ones), beside the daemon.
+PIN_FAILED= lines=
+for mode in ${FAULT_PIN_MODES:-expbuf}; do
+  pin_check "$(cat $P/ctx_mem_limit_mb)" 32 --pin "$mode"
+  lines="$lines $mode: $PIN_LINE;"
+done
+echo "faults: the REQBUFS/mmap/EXPBUF/REQBUFS 0 loop against the context's bound:$lines"
+[ -z "$PIN_FAILED" ] || fail "memory past the bound$PIN_FAILED"
+
 # A hostile daemon in the real daemon's place, then the real daemon again.
 kill -TERM "$DPID"; wait "$DPID"
 sent=0 refused=0
@@ -139,8 +187,23 @@ for i in $(seq "${FAULT_HOSTILE:-1}"); do
 done
 echo "faults: hostile daemon x${FAULT_HOSTILE:-1}: $sent invalid requests, $refused refused with their documented errno"
 [ "$sent" -gt 0 ] && [ "$sent" = "$refused" ] || fail "hostile daemon"
+# The real daemon again, with a decode thread that freezes: its first VP8 job blocks in nanosleep for
+# good (the daemon's DAEDALUSD_TEST_FREEZE hook). The module's watchdog at 6 s, the daemon's deadline is
+# 4.5 s: the job fails there, the thread is retired, the context moves; then a clean decode.
+echo 6000 > $P/job_timeout_ms
+t0=$(counter jobs_timedout)
+export DAEDALUSD_TEST_FREEZE=vp8:1
 daemon
-clean_decode || fail "not bit-exact after the hostile daemon"
+unset DAEDALUSD_TEST_FREEZE
+client -c vp8 -n 4 -s 320x240 --unchecked --expect any --timeout-ms 60000 > "$R/frozen.log" 2>&1 ||
+  { cat "$R/frozen.log"; fail "the VP8 client beside a frozen thread"; }
+frozen=$(grep -c 'freezes' "$R/daemon-$n.log") overran=$(grep -c 'FAILED .*still running after' "$R/daemon-$n.log")
+timedout=$(($(counter jobs_timedout) - t0)) res=$(grep -ho 'ok=[0-9]* error=[0-9]*' "$R/frozen.log")
+echo 30000 > $P/job_timeout_ms
+exact=no; clean_decode && exact=yes
+echo "faults: frozen decode thread (DAEDALUSD_TEST_FREEZE=vp8:1): $frozen job frozen, $overran failed at the daemon's deadline, $timedout at the module's watchdog; the VP8 client $res; a clean decode after it bit-exact: $exact"
+[ "$frozen" = 1 ] && [ "$overran" = 1 ] && [ "$timedout" = 0 ] && [ "$exact" = yes ] ||
+  fail "frozen decode thread (or not bit-exact after the hostile daemon)"
 kill -TERM "$DPID"; wait "$DPID"
 [ -z "$(dstate)" ] || fail "a process in D state at the end"
 rmmod daedalus_v4l2 || fail "rmmod after the battery"
