@@ -633,26 +633,41 @@ export class Av1HeaderWriter {
     const refreshes = (i: number) => (f.refreshFrameFlags & (1 << i)) !== 0;
     const named = new Set(f.referenceFrameTs);
     const kept = new Set(f.referenceFrameTs.filter((_, i) => !refreshes(i)));
+    const best = this.#pick(named, (ts) => !kept.has(ts), refreshes);
+    if (this.#guessing && best.rank === 2 && looksGuessed(f)) {
+      return { refFrameIdx, refresh: 0, deferred: true };
+    }
+    return { refFrameIdx, refresh: 1 << best.i };
+  }
+
+  /**
+   * The slot a new picture goes to: ranked 0 when empty or holding a picture the client does
+   * not name, 1 when holding a second copy, 2 when holding one `replaceable` says may go (the
+   * others are not candidates); among equals the client's own slot (`mine`), then the least
+   * recently used.
+   */
+  #pick(
+    named: Set<bigint>,
+    replaceable: (ts: bigint) => boolean,
+    mine: (i: number) => boolean,
+  ): { i: number; rank: number } {
     const copies = (ts: bigint) => this.#slots.filter((s) => s?.timestamp === ts).length;
     const rank = (s: Slot | undefined) =>
       s === undefined || !named.has(s.timestamp)
         ? 0
         : copies(s.timestamp) > 1
         ? 1
-        : kept.has(s.timestamp)
-        ? Infinity
-        : 2;
+        : replaceable(s.timestamp)
+        ? 2
+        : Infinity;
     const candidates = this.#slots.map((s, i) => ({
       i,
       rank: rank(s),
-      mine: refreshes(i) ? 0 : 1,
+      mine: mine(i) ? 0 : 1,
       lastUsed: s?.lastUsed ?? 0,
     })).filter((c) => c.rank !== Infinity);
     candidates.sort((a, b) => a.rank - b.rank || a.mine - b.mine || a.lastUsed - b.lastUsed);
-    if (this.#guessing && candidates[0].rank === 2 && looksGuessed(f)) {
-      return { refFrameIdx, refresh: 0, deferred: true };
-    }
-    return { refFrameIdx, refresh: 1 << candidates[0].i };
+    return candidates[0];
   }
 
   /**
@@ -664,15 +679,7 @@ export class Av1HeaderWriter {
   placeDeferred(timestamp: bigint, next: Av1FrameCtrl): number | undefined {
     const named = new Set(next.referenceFrameTs);
     if (!named.has(timestamp)) return undefined;
-    const copies = (ts: bigint) => this.#slots.filter((s) => s?.timestamp === ts).length;
-    const candidates = this.#slots.map((s, i) => ({
-      i,
-      rank: s === undefined || !named.has(s.timestamp) ? 0 : copies(s.timestamp) > 1 ? 1 : 2,
-      mine: next.referenceFrameTs[i] === timestamp ? 0 : 1,
-      lastUsed: s?.lastUsed ?? 0,
-    })).filter((c) => c.rank < 2);
-    candidates.sort((a, b) => a.rank - b.rank || a.mine - b.mine || a.lastUsed - b.lastUsed);
-    return candidates[0].i;
+    return this.#pick(named, () => false, (i) => next.referenceFrameTs[i] === timestamp).i;
   }
 
   /**
