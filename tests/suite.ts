@@ -29,8 +29,9 @@ const child = new Deno.Command(Deno.execPath(), {
   stderr: "inherit",
 }).spawn();
 
-// deno test's own lines pass through as they come; its per-test lines are kept for the table.
-const lines: string[] = [];
+// deno test's own lines pass through as they come; its per-test lines are kept for the table, each
+// with when it came (a file's time runs from its "running N tests from" line to the next one's).
+const lines: { text: string; at: number }[] = [];
 let partial = "";
 const dec = new TextDecoder();
 for await (const chunk of child.stdout) {
@@ -38,9 +39,10 @@ for await (const chunk of child.stdout) {
   const text = partial + dec.decode(chunk, { stream: true });
   const all = text.split("\n");
   partial = all.pop()!;
-  lines.push(...all);
+  const at = performance.now();
+  lines.push(...all.map((text) => ({ text, at })));
 }
-lines.push(partial);
+lines.push({ text: partial, at: performance.now() });
 const { code } = await child.status;
 const wall = (performance.now() - start) / 1000;
 
@@ -68,10 +70,17 @@ for (const l of (await Deno.readTextFile(times)).split("\n").filter(Boolean)) {
 }
 await Deno.remove(times);
 const rows: Row[] = [];
+const files: { file: string; seconds: number }[] = [];
 let file = "";
-for (const l of lines) {
+for (const { text: l, at } of lines) {
   const from = l.match(/^running \d+ tests? from (.*)$/);
-  if (from) file = from[1].replace(/^\.\//, "");
+  if (from) {
+    file = from[1].replace(/^\.\//, "");
+    files.push({ file, seconds: -at / 1000 });
+  } else if (/^(ok|FAILED) \| \d+ passed/.test(l) && files.length) {
+    files.at(-1)!.seconds += at / 1000;
+  }
+  if (from && files.length > 1) files.at(-2)!.seconds += at / 1000;
   // Top-level tests only (steps are indented).
   const m = l.match(/^(\S.*) \.\.\. (ok|FAILED|ignored) \((.+)\)$/);
   if (m && m[2] !== "ignored") {
@@ -88,6 +97,10 @@ for (const r of rows) {
     `${fmt(r.seconds).padStart(7)}  ${(r.vm?.kernel ?? "-").padEnd(6)}  ${boots.padStart(5)}  ` +
       `${r.result.padEnd(6)}  ${r.name} [${r.file}]`,
   );
+}
+console.log("\nseconds  test file (from its first line to the next file's)");
+for (const f of files.sort((a, b) => b.seconds - a.seconds)) {
+  console.log(`${fmt(f.seconds).padStart(7)}  ${f.file}`);
 }
 const inTests = rows.reduce((n, r) => n + r.seconds, 0);
 const vmRows = rows.filter((r) => r.vm);

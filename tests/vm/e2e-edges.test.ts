@@ -15,6 +15,7 @@ import {
   type Clip,
   decodeInGuest,
   type Format,
+  matrixTier,
   WARMUP_FRAMES,
 } from "./e2e.ts";
 import { KERNELS, vmTest } from "./harness.ts";
@@ -77,6 +78,7 @@ for (const kernel of KERNELS) {
       `4:2:2 refused before any picture`,
     kernel,
     boots: 1,
+    tier: matrixTier(kernel),
     fn: async () => {
       const clips = await h264Clips(WIDTHS, CLIENTS);
       const refused = await h264Clips(REFUSED, REFUSED_CLIENTS);

@@ -21,6 +21,7 @@ import {
   type ClipCodec,
   decodeInGuest,
   type E2eRun,
+  matrixTier,
   vaapiHandsOver,
 } from "./e2e.ts";
 import { KERNELS, vmTest } from "./harness.ts";
@@ -68,6 +69,7 @@ for (const kernel of KERNELS) {
       `decode the VP9 and VP8 matrices bit-exact`,
     kernel,
     boots: 1,
+    tier: matrixTier(kernel),
     fn: async () => {
       const recipes = [...VP9_MATRIX, ...VP8_MATRIX].filter((r) =>
         !r.tenBit && !TOO_BIG_FOR_TCG.includes(r.name) && !REFERENCE_SCALING.includes(r.name)
@@ -88,6 +90,7 @@ for (const kernel of KERNELS) {
       `(YUV420M) bit-exact`,
     kernel,
     boots: 1,
+    tier: matrixTier(kernel),
     fn: async () => {
       const tenBit = VP9_MATRIX.filter((r) => r.tenBit);
       const sample = ["vp9-altref-640x360", "vp9-odd-351x287", "vp8-altref-640x360"];
@@ -109,6 +112,7 @@ for (const kernel of KERNELS) {
       `VP8 matrices bit-exact, 10-bit as P010, one request per frame (no odd width)`,
     kernel,
     boots: 1,
+    tier: matrixTier(kernel),
     fn: async () => {
       const recipes = [...VP9_MATRIX, ...VP8_MATRIX].filter((r) =>
         !TOO_BIG_FOR_TCG.includes(r.name) && !REFERENCE_SCALING.includes(r.name) &&
@@ -131,6 +135,7 @@ for (const kernel of KERNELS) {
     name: `e2e ${kernel}: H.264, VP9 and VP8 clients at once: no EBUSY, all bit-exact`,
     kernel,
     boots: 1,
+    tier: matrixTier(kernel),
     fn: async () => {
       const h264 = MATRIX.find((r) => r.name === "baseline-cavlc-poc2-176x144")!;
       const vp9 = VP9_MATRIX.find((r) => r.name === "vp9-plain-352x288")!;

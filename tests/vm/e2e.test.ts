@@ -22,6 +22,7 @@ import {
   type E2eRun,
   type Format,
   joined,
+  matrixTier,
   WARMUP_FRAMES,
 } from "./e2e.ts";
 import { KERNELS, vmTest } from "./harness.ts";
@@ -103,6 +104,7 @@ for (const kernel of KERNELS) {
       name: `e2e ${kernel} ${mode.name}: v4l2slh264dec decodes the stream matrix bit-exact`,
       kernel,
       boots: 1,
+      tier: matrixTier(kernel),
       fn: async () => {
         // The default mode takes the whole matrix, the others a sample of what differs between
         // modes: CAVLC, B-pyramid, several slices, MBAFF. Without start codes, one frame-based
@@ -139,6 +141,7 @@ for (const kernel of KERNELS) {
       `as I420 (YUV420M) bit-exact`,
     kernel,
     boots: 1,
+    tier: matrixTier(kernel),
     fn: async () => {
       const clips: Clip[] = [];
       for (const r of MATRIX) {
@@ -164,6 +167,7 @@ for (const kernel of KERNELS) {
       `H.264 matrix bit-exact`,
     kernel,
     boots: 1,
+    tier: matrixTier(kernel),
     fn: async () => {
       // What browsers and mpv use: bookworm's ffmpeg through libva's v4l2_request driver (built by
       // build-libva-driver.sh), one clip at a time, ffmpeg with one thread (frame threads pass
@@ -244,6 +248,7 @@ vmTest({
     "the daemon's CPU per thread)",
   kernel: "6.12",
   boots: 2,
+  tier: "full",
   fn: async () => {
     const file = await streamFile(CONTEXTS_CLIP);
     const clip = (id: string): Clip => ({

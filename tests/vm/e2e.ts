@@ -15,6 +15,7 @@ import {
   run,
   runGuest,
   testProgram,
+  type Tier,
 } from "./harness.ts";
 import {
   CACHE_DIR,
@@ -25,6 +26,19 @@ import {
   streamFile,
 } from "../unit/helpers/streams.ts";
 import { concatBytes } from "../../src/decoder/bytes.ts";
+
+/**
+ * The kernel that runs the client x mode x stream matrices in the default tier; on the other they
+ * run in the full tier (`./run test --full`), and the default tier takes each codec once through
+ * each client there (e2e-clients.test.ts). What depends on the kernel (the module, compliance,
+ * refusals, faults) runs on both in the default tier.
+ */
+export const MATRIX_KERNEL: Kernel = "6.12";
+
+/** The tier of a matrix test on `kernel`: the default tier on MATRIX_KERNEL, else the full one. */
+export function matrixTier(kernel: Kernel): Tier {
+  return kernel === MATRIX_KERNEL ? "default" : "full";
+}
 
 /** Raw formats as GStreamer names them; the CAPTURE format the client asks the device for. */
 export type Format = "NV12" | "I420" | "P010_10LE";

@@ -1,0 +1,70 @@
+// Each codec once through each client, on the kernel whose matrices run only in the full tier
+// (e2e.ts MATRIX_KERNEL: the other kernel runs them in the default tier): GStreamer 1.22 (NV12),
+// GStreamer 1.26 (I420 as YUV420M, 10-bit as P010), VA-API through libva's v4l2_request driver
+// (ffmpeg -hwaccel vaapi), and GStreamer's own VA-API decoder (gstva), every picture bit-exact
+// against ffmpeg's own decode. One boot for all of them, one client at a time in a one-vCPU guest
+// (as the GStreamer 1.26 matrices run: its output stalls a second vCPU's decodes under TCG).
+import assert from "node:assert/strict";
+import {
+  assertClientsBitExact,
+  type Client,
+  type Clip,
+  decodeInGuest,
+  type Format,
+} from "./e2e.ts";
+import { MATRIX_KERNEL } from "./e2e.ts";
+import { KERNELS, vmTest } from "./harness.ts";
+import { MATRIX } from "../unit/helpers/matrix.ts";
+import { streamFile, vpxStreamFile } from "../unit/helpers/streams.ts";
+import { VP8_MATRIX, VP9_MATRIX } from "../unit/helpers/vpx-matrix.ts";
+
+const WATCHDOG = "job_timeout_ms=30000";
+
+/** Per stream of the unit matrices: the clients and formats it goes through. */
+const SAMPLES: [string, [Client, Format][]][] = [
+  ["main-cabac-bpyramid-640x360", [
+    ["gst1.22", "NV12"],
+    ["gst1.26", "I420"],
+    ["vaapi", "NV12"],
+    ["gstva", "NV12"],
+  ]],
+  ["mbaff-slices2-640x480", [["gst1.22", "NV12"]]],
+  ["vp9-altref-640x360", [["gst1.22", "NV12"], ["gst1.26", "I420"], ["vaapi", "NV12"]]],
+  ["vp9-profile2-10bit-640x360", [["gst1.26", "P010_10LE"], ["vaapi", "P010_10LE"]]],
+  ["vp8-altref-640x360", [["gst1.22", "NV12"], ["gst1.26", "I420"], ["vaapi", "NV12"]]],
+];
+
+async function sampleClips(): Promise<Clip[]> {
+  const clips: Clip[] = [];
+  for (const [name, through] of SAMPLES) {
+    const h264 = MATRIX.find((r) => r.name === name);
+    const vpx = [...VP9_MATRIX, ...VP8_MATRIX].find((r) => r.name === name);
+    assert.ok(h264 || vpx, `no stream ${name} in the unit matrices`);
+    for (const [client, format] of through) {
+      clips.push({
+        id: `${name}-${client}-${format}`,
+        file: h264 ? await streamFile(h264) : await vpxStreamFile(vpx!),
+        codec: h264 ? "h264" : vpx!.codec,
+        container: h264 ? "h264" : vpx!.container ?? "ivf",
+        format,
+        client,
+      });
+    }
+  }
+  return clips;
+}
+
+for (const kernel of KERNELS.filter((k) => k !== MATRIX_KERNEL)) {
+  vmTest({
+    name: `e2e ${kernel}: H.264, VP9 (8- and 10-bit) and VP8 through each client: GStreamer 1.22 ` +
+      `NV12, 1.26 I420 and P010, VA-API NV12 and P010, gstva; bit-exact`,
+    kernel,
+    boots: 1,
+  }, async () => {
+    const clips = await sampleClips();
+    const r = await decodeInGuest(kernel, [WATCHDOG], clips, { jobs: 1, cpus: 1 });
+    await assertClientsBitExact(r, clips);
+    const failed = r.daemonLog.match(/decoder: FAILED [^\n]*/g) ?? [];
+    assert.deepEqual(failed, [], "failed jobs in the daemon's log");
+  });
+}

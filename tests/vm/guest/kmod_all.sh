@@ -1,0 +1,8 @@
+#!/bin/sh
+# The module's kernel-facing checks in one boot: smoke.sh (devices, media topology, control device,
+# rmmod), kmod_main.sh, kmod_limits.sh and kmod_modes.sh in turn, each in its own shell (each loads and
+# unloads the module itself). The first that fails ends the run; its FAIL line says why.
+for s in smoke kmod_main kmod_limits kmod_modes; do
+  echo "== $s.sh"
+  "$DAEDALUS_REPO/tests/vm/guest/$s.sh" || { echo "FAIL: $s.sh"; exit 1; }
+done
