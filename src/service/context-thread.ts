@@ -220,10 +220,10 @@ export class ContextThread {
    * Ends the thread: its pending jobs fail, the worker is terminated. A worker stuck inside a
    * library call cannot be interrupted (terminate() takes effect when the call returns, if
    * ever): it is abandoned, and runs no JavaScript again. Its buffer mappings are replaced with
-   * anonymous memory (control-device.ts's MappingTable). Its descriptor stays open until the
-   * connection ends (detach()): the module disconnects the daemon when any of the daemon's
-   * descriptors of the control device is closed (its flush), so closing it now would end the
-   * connection of every other thread.
+   * anonymous memory (control-device.ts's MappingTable). Its descriptor (a dup) stays open until
+   * the connection ends (detach()). Closing it now would not disconnect the daemon: the module's
+   * flush disconnects only when the closed descriptor was the last one of the connected file in
+   * the process that said HELLO (or that process exits), and the service's own remains open.
    */
   #die(why: string): void {
     if (this.#dead) return;
