@@ -42,6 +42,8 @@ const symbols = {
   // int nanosleep(const struct timespec *req, struct timespec *rem);  (blocks the calling thread:
   // the DAEDALUSD_TEST_FREEZE hook's decode thread stuck inside a library call)
   nanosleep: { parameters: ["buffer", "pointer"], result: "i32" },
+  // pid_t gettid(void);  (glibc 2.30+: a decode thread's OS thread, /proc/self/task/<tid>)
+  gettid: { parameters: [], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export const O_RDONLY = 0o0;

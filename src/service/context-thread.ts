@@ -7,7 +7,7 @@
  * behind it go back to the service, which gives them other threads.
  */
 import { getLogger } from "@logtape/logtape";
-import { EIO, errno, ETIMEDOUT, libc, SysError } from "../../ffi/libc.ts";
+import { EIO, errno, ETIMEDOUT, libc, readSmallFile, SysError } from "../../ffi/libc.ts";
 import type { JobResult } from "../decoder/job.ts";
 import { CONTEXT_WORKER_NAME, type FromContext, type ToContext } from "./context-worker.ts";
 import { newMappingTable, releaseMappings } from "./control-device.ts";
@@ -57,6 +57,8 @@ export class ContextThread {
   #retired = false;
   /** The running job's deadline. */
   #deadline: ReturnType<typeof setTimeout> | undefined;
+  /** Its OS thread and that thread's name (from its "ready"), to tell when it has ended. */
+  #os: { tid: number; comm: string | undefined } | undefined;
   /** The thread's descriptor of the control device while attached (it closes it itself). */
   #fd = -1;
   /** The contexts assigned to this thread. */
@@ -74,6 +76,7 @@ export class ContextThread {
       if (this.#dead) return;
       if (m.type === "ready") {
         this.#warm = m.error === undefined;
+        if (m.tid !== undefined) this.#os = { tid: m.tid, comm: taskComm(m.tid) };
         ready(m.error);
         this.#armDeadline();
       } else if (m.type === "done") {
@@ -114,6 +117,19 @@ export class ContextThread {
     return this.#retired;
   }
 
+  /**
+   * Retired and still stuck: its OS thread has not ended. A terminated worker's thread ends
+   * when it would run JavaScript again (a slow library call that came back, a loop in
+   * JavaScript): from then on it holds nothing. One whose thread is unknown (a test double's)
+   * counts as stuck.
+   */
+  get stuck(): boolean {
+    if (!this.#retired) return false;
+    if (!this.#os) return true;
+    const comm = taskComm(this.#os.tid);
+    return comm !== undefined && comm === this.#os.comm;
+  }
+
   get attached(): boolean {
     return this.#fd >= 0;
   }
@@ -127,15 +143,15 @@ export class ContextThread {
   }
 
   /**
-   * Decodes `job` on this thread; resolves with its result (never rejects). `freeze`: the test
-   * hook (DAEDALUSD_TEST_FREEZE), the job blocks its thread for good.
+   * Decodes `job` on this thread; resolves with its result (never rejects). `freezeMs`: the test
+   * hook (DAEDALUSD_TEST_FREEZE), the job blocks its thread that long first (Infinity: for good).
    */
-  submit(job: WireJob, threads: number, freeze = false): Promise<JobResult> {
+  submit(job: WireJob, threads: number, freezeMs = 0): Promise<JobResult> {
     if (this.#dead) return Promise.resolve(died("decode thread is gone"));
     this.contexts.add(job.ctxId);
     return new Promise((resolve) => {
       this.#pending.set(job.cookie, { job, threads, resolve });
-      this.#post({ type: "job", job, threads, freeze });
+      this.#post({ type: "job", job, threads, freezeMs });
       if (this.#pending.size === 1) this.#armDeadline();
     });
   }
@@ -247,6 +263,15 @@ export class ContextThread {
     if (this.#fd >= 0) libc().close(this.#fd);
     this.#fd = -1;
   }
+}
+
+/**
+ * The name of this process's OS thread `tid`, undefined once it has ended (read through libc:
+ * the daemon has no permission for /proc). With the tid it tells a thread from a later one
+ * that got the same tid.
+ */
+function taskComm(tid: number): string | undefined {
+  return readSmallFile(`/proc/self/task/${tid}/comm`);
 }
 
 function died(why: string): JobResult {

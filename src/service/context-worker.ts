@@ -41,8 +41,11 @@ export type ToContext =
   }
   /** A connection: the thread's own descriptor of the control device (it closes it). */
   | { type: "attach"; fd: number }
-  /** `freeze`: the DAEDALUSD_TEST_FREEZE hook, this job blocks the thread for good. */
-  | { type: "job"; job: WireJob; threads: number; freeze?: boolean }
+  /**
+   * `freezeMs`: the DAEDALUSD_TEST_FREEZE hook, this job blocks the thread inside a library call
+   * for that long first (Infinity: for good).
+   */
+  | { type: "job"; job: WireJob; threads: number; freezeMs?: number }
   /** CTX_CLOSE: the context's decoder and mappings are freed. */
   | { type: "close"; ctxId: number }
   /** The connection ends: every context freed, the descriptor closed. */
@@ -50,8 +53,11 @@ export type ToContext =
 
 /** Decode thread → service thread. */
 export type FromContext =
-  /** Warmed up; `error`: its self-test failed (the daemon cannot decode). */
-  | { type: "ready"; error?: string }
+  /**
+   * Warmed up; `error`: its self-test failed (the daemon cannot decode). `tid`: its OS thread,
+   * which ends when the worker runs JavaScript again after terminate() (threadAlive()).
+   */
+  | { type: "ready"; error?: string; tid?: number }
   | { type: "done"; cookie: number; result: JobResult }
   | { type: "detached" };
 
@@ -62,12 +68,17 @@ export function isContextWorker(): boolean {
 }
 
 /**
- * The DAEDALUSD_TEST_FREEZE hook: blocks this thread inside a library call (libc's nanosleep), as
- * a decoder stuck in libavcodec or dav1d would, where terminate() cannot interrupt it.
+ * The DAEDALUSD_TEST_FREEZE hook: blocks this thread inside a library call (libc's nanosleep) for
+ * `ms` (Infinity: for good), as a decoder slow or stuck in libavcodec or dav1d would, where
+ * terminate() cannot interrupt it.
  */
-function freeze(): never {
-  const forever = new BigInt64Array([1n << 40n, 0n]); // struct timespec: about 35,000 years
-  for (;;) libc().nanosleep(forever, null);
+function freeze(ms: number): void {
+  if (ms === Infinity) {
+    const forever = new BigInt64Array([1n << 40n, 0n]); // struct timespec: about 35,000 years
+    for (;;) libc().nanosleep(forever, null);
+  }
+  const ns = BigInt(Math.round(ms * 1e6));
+  libc().nanosleep(new BigInt64Array([ns / 1_000_000_000n, ns % 1_000_000_000n]), null);
 }
 
 /** The decode thread's message loop. */
@@ -99,7 +110,7 @@ function runContextWorker(): void {
           setAvLogLevel(av, m.avLogLevel);
           // Warms the thread up too (libav's tables, the JIT) before any job arrives.
           selfTest(av);
-          scope.postMessage({ type: "ready" });
+          scope.postMessage({ type: "ready", tid: libc().gettid() });
         } catch (err) {
           scope.postMessage({ type: "ready", error: (err as Error).message });
         }
@@ -111,7 +122,7 @@ function runContextWorker(): void {
         return;
       case "job": {
         Atomics.store(busy, 0, m.job.cookie);
-        if (m.freeze) freeze();
+        if (m.freezeMs) freeze(m.freezeMs);
         let jobs = contexts.get(m.job.ctxId);
         if (!jobs) {
           jobs = new ContextJobs(libav(), fd, options);

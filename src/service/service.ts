@@ -66,15 +66,17 @@ export interface ServiceOptions {
    */
   jobDeadlineMs?: number;
   /**
-   * Decode threads that may be retired (stuck in a job) before the daemon ends itself
-   * (run() returns EXIT_RESTART, and systemd starts it again): 4 by default.
+   * Retired decode threads that may be stuck at once (their OS threads not ended: still inside
+   * the call their job was in) before the daemon ends itself (run() returns EXIT_RESTART, and
+   * systemd starts it again): 4 by default. A retired thread that came back does not count.
    */
   maxRetiredThreads?: number;
   /**
    * A test hook (DAEDALUSD_TEST_FREEZE=<codec>[:<jobs>]): the first `jobs` jobs of `codec` block
-   * their decode thread inside a libc call for good, as a decoder stuck in a library would.
+   * their decode thread inside a libc call for `ms` (for good by default), as a decoder slow or
+   * stuck in a library would.
    */
-  testFreeze?: { codec: WireCodecName; jobs: number };
+  testFreeze?: { codec: WireCodecName; jobs: number; ms?: number };
   /**
    * The budget of all contexts' decoder state, in bytes (decoder-memory.ts): by default a
    * quarter of RAM, at most half of the unit's MemoryMax.
@@ -134,6 +136,8 @@ export class DaedalusService {
   #deadlineMs: number;
   /** Threads retired for a job past its deadline (terminated, or abandoned in a library call). */
   #retired = 0;
+  /** Retired threads that were still stuck when last looked at. */
+  #stuck: ContextThread[] = [];
   /** Jobs the test hook still freezes. */
   #freezes: number;
   #exitCode = 0;
@@ -362,7 +366,7 @@ export class DaedalusService {
     this.#departed.push(...this.#pool.filter((t) => !t.alive));
     this.#pool = this.#pool.filter((t) => t.alive);
     while (this.#pool.length < size) {
-      const thread = new ContextThread({
+      const thread: ContextThread = new ContextThread({
         entry: this.opts.workerEntry ?? new URL("./context-worker.ts", import.meta.url),
         init: {
           logLevel: jobLog.isEnabledFor("debug") ? "debug" : "info",
@@ -370,7 +374,7 @@ export class DaedalusService {
           jobs: { hashPictures: this.opts.hashPictures, dumpDir: this.#dumpDir },
         },
         deadlineMs: () => this.#deadlineMs,
-        onRetired: (queued) => this.#retire(queued),
+        onRetired: (queued) => this.#retire(thread, queued),
       });
       if (this.#attached) thread.attach(this.#attached.fd);
       this.#pool.push(thread);
@@ -383,14 +387,20 @@ export class DaedalusService {
    * on its self-test as the pool's threads did), its contexts get other threads at their next
    * job (with a new decoder: their pictures fail until a key frame), and the jobs that were
    * queued behind the stuck one go to those threads now. Past maxRetiredThreads the daemon
-   * ends itself to start afresh: every retired thread may still hold its memory (and a core,
-   * if it spins inside a library).
+   * ends itself to start afresh when more retired threads than maxRetiredThreads are stuck at
+   * once: each may hold its memory (and a core, if it spins inside a library). A retired thread
+   * whose call came back has ended (terminate()) and holds nothing: a slow picture now and then
+   * never adds up to a restart.
    */
-  #retire(queued: QueuedJob[]): void {
+  #retire(thread: ContextThread, queued: QueuedJob[]): void {
     this.#retired++;
+    const stuck = this.stuckThreads + 1;
+    this.#stuck.push(thread);
     const bound = this.opts.maxRetiredThreads ?? 4;
-    if (this.#retired > bound) {
-      log.error(`${this.#retired} decode threads retired (bound ${bound}): restarting the daemon`);
+    if (stuck > bound) {
+      log.error(
+        `${stuck} retired decode threads still stuck (bound ${bound}): restarting the daemon`,
+      );
       this.#exitCode = EXIT_RESTART;
       this.stop();
     }
@@ -463,7 +473,8 @@ export class DaedalusService {
       this.#freezes--;
       log.warn(`test hook: job ${w.cookie} (ctx ${w.ctxId}) freezes ${thread.name}`);
     }
-    const done = thread.submit(w, this.#threadShare(), freeze)
+    const freezeMs = freeze ? this.opts.testFreeze?.ms ?? Infinity : 0;
+    const done = thread.submit(w, this.#threadShare(), freezeMs)
       .then((result) => this.#complete(port, w, result));
     this.#inFlight.add(done);
     done.finally(() => this.#inFlight.delete(done));
@@ -513,7 +524,8 @@ export class DaedalusService {
     const c = this.#counters;
     log.info(
       `summary: ${c.jobs} jobs, ${c.ok} pictures, ${c.held} held slices, ${c.failed} failed, ` +
-        `${this.#threads.size} contexts, ${this.#retired} decode threads retired, decoder ` +
+        `${this.#threads.size} contexts, ${this.#retired} decode threads retired ` +
+        `(${this.stuckThreads} still stuck), decoder ` +
         `memory ${mib(this.#decoderMemory.used)} of ${mib(this.#decoderMemory.budget)} MiB`,
     );
   }
@@ -537,7 +549,13 @@ export class DaedalusService {
     return this.#retired;
   }
 
-  /** What run() returns: EXIT_RESTART once more threads were retired than the bound allows. */
+  /** Retired decode threads still stuck now (their OS threads not ended). */
+  get stuckThreads(): number {
+    this.#stuck = this.#stuck.filter((t) => t.stuck);
+    return this.#stuck.length;
+  }
+
+  /** What run() returns: EXIT_RESTART once more retired threads were stuck than the bound allows. */
   get exitCode(): number {
     return this.#exitCode;
   }

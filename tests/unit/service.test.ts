@@ -295,6 +295,38 @@ Deno.test("service: past the bound of retired decode threads the daemon ends its
   }
 });
 
+Deno.test("service: retired decode threads whose slow call came back do not count towards the bound: more slow jobs than it allows, one at a time, never end the daemon", async () => {
+  const port = new MemoryPort();
+  // One thread; the first three H.264 jobs block theirs in nanosleep for 3 s, far past the
+  // deadline, then come back (a slow picture, not a stuck decoder).
+  const service = new DaedalusService(libav(), {
+    summaryInterval: 0,
+    threads: 1,
+    jobDeadlineMs: 200,
+    maxRetiredThreads: 1,
+    testFreeze: { codec: "h264", jobs: 3, ms: 3000 },
+  });
+  const file = await streamFile(RECIPE);
+  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
+  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
+  const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
+  try {
+    service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 1));
+    for (let slow = 1; slow <= 3; slow++) {
+      assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, -ETIMEDOUT);
+      assert.equal(service.retiredThreads, slow);
+      assert.equal(service.exitCode, 0, `slow job ${slow}: the daemon goes on`);
+      // The retired thread's call comes back and its OS thread ends (terminate()).
+      while (service.stuckThreads > 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, 0);
+    assert.deepEqual([service.retiredThreads, service.stuckThreads, service.exitCode], [3, 0, 0]);
+  } finally {
+    await service.shutdown();
+    port.close();
+  }
+});
+
 Deno.test("service: the contexts' decoder memory is bounded: a context whose decoder would pass the budget fails its job with -ENOMEM, the others decode on", async () => {
   const file = await streamFile(RECIPE);
   const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
