@@ -4,7 +4,8 @@
  */
 import { cString, findLibrary, openLibrary } from "./library.ts";
 
-const symbols = {
+/** The libc functions the daemon calls, as Deno.dlopen takes them. */
+export const symbols = {
   // int open(const char *path, int flags, ...);
   open: { parameters: ["buffer", "i32"], result: "i32" },
   // ssize_t read(int fd, void *buf, size_t count);
@@ -46,36 +47,65 @@ const symbols = {
   gettid: { parameters: [], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
+/** open(2) flag: read only. */
 export const O_RDONLY = 0o0;
+/** open(2) flag: read and write. */
 export const O_RDWR = 0o2;
+/** open(2) flag: non-blocking I/O. */
 export const O_NONBLOCK = 0o4000;
+/** open(2) flag: close on exec. */
 export const O_CLOEXEC = 0o2000000;
+/** mmap(2) protection: readable. */
 export const PROT_READ = 1;
+/** mmap(2) protection: writable. */
 export const PROT_WRITE = 2;
+/** mmap(2) flag: a shared mapping. */
 export const MAP_SHARED = 1;
+/** mmap(2) flag: a private copy-on-write mapping. */
 export const MAP_PRIVATE = 2;
+/** mmap(2) flag: at exactly the address given, replacing what was mapped there. */
 export const MAP_FIXED = 0x10;
+/** mmap(2) flag: memory backed by no file (zero-filled). */
 export const MAP_ANONYMOUS = 0x20;
+/** poll(2) event: data to read. */
 export const POLLIN = 0x1;
+/** poll(2) event: an error condition. */
 export const POLLERR = 0x8;
+/** poll(2) event: hang-up. */
 export const POLLHUP = 0x10;
+/** poll(2) event: the descriptor is not open. */
 export const POLLNVAL = 0x20;
+/** dlopen(3) flag: resolve every symbol at once. */
 export const RTLD_NOW = 2;
+/** dlopen(3) flag: only a library already loaded (NULL otherwise). */
 export const RTLD_NOLOAD = 4;
+/** errno: interrupted system call. */
 export const EINTR = 4;
+/** errno: try again (nothing ready on a non-blocking descriptor). */
 export const EAGAIN = 11;
+/** errno: no space left. */
 export const ENOSPC = 28;
+/** errno: no such file or directory. */
 export const ENOENT = 2;
+/** errno: no such device. */
 export const ENODEV = 19;
+/** errno: invalid argument. */
 export const EINVAL = 22;
+/** errno: out of memory. */
 export const ENOMEM = 12;
+/** errno: I/O error. */
 export const EIO = 5;
+/** errno: device or resource busy. */
 export const EBUSY = 16;
+/** errno: protocol error. */
 export const EPROTO = 71;
+/** errno: operation not supported. */
 export const ENOTSUP = 95;
+/** errno: timed out. */
 export const ETIMEDOUT = 110;
 
-type LibC = Deno.DynamicLibrary<typeof symbols>["symbols"];
+/** libc's symbols as Deno binds them. */
+export type LibC = Deno.DynamicLibrary<typeof symbols>["symbols"];
 let loaded: LibC | undefined;
 
 /** libc's symbols, loaded on first use (DAEDALUS_LIBC overrides the path). */
@@ -136,6 +166,7 @@ export function errno(): number {
   return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32(0);
 }
 
+/** strerror(3): the message for an errno, or "errno N" when libc gives none. */
 export function strerror(code: number): string {
   const p = libc().strerror(code);
   return p === null ? `errno ${code}` : Deno.UnsafePointerView.getCString(p);
@@ -143,7 +174,9 @@ export function strerror(code: number): string {
 
 /** An error from a failed system call, carrying errno. */
 export class SysError extends Error {
+  /** Always "SysError". */
   override name = "SysError";
+  /** `call` failed with `errno`; the message names both and strerror(errno). */
   constructor(readonly call: string, readonly errno: number) {
     super(`${call}: ${strerror(errno)} (errno ${errno})`);
   }

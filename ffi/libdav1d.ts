@@ -9,6 +9,7 @@
  */
 import { findLibrary, openLibrary, readCString } from "./library.ts";
 
+/** The dav1d functions the daemon calls, as Deno.dlopen takes them. */
 export const symbols = {
   // const char *dav1d_version(void);
   dav1d_version: { parameters: [], result: "pointer" },
@@ -34,6 +35,7 @@ export const symbols = {
   dav1d_close: { parameters: ["buffer"], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
+/** libdav1d's symbols as Deno binds them. */
 export type Dav1d = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 /** Byte layouts (LP64: amd64 and arm64 alike). */
@@ -65,7 +67,7 @@ export const DAV1D_LAYOUT = {
 } as const;
 
 /** dav1d returns negated errnos. */
-export const DAV1D_EAGAIN = -11;
+export const DAV1D_EAGAIN: number = -11;
 
 /** The sonames tried, newest first (dist/depends.ts makes the package dependency from them). */
 export const DAV1D_SONAMES: readonly string[] = ["libdav1d.so.7", "libdav1d.so.6"];

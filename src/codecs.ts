@@ -47,6 +47,7 @@ export interface Codec {
   readonly decoderPictures?: number;
 }
 
+/** Every codec the daemon decodes. */
 export const CODECS: readonly Codec[] = [H264, VP8, VP9, AV1];
 
 /**
@@ -91,4 +92,4 @@ export function codecByWireId(id: number): Codec | undefined {
 }
 
 /** The codecs' bit mask declared to the module in HELLO. */
-export const DAEMON_CODECS = CODECS.reduce((m, c) => m | codecBit(CODEC[c.name]), 0);
+export const DAEMON_CODECS: number = CODECS.reduce((m, c) => m | codecBit(CODEC[c.name]), 0);

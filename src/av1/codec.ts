@@ -9,6 +9,7 @@ import { av1SelfTest } from "./self-test.ts";
 /** kmod/daedalus-av1.c: the Main profile (8 and 10 bits, monochrome or 4:2:0). */
 const PICTURES: CodecPictures = { bitDepths: [8, 10], chroma: ["4:0:0", "4:2:0"] };
 
+/** AV1: its decoder, file client, self-test and the pictures it decodes. */
 export const AV1: Codec = {
   name: "av1",
   decoder: { library: "libdav1d" },

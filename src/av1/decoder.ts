@@ -55,6 +55,7 @@ function sequenceChroma(flags: number): Chroma {
   return x && y ? "4:2:0" : x ? "4:2:2" : "4:4:4";
 }
 
+/** A context's AV1 decoder: OBUs rebuilt from each request, decoded by dav1d. */
 export class Av1Decoder implements ContextDecoder {
   readonly #dav1d: Dav1dDecoder;
   readonly #headers = new Av1HeaderWriter();
@@ -88,6 +89,7 @@ export class Av1Decoder implements ContextDecoder {
     this.#writer = new PictureWriter(av, pictures);
   }
 
+  /** Decodes the job's request into `mem`; a failure is returned, never thrown. */
   decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
     try {
       return this.#decode(job, mem);
@@ -206,6 +208,7 @@ export class Av1Decoder implements ContextDecoder {
     this.#headers.commit(d.frame, plan, d.timestamp);
   }
 
+  /** Frees the dav1d decoder and the picture writer. */
   close(): void {
     this.#dav1d.close();
     this.#writer.close();

@@ -49,6 +49,7 @@ import {
 const bit = (on: boolean, flag: number) => (on ? flag : 0);
 const pad = (xs: number[], n: number) => [...xs, ...new Array(Math.max(0, n - xs.length)).fill(0)];
 
+/** The SEQUENCE control payload of a parsed sequence header. */
 export function sequenceCtrl(s: Av1Sequence): Uint8Array<ArrayBuffer> {
   return writeSequence({
     flags: bit(s.stillPicture, SEQ_FLAG.STILL_PICTURE) |
@@ -196,6 +197,7 @@ export function frameCtrl(f: Av1Frame, slotTs: bigint[]): Av1FrameCtrl {
   };
 }
 
+/** The FILM_GRAIN control payload of a frame header's parsed film grain parameters. */
 export function filmGrainCtrl(g: FilmGrain): Uint8Array<ArrayBuffer> {
   return writeFilmGrain({
     flags: bit(g.applyGrain, FG_FLAG.APPLY_GRAIN) | bit(g.updateGrain, FG_FLAG.UPDATE_GRAIN) |

@@ -74,10 +74,15 @@ const FRAME_GATED = SEQ_FLAG.ENABLE_SUPERRES | SEQ_FLAG.ENABLE_REF_FRAME_MVS |
 
 /** What the rebuilt sequence header says, for writing frame headers against it. */
 export interface RebuiltSequence {
+  /** The SEQUENCE control's flags (V4L2_AV1_SEQUENCE_FLAG_*). */
   flags: number;
+  /** seq_profile. */
   profile: number;
+  /** Bits per sample. */
   bitDepth: number;
+  /** OrderHintBits: 0 when enable_order_hint is off. */
   orderHintBits: number;
+  /** The sequence header OBU. */
   obu: Uint8Array<ArrayBuffer>;
 }
 
@@ -566,6 +571,7 @@ function looksGuessed(f: Av1FrameCtrl): boolean {
   return f.refreshFrameFlags === (~used & 0xff);
 }
 
+/** One context's OBU writer: keeps the sequence and what each reference slot holds. */
 export class Av1HeaderWriter {
   readonly #slots: (Slot | undefined)[] = new Array(8).fill(undefined);
   #frames = 0;

@@ -5,11 +5,16 @@
  */
 import { V4L2_CID_CODEC_STATELESS_BASE } from "../decoder/job.ts";
 
-export const V4L2_CID_STATELESS_AV1_SEQUENCE = V4L2_CID_CODEC_STATELESS_BASE + 500;
-export const V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY = V4L2_CID_CODEC_STATELESS_BASE + 501;
-export const V4L2_CID_STATELESS_AV1_FRAME = V4L2_CID_CODEC_STATELESS_BASE + 502;
-export const V4L2_CID_STATELESS_AV1_FILM_GRAIN = V4L2_CID_CODEC_STATELESS_BASE + 505;
+/** V4L2_CID_STATELESS_AV1_SEQUENCE: the control's id. */
+export const V4L2_CID_STATELESS_AV1_SEQUENCE: number = V4L2_CID_CODEC_STATELESS_BASE + 500;
+/** V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY: the control's id. */
+export const V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY: number = V4L2_CID_CODEC_STATELESS_BASE + 501;
+/** V4L2_CID_STATELESS_AV1_FRAME: the control's id. */
+export const V4L2_CID_STATELESS_AV1_FRAME: number = V4L2_CID_CODEC_STATELESS_BASE + 502;
+/** V4L2_CID_STATELESS_AV1_FILM_GRAIN: the control's id. */
+export const V4L2_CID_STATELESS_AV1_FILM_GRAIN: number = V4L2_CID_CODEC_STATELESS_BASE + 505;
 
+/** V4L2_AV1_SEQUENCE_FLAG_* by name. */
 export const SEQ_FLAG = {
   STILL_PICTURE: 0x1,
   USE_128X128_SUPERBLOCK: 0x2,
@@ -33,6 +38,7 @@ export const SEQ_FLAG = {
   SEPARATE_UV_DELTA_Q: 0x80000,
 } as const;
 
+/** V4L2_AV1_FRAME_FLAG_* by name. */
 export const FRAME_FLAG = {
   SHOW_FRAME: 0x1,
   SHOWABLE_FRAME: 0x2,
@@ -58,8 +64,11 @@ export const FRAME_FLAG = {
 
 /** enum v4l2_av1_frame_type. */
 export const FRAME_TYPE = { KEY: 0, INTER: 1, INTRA_ONLY: 2, SWITCH: 3 } as const;
+/** V4L2_AV1_TILE_INFO_FLAG_UNIFORM_TILE_SPACING. */
 export const TILE_INFO_FLAG_UNIFORM_TILE_SPACING = 0x1;
+/** V4L2_AV1_QUANTIZATION_FLAG_* by name. */
 export const QUANT_FLAG = { DIFF_UV_DELTA: 0x1, USING_QMATRIX: 0x2, DELTA_Q_PRESENT: 0x4 };
+/** V4L2_AV1_SEGMENTATION_FLAG_* by name. */
 export const SEG_FLAG = {
   ENABLED: 0x1,
   UPDATE_MAP: 0x2,
@@ -67,14 +76,18 @@ export const SEG_FLAG = {
   UPDATE_DATA: 0x8,
   SEG_ID_PRE_SKIP: 0x10,
 };
+/** V4L2_AV1_LOOP_FILTER_FLAG_* by name. */
 export const LF_FLAG = {
   DELTA_ENABLED: 0x1,
   DELTA_UPDATE: 0x2,
   DELTA_LF_PRESENT: 0x4,
   DELTA_LF_MULTI: 0x8,
 };
+/** V4L2_AV1_LOOP_RESTORATION_FLAG_* by name. */
 export const LR_FLAG = { USES_LR: 0x1, USES_CHROMA_LR: 0x2 };
+/** V4L2_AV1_GLOBAL_MOTION_FLAG_* by name. */
 export const GM_FLAG = { IS_GLOBAL: 0x1, IS_ROT_ZOOM: 0x2, IS_TRANSLATION: 0x4 };
+/** V4L2_AV1_FILM_GRAIN_FLAG_* by name. */
 export const FG_FLAG = {
   APPLY_GRAIN: 0x1,
   UPDATE_GRAIN: 0x2,
@@ -83,6 +96,7 @@ export const FG_FLAG = {
   CLIP_TO_RESTRICTED_RANGE: 0x10,
 };
 
+/** Byte offsets and sizes of the uAPI structs (tests/vm/av1-layout.test.ts checks them). */
 export const LAYOUT = {
   sequence: {
     size: 12,
@@ -193,14 +207,21 @@ export const LAYOUT = {
 
 /** struct v4l2_ctrl_av1_sequence */
 export interface Av1SequenceCtrl {
+  /** `flags` of struct v4l2_ctrl_av1_sequence. */
   flags: number;
+  /** `seq_profile` of struct v4l2_ctrl_av1_sequence. */
   seqProfile: number;
+  /** `order_hint_bits` of struct v4l2_ctrl_av1_sequence. */
   orderHintBits: number;
+  /** `bit_depth` of struct v4l2_ctrl_av1_sequence. */
   bitDepth: number;
+  /** `max_frame_width_minus_1` of struct v4l2_ctrl_av1_sequence. */
   maxFrameWidthMinus1: number;
+  /** `max_frame_height_minus_1` of struct v4l2_ctrl_av1_sequence. */
   maxFrameHeightMinus1: number;
 }
 
+/** Reads an AV1_SEQUENCE payload. */
 export function readSequence(p: Uint8Array): Av1SequenceCtrl {
   const L = LAYOUT.sequence;
   if (p.byteLength < L.size) throw new RangeError(`AV1_SEQUENCE is ${p.byteLength} bytes`);
@@ -215,6 +236,7 @@ export function readSequence(p: Uint8Array): Av1SequenceCtrl {
   };
 }
 
+/** An AV1_SEQUENCE payload. */
 export function writeSequence(s: Av1SequenceCtrl): Uint8Array<ArrayBuffer> {
   const L = LAYOUT.sequence;
   const p = new Uint8Array(L.size);
@@ -228,13 +250,19 @@ export function writeSequence(s: Av1SequenceCtrl): Uint8Array<ArrayBuffer> {
   return p;
 }
 
+/** One struct v4l2_ctrl_av1_tile_group_entry: where a tile is and its position. */
 export interface TileGroupEntry {
+  /** tile_offset: the tile's first byte in the OUTPUT buffer. */
   offset: number;
+  /** tile_size: the tile's bytes. */
   size: number;
+  /** tile_row. */
   row: number;
+  /** tile_col. */
   col: number;
 }
 
+/** Reads an AV1_TILE_GROUP_ENTRY payload (an array of entries). */
 export function readTileGroupEntries(p: Uint8Array): TileGroupEntry[] {
   const L = LAYOUT.tileGroupEntry;
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
@@ -250,6 +278,7 @@ export function readTileGroupEntries(p: Uint8Array): TileGroupEntry[] {
   return out;
 }
 
+/** An AV1_TILE_GROUP_ENTRY payload holding `entries`. */
 export function writeTileGroupEntries(entries: TileGroupEntry[]): Uint8Array<ArrayBuffer> {
   const L = LAYOUT.tileGroupEntry;
   const p = new Uint8Array(L.size * entries.length);
@@ -265,6 +294,7 @@ export function writeTileGroupEntries(entries: TileGroupEntry[]): Uint8Array<Arr
 
 /** struct v4l2_ctrl_av1_frame, every field, as plain values. */
 export interface Av1FrameCtrl {
+  /** tile_info (struct v4l2_av1_tile_info). */
   tile: {
     flags: number;
     contextUpdateTileId: number;
@@ -276,6 +306,7 @@ export interface Av1FrameCtrl {
     heightInSbsMinus1: number[];
     tileSizeBytes: number;
   };
+  /** quantization (struct v4l2_av1_quantization). */
   quant: {
     flags: number;
     baseQIdx: number;
@@ -289,13 +320,16 @@ export interface Av1FrameCtrl {
     qmV: number;
     deltaQRes: number;
   };
+  /** `superres_denom` of struct v4l2_ctrl_av1_frame. */
   superresDenom: number;
+  /** segmentation (struct v4l2_av1_segmentation). */
   seg: {
     flags: number;
     lastActiveSegId: number;
     featureEnabled: number[];
     featureData: number[][];
   };
+  /** loop_filter (struct v4l2_av1_loop_filter). */
   lf: {
     flags: number;
     level: number[];
@@ -304,6 +338,7 @@ export interface Av1FrameCtrl {
     modeDeltas: number[];
     deltaLfRes: number;
   };
+  /** cdef (struct v4l2_av1_cdef). */
   cdef: {
     dampingMinus3: number;
     bits: number;
@@ -312,24 +347,43 @@ export interface Av1FrameCtrl {
     uvPri: number[];
     uvSec: number[];
   };
+  /** `skip_mode_frame` of struct v4l2_ctrl_av1_frame. */
   skipModeFrame: number[];
+  /** `primary_ref_frame` of struct v4l2_ctrl_av1_frame. */
   primaryRefFrame: number;
+  /** loop_restoration (struct v4l2_av1_loop_restoration). */
   lr: { flags: number; unitShift: number; uvShift: number; type: number[]; size: number[] };
+  /** global_motion (struct v4l2_av1_global_motion). */
   gm: { flags: number[]; type: number[]; params: number[][]; invalid: number };
+  /** `flags` of struct v4l2_ctrl_av1_frame. */
   flags: number;
+  /** `frame_type` of struct v4l2_ctrl_av1_frame. */
   frameType: number;
+  /** `order_hint` of struct v4l2_ctrl_av1_frame. */
   orderHint: number;
+  /** `upscaled_width` of struct v4l2_ctrl_av1_frame. */
   upscaledWidth: number;
+  /** `interpolation_filter` of struct v4l2_ctrl_av1_frame. */
   interpolationFilter: number;
+  /** `tx_mode` of struct v4l2_ctrl_av1_frame. */
   txMode: number;
+  /** `frame_width_minus_1` of struct v4l2_ctrl_av1_frame. */
   frameWidthMinus1: number;
+  /** `frame_height_minus_1` of struct v4l2_ctrl_av1_frame. */
   frameHeightMinus1: number;
+  /** `render_width_minus_1` of struct v4l2_ctrl_av1_frame. */
   renderWidthMinus1: number;
+  /** `render_height_minus_1` of struct v4l2_ctrl_av1_frame. */
   renderHeightMinus1: number;
+  /** `current_frame_id` of struct v4l2_ctrl_av1_frame. */
   currentFrameId: number;
+  /** `order_hints` of struct v4l2_ctrl_av1_frame. */
   orderHints: number[];
+  /** `reference_frame_ts` of struct v4l2_ctrl_av1_frame. */
   referenceFrameTs: bigint[];
+  /** `ref_frame_idx` of struct v4l2_ctrl_av1_frame. */
   refFrameIdx: number[];
+  /** `refresh_frame_flags` of struct v4l2_ctrl_av1_frame. */
   refreshFrameFlags: number;
 }
 
@@ -347,6 +401,7 @@ export function frameReferences(f: Av1FrameCtrl): bigint[] {
   return intra ? [] : f.refFrameIdx.map((c) => f.referenceFrameTs[c & 7]);
 }
 
+/** Reads an AV1_FRAME payload, every field. */
 export function readFrame(p: Uint8Array): Av1FrameCtrl {
   if (p.byteLength < F.size) throw new RangeError(`AV1_FRAME is ${p.byteLength} bytes`);
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
@@ -450,6 +505,7 @@ export function readFrame(p: Uint8Array): Av1FrameCtrl {
   };
 }
 
+/** An AV1_FRAME payload, every field. */
 export function writeFrame(f: Av1FrameCtrl): Uint8Array<ArrayBuffer> {
   const p = new Uint8Array(F.size);
   const v = new DataView(p.buffer);
@@ -528,32 +584,55 @@ export function writeFrame(f: Av1FrameCtrl): Uint8Array<ArrayBuffer> {
 
 /** struct v4l2_ctrl_av1_film_grain, as plain values (coefficients as coded, + 128). */
 export interface Av1FilmGrainCtrl {
+  /** `flags` of struct v4l2_ctrl_av1_film_grain. */
   flags: number;
+  /** `grain_seed` of struct v4l2_ctrl_av1_film_grain. */
   grainSeed: number;
+  /** `film_grain_params_ref_idx` of struct v4l2_ctrl_av1_film_grain. */
   filmGrainParamsRefIdx: number;
+  /** point_y_value (num_y_points of them). */
   pointYValue: number[];
+  /** point_y_scaling (num_y_points of them). */
   pointYScaling: number[];
+  /** point_cb_value (num_cb_points of them). */
   pointCbValue: number[];
+  /** point_cb_scaling (num_cb_points of them). */
   pointCbScaling: number[];
+  /** point_cr_value (num_cr_points of them). */
   pointCrValue: number[];
+  /** point_cr_scaling (num_cr_points of them). */
   pointCrScaling: number[];
+  /** `grain_scaling_minus_8` of struct v4l2_ctrl_av1_film_grain. */
   grainScalingMinus8: number;
+  /** `ar_coeff_lag` of struct v4l2_ctrl_av1_film_grain. */
   arCoeffLag: number;
+  /** `ar_coeffs_y_plus_128` of struct v4l2_ctrl_av1_film_grain. */
   arCoeffsYPlus128: number[];
+  /** `ar_coeffs_cb_plus_128` of struct v4l2_ctrl_av1_film_grain. */
   arCoeffsCbPlus128: number[];
+  /** `ar_coeffs_cr_plus_128` of struct v4l2_ctrl_av1_film_grain. */
   arCoeffsCrPlus128: number[];
+  /** `ar_coeff_shift_minus_6` of struct v4l2_ctrl_av1_film_grain. */
   arCoeffShiftMinus6: number;
+  /** `grain_scale_shift` of struct v4l2_ctrl_av1_film_grain. */
   grainScaleShift: number;
+  /** `cb_mult` of struct v4l2_ctrl_av1_film_grain. */
   cbMult: number;
+  /** `cb_luma_mult` of struct v4l2_ctrl_av1_film_grain. */
   cbLumaMult: number;
+  /** `cb_offset` of struct v4l2_ctrl_av1_film_grain. */
   cbOffset: number;
+  /** `cr_mult` of struct v4l2_ctrl_av1_film_grain. */
   crMult: number;
+  /** `cr_luma_mult` of struct v4l2_ctrl_av1_film_grain. */
   crLumaMult: number;
+  /** `cr_offset` of struct v4l2_ctrl_av1_film_grain. */
   crOffset: number;
 }
 
 const G = LAYOUT.filmGrain;
 
+/** Reads an AV1_FILM_GRAIN payload. */
 export function readFilmGrain(p: Uint8Array): Av1FilmGrainCtrl {
   if (p.byteLength < G.size) throw new RangeError(`AV1_FILM_GRAIN is ${p.byteLength} bytes`);
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
@@ -585,6 +664,7 @@ export function readFilmGrain(p: Uint8Array): Av1FilmGrainCtrl {
   };
 }
 
+/** An AV1_FILM_GRAIN payload. */
 export function writeFilmGrain(g: Av1FilmGrainCtrl): Uint8Array<ArrayBuffer> {
   const p = new Uint8Array(G.size);
   const v = new DataView(p.buffer);

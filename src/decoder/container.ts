@@ -8,7 +8,9 @@ import { ivfFourcc } from "./ivf.ts";
 
 /** A container and the codec ids it gives its tracks, first track first. */
 export interface ContainerCodecIds {
+  /** The container format. */
   container: ContainerName;
+  /** Its tracks' codec ids (IVF's fourcc, Matroska's CodecID, MP4's sample entry types). */
   codecIds: string[];
 }
 

@@ -5,7 +5,9 @@
  */
 /** One request: its controls and its OUTPUT buffer's bytes. */
 export interface ClientJob {
+  /** The request's control payloads by control id. */
   ctrls: Map<number, Uint8Array>;
+  /** The OUTPUT buffer's bytes. */
   bitstream: Uint8Array;
   /** More requests for the same CAPTURE buffer follow (V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF). */
   hold: boolean;
@@ -13,15 +15,19 @@ export interface ClientJob {
 
 /** One picture: the jobs that decode it into one CAPTURE buffer. */
 export interface ClientFrame {
+  /** Its requests, in order. */
   jobs: ClientJob[];
   /** Coded size (the CAPTURE format) and the display window inside it. */
   width: number;
+  /** Coded height. */
   height: number;
+  /** The display window: pixels cropped off each side. */
   crop: { left: number; right: number; top: number; bottom: number };
   /** 8, or 10 (the picture goes to P010). */
   bitDepth: number;
   /** Display order: by period (e.g. H.264's IDR periods), then order count. */
   period: number;
+  /** Order count within its period. */
   poc: number;
   /** Decoded for reference only (VP8/VP9 alternate references): never displayed. */
   hidden: boolean;
@@ -34,7 +40,9 @@ export interface ClientFrame {
 
 /** The V4L2 modes a client picked where a codec offers several (H.264's menus); others ignore them. */
 export interface ClientOptions {
+  /** H.264's DECODE_MODE: a request per picture, or one per slice. */
   mode: "frame" | "slice";
+  /** H.264's START_CODE: slices with Annex B start codes, or without. */
   startCode: "annexb" | "none";
 }
 

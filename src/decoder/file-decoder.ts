@@ -27,7 +27,9 @@ import { captureLayout } from "./picture-writer.ts";
 /** The CAPTURE format of 8-bit pictures (10-bit ones always go to P010, as the kernel does). */
 export type PixFmtName = "nv12" | "yuv420p";
 
+/** How decodeFile() runs: the client's modes and the CAPTURE format it picks. */
 export interface FileDecodeOptions extends ClientOptions {
+  /** The CAPTURE format of 8-bit pictures. */
   pixFmt: PixFmtName;
   /** Compute per-frame MD5s of the cropped picture (as ffmpeg's framemd5). */
   md5: boolean;
@@ -39,16 +41,23 @@ export interface FileDecodeOptions extends ClientOptions {
   threads?: number;
 }
 
+/** What decodeFile() did. */
 export interface FileDecodeResult {
+  /** The codec it decoded as. */
   codec: Codec;
+  /** Frames the file client made (shown again ones included). */
   frames: number;
+  /** The frames whose decode failed, by index, and why. */
   failed: { index: number; message: string }[];
   /** MD5 per displayed frame in display order (when requested). */
   md5s: string[];
+  /** Wall time of the decode loop. */
   seconds: number;
+  /** frames / seconds. */
   fps: number;
 }
 
+/** A single-plane CAPTURE format for `width` x `height` pictures: P010 past 8 bits, else `pixFmt`. */
 export function captureFormatFor(
   width: number,
   height: number,
@@ -123,6 +132,7 @@ export class FrameRunner {
   readonly #buffer: CaptureBuffer;
   #lastSize = 0;
 
+  /** A decoder of `codec` and a CAPTURE buffer for its pictures. */
   constructor(
     av: Libav,
     private readonly codec: Codec,
@@ -178,6 +188,7 @@ export class FrameRunner {
       .slice();
   }
 
+  /** Closes the decoder and frees the CAPTURE buffer. */
   close(): void {
     this.#decoder.close();
     this.#buffer.free();
@@ -189,6 +200,7 @@ export function fileCodec(data: Uint8Array, codec?: Codec): Codec {
   return codec ?? codecForFile(data);
 }
 
+/** Decodes a stream file frame by frame as a V4L2 client would, with MD5s when asked. */
 export function decodeFile(
   av: Libav,
   data: Uint8Array,

@@ -15,7 +15,9 @@ import { type CodecPictures, PictureWriter } from "./picture-writer.ts";
 export interface FrameHeader {
   /** The coded size; 0 when the controls do not say (a VP8 inter frame may leave it out). */
   width: number;
+  /** The coded height; 0 when the controls do not say. */
   height: number;
+  /** A key frame (predicted from no other). */
   keyFrame: boolean;
   /** Decoded but never displayed (an alternate reference). */
   hidden: boolean;
@@ -33,10 +35,12 @@ export function requireCtrl(job: DecodeJob, id: number, name: string): Uint8Arra
   return payload;
 }
 
+/** A context's decoder for VP8 or VP9: one job decodes one whole frame with libavcodec. */
 export class WholeFrameDecoder implements ContextDecoder {
   readonly #dec: AvDecoder;
   readonly #writer: PictureWriter;
 
+  /** libavcodec's decoder `libavDecoder`; `readHeader` reads each job's controls. */
   constructor(
     av: Libav,
     libavDecoder: string,
@@ -48,6 +52,7 @@ export class WholeFrameDecoder implements ContextDecoder {
     this.#writer = new PictureWriter(av, pictures);
   }
 
+  /** Decodes the job's frame into `mem`; a failure (never thrown) when it disagrees with its controls. */
   decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
     try {
       const header = this.readHeader(job);
@@ -78,6 +83,7 @@ export class WholeFrameDecoder implements ContextDecoder {
     }
   }
 
+  /** Frees the libavcodec decoder and the picture writer. */
   close(): void {
     this.#dec.close();
     this.#writer.close();

@@ -7,8 +7,11 @@ import type { ClientFrame, FileClient } from "./file-client.ts";
 const FILE_HEADER = 32;
 const FRAME_HEADER = 12;
 
+/** One frame of an IVF file. */
 export interface IvfFrame {
+  /** The frame's bytes. */
   data: Uint8Array;
+  /** Its header's timestamp. */
   pts: bigint;
 }
 

@@ -24,16 +24,21 @@ import {
   V4L2_PIX_FMT_YUV420M,
 } from "./job.ts";
 
+/** Where one component plane (Y, CbCr, Cb or Cr) lies in CAPTURE memory. */
 export interface PlaneLayout {
   /** Which CAPTURE plane (memory) holds this component plane, and where in it. */
   memPlane: number;
+  /** Its first byte's offset in that memory plane. */
   offset: number;
+  /** Bytes from one row to the next. */
   stride: number;
+  /** Its rows: the height, or half of it rounded up for chroma. */
   rows: number;
 }
 
 /** How a CAPTURE format lays out its component planes (Y, then CbCr or Cb and Cr). */
 export interface CaptureLayout {
+  /** Its component planes, Y first. */
   layout: PlaneLayout[];
   /** Cb and Cr interleaved in one plane (NV12, P010). */
   interleaved: boolean;
@@ -109,7 +114,9 @@ export type Chroma = typeof CHROMA_FORMATS[number];
 
 /** What a decoded picture's samples are. */
 export interface PictureFormat {
+  /** Bits per sample. */
   bitDepth: number;
+  /** Its chroma subsampling. */
   chroma: Chroma;
 }
 
@@ -126,7 +133,9 @@ const LIBAV_PICTURES: Record<string, PictureFormat> = {
  * each decoded picture, since the file client and other front doors pass no kernel.
  */
 export interface CodecPictures {
+  /** The bit depths it decodes (bit_depths). */
   bitDepths: readonly number[];
+  /** The chroma subsamplings it decodes (chroma_formats). */
   chroma: readonly Chroma[];
 }
 
@@ -179,6 +188,7 @@ interface SourcePicture {
   linesize: Deno.PointerValue;
 }
 
+/** Writes decoded pictures (libav frames) into CAPTURE memory; one per decoder. */
 export class PictureWriter {
   #sws: Deno.PointerValue = null;
   /** libav's 8-bit and 10-bit 4:2:0 formats, and the CAPTURE layouts' formats, by name. */
@@ -371,6 +381,7 @@ export class PictureWriter {
     }
   }
 
+  /** Frees its swscale context. */
   close(): void {
     if (this.#sws) this.av.swscale.sws_freeContext(this.#sws);
     this.#sws = null;

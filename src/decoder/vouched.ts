@@ -20,6 +20,7 @@ import type { JobResult } from "./job.ts";
 /** Timestamps remembered per context, least recently used forgotten first. */
 export const VOUCHED_LIMIT = 256;
 
+/** One context's vouched-for pictures (by timestamp) and the verdict on each decoded one. */
 export class VouchedPictures {
   /** Vouched timestamps in least recently used order (a Set keeps insertion order). */
   readonly #ok = new Set<bigint>();

@@ -28,16 +28,23 @@ interface RefFrame {
 
 /** A picture as reference marking sees it. */
 export interface MarkedPicture {
+  /** Its (first) slice's header: nal_ref_idc, frame_num, the marking operations. */
   header: SliceHeader;
+  /** The timestamp of its request: how DECODE_PARAMS' dpb[] names it later. */
   timestamp: bigint;
+  /** MaxFrameNum of its SPS (2^(log2_max_frame_num_minus4 + 4)). */
   maxFrameNum: number;
+  /** max_num_ref_frames of its SPS: the sliding window's size. */
   maxNumRefFrames: number;
   /** The second field of a pair whose first field was marked already. */
   secondField: boolean;
+  /** TopFieldOrderCnt. */
   top: number;
+  /** BottomFieldOrderCnt. */
   bottom: number;
 }
 
+/** The frames marked used for reference, as the client's H.264 reference marking keeps them. */
 export class ClientDpb {
   #refs: RefFrame[] = [];
 

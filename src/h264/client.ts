@@ -57,9 +57,12 @@ import {
 } from "./v4l2-h264.ts";
 import type { PredWeightTable } from "./parser.ts";
 
+/** The DECODE_MODE a client picks: "frame" or "slice". */
 export type DecodeModeName = ClientOptions["mode"];
+/** The START_CODE a client picks: "annexb" or "none". */
 export type StartCodeName = ClientOptions["startCode"];
 
+/** A PRED_WEIGHTS control payload. */
 export function writePredWeights(t: PredWeightTable): Uint8Array<ArrayBuffer> {
   const L = LAYOUT.predWeights;
   const out = new Uint8Array(L.size);

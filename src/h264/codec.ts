@@ -8,6 +8,7 @@ import { h264SelfTest } from "./self-test.ts";
 /** kmod/daedalus-h264.c: 8 bits, monochrome (libavcodec writes it as 4:2:0) or 4:2:0. */
 const PICTURES: CodecPictures = { bitDepths: [8], chroma: ["4:0:0", "4:2:0"] };
 
+/** H.264: its decoder, file client, self-test and the pictures it decodes. */
 export const H264: Codec = {
   name: "h264",
   decoder: { library: "libavcodec", name: "h264" },

@@ -104,6 +104,7 @@ interface HeldPicture {
   idr: boolean | undefined;
 }
 
+/** A context's H.264 decoder: a byte stream rebuilt from each request, decoded by libavcodec. */
 export class H264Decoder implements ContextDecoder {
   readonly #dec: AvDecoder;
   readonly #writer: PictureWriter;
@@ -137,11 +138,13 @@ export class H264Decoder implements ContextDecoder {
   /**
    * @param pictures the bit depths and chroma formats it may write (others fail their job)
    * @param threads slice threads (pictures of several slices) */
+  /** libavcodec's h264 decoder with `threads` threads; `pictures`: what it may write. */
   constructor(av: Libav, private readonly pictures: CodecPictures, threads = 1) {
     this.#dec = new AvDecoder(av, "h264", threads);
     this.#writer = new PictureWriter(av, pictures);
   }
 
+  /** Decodes the job's slices (or holds them for the rest of the picture); never throws. */
   decode(job: DecodeJob, mem: CaptureMemory | null): JobResult {
     let result: JobResult;
     try {
@@ -291,6 +294,7 @@ export class H264Decoder implements ContextDecoder {
     return built;
   }
 
+  /** Frees the libavcodec decoder and the picture writer. */
   close(): void {
     this.#dec.close();
     this.#writer.close();

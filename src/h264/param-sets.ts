@@ -28,11 +28,17 @@ import {
   SPS_FLAG_SEPARATE_COLOUR_PLANE,
 } from "./v4l2-h264.ts";
 
+/** nal_unit_type: a slice of a non-IDR picture. */
 export const NAL_SLICE = 1;
+/** nal_unit_type: a slice of an IDR picture. */
 export const NAL_IDR = 5;
+/** nal_unit_type: supplemental enhancement information. */
 export const NAL_SEI = 6;
+/** nal_unit_type: sequence parameter set. */
 export const NAL_SPS = 7;
+/** nal_unit_type: picture parameter set. */
 export const NAL_PPS = 8;
+/** nal_unit_type: access unit delimiter. */
 export const NAL_AUD = 9;
 
 /** Profiles whose SPS carries chroma_format_idc and bit depths (V4L2_H264_SPS_HAS_CHROMA_FORMAT). */
@@ -52,7 +58,9 @@ export const HIGH_PROFILES = new Set([
   135,
 ]);
 
+/** An SPS or PPS control with a field out of its range: no NAL unit is built from it. */
 export class ParamSetError extends Error {
+  /** Always "ParamSetError". */
   override name = "ParamSetError";
 }
 

@@ -41,19 +41,25 @@ import {
 
 /** An SPS as V4L2 sees it, plus what V4L2 leaves out but a client needs. */
 export interface ParsedSps {
+  /** The V4L2_CID_STATELESS_H264_SPS control's fields. */
   v4l2: H264Sps;
   /** Sequence-level scaling lists (raster order), or undefined when flat. */
   scaling?: H264ScalingMatrix;
+  /** The frame cropping offsets, in pixels (frame_crop_*_offset times the crop unit). */
   crop: { left: number; right: number; top: number; bottom: number };
   /** Coded size in pixels. */
   width: number;
+  /** Coded height in pixels. */
   height: number;
 }
 
+/** A PPS as V4L2 sees it, plus its scaling lists and transform_8x8_mode_flag. */
 export interface ParsedPps {
+  /** The V4L2_CID_STATELESS_H264_PPS control's fields. */
   v4l2: H264Pps;
   /** Picture-level lists as signalled; resolved against the SPS by `resolveScaling`. */
   lists?: (Uint8Array | "default" | undefined)[];
+  /** transform_8x8_mode_flag. */
   transform8x8: boolean;
 }
 
@@ -117,6 +123,7 @@ function toMatrix(lists: Uint8Array[]): H264ScalingMatrix {
   return { scaling_list_4x4: lists.slice(0, 6), scaling_list_8x8: lists.slice(6, 12) };
 }
 
+/** Parses an SPS NAL unit (with its header byte, emulation prevention bytes in). */
 export function parseSps(nal: Uint8Array): ParsedSps {
   const r = new BitReader(unescapeNal(nal).rbsp.subarray(1));
   const profile_idc = r.u(8);
@@ -203,6 +210,7 @@ export function parseSps(nal: Uint8Array): ParsedSps {
   };
 }
 
+/** Parses a PPS NAL unit; `spsById` gives the SPS it refers to. */
 export function parsePps(nal: Uint8Array, spsById: Map<number, ParsedSps>): ParsedPps {
   const r = new BitReader(unescapeNal(nal).rbsp.subarray(1));
   const pic_parameter_set_id = r.ue();
@@ -286,27 +294,43 @@ export function resolveScaling(
   return { matrix, ppsFlags: pps.v4l2.flags | PPS_FLAG_SCALING_MATRIX_PRESENT };
 }
 
+/** A slice header as a V4L2 client needs it (spec 7.3.3). */
 export interface SliceHeader {
+  /** nal_unit_type (5: IDR). */
   nalUnitType: number;
+  /** nal_ref_idc (0: not a reference). */
   nalRefIdc: number;
+  /** The V4L2_CID_STATELESS_H264_SLICE_PARAMS control's fields. */
   params: H264SliceParams;
+  /** pic_parameter_set_id. */
   ppsId: number;
+  /** frame_num. */
   frameNum: number;
+  /** field_pic_flag. */
   fieldPic: boolean;
+  /** bottom_field_flag. */
   bottomField: boolean;
+  /** idr_pic_id. */
   idrPicId: number;
+  /** pic_order_cnt_lsb. */
   picOrderCntLsb: number;
+  /** delta_pic_order_cnt_bottom. */
   deltaPicOrderCntBottom: number;
+  /** delta_pic_order_cnt[0]. */
   deltaPicOrderCnt0: number;
+  /** delta_pic_order_cnt[1]. */
   deltaPicOrderCnt1: number;
   /** Bits of pic_order_cnt_lsb .. delta_pic_order_cnt[1]. */
   picOrderCntBitSize: number;
+  /** Bits of dec_ref_pic_marking(). */
   decRefPicMarkingBitSize: number;
+  /** dec_ref_pic_marking() holds memory_management_control_operation 5. */
   mmco5: boolean;
   /** dec_ref_pic_marking(): an IDR's long_term_reference_flag. */
   longTermReference: boolean;
   /** dec_ref_pic_marking(): the memory management operations, when adaptive. */
   mmcos?: Mmco[];
+  /** pred_weight_table(), when the slice has one. */
   predWeights?: PredWeightTable;
 }
 
@@ -315,21 +339,38 @@ export interface SliceHeader {
  * long_term_pic_num (2), long_term_frame_idx (3, 6), max_long_term_frame_idx_plus1 (4).
  */
 export interface Mmco {
+  /** memory_management_control_operation (1 to 6). */
   op: number;
+  /** difference_of_pic_nums_minus1 (ops 1, 3). */
   picNumsMinus1?: number;
+  /** long_term_pic_num (op 2). */
   longTermPicNum?: number;
+  /** long_term_frame_idx (ops 3, 6). */
   longTermFrameIdx?: number;
+  /** max_long_term_frame_idx_plus1 (op 4). */
   maxLongTermFrameIdxPlus1?: number;
 }
 
+/** pred_weight_table() (spec 7.3.3.2). */
 export interface PredWeightTable {
+  /** luma_log2_weight_denom. */
   lumaLog2WeightDenom: number;
+  /** chroma_log2_weight_denom. */
   chromaLog2WeightDenom: number;
   /** [list][ref] = { luma: [weight, offset], chroma: [[w, o], [w, o]] } */
   lists: { luma: [number, number]; chroma: [[number, number], [number, number]] }[][];
 }
 
-const SLICE_P = 0, SLICE_B = 1, SLICE_I = 2, SLICE_SP = 3, SLICE_SI = 4;
+/** slice_type % 5: P. */
+const SLICE_P = 0;
+/** slice_type % 5: B. */
+const SLICE_B = 1;
+/** slice_type % 5: I. */
+const SLICE_I = 2;
+/** slice_type % 5: SP. */
+const SLICE_SP = 3;
+/** slice_type % 5: SI. */
+const SLICE_SI = 4;
 
 function skipRefPicListModification(r: BitReader, sliceType: number): void {
   const lists = sliceType === SLICE_B ? 2 : sliceType === SLICE_I || sliceType === SLICE_SI ? 0 : 1;

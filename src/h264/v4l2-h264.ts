@@ -6,51 +6,89 @@
 
 import { V4L2_CID_CODEC_STATELESS_BASE as CID_CODEC_STATELESS_BASE } from "../decoder/job.ts";
 
-export const V4L2_CID_STATELESS_H264_DECODE_MODE = CID_CODEC_STATELESS_BASE + 0;
-export const V4L2_CID_STATELESS_H264_START_CODE = CID_CODEC_STATELESS_BASE + 1;
-export const V4L2_CID_STATELESS_H264_SPS = CID_CODEC_STATELESS_BASE + 2;
-export const V4L2_CID_STATELESS_H264_PPS = CID_CODEC_STATELESS_BASE + 3;
-export const V4L2_CID_STATELESS_H264_SCALING_MATRIX = CID_CODEC_STATELESS_BASE + 4;
-export const V4L2_CID_STATELESS_H264_PRED_WEIGHTS = CID_CODEC_STATELESS_BASE + 5;
-export const V4L2_CID_STATELESS_H264_SLICE_PARAMS = CID_CODEC_STATELESS_BASE + 6;
-export const V4L2_CID_STATELESS_H264_DECODE_PARAMS = CID_CODEC_STATELESS_BASE + 7;
+/** V4L2_CID_STATELESS_H264_DECODE_MODE: the control's id. */
+export const V4L2_CID_STATELESS_H264_DECODE_MODE: number = CID_CODEC_STATELESS_BASE + 0;
+/** V4L2_CID_STATELESS_H264_START_CODE: the control's id. */
+export const V4L2_CID_STATELESS_H264_START_CODE: number = CID_CODEC_STATELESS_BASE + 1;
+/** V4L2_CID_STATELESS_H264_SPS: the control's id. */
+export const V4L2_CID_STATELESS_H264_SPS: number = CID_CODEC_STATELESS_BASE + 2;
+/** V4L2_CID_STATELESS_H264_PPS: the control's id. */
+export const V4L2_CID_STATELESS_H264_PPS: number = CID_CODEC_STATELESS_BASE + 3;
+/** V4L2_CID_STATELESS_H264_SCALING_MATRIX: the control's id. */
+export const V4L2_CID_STATELESS_H264_SCALING_MATRIX: number = CID_CODEC_STATELESS_BASE + 4;
+/** V4L2_CID_STATELESS_H264_PRED_WEIGHTS: the control's id. */
+export const V4L2_CID_STATELESS_H264_PRED_WEIGHTS: number = CID_CODEC_STATELESS_BASE + 5;
+/** V4L2_CID_STATELESS_H264_SLICE_PARAMS: the control's id. */
+export const V4L2_CID_STATELESS_H264_SLICE_PARAMS: number = CID_CODEC_STATELESS_BASE + 6;
+/** V4L2_CID_STATELESS_H264_DECODE_PARAMS: the control's id. */
+export const V4L2_CID_STATELESS_H264_DECODE_PARAMS: number = CID_CODEC_STATELESS_BASE + 7;
 
+/** V4L2_STATELESS_H264_DECODE_MODE_SLICE_BASED. */
 export const DECODE_MODE_SLICE_BASED = 0;
+/** V4L2_STATELESS_H264_DECODE_MODE_FRAME_BASED. */
 export const DECODE_MODE_FRAME_BASED = 1;
+/** V4L2_STATELESS_H264_START_CODE_NONE. */
 export const START_CODE_NONE = 0;
+/** V4L2_STATELESS_H264_START_CODE_ANNEX_B. */
 export const START_CODE_ANNEX_B = 1;
 
+/** V4L2_H264_SPS_FLAG_SEPARATE_COLOUR_PLANE. */
 export const SPS_FLAG_SEPARATE_COLOUR_PLANE = 0x01;
+/** V4L2_H264_SPS_FLAG_QPPRIME_Y_ZERO_TRANSFORM_BYPASS. */
 export const SPS_FLAG_QPPRIME_Y_ZERO_TRANSFORM_BYPASS = 0x02;
+/** V4L2_H264_SPS_FLAG_DELTA_PIC_ORDER_ALWAYS_ZERO. */
 export const SPS_FLAG_DELTA_PIC_ORDER_ALWAYS_ZERO = 0x04;
+/** V4L2_H264_SPS_FLAG_GAPS_IN_FRAME_NUM_VALUE_ALLOWED. */
 export const SPS_FLAG_GAPS_IN_FRAME_NUM_VALUE_ALLOWED = 0x08;
+/** V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY. */
 export const SPS_FLAG_FRAME_MBS_ONLY = 0x10;
+/** V4L2_H264_SPS_FLAG_MB_ADAPTIVE_FRAME_FIELD. */
 export const SPS_FLAG_MB_ADAPTIVE_FRAME_FIELD = 0x20;
+/** V4L2_H264_SPS_FLAG_DIRECT_8X8_INFERENCE. */
 export const SPS_FLAG_DIRECT_8X8_INFERENCE = 0x40;
 
+/** V4L2_H264_PPS_FLAG_ENTROPY_CODING_MODE. */
 export const PPS_FLAG_ENTROPY_CODING_MODE = 0x0001;
+/** V4L2_H264_PPS_FLAG_BOTTOM_FIELD_PIC_ORDER_IN_FRAME_PRESENT. */
 export const PPS_FLAG_BOTTOM_FIELD_PIC_ORDER_IN_FRAME_PRESENT = 0x0002;
+/** V4L2_H264_PPS_FLAG_WEIGHTED_PRED. */
 export const PPS_FLAG_WEIGHTED_PRED = 0x0004;
+/** V4L2_H264_PPS_FLAG_DEBLOCKING_FILTER_CONTROL_PRESENT. */
 export const PPS_FLAG_DEBLOCKING_FILTER_CONTROL_PRESENT = 0x0008;
+/** V4L2_H264_PPS_FLAG_CONSTRAINED_INTRA_PRED. */
 export const PPS_FLAG_CONSTRAINED_INTRA_PRED = 0x0010;
+/** V4L2_H264_PPS_FLAG_REDUNDANT_PIC_CNT_PRESENT. */
 export const PPS_FLAG_REDUNDANT_PIC_CNT_PRESENT = 0x0020;
+/** V4L2_H264_PPS_FLAG_TRANSFORM_8X8_MODE. */
 export const PPS_FLAG_TRANSFORM_8X8_MODE = 0x0040;
+/** V4L2_H264_PPS_FLAG_SCALING_MATRIX_PRESENT. */
 export const PPS_FLAG_SCALING_MATRIX_PRESENT = 0x0080;
 
+/** V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC. */
 export const DECODE_PARAM_FLAG_IDR_PIC = 0x01;
+/** V4L2_H264_DECODE_PARAM_FLAG_FIELD_PIC. */
 export const DECODE_PARAM_FLAG_FIELD_PIC = 0x02;
+/** V4L2_H264_DECODE_PARAM_FLAG_BOTTOM_FIELD. */
 export const DECODE_PARAM_FLAG_BOTTOM_FIELD = 0x04;
+/** V4L2_H264_DECODE_PARAM_FLAG_PFRAME. */
 export const DECODE_PARAM_FLAG_PFRAME = 0x08;
+/** V4L2_H264_DECODE_PARAM_FLAG_BFRAME. */
 export const DECODE_PARAM_FLAG_BFRAME = 0x10;
 
+/** V4L2_H264_DPB_ENTRY_FLAG_VALID. */
 export const DPB_ENTRY_FLAG_VALID = 0x01;
+/** V4L2_H264_DPB_ENTRY_FLAG_ACTIVE. */
 export const DPB_ENTRY_FLAG_ACTIVE = 0x02;
+/** V4L2_H264_DPB_ENTRY_FLAG_LONG_TERM. */
 export const DPB_ENTRY_FLAG_LONG_TERM = 0x04;
+/** V4L2_H264_DPB_ENTRY_FLAG_FIELD. */
 export const DPB_ENTRY_FLAG_FIELD = 0x08;
 /** Entries in DECODE_PARAMS' dpb[] (V4L2_H264_NUM_DPB_ENTRIES). */
 export const NUM_DPB_ENTRIES = 16;
 
+/** V4L2_H264_SLICE_FLAG_DIRECT_SPATIAL_MV_PRED. */
 export const SLICE_FLAG_DIRECT_SPATIAL_MV_PRED = 0x01;
+/** V4L2_H264_SLICE_FLAG_SP_FOR_SWITCH. */
 export const SLICE_FLAG_SP_FOR_SWITCH = 0x02;
 
 /** Byte offsets and sizes of the uAPI structs (x86-64 and arm64 agree: no pointers, no longs). */
@@ -152,38 +190,69 @@ export const LAYOUT = {
   },
 } as const;
 
+/** V4L2_CID_STATELESS_H264_SPS's payload (struct v4l2_ctrl_h264_sps). */
 export interface H264Sps {
+  /** `profile_idc` of struct v4l2_ctrl_h264_sps. */
   profile_idc: number;
+  /** `constraint_set_flags` of struct v4l2_ctrl_h264_sps. */
   constraint_set_flags: number;
+  /** `level_idc` of struct v4l2_ctrl_h264_sps. */
   level_idc: number;
+  /** `seq_parameter_set_id` of struct v4l2_ctrl_h264_sps. */
   seq_parameter_set_id: number;
+  /** `chroma_format_idc` of struct v4l2_ctrl_h264_sps. */
   chroma_format_idc: number;
+  /** `bit_depth_luma_minus8` of struct v4l2_ctrl_h264_sps. */
   bit_depth_luma_minus8: number;
+  /** `bit_depth_chroma_minus8` of struct v4l2_ctrl_h264_sps. */
   bit_depth_chroma_minus8: number;
+  /** `log2_max_frame_num_minus4` of struct v4l2_ctrl_h264_sps. */
   log2_max_frame_num_minus4: number;
+  /** `pic_order_cnt_type` of struct v4l2_ctrl_h264_sps. */
   pic_order_cnt_type: number;
+  /** `log2_max_pic_order_cnt_lsb_minus4` of struct v4l2_ctrl_h264_sps. */
   log2_max_pic_order_cnt_lsb_minus4: number;
+  /** `max_num_ref_frames` of struct v4l2_ctrl_h264_sps. */
   max_num_ref_frames: number;
+  /** `num_ref_frames_in_pic_order_cnt_cycle` of struct v4l2_ctrl_h264_sps. */
   num_ref_frames_in_pic_order_cnt_cycle: number;
+  /** `offset_for_ref_frame` of struct v4l2_ctrl_h264_sps. */
   offset_for_ref_frame: number[];
+  /** `offset_for_non_ref_pic` of struct v4l2_ctrl_h264_sps. */
   offset_for_non_ref_pic: number;
+  /** `offset_for_top_to_bottom_field` of struct v4l2_ctrl_h264_sps. */
   offset_for_top_to_bottom_field: number;
+  /** `pic_width_in_mbs_minus1` of struct v4l2_ctrl_h264_sps. */
   pic_width_in_mbs_minus1: number;
+  /** `pic_height_in_map_units_minus1` of struct v4l2_ctrl_h264_sps. */
   pic_height_in_map_units_minus1: number;
+  /** `flags` of struct v4l2_ctrl_h264_sps. */
   flags: number;
 }
 
+/** V4L2_CID_STATELESS_H264_PPS's payload (struct v4l2_ctrl_h264_pps). */
 export interface H264Pps {
+  /** `pic_parameter_set_id` of struct v4l2_ctrl_h264_pps. */
   pic_parameter_set_id: number;
+  /** `seq_parameter_set_id` of struct v4l2_ctrl_h264_pps. */
   seq_parameter_set_id: number;
+  /** `num_slice_groups_minus1` of struct v4l2_ctrl_h264_pps. */
   num_slice_groups_minus1: number;
+  /** `num_ref_idx_l0_default_active_minus1` of struct v4l2_ctrl_h264_pps. */
   num_ref_idx_l0_default_active_minus1: number;
+  /** `num_ref_idx_l1_default_active_minus1` of struct v4l2_ctrl_h264_pps. */
   num_ref_idx_l1_default_active_minus1: number;
+  /** `weighted_bipred_idc` of struct v4l2_ctrl_h264_pps. */
   weighted_bipred_idc: number;
+  /** `pic_init_qp_minus26` of struct v4l2_ctrl_h264_pps. */
   pic_init_qp_minus26: number;
+  /** `pic_init_qs_minus26` of struct v4l2_ctrl_h264_pps. */
   pic_init_qs_minus26: number;
+  /** `chroma_qp_index_offset` of struct v4l2_ctrl_h264_pps. */
   chroma_qp_index_offset: number;
+  /** `second_chroma_qp_index_offset` of struct v4l2_ctrl_h264_pps. */
   second_chroma_qp_index_offset: number;
+  /** `flags` of struct v4l2_ctrl_h264_pps. */
   flags: number;
 }
 
@@ -196,40 +265,71 @@ export function writeMenu(value: number): Uint8Array {
 
 /** Scaling lists in raster order, as V4L2 defines them (4x4: 6 lists, 8x8: 6 lists). */
 export interface H264ScalingMatrix {
+  /** `scaling_list_4x4` of struct v4l2_ctrl_h264_scaling_matrix (6 lists). */
   scaling_list_4x4: Uint8Array[];
+  /** `scaling_list_8x8` of struct v4l2_ctrl_h264_scaling_matrix (6 lists). */
   scaling_list_8x8: Uint8Array[];
 }
 
+/** V4L2_CID_STATELESS_H264_DECODE_PARAMS's payload but for dpb[] (struct v4l2_ctrl_h264_decode_params). */
 export interface H264DecodeParams {
+  /** `nal_ref_idc` of struct v4l2_ctrl_h264_decode_params. */
   nal_ref_idc: number;
+  /** `frame_num` of struct v4l2_ctrl_h264_decode_params. */
   frame_num: number;
+  /** `top_field_order_cnt` of struct v4l2_ctrl_h264_decode_params. */
   top_field_order_cnt: number;
+  /** `bottom_field_order_cnt` of struct v4l2_ctrl_h264_decode_params. */
   bottom_field_order_cnt: number;
+  /** `idr_pic_id` of struct v4l2_ctrl_h264_decode_params. */
   idr_pic_id: number;
+  /** `pic_order_cnt_lsb` of struct v4l2_ctrl_h264_decode_params. */
   pic_order_cnt_lsb: number;
+  /** `delta_pic_order_cnt_bottom` of struct v4l2_ctrl_h264_decode_params. */
   delta_pic_order_cnt_bottom: number;
+  /** `delta_pic_order_cnt0` of struct v4l2_ctrl_h264_decode_params. */
   delta_pic_order_cnt0: number;
+  /** `delta_pic_order_cnt1` of struct v4l2_ctrl_h264_decode_params. */
   delta_pic_order_cnt1: number;
+  /** `dec_ref_pic_marking_bit_size` of struct v4l2_ctrl_h264_decode_params. */
   dec_ref_pic_marking_bit_size: number;
+  /** `pic_order_cnt_bit_size` of struct v4l2_ctrl_h264_decode_params. */
   pic_order_cnt_bit_size: number;
+  /** `slice_group_change_cycle` of struct v4l2_ctrl_h264_decode_params. */
   slice_group_change_cycle: number;
+  /** `flags` of struct v4l2_ctrl_h264_decode_params. */
   flags: number;
 }
 
+/** V4L2_CID_STATELESS_H264_SLICE_PARAMS's payload (struct v4l2_ctrl_h264_slice_params; no reference lists). */
 export interface H264SliceParams {
+  /** `header_bit_size` of struct v4l2_ctrl_h264_slice_params. */
   header_bit_size: number;
+  /** `first_mb_in_slice` of struct v4l2_ctrl_h264_slice_params. */
   first_mb_in_slice: number;
+  /** `slice_type` of struct v4l2_ctrl_h264_slice_params. */
   slice_type: number;
+  /** `colour_plane_id` of struct v4l2_ctrl_h264_slice_params. */
   colour_plane_id: number;
+  /** `redundant_pic_cnt` of struct v4l2_ctrl_h264_slice_params. */
   redundant_pic_cnt: number;
+  /** `cabac_init_idc` of struct v4l2_ctrl_h264_slice_params. */
   cabac_init_idc: number;
+  /** `slice_qp_delta` of struct v4l2_ctrl_h264_slice_params. */
   slice_qp_delta: number;
+  /** `slice_qs_delta` of struct v4l2_ctrl_h264_slice_params. */
   slice_qs_delta: number;
+  /** `disable_deblocking_filter_idc` of struct v4l2_ctrl_h264_slice_params. */
   disable_deblocking_filter_idc: number;
+  /** `slice_alpha_c0_offset_div2` of struct v4l2_ctrl_h264_slice_params. */
   slice_alpha_c0_offset_div2: number;
+  /** `slice_beta_offset_div2` of struct v4l2_ctrl_h264_slice_params. */
   slice_beta_offset_div2: number;
+  /** `num_ref_idx_l0_active_minus1` of struct v4l2_ctrl_h264_slice_params. */
   num_ref_idx_l0_active_minus1: number;
+  /** `num_ref_idx_l1_active_minus1` of struct v4l2_ctrl_h264_slice_params. */
   num_ref_idx_l1_active_minus1: number;
+  /** `flags` of struct v4l2_ctrl_h264_slice_params. */
   flags: number;
 }
 
@@ -240,6 +340,7 @@ function view(bytes: Uint8Array, size: number, what: string): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, size);
 }
 
+/** Reads an SPS control payload. */
 export function readSps(bytes: Uint8Array): H264Sps {
   const L = LAYOUT.sps;
   const v = view(bytes, L.size, "v4l2_ctrl_h264_sps");
@@ -267,6 +368,7 @@ export function readSps(bytes: Uint8Array): H264Sps {
   };
 }
 
+/** An SPS control payload. */
 export function writeSps(s: H264Sps): Uint8Array<ArrayBuffer> {
   const L = LAYOUT.sps;
   const out = new Uint8Array(L.size);
@@ -294,6 +396,7 @@ export function writeSps(s: H264Sps): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** Reads a PPS control payload. */
 export function readPps(bytes: Uint8Array): H264Pps {
   const L = LAYOUT.pps;
   const v = view(bytes, L.size, "v4l2_ctrl_h264_pps");
@@ -312,6 +415,7 @@ export function readPps(bytes: Uint8Array): H264Pps {
   };
 }
 
+/** A PPS control payload. */
 export function writePps(p: H264Pps): Uint8Array<ArrayBuffer> {
   const L = LAYOUT.pps;
   const out = new Uint8Array(L.size);
@@ -330,6 +434,7 @@ export function writePps(p: H264Pps): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** Reads a SCALING_MATRIX control payload. */
 export function readScalingMatrix(bytes: Uint8Array): H264ScalingMatrix {
   const L = LAYOUT.scaling;
   view(bytes, L.size, "v4l2_ctrl_h264_scaling_matrix");
@@ -340,6 +445,7 @@ export function readScalingMatrix(bytes: Uint8Array): H264ScalingMatrix {
   };
 }
 
+/** A SCALING_MATRIX control payload. */
 export function writeScalingMatrix(m: H264ScalingMatrix): Uint8Array<ArrayBuffer> {
   const L = LAYOUT.scaling;
   const out = new Uint8Array(L.size);
@@ -348,6 +454,7 @@ export function writeScalingMatrix(m: H264ScalingMatrix): Uint8Array<ArrayBuffer
   return out;
 }
 
+/** A DECODE_PARAMS control payload, dpb[] zeroed (writeDpb() fills it). */
 export function writeDecodeParams(d: H264DecodeParams): Uint8Array<ArrayBuffer> {
   const L = LAYOUT.decodeParams;
   const out = new Uint8Array(L.size);
@@ -368,6 +475,7 @@ export function writeDecodeParams(d: H264DecodeParams): Uint8Array<ArrayBuffer> 
   return out;
 }
 
+/** Reads a DECODE_PARAMS control payload but for dpb[] (readDpbReferences() reads that). */
 export function readDecodeParams(bytes: Uint8Array): H264DecodeParams {
   const L = LAYOUT.decodeParams;
   const v = view(bytes, L.size, "v4l2_ctrl_h264_decode_params");
@@ -390,13 +498,19 @@ export function readDecodeParams(bytes: Uint8Array): H264DecodeParams {
 
 /** A DECODE_PARAMS dpb[] entry (the fields the daemon and the file client use). */
 export interface H264DpbEntry {
+  /** `reference_ts` of struct v4l2_h264_dpb_entry. */
   reference_ts: bigint;
+  /** `pic_num` of struct v4l2_h264_dpb_entry. */
   pic_num: number;
+  /** `frame_num` of struct v4l2_h264_dpb_entry. */
   frame_num: number;
   /** V4L2_H264_{TOP,BOTTOM}_FIELD_REF bits, 3 for a frame. */
   fields: number;
+  /** `top_field_order_cnt` of struct v4l2_h264_dpb_entry. */
   top_field_order_cnt: number;
+  /** `bottom_field_order_cnt` of struct v4l2_h264_dpb_entry. */
   bottom_field_order_cnt: number;
+  /** `flags` of struct v4l2_h264_dpb_entry. */
   flags: number;
 }
 
@@ -434,6 +548,7 @@ export function writeDpb(payload: Uint8Array, entries: readonly H264DpbEntry[]):
   });
 }
 
+/** A SLICE_PARAMS control payload (reference lists empty). */
 export function writeSliceParams(s: H264SliceParams): Uint8Array<ArrayBuffer> {
   const L = LAYOUT.sliceParams;
   const out = new Uint8Array(L.size);

@@ -40,6 +40,7 @@ export interface ContextJobsOptions {
 
 /** A decoded job: its result, then (for the -v line, after COMPLETE) a look at its picture. */
 export interface ContextJobOutcome {
+  /** The job's result, for its COMPLETE. */
   result: JobResult;
   /** Logs the job's -v line (when debug is on) and releases its mappings. Call once. */
   finish(): void;
@@ -94,13 +95,17 @@ class BufferMappings {
   }
 }
 
+/** One context's jobs on its decode thread: its decoder (made at the first job) and its buffer mappings. */
 export class ContextJobs {
   #entry: { codec: Codec; decoder: ContextDecoder } | undefined;
   /** A decoder was made since the last result: it holds no picture decoded before. */
   #reset = false;
   readonly #mappings: BufferMappings;
 
-  /** @param fd a descriptor of the control device (or its double) to map job buffers from */
+  /**
+   * Jobs decoded with `av`.
+   * @param fd a descriptor of the control device (or its double) to map job buffers from
+   */
   constructor(
     private readonly av: Libav,
     fd: number,
@@ -154,6 +159,7 @@ export class ContextJobs {
     return this.#entry?.codec;
   }
 
+  /** Closes the decoder and unmaps the context's buffers. */
   close(): void {
     this.#entry?.decoder.close();
     this.#entry = undefined;

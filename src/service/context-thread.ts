@@ -19,6 +19,7 @@ const log = getLogger(["daedalusd", "service"]);
 export interface ContextThreadStart {
   /** The module the worker runs: the daemon's entry (main.ts or its bundle). */
   entry: string | URL;
+  /** The worker's "init" message, but for what the thread adds itself (busy cookie, mappings). */
   init: Omit<Extract<ToContext, { type: "init" }>, "type" | "busy" | "mappings">;
   /**
    * How long a job may run, in ms, from when the thread could start it (its predecessor's
@@ -34,13 +35,17 @@ export interface ContextThreadStart {
 
 /** A job handed to a thread and not answered yet. */
 export interface QueuedJob {
+  /** The job as fetched from the module. */
   job: WireJob;
+  /** The context's share of the thread budget, used when its decoder is made. */
   threads: number;
+  /** Called with the job's result. */
   resolve: (r: JobResult) => void;
 }
 
 let threadCount = 0;
 
+/** One decode thread (a worker running context-worker.ts) and the jobs handed to it. */
 export class ContextThread {
   readonly #worker: Worker;
   /** Jobs not answered yet, in the order the thread takes them: the first one is running. */
@@ -63,8 +68,10 @@ export class ContextThread {
   #fd = -1;
   /** The contexts assigned to this thread. */
   readonly contexts = new Set<number>();
+  /** The worker's name: CONTEXT_WORKER_NAME and a number counted per process. */
   readonly name = `${CONTEXT_WORKER_NAME}-${++threadCount}`;
 
+  /** Starts the worker and sends it "init"; `ready` tells when it has warmed up. */
   constructor(start: ContextThreadStart) {
     this.#start = start;
     this.#worker = new Worker(start.entry, { type: "module", name: this.name });
@@ -103,6 +110,7 @@ export class ContextThread {
     return this.#ready;
   }
 
+  /** Neither died nor ended (retired or terminated). */
   get alive(): boolean {
     return !this.#dead;
   }
@@ -130,6 +138,7 @@ export class ContextThread {
     return comm !== undefined && comm === this.#os.comm;
   }
 
+  /** Holds a descriptor of the control device (attach() until detach() or its end). */
   get attached(): boolean {
     return this.#fd >= 0;
   }

@@ -37,6 +37,7 @@ import {
   LAYOUT,
 } from "./protocol.ts";
 
+/** The control device's path. */
 export const DEFAULT_DEVICE = "/dev/daedalus-v4l2";
 
 /** The module's parameters in sysfs. */
@@ -52,13 +53,18 @@ export function moduleParameter(name: string, dir = MODULE_PARAMETERS): number |
   return text && Number.isSafeInteger(n) ? n : undefined;
 }
 
+/** What poll() saw: a message, nothing in time, or the device gone (POLLERR, POLLHUP, POLLNVAL). */
 export type PollResult = "readable" | "timeout" | "gone";
 
 /** One job buffer mapped into the daemon. */
 export interface Mapping {
+  /** Where it is mapped. */
   readonly ptr: Deno.PointerObject;
+  /** Its length in bytes. */
   readonly length: number;
+  /** The mapping as bytes. */
   readonly bytes: Uint8Array;
+  /** Unmaps it. */
   unmap(): void;
 }
 
@@ -165,6 +171,7 @@ export function mapFd(fd: number, offset: bigint, length: number, writable: bool
  */
 const INITIAL_MSG_BUFFER = 2048;
 
+/** An open control device: the daemon's connection to the module. */
 export class ControlDevice {
   #msg = new Uint8Array(0);
   readonly #fetch = new Uint8Array(LAYOUT.fetch.size);
@@ -193,6 +200,7 @@ export class ControlDevice {
     return this.#msg.length;
   }
 
+  /** Opens the control device at `path` (non-blocking, close-on-exec); throws a SysError. */
   static open(path = DEFAULT_DEVICE): ControlDevice {
     const rdev = statPath(path)?.rdev;
     if (rdev === undefined) throw new SysError(`stat ${path}`, errno());
@@ -209,12 +217,14 @@ export class ControlDevice {
     }
   }
 
+  /** DAEDALUS_IOC_VERSION: the module's ABI version. */
   version(): number {
     const out = new Uint8Array(4);
     this.#ioctl("DAEDALUS_IOC_VERSION", DAEDALUS_IOC_VERSION, out);
     return new DataView(out.buffer).getUint32(0, true);
   }
 
+  /** DAEDALUS_IOC_HELLO: connects the daemon, declaring its ABI and codecs; the module answers with its own. */
   hello(abi: number, codecs: number): Hello {
     const buf = encodeHello(abi, codecs);
     this.#ioctl("DAEDALUS_IOC_HELLO", DAEDALUS_IOC_HELLO, buf);
@@ -252,6 +262,7 @@ export class ControlDevice {
     return this.#msg.slice(0, Math.min(size, this.#msg.length));
   }
 
+  /** DAEDALUS_IOC_COMPLETE: a job's result; throws a SysError (ENOENT: the job is gone). */
   complete(c: Complete): void {
     this.#ioctl("DAEDALUS_IOC_COMPLETE", DAEDALUS_IOC_COMPLETE, encodeComplete(c));
   }
@@ -274,6 +285,7 @@ export class ControlDevice {
     return statPath(this.path)?.rdev === this.rdev;
   }
 
+  /** Closes the descriptor. */
   close(): void {
     libc().close(this.fd);
   }

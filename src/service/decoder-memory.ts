@@ -70,6 +70,7 @@ export class DecoderMemory {
   readonly #charges = new Map<number, number>();
   #used = 0;
 
+  /** `budget`: the bytes all contexts' decoders may be charged together. */
   constructor(readonly budget: number) {}
 
   /** Bytes charged to all contexts now. */

@@ -40,7 +40,9 @@ import {
 const log = getLogger(["daedalusd", "service"]);
 const jobLog = getLogger(["daedalusd", "job"]);
 
+/** How DaedalusService runs; every field is optional. */
 export interface ServiceOptions {
+  /** The control device's path (DEFAULT_DEVICE). */
   device?: string;
   /** Seconds between summary lines at info level (0: none). */
   summaryInterval?: number;
@@ -145,12 +147,14 @@ export class DaedalusService {
   #stopping = false;
   #wake: (() => void) | undefined;
 
+  /** A service decoding with `av` (libavcodec's bindings); run() starts it. */
   constructor(private readonly av: Libav, private readonly opts: ServiceOptions = {}) {
     this.#deadlineMs = opts.jobDeadlineMs ?? jobDeadlineFor(DEFAULT_WATCHDOG_MS);
     this.#freezes = opts.testFreeze?.jobs ?? 0;
     this.#decoderMemory = new DecoderMemory(opts.decoderMemory ?? defaultDecoderBudget());
   }
 
+  /** Asks run() to return: wakes a pending sleep; the serving loop sees it at its next poll. */
   stop(): void {
     this.#stopping = true;
     this.#wake?.();
@@ -530,6 +534,7 @@ export class DaedalusService {
     );
   }
 
+  /** Contexts assigned to a decode thread now. */
   get contexts(): number {
     return this.#threads.size;
   }
@@ -560,6 +565,7 @@ export class DaedalusService {
     return this.#exitCode;
   }
 
+  /** Jobs handled since the service started: all, decoded, held, failed. */
   get counters(): Readonly<Counters> {
     return this.#counters;
   }
@@ -581,6 +587,8 @@ export class DaedalusService {
  * from, and COMPLETE (a test double implements both with a memfd).
  */
 export interface JobPort {
+  /** The descriptor job buffers are mapped from. */
   readonly fd: number;
+  /** Sends a job's COMPLETE. */
   complete(c: Complete): void;
 }

@@ -15,6 +15,7 @@ import { vp8FileFrames } from "./file-client.ts";
 /** kmod/daedalus-vp8.c: 8-bit 4:2:0 only, as VP8 has. */
 const PICTURES: CodecPictures = { bitDepths: [8], chroma: ["4:2:0"] };
 
+/** VP8: its decoder, file client, self-test and the pictures it decodes. */
 export const VP8: Codec = {
   name: "vp8",
   decoder: { library: "libavcodec", name: "vp8" },

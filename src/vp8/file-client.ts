@@ -91,8 +91,11 @@ class BoolDecoder {
 
 /** What a VP8 frame header (RFC 6386 section 9) says of its reference buffers' updates. */
 export interface Vp8Refresh {
+  /** refresh_golden_frame: the golden buffer gets this frame. */
   golden: boolean;
+  /** refresh_alternate_frame: the alt ref buffer gets this frame. */
   alt: boolean;
+  /** refresh_last: the last frame buffer gets this frame. */
   last: boolean;
   /** copy_buffer_to_golden: 0 none, 1 last frame, 2 alt ref frame. */
   copyToGolden: number;

@@ -5,11 +5,15 @@
  */
 import { V4L2_CID_CODEC_STATELESS_BASE } from "../decoder/job.ts";
 
-export const V4L2_CID_STATELESS_VP8_FRAME = V4L2_CID_CODEC_STATELESS_BASE + 200;
+/** V4L2_CID_STATELESS_VP8_FRAME: the control's id. */
+export const V4L2_CID_STATELESS_VP8_FRAME: number = V4L2_CID_CODEC_STATELESS_BASE + 200;
 
+/** V4L2_VP8_FRAME_FLAG_KEY_FRAME. */
 export const VP8_FRAME_FLAG_KEY_FRAME = 0x01;
+/** V4L2_VP8_FRAME_FLAG_SHOW_FRAME. */
 export const VP8_FRAME_FLAG_SHOW_FRAME = 0x04;
 
+/** Byte offsets of struct v4l2_ctrl_vp8_frame's fields used here, and its size. */
 export const LAYOUT = {
   frame: {
     size: 1232,
@@ -32,14 +36,19 @@ const REF_TS = ["last_frame_ts", "golden_frame_ts", "alt_frame_ts"] as const;
 export interface Vp8Frame {
   /** V4L2_VP8_FRAME_FLAG_* (the field is 64-bit; every flag fits the low word). */
   flags: number;
+  /** width of struct v4l2_ctrl_vp8_frame. */
   width: number;
+  /** height of struct v4l2_ctrl_vp8_frame. */
   height: number;
+  /** version of struct v4l2_ctrl_vp8_frame (the frame header's). */
   version: number;
+  /** first_part_size of struct v4l2_ctrl_vp8_frame. */
   firstPartSize: number;
   /** last_frame_ts, golden_frame_ts, alt_frame_ts: the references' timestamps (0 if absent). */
   refs?: readonly bigint[];
 }
 
+/** Reads the fields used here from a VP8_FRAME payload. */
 export function readVp8Frame(p: Uint8Array): Vp8Frame {
   const L = LAYOUT.frame;
   if (p.byteLength < L.size) throw new RangeError(`VP8_FRAME is ${p.byteLength} bytes`);

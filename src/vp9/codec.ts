@@ -16,6 +16,7 @@ import { vp9FileFrames } from "./file-client.ts";
 /** kmod/daedalus-vp9.c: profiles 0 and 2 (8 and 10 bits, 4:2:0). */
 const PICTURES: CodecPictures = { bitDepths: [8, 10], chroma: ["4:2:0"] };
 
+/** VP9: its decoder, file client, self-test and the pictures it decodes. */
 export const VP9: Codec = {
   name: "vp9",
   decoder: { library: "libavcodec", name: "vp9" },

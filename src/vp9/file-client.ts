@@ -47,18 +47,29 @@ export function splitSuperframe(data: Uint8Array): Uint8Array[] {
 
 /** What a frame's uncompressed header says (spec 6.2), as far as a client needs it. */
 export interface Vp9Header {
+  /** profile (0 to 3). */
   profile: number;
+  /** show_existing_frame: the slot of the frame shown again (the header says nothing else). */
   showExisting?: number;
+  /** frame_type is KEY_FRAME. */
   keyFrame: boolean;
+  /** intra_only. */
   intraOnly: boolean;
+  /** show_frame. */
   showFrame: boolean;
+  /** error_resilient_mode. */
   errorResilient: boolean;
+  /** 8, 10 or 12 (an inter frame: its LAST reference's, when known). */
   bitDepth: number;
+  /** subsampling_x, subsampling_y. */
   subsampling: [number, number];
+  /** refresh_frame_flags: the slots this frame goes to (all 8 for a key frame). */
   refreshFrameFlags: number;
   /** ref_frame_idx[]: the slots of LAST, GOLDEN and ALTREF (an inter frame's). */
   refs: number[];
+  /** The frame's width (its own, or that of the reference it takes its size from). */
   width: number;
+  /** The frame's height, likewise. */
   height: number;
 }
 

@@ -5,16 +5,25 @@
  */
 import { V4L2_CID_CODEC_STATELESS_BASE } from "../decoder/job.ts";
 
-export const V4L2_CID_STATELESS_VP9_FRAME = V4L2_CID_CODEC_STATELESS_BASE + 300;
-export const V4L2_CID_STATELESS_VP9_COMPRESSED_HDR = V4L2_CID_CODEC_STATELESS_BASE + 301;
+/** V4L2_CID_STATELESS_VP9_FRAME: the control's id. */
+export const V4L2_CID_STATELESS_VP9_FRAME: number = V4L2_CID_CODEC_STATELESS_BASE + 300;
+/** V4L2_CID_STATELESS_VP9_COMPRESSED_HDR: the control's id. */
+export const V4L2_CID_STATELESS_VP9_COMPRESSED_HDR: number = V4L2_CID_CODEC_STATELESS_BASE + 301;
 
+/** V4L2_VP9_FRAME_FLAG_KEY_FRAME. */
 export const VP9_FRAME_FLAG_KEY_FRAME = 0x001;
+/** V4L2_VP9_FRAME_FLAG_SHOW_FRAME. */
 export const VP9_FRAME_FLAG_SHOW_FRAME = 0x002;
+/** V4L2_VP9_FRAME_FLAG_ERROR_RESILIENT. */
 export const VP9_FRAME_FLAG_ERROR_RESILIENT = 0x004;
+/** V4L2_VP9_FRAME_FLAG_INTRA_ONLY. */
 export const VP9_FRAME_FLAG_INTRA_ONLY = 0x008;
+/** V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING. */
 export const VP9_FRAME_FLAG_X_SUBSAMPLING = 0x080;
+/** V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING. */
 export const VP9_FRAME_FLAG_Y_SUBSAMPLING = 0x100;
 
+/** Byte offsets of struct v4l2_ctrl_vp9_frame's fields used here, and the controls' sizes. */
 export const LAYOUT = {
   frame: {
     size: 168,
@@ -37,17 +46,25 @@ const REF_TS = ["last_frame_ts", "golden_frame_ts", "alt_frame_ts"] as const;
 
 /** The fields of struct v4l2_ctrl_vp9_frame the daemon uses. */
 export interface Vp9Frame {
+  /** V4L2_VP9_FRAME_FLAG_* bits. */
   flags: number;
+  /** frame_width_minus_1 + 1. */
   width: number;
+  /** frame_height_minus_1 + 1. */
   height: number;
+  /** profile of struct v4l2_ctrl_vp9_frame. */
   profile: number;
+  /** bit_depth of struct v4l2_ctrl_vp9_frame. */
   bitDepth: number;
+  /** uncompressed_header_size: bytes of the frame's uncompressed header. */
   uncompressedHeaderSize: number;
+  /** compressed_header_size: bytes of the frame's compressed header. */
   compressedHeaderSize: number;
   /** last_frame_ts, golden_frame_ts, alt_frame_ts: the references' timestamps (0 if absent). */
   refs?: readonly bigint[];
 }
 
+/** Reads the fields used here from a VP9_FRAME payload. */
 export function readVp9Frame(p: Uint8Array): Vp9Frame {
   const L = LAYOUT.frame;
   if (p.byteLength < L.size) throw new RangeError(`VP9_FRAME is ${p.byteLength} bytes`);
