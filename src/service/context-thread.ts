@@ -258,8 +258,9 @@ export class ContextThread {
     for (const { resolve } of this.#pending.values()) resolve(died(why));
     this.#pending.clear();
     this.#worker.terminate();
-    const released = releaseMappings(this.#mappings);
+    const { released, failed } = releaseMappings(this.#mappings);
     if (released > 0) log.warn(`${this.name}: ${released} buffer mappings released for it`);
+    if (failed > 0) log.error(`${this.name}: ${failed} buffer mappings could not be replaced`);
     this.#detached?.();
   }
 

@@ -70,14 +70,20 @@ export interface Mapping {
 
 /**
  * A decode thread's mappings, listed for the service thread: (address, length) pairs, address 0
- * for a free slot. A thread that dies or is retired, perhaps stuck inside a library call, never
- * unmaps them, and each would keep its buffer's memory (charged to the client) alive: the
- * service thread replaces them with anonymous memory (releaseMappings), so the device's memory
- * is let go and a late write from a stuck thread lands in memory nobody uses.
+ * for a free slot; the first pair is the table's state (nonzero: released, nothing more is
+ * listed). A thread that dies or is retired, perhaps stuck inside a library call, never unmaps
+ * them, and each would keep its buffer's memory (charged to the client) alive: the service
+ * thread replaces them with anonymous memory (releaseMappings), so the device's memory is let go
+ * and a late write from a stuck thread lands in memory nobody uses.
+ *
+ * A terminated worker may still run for a while (terminate() takes effect when it next runs
+ * JavaScript), so either side may be first to a slot: each claims it by swapping its address
+ * for 0 (Atomics.compareExchange), and only the one that got it unmaps or replaces it. Else the
+ * service thread could replace memory the worker had just unmapped and another mapping had got.
  */
 export type MappingTable = BigInt64Array<SharedArrayBuffer>;
 
-/** Mappings a table lists (a context keeps one per buffer slot; more go unlisted). */
+/** Mappings a table lists, its state included (a context keeps one per buffer slot; more go unlisted). */
 const MAPPING_SLOTS = 1024;
 
 /** A new, empty table of mappings. */
@@ -94,27 +100,64 @@ export function listMappingsIn(table: MappingTable): void {
 }
 
 /**
- * Replaces every mapping `table` lists with anonymous memory at the same address, and empties
- * it; for a thread that runs no JavaScript any more. Returns how many there were.
+ * Lists a mapping at `addr` in a free slot of `table`: the slot's index, or -1 when the table is
+ * full or released.
  */
-export function releaseMappings(table: MappingTable): number {
-  let n = 0;
-  for (let i = 0; i < table.length; i += 2) {
+export function listMapping(table: MappingTable, addr: bigint, length: number): number {
+  for (let i = 2; i < table.length; i += 2) {
+    if (Atomics.load(table, 0) !== 0n) return -1;
+    if (Atomics.load(table, i) !== 0n) continue;
+    // Its length before its address: whoever sees the address sees its length.
+    Atomics.store(table, i + 1, BigInt(length));
+    if (Atomics.compareExchange(table, i, 0n, addr) === 0n) return i;
+  }
+  return -1;
+}
+
+/**
+ * The mapping's own thread takes `addr` out of its slot before unmapping it: true when it got
+ * it (it unmaps it), false when the service thread did (it replaced the memory: hands off).
+ */
+export function unlistMapping(table: MappingTable, slot: number, addr: bigint): boolean {
+  return Atomics.compareExchange(table, slot, addr, 0n) === addr;
+}
+
+/** Replaces `length` bytes at `addr` with private anonymous memory; false when mmap failed. */
+function replaceWithAnonymous(addr: bigint, length: bigint): boolean {
+  const p = libc().mmap(
+    Deno.UnsafePointer.create(addr),
+    BigInt.asUintN(64, length),
+    PROT_READ | PROT_WRITE,
+    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+    -1,
+    0n,
+  );
+  return p !== null && BigInt(Deno.UnsafePointer.value(p)) === addr; // else MAP_FAILED
+}
+
+/**
+ * Replaces every mapping `table` lists with anonymous memory at the same address (`replace`:
+ * a test's double), claiming each slot first, and closes the table to new mappings; for a
+ * thread that runs no JavaScript any more, or soon will not. Returns how many mappings were
+ * replaced, and how many could not be (mmap failed: the memory stays mapped).
+ */
+export function releaseMappings(
+  table: MappingTable,
+  replace: (addr: bigint, length: bigint) => boolean = replaceWithAnonymous,
+): { released: number; failed: number } {
+  // Closed first: the thread lists nothing more, so a slot it frees is never reused under us.
+  Atomics.store(table, 0, 1n);
+  let released = 0;
+  let failed = 0;
+  for (let i = 2; i < table.length; i += 2) {
     const addr = Atomics.load(table, i);
     if (addr === 0n) continue;
     const length = Atomics.load(table, i + 1);
-    libc().mmap(
-      Deno.UnsafePointer.create(addr),
-      BigInt.asUintN(64, length),
-      PROT_READ | PROT_WRITE,
-      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-      -1,
-      0n,
-    );
-    Atomics.store(table, i, 0n);
-    n++;
+    if (Atomics.compareExchange(table, i, addr, 0n) !== addr) continue; // the thread unmapped it
+    if (replace(addr, length)) released++;
+    else failed++;
   }
-  return n;
+  return { released, failed };
 }
 
 /** An mmap of the control device; `bytes` is detached before the memory is unmapped. */
@@ -124,15 +167,7 @@ class DeviceMapping implements Mapping {
   readonly #slot: number;
 
   constructor(readonly ptr: Deno.PointerObject, readonly length: number) {
-    this.#slot = -1;
-    if (!listed) return;
-    for (let i = 0; i < listed.length; i += 2) {
-      if (Atomics.load(listed, i) !== 0n) continue;
-      Atomics.store(listed, i + 1, BigInt(length));
-      Atomics.store(listed, i, BigInt(Deno.UnsafePointer.value(ptr)));
-      this.#slot = i;
-      return;
-    }
+    this.#slot = listed ? listMapping(listed, BigInt(Deno.UnsafePointer.value(ptr)), length) : -1;
   }
 
   get bytes(): Uint8Array {
@@ -144,8 +179,10 @@ class DeviceMapping implements Mapping {
     // A view left attached would fault on access once the memory is gone.
     if (this.#bytes) this.#bytes.buffer.transfer(0);
     this.#bytes = undefined;
-    // Out of the table first: once unmapped, the address may be another thread's mapping.
-    if (listed && this.#slot >= 0) Atomics.store(listed, this.#slot, 0n);
+    // Out of the table first: once unmapped, the address may be another thread's mapping. When
+    // the service thread took it (this thread was retired), it replaced the memory: not ours.
+    const addr = BigInt(Deno.UnsafePointer.value(this.ptr));
+    if (listed && this.#slot >= 0 && !unlistMapping(listed, this.#slot, addr)) return;
     libc().munmap(this.ptr, BigInt(this.length));
   }
 }
