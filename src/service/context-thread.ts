@@ -55,8 +55,8 @@ export class ContextThread {
   #detached: (() => void) | undefined;
   #dead = false;
   #warm = false;
-  /** The cookie of the job the thread is decoding, 0 between jobs (it writes it). */
-  readonly #busy = new Int32Array(new SharedArrayBuffer(4));
+  /** The cookie of the job the thread is decoding, 0 between jobs; jobs answered (it writes them). */
+  readonly #busy = new Int32Array(new SharedArrayBuffer(8));
   /** Its mappings of the control device (it lists them). */
   readonly #mappings = newMappingTable();
   #retired = false;
@@ -118,6 +118,16 @@ export class ContextThread {
   /** Warmed up (its self-test passed) and alive: it starts a job at once. */
   get warm(): boolean {
     return this.#warm && !this.#dead;
+  }
+
+  /**
+   * Blocks the calling thread until this thread has answered `jobs` jobs in all (for a test
+   * that stalls the service thread until a job's result is on its way).
+   */
+  waitAnswered(jobs: number): void {
+    for (let n = Atomics.load(this.#busy, 1); n < jobs; n = Atomics.load(this.#busy, 1)) {
+      Atomics.wait(this.#busy, 1, n);
+    }
   }
 
   /** Retired for a job past its deadline. */

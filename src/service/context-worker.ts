@@ -32,8 +32,9 @@ export type ToContext =
     avLogLevel: number;
     jobs: ContextJobsOptions;
     /**
-     * Shared with the service thread: the cookie of the job the thread is decoding, 0 between
-     * jobs (so that a deadline is never taken for a job whose result is on its way).
+     * Shared with the service thread: [0] the cookie of the job the thread is decoding, 0
+     * between jobs (so that a deadline is never taken for a job whose result is on its way);
+     * [1] how many jobs it has answered (Atomics.notify()d: a test stalls on it).
      */
     busy: Int32Array<SharedArrayBuffer>;
     /** Shared with the service thread: the thread's mappings of the control device. */
@@ -89,7 +90,7 @@ function runContextWorker(): void {
   };
   let options: ContextJobsOptions = {};
   let fd = -1;
-  let busy = new Int32Array(new SharedArrayBuffer(4));
+  let busy = new Int32Array(new SharedArrayBuffer(8));
   const contexts = new Map<number, ContextJobs>();
   const detach = () => {
     for (const jobs of contexts.values()) jobs.close();
@@ -130,6 +131,8 @@ function runContextWorker(): void {
         }
         const outcome = jobs.decode(m.job, m.threads);
         Atomics.store(busy, 0, 0);
+        Atomics.add(busy, 1, 1);
+        Atomics.notify(busy, 1);
         scope.postMessage({ type: "done", cookie: m.job.cookie, result: outcome.result });
         outcome.finish();
         return;

@@ -544,6 +544,11 @@ export class DaedalusService {
     return this.#threads.get(ctxId)?.name;
   }
 
+  /** The thread a context decodes on now, if it has one. */
+  contextThread(ctxId: number): ContextThread | undefined {
+    return this.#threads.get(ctxId);
+  }
+
   /** Bytes of decoder state charged to the contexts now, and the budget. */
   get decoderMemory(): { used: number; budget: number } {
     return { used: this.#decoderMemory.used, budget: this.#decoderMemory.budget };
