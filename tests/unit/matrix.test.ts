@@ -1,11 +1,12 @@
 // Bit-exactness of the decoding core over a matrix of x264 streams: every frame, in every
-// decode mode, start-code mode and CAPTURE format, equals ffmpeg's own decode (framemd5).
+// decode mode, start-code mode and CAPTURE format, equals ffmpeg's own decode (framemd5); the
+// matrix's chosen features, then libx264 at each of its presets and tunes (H264_DEFAULTS).
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
 import { decodeFile } from "../../src/decoder/file-decoder.ts";
 import type { DecodeModeName, StartCodeName } from "../../src/h264/client.ts";
 import { ffmpegFrameMd5s, streamFile, type StreamRecipe } from "./helpers/streams.ts";
-import { MATRIX } from "./helpers/matrix.ts";
+import { H264_DEFAULTS, MATRIX } from "./helpers/matrix.ts";
 
 const MODES: [DecodeModeName, StartCodeName][] = [
   ["frame", "annexb"],
@@ -14,7 +15,7 @@ const MODES: [DecodeModeName, StartCodeName][] = [
   ["slice", "none"],
 ];
 
-for (const recipe of MATRIX) {
+for (const recipe of [...MATRIX, ...H264_DEFAULTS]) {
   for (const [mode, startCode] of MODES) {
     for (const pixFmt of ["nv12", "yuv420p"] as const) {
       // Without start codes, a frame-based buffer cannot delimit several slices (V4L2 has no

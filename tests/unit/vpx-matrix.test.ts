@@ -13,9 +13,9 @@ import {
   VP9_FRAME_FLAG_KEY_FRAME,
 } from "../../src/vp9/v4l2-vp9.ts";
 import { asIvf, ffmpegFrameMd5s, frameSizes, vpxStreamFile } from "./helpers/streams.ts";
-import { VP8_MATRIX, VP9_MATRIX } from "./helpers/vpx-matrix.ts";
+import { VP8_MATRIX, VP9_MATRIX, VPX_DEFAULTS } from "./helpers/vpx-matrix.ts";
 
-for (const recipe of [...VP9_MATRIX, ...VP8_MATRIX]) {
+for (const recipe of [...VP9_MATRIX, ...VP8_MATRIX, ...VPX_DEFAULTS]) {
   const formats = recipe.tenBit ? ["p010le"] as const : ["nv12", "yuv420p"] as const;
   for (const pixFmt of formats) {
     // libavcodec's slice threads (VP9 tile columns) must change nothing; VP8 decodes on one
@@ -62,13 +62,20 @@ Deno.test("the VP9 matrix has hidden frames in superframes, frames shown again, 
 });
 
 // Odd sizes really are odd in the streams (testsrc2 alone rounds 351x287 down to 350x286): VP8,
-// VP9 profile 0 and VP9 profile 2 (10-bit, P010) at an odd width and height.
+// VP9 profile 0 and VP9 profile 2 (10-bit, P010) at an odd width and height; and the encoders'
+// defaults: vpxenc's for VP8 and VP9, ffmpeg's libvpx-vp9.
 Deno.test("the VP8/VP9 odd-size streams code odd widths and heights", async () => {
-  const odd = [...VP9_MATRIX, ...VP8_MATRIX].filter((r) => r.name.includes("-odd-"));
-  assert.deepEqual(odd.map((r) => `${r.codec}${r.tenBit ? " 10-bit" : ""}`), [
-    "vp9",
-    "vp9 10-bit",
-    "vp8",
+  const odd = [
+    ...[...VP9_MATRIX, ...VP8_MATRIX].filter((r) => r.name.includes("-odd-")),
+    ...VPX_DEFAULTS.filter((r) => r.size === "351x287"),
+  ];
+  assert.deepEqual(odd.map((r) => `${r.codec} ${r.encoder}${r.tenBit ? " 10-bit" : ""}`), [
+    "vp9 vpxenc",
+    "vp9 ffmpeg 10-bit",
+    "vp8 vpxenc",
+    "vp8 vpxenc",
+    "vp9 vpxenc",
+    "vp9 ffmpeg",
   ]);
   for (const r of odd) {
     const sizes = new Set(

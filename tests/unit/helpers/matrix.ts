@@ -91,3 +91,53 @@ export const MATRIX: StreamRecipe[] = [
     multiSlice: true,
   },
 ];
+
+/** x264's presets, fastest first (ffmpeg's `-preset`; `medium` is the default). */
+const X264_PRESETS = [
+  "ultrafast",
+  "superfast",
+  "veryfast",
+  "faster",
+  "fast",
+  "medium",
+  "slow",
+  "slower",
+  "veryslow",
+];
+
+/** x264's tunes (ffmpeg's `-tune`), each at the default preset. */
+const X264_TUNES = [
+  "film",
+  "animation",
+  "grain",
+  "stillimage",
+  "fastdecode",
+  "zerolatency",
+  "psnr",
+  "ssim",
+];
+
+/** Every other one at 350x286 (an odd chroma width and height, both sizes cropped). */
+const defaultsSize = (i: number) => i % 2 === 0 ? "350x286" : "176x144";
+
+/**
+ * libx264 through ffmpeg at each preset and each tune, nothing else set (issue 23's
+ * encoder-defaults matrix): what a user gets who names no option, so a default never goes
+ * untested. 25 frames: the default GOP's B-pyramids, weighted prediction and references fill.
+ * zerolatency turns on x264's sliced threads: a slice per thread (two on a 2-core machine).
+ */
+export const H264_DEFAULTS: StreamRecipe[] = [
+  ...X264_PRESETS.map((preset, i) => ({
+    name: `x264-preset-${preset}-${defaultsSize(i)}`,
+    size: defaultsSize(i),
+    frames: 25,
+    x264: ["-preset", preset],
+  })),
+  ...X264_TUNES.map((tune, i) => ({
+    name: `x264-tune-${tune}-${defaultsSize(i + 1)}`,
+    size: defaultsSize(i + 1),
+    frames: 25,
+    x264: ["-tune", tune],
+    multiSlice: tune === "zerolatency",
+  })),
+];

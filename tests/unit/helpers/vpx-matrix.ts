@@ -223,3 +223,62 @@ export const VP8_MATRIX: VpxRecipe[] = [
     args: [...GOOD, ...ALTREF],
   },
 ];
+
+/**
+ * libvpx at its defaults (issue 23's encoder-defaults matrix): vpxenc's `--good` and `--rt`
+ * (their default speed, lag, alternate references and rate control) and ffmpeg's libvpx and
+ * libvpx-vp9 with no option but the size and frame count, what a user gets who names none. Some
+ * at a truly odd size (testSource draws it in RGB, converted at that size).
+ */
+export const VPX_DEFAULTS: VpxRecipe[] = [
+  {
+    name: "vp8-vpxenc-good-defaults-352x288",
+    codec: "vp8",
+    encoder: "vpxenc",
+    size: "352x288",
+    frames: 20,
+    args: ["--good"],
+  },
+  {
+    name: "vp8-vpxenc-rt-defaults-351x287",
+    codec: "vp8",
+    encoder: "vpxenc",
+    size: "351x287",
+    frames: 20,
+    args: ["--rt"],
+  },
+  {
+    name: "vp8-ffmpeg-defaults-176x144",
+    codec: "vp8",
+    encoder: "ffmpeg",
+    size: "176x144",
+    frames: 20,
+    container: "webm",
+    args: [],
+  },
+  {
+    name: "vp9-vpxenc-good-defaults-351x287",
+    codec: "vp9",
+    encoder: "vpxenc",
+    size: "351x287",
+    frames: 20,
+    args: ["--good"],
+  },
+  {
+    name: "vp9-vpxenc-rt-defaults-352x288",
+    codec: "vp9",
+    encoder: "vpxenc",
+    size: "352x288",
+    frames: 20,
+    args: ["--rt"],
+  },
+  {
+    name: "vp9-ffmpeg-defaults-351x287",
+    codec: "vp9",
+    encoder: "ffmpeg",
+    size: "351x287",
+    frames: 20,
+    container: "webm",
+    args: [],
+  },
+];
