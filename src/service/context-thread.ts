@@ -55,8 +55,13 @@ export class ContextThread {
   #detached: (() => void) | undefined;
   #dead = false;
   #warm = false;
-  /** The cookie of the job the thread is decoding, 0 between jobs; jobs answered (it writes them). */
-  readonly #busy = new Int32Array(new SharedArrayBuffer(8));
+  /**
+   * What the thread is doing (it writes it; ToContext's "init"): the cookie of the job it is
+   * decoding, jobs answered, stretches of work outside jobs, and whether it is in one.
+   */
+  readonly #busy = new Int32Array(new SharedArrayBuffer(16));
+  /** The stretch outside a job the thread was in at the last deadline, if it was in one. */
+  #outsideSeen: number | undefined;
   /** Its mappings of the control device (it lists them). */
   readonly #mappings = newMappingTable();
   #retired = false;
@@ -89,6 +94,7 @@ export class ContextThread {
       } else if (m.type === "done") {
         const pending = this.#pending.get(m.cookie);
         this.#pending.delete(m.cookie);
+        this.#outsideSeen = undefined;
         this.#armDeadline();
         pending?.resolve(m.result);
       } else if (m.type === "detached") {
@@ -226,12 +232,28 @@ export class ContextThread {
   /**
    * The running job is past its deadline: it fails, and the thread is retired. Unless the
    * thread is not in that job any more (this thread was late, after a stall of the whole
-   * process: its result is on its way), when the deadline starts again.
+   * process: its result is on its way), when the deadline starts again. A thread that has not
+   * started the job because it is stuck outside one (a context's close, a job's finish: the
+   * same stretch of such work at two deadlines in a row) is retired too, and every pending job
+   * goes to other threads, none failed.
    */
   #overran(ms: number): void {
     const [running, ...queued] = this.#pending.values();
-    if (Atomics.load(this.#busy, 0) !== running.job.cookie) {
-      this.#armDeadline();
+    if (Atomics.load(this.#busy, 0) !== (running.job.cookie | 0)) {
+      const stretch = Atomics.load(this.#busy, 3) !== 0 ? Atomics.load(this.#busy, 2) : undefined;
+      if (stretch === undefined || stretch !== this.#outsideSeen) {
+        this.#outsideSeen = stretch;
+        this.#armDeadline();
+        return;
+      }
+      this.#pending.clear();
+      log.error(
+        `${this.name}: stuck outside a job for over ${ms} ms: the thread is retired ` +
+          `(${queued.length + 1} pending jobs go to other threads)`,
+      );
+      this.#retired = true;
+      this.#die("decode thread retired");
+      this.#start.onRetired([running, ...queued]);
       return;
     }
     this.#pending.clear();

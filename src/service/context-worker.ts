@@ -34,7 +34,9 @@ export type ToContext =
     /**
      * Shared with the service thread: [0] the cookie of the job the thread is decoding, 0
      * between jobs (so that a deadline is never taken for a job whose result is on its way);
-     * [1] how many jobs it has answered (Atomics.notify()d: a test stalls on it).
+     * [1] how many jobs it has answered (Atomics.notify()d: a test stalls on it); [3] nonzero
+     * while it works outside a job (a job's finish, a context's close), [2] how many times it
+     * began such work (so the service thread tells one long stretch from two).
      */
     busy: Int32Array<SharedArrayBuffer>;
     /** Shared with the service thread: the thread's mappings of the control device. */
@@ -90,10 +92,20 @@ function runContextWorker(): void {
   };
   let options: ContextJobsOptions = {};
   let fd = -1;
-  let busy = new Int32Array(new SharedArrayBuffer(8));
+  let busy = new Int32Array(new SharedArrayBuffer(16));
   const contexts = new Map<number, ContextJobs>();
+  /** Runs work outside a job marked in `busy` (a thread stuck there is retired too). */
+  const outside = (work: () => void) => {
+    Atomics.add(busy, 2, 1);
+    Atomics.store(busy, 3, 1);
+    try {
+      work();
+    } finally {
+      Atomics.store(busy, 3, 0);
+    }
+  };
   const detach = () => {
-    for (const jobs of contexts.values()) jobs.close();
+    for (const jobs of contexts.values()) outside(() => jobs.close());
     contexts.clear();
     if (fd >= 0) libc().close(fd);
     fd = -1;
@@ -134,11 +146,11 @@ function runContextWorker(): void {
         Atomics.add(busy, 1, 1);
         Atomics.notify(busy, 1);
         scope.postMessage({ type: "done", cookie: m.job.cookie, result: outcome.result });
-        outcome.finish();
+        outside(() => outcome.finish());
         return;
       }
       case "close":
-        contexts.get(m.ctxId)?.close();
+        outside(() => contexts.get(m.ctxId)?.close());
         contexts.delete(m.ctxId);
         return;
       case "detach":

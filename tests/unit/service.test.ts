@@ -326,6 +326,45 @@ Deno.test("service: retired decode threads whose slow call came back do not coun
   }
 });
 
+Deno.test("service: a decode thread stuck outside a job (in a context's close) is retired; the job waiting behind it decodes on another thread", async () => {
+  const port = new MemoryPort();
+  const service = new DaedalusService(libav(), {
+    summaryInterval: 0,
+    threads: 1,
+    jobDeadlineMs: 10_000, // no real decode reaches it
+    workerEntry: new URL("./helpers/stuck-close-worker.ts", import.meta.url),
+  });
+  const file = await streamFile(RECIPE);
+  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
+  const expected = await ffmpegFrameMd5s(file, "nv12");
+  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
+  const first = new StreamClient(port, 1, P.CODEC.h264, format, 1);
+  const second = new StreamClient(port, 2, P.CODEC.h264, format, 1);
+  try {
+    service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 1));
+    assert.equal((await first.decode(service, frames[0].jobs[0], 0)).status, 0);
+    const stuck = service.threadOf(1);
+    // Its CTX_CLOSE blocks the thread for good; context 2's first job is queued behind it.
+    service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_CLOSE, 1));
+    service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 2));
+    const cookie = port.nextCookie();
+    service.handleMessage(port, second.jobMessage(frames[0].jobs[0], 0, cookie));
+    assert.equal(service.threadOf(2), stuck);
+    // Before the fix it waited for good: the failure is reported instead (far past 2 deadlines).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const never = new Promise<"stuck">((r) => timer = setTimeout(() => r("stuck"), 60_000));
+    const c = await Promise.race([port.completion(cookie), never]);
+    clearTimeout(timer);
+    assert.notEqual(c, "stuck", "the job behind the stuck close was never completed");
+    assert.equal((c as P.Complete).status, 0, "it decoded, on another thread");
+    assert.equal(pictureMd5(second.capture[0][0].bytes, format, frames[0].crop), expected[0]);
+    assert.equal(service.retiredThreads, 1);
+  } finally {
+    await service.shutdown();
+    port.close();
+  }
+});
+
 Deno.test("service: the contexts' decoder memory is bounded: a context whose decoder would pass the budget fails its job with -ENOMEM, the others decode on", async () => {
   const file = await streamFile(RECIPE);
   const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
