@@ -1,4 +1,5 @@
-// Official vectors end to end (full tier): the default tier's spread of tests/unit/vectors.test.ts
+// Official vectors end to end (on 6.12 in the default tier, on 6.1 in the full tier, as the
+// client matrices: e2e.ts MATRIX_KERNEL): the default tier's spread of tests/unit/vectors.test.ts
 // through the device, GStreamer (v4l2slvp8dec, v4l2slh264dec; v4l2slav1dec in 1.26 on 6.12) and
 // VA-API (libva v4l2_request, ffmpeg -hwaccel vaapi), every picture equal to ffmpeg's own decode;
 // the streams the device cannot decode refused at the controls, before any picture.
@@ -10,6 +11,7 @@ import {
   decodeInGuest,
   type E2eRun,
   type Format,
+  matrixTier,
   vaapiHandsOver,
 } from "./e2e.ts";
 import { type Kernel, KERNELS, vmTest } from "./harness.ts";
@@ -81,7 +83,7 @@ for (const kernel of KERNELS) {
       `bit-exact, H.264 High 10 refused before any picture`,
     kernel,
     boots: 1,
-    tier: "full",
+    tier: matrixTier(kernel),
     fn: async () => {
       const clips: Clip[] = [];
       const refused: Clip[] = [];
@@ -120,7 +122,7 @@ vmTest({
     "device through GStreamer 1.26 and VA-API, before any picture or job",
   kernel: "6.12",
   boots: 1,
-  tier: "full",
+  // refusals are kernel-facing: the default tier
   fn: async () => {
     const refused: Clip[] = [];
     for (const rel of spread("av1-avif/").filter((rel) => avifKind(rel).refused)) {
