@@ -15,7 +15,7 @@ import { cpuUsage } from "node:process";
 import { libav } from "../ffi/libav.ts";
 import { decodeFile } from "../src/decoder/file-decoder.ts";
 import { benchContexts } from "./contexts.ts";
-import { av1StreamFile, streamFile, vpxStreamFile } from "../tests/unit/helpers/streams.ts";
+import { av1StreamFile, streamFile, vpxStreamFile } from "../tests/lib/streams.ts";
 
 interface BenchClip {
   name: string;

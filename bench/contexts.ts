@@ -16,8 +16,8 @@ import type { ClientFrame } from "../src/decoder/file-client.ts";
 import { captureFormatFor } from "../src/decoder/file-decoder.ts";
 import * as P from "../src/service/protocol.ts";
 import { DaedalusService } from "../src/service/service.ts";
-import { MemoryPort, playStream, StreamClient } from "../tests/unit/helpers/memory-port.ts";
-import { streamFile } from "../tests/unit/helpers/streams.ts";
+import { MemoryPort, playStream, StreamClient } from "../tests/lib/memory-port.ts";
+import { streamFile } from "../tests/lib/streams.ts";
 
 const clipFile = (name: string, size: string, frames: number) =>
   streamFile({ name, size, frames, x264: ["-bf", "3", "-preset", "fast"] });

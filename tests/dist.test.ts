@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { ffiDepends } from "../dist/depends.ts";
-import { CACHE, prepare, run, sh } from "./vm/harness.ts";
+import { CACHE, prepare, run, sh } from "./lib/harness.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const ARCHES = ["arm64", "amd64"] as const;

@@ -1,6 +1,6 @@
 // The TypeScript is formatted, lint-clean and type-checks: the same commands a developer runs.
 import { fileURLToPath } from "node:url";
-import { run, type VmTestSpec } from "./vm/harness.ts";
+import { run, type VmTestSpec } from "./lib/harness.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 
@@ -13,7 +13,7 @@ Deno.test("deno lint", () => deno("lint"));
 Deno.test("deno check", () => deno("task", "-q", "check"));
 
 /**
- * The default tier's guest boots, as the VM tests declare them (tests/vm/harness.ts vmTest): the
+ * The default tier's guest boots, as the VM tests declare them (tests/lib/harness.ts vmTest): the
  * suite's cost is a count held here, not a time found out in CI. Raise it only with the time
  * table's figures in hand (README); the full tier (`./run test --full`) has no bound.
  */

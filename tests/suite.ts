@@ -4,7 +4,7 @@
  * first, and the totals. `--full` runs the full tier too (DAEDALUS_FULL=1: the whole client x
  * mode x kernel matrices); other arguments go to deno test (paths replace `tests/`).
  */
-import type { VmTestTime } from "./vm/harness.ts";
+import type { VmTestTime } from "./lib/harness.ts";
 
 const args = [...Deno.args];
 const full = args.includes("--full");

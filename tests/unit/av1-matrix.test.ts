@@ -22,8 +22,8 @@ import { decodeFile } from "../../src/decoder/file-decoder.ts";
 import { INTRA_ONLY_FRAME, SWITCH_FRAME } from "../../src/av1/parser.ts";
 import { OBU_TILE_GROUP, splitObus } from "../../src/av1/obu.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
-import { av1StreamFile, ffmpegFrameMd5s, frameSizes } from "./helpers/streams.ts";
-import { AV1_DEFAULTS, AV1_FEATURES, AV1_MATRIX, AV1_SIZES } from "./helpers/av1-matrix.ts";
+import { av1StreamFile, ffmpegFrameMd5s, frameSizes } from "../lib/streams.ts";
+import { AV1_DEFAULTS, AV1_FEATURES, AV1_MATRIX, AV1_SIZES } from "../lib/av1-matrix.ts";
 
 for (const recipe of [...AV1_MATRIX, ...AV1_FEATURES, ...AV1_DEFAULTS, ...AV1_SIZES]) {
   const formats = recipe.tenBit ? ["p010le"] as const : ["nv12", "yuv420p"] as const;

@@ -19,8 +19,8 @@ import {
 } from "../../src/av1/parser.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { dav1d } from "../../ffi/libdav1d.ts";
-import { av1StreamFile } from "./helpers/streams.ts";
-import { AV1_MATRIX } from "./helpers/av1-matrix.ts";
+import { av1StreamFile } from "../lib/streams.ts";
+import { AV1_MATRIX } from "../lib/av1-matrix.ts";
 
 // Dav1dFrameHeader in dav1d 1.0 (bookworm's libdav1d6): the fields compared, read only here.
 const FRAME_HDR = {

@@ -1,13 +1,13 @@
-// The test-side AVIF extractor (helpers/avif.ts) on what the vectors do not have: an image
+// The test-side AVIF extractor (tests/lib/avif.ts) on what the vectors do not have: an image
 // sequence's track. ffmpeg 5.1 writes no AVIF, but its MP4 has the same moov/trak/stbl boxes
 // and av01 sample entry: the samples must be the IVF's temporal units, less the temporal
 // delimiters ISOBMFF leaves out, the first with its sequence header.
 import assert from "node:assert/strict";
 import { OBU_SEQUENCE_HEADER, OBU_TEMPORAL_DELIMITER, splitObus } from "../../src/av1/obu.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
-import { avifPayload } from "./helpers/avif.ts";
-import { AV1_MATRIX } from "./helpers/av1-matrix.ts";
-import { av1StreamFile, remuxed } from "./helpers/streams.ts";
+import { avifPayload } from "../lib/avif.ts";
+import { AV1_MATRIX } from "../lib/av1-matrix.ts";
+import { av1StreamFile, remuxed } from "../lib/streams.ts";
 
 Deno.test("the AVIF extractor reads a track's samples: an MP4's, as the IVF's temporal units", async () => {
   // hidden alternate references: temporal units of several frames

@@ -17,7 +17,7 @@ import {
   SMALL,
   SMALL_KEY_EVERY,
 } from "./helpers/bad-input-av1.ts";
-import { type Av1Recipe, av1StreamFile, ffmpegFrameMd5s } from "./helpers/streams.ts";
+import { type Av1Recipe, av1StreamFile, ffmpegFrameMd5s } from "../lib/streams.ts";
 
 const KEY_EVERY = 8;
 const BAD = 3;

@@ -9,7 +9,7 @@ import { FrameRunner } from "../../src/decoder/file-decoder.ts";
 import { VP8 } from "../../src/vp8/codec.ts";
 import { VP9 } from "../../src/vp9/codec.ts";
 import { writeVp9Frame } from "../../src/vp9/v4l2-vp9.ts";
-import { ffmpegFrameMd5s, type VpxRecipe, vpxStreamFile } from "./helpers/streams.ts";
+import { ffmpegFrameMd5s, type VpxRecipe, vpxStreamFile } from "../lib/streams.ts";
 
 const KEY_EVERY = 8;
 const BAD = 3;

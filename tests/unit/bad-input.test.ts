@@ -19,7 +19,7 @@ import {
   writePps,
   writeSps,
 } from "../../src/h264/v4l2-h264.ts";
-import { ffmpegFrameMd5s, streamFile, type StreamRecipe } from "./helpers/streams.ts";
+import { ffmpegFrameMd5s, streamFile, type StreamRecipe } from "../lib/streams.ts";
 
 const IDR_EVERY = 6;
 const RECIPE: StreamRecipe = {

@@ -16,9 +16,9 @@ import {
   type StreamRecipe,
   type VpxRecipe,
   vpxStreamFile,
-} from "./helpers/streams.ts";
-import { AV1_MATRIX } from "./helpers/av1-matrix.ts";
-import { VP9_MATRIX } from "./helpers/vpx-matrix.ts";
+} from "../lib/streams.ts";
+import { AV1_MATRIX } from "../lib/av1-matrix.ts";
+import { VP9_MATRIX } from "../lib/vpx-matrix.ts";
 
 const codec = (name: string) => CODECS.find((c) => c.name === name)!;
 

@@ -12,13 +12,8 @@ import type { ClientFrame } from "../../src/decoder/file-client.ts";
 import { captureFormatFor, FrameRunner, pictureMd5 } from "../../src/decoder/file-decoder.ts";
 import * as P from "../../src/service/protocol.ts";
 import { DaedalusService } from "../../src/service/service.ts";
-import {
-  MemoryPort,
-  portDescriptors,
-  portMappedBytes,
-  StreamClient,
-} from "./helpers/memory-port.ts";
-import { asIvf, av1StreamFile, streamFile, vpxStreamFile } from "./helpers/streams.ts";
+import { MemoryPort, portDescriptors, portMappedBytes, StreamClient } from "../lib/memory-port.ts";
+import { asIvf, av1StreamFile, streamFile, vpxStreamFile } from "../lib/streams.ts";
 
 const GOP = 10;
 const FRAMES = 40;

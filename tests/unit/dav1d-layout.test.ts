@@ -2,7 +2,7 @@
 // (libdav1d-dev), and the library's own version against them.
 import assert from "node:assert/strict";
 import { dav1d, DAV1D_LAYOUT } from "../../ffi/libdav1d.ts";
-import { offsetsProgram, runC } from "./helpers/cc.ts";
+import { offsetsProgram, runC } from "../lib/cc.ts";
 
 Deno.test("dav1d struct offsets match the installed headers", async () => {
   const L = DAV1D_LAYOUT;

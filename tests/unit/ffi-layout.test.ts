@@ -1,7 +1,7 @@
 // The libav offsets the FFI views use, checked against the installed headers.
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
-import { assertRow, headerOffsets } from "./helpers/libav-layout.ts";
+import { assertRow, headerOffsets } from "../lib/libav-layout.ts";
 
 Deno.test("libav struct offsets match the installed headers", async () => {
   const c = await headerOffsets();

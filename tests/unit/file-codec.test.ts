@@ -15,10 +15,10 @@ import {
   streamFile,
   type VpxRecipe,
   vpxStreamFile,
-} from "./helpers/streams.ts";
-import { AV1_MATRIX } from "./helpers/av1-matrix.ts";
-import { MATRIX } from "./helpers/matrix.ts";
-import { VP9_MATRIX } from "./helpers/vpx-matrix.ts";
+} from "../lib/streams.ts";
+import { AV1_MATRIX } from "../lib/av1-matrix.ts";
+import { MATRIX } from "../lib/matrix.ts";
+import { VP9_MATRIX } from "../lib/vpx-matrix.ts";
 
 const VP9_PLAIN = VP9_MATRIX.find((r) => r.name === "vp9-plain-352x288")!;
 /** Small enough that its key frame ends inside the 4 KiB the Annex-B sniff reads. */

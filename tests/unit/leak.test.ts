@@ -1,6 +1,6 @@
 // 50 decoder contexts opened, used and closed: the process's RSS stays flat.
 import assert from "node:assert/strict";
-import { streamFile, type StreamRecipe } from "./helpers/streams.ts";
+import { streamFile, type StreamRecipe } from "../lib/streams.ts";
 
 const RECIPE: StreamRecipe = {
   name: "leak-720p",

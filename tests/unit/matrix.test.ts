@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
 import { decodeFile } from "../../src/decoder/file-decoder.ts";
 import type { DecodeModeName, StartCodeName } from "../../src/h264/client.ts";
-import { ffmpegFrameMd5s, streamFile, type StreamRecipe } from "./helpers/streams.ts";
-import { H264_DEFAULTS, MATRIX } from "./helpers/matrix.ts";
+import { ffmpegFrameMd5s, streamFile, type StreamRecipe } from "../lib/streams.ts";
+import { H264_DEFAULTS, MATRIX } from "../lib/matrix.ts";
 
 const MODES: [DecodeModeName, StartCodeName][] = [
   ["frame", "annexb"],

@@ -1,12 +1,12 @@
-// Field pictures (PAFF): a synthetic stream (helpers/paff.ts), since no encoder here codes them.
+// Field pictures (PAFF): a synthetic stream (tests/lib/paff.ts), since no encoder here codes them.
 // Both fields of a frame go into one CAPTURE buffer (HOLD_CAPTURE on the first field), in every
 // decode mode, start-code mode and CAPTURE format, and equal ffmpeg's decode.
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
 import { decodeFile } from "../../src/decoder/file-decoder.ts";
 import { streamToFrames } from "../../src/h264/client.ts";
-import { paffStream } from "./helpers/paff.ts";
-import { ffmpegFrameMd5s } from "./helpers/streams.ts";
+import { paffStream } from "../lib/paff.ts";
+import { ffmpegFrameMd5s } from "../lib/streams.ts";
 
 const FRAMES = 8;
 

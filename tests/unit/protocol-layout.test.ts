@@ -1,7 +1,7 @@
 // The daemon's view of the wire protocol, checked against kmod/uapi/daedalus_v4l2.h.
 import assert from "node:assert/strict";
 import * as P from "../../src/service/protocol.ts";
-import { offsetsProgram, runC } from "./helpers/cc.ts";
+import { offsetsProgram, runC } from "../lib/cc.ts";
 
 const STRUCTS: Record<string, string> = {
   hello: "struct daedalus_hello",

@@ -9,7 +9,7 @@ import * as P from "../../src/service/protocol.ts";
 import { ContextJobs } from "../../src/service/context-jobs.ts";
 import { decoderBytes } from "../../src/service/decoder-memory.ts";
 import { DaedalusService, EXIT_RESTART } from "../../src/service/service.ts";
-import { MemoryPort, playStream, portDescriptors, StreamClient } from "./helpers/memory-port.ts";
+import { MemoryPort, playStream, portDescriptors, StreamClient } from "../lib/memory-port.ts";
 import { CODECS } from "../../src/codecs.ts";
 import type { ClientFrame } from "../../src/decoder/file-client.ts";
 import type { CaptureFormat } from "../../src/decoder/job.ts";
@@ -20,7 +20,7 @@ import {
   streamFile,
   type StreamRecipe,
   vpxStreamFile,
-} from "./helpers/streams.ts";
+} from "../lib/streams.ts";
 
 const RECIPE: StreamRecipe = {
   name: "service-slices3-640x360",

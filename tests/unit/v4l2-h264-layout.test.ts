@@ -11,7 +11,7 @@ import {
   V4L2_CID_STATELESS_H264_SPS,
   V4L2_CID_STATELESS_H264_START_CODE,
 } from "../../src/h264/v4l2-h264.ts";
-import { offsetsProgram, runC } from "./helpers/cc.ts";
+import { offsetsProgram, runC } from "../lib/cc.ts";
 
 const STRUCTS: Record<string, string> = {
   sps: "struct v4l2_ctrl_h264_sps",

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import * as VP8 from "../../src/vp8/v4l2-vp8.ts";
 import * as VP9 from "../../src/vp9/v4l2-vp9.ts";
-import { offsetsProgram, runC } from "./helpers/cc.ts";
+import { offsetsProgram, runC } from "../lib/cc.ts";
 
 const CASES: [string, Record<string, Record<string, number>>, Record<string, string>, [
   string,

@@ -14,7 +14,7 @@ import { splitAnnexB } from "../../src/h264/annexb.ts";
 import { NAL_SPS } from "../../src/h264/param-sets.ts";
 import { parseSps } from "../../src/h264/parser.ts";
 import { VP8 } from "../../src/vp8/codec.ts";
-import { ffmpegFrameMd5s } from "./helpers/streams.ts";
+import { ffmpegFrameMd5s } from "../lib/streams.ts";
 import {
   avifKind,
   avifVector,
@@ -24,7 +24,7 @@ import {
   SPREAD,
   vectorCacheFile,
   vectorsIn,
-} from "./helpers/vectors.ts";
+} from "../lib/vectors.ts";
 
 for (const rel of vectorsIn("vp8", ".ivf")) {
   const name = rel.slice("vp8/".length, -".ivf".length);

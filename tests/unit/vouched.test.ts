@@ -34,14 +34,14 @@ import {
   V4L2_CID_STATELESS_VP9_FRAME,
   VP9_FRAME_FLAG_KEY_FRAME,
 } from "../../src/vp9/v4l2-vp9.ts";
-import { MemoryPort, StreamClient } from "./helpers/memory-port.ts";
+import { MemoryPort, StreamClient } from "../lib/memory-port.ts";
 import {
   asIvf,
   av1StreamFile,
   ffmpegFrameMd5s,
   streamFile,
   vpxStreamFile,
-} from "./helpers/streams.ts";
+} from "../lib/streams.ts";
 
 /** A stream with a key frame every 12 frames, and what says that a request is a key frame. */
 interface Stream {

@@ -12,8 +12,8 @@ import {
   V4L2_CID_STATELESS_VP9_FRAME,
   VP9_FRAME_FLAG_KEY_FRAME,
 } from "../../src/vp9/v4l2-vp9.ts";
-import { asIvf, ffmpegFrameMd5s, frameSizes, vpxStreamFile } from "./helpers/streams.ts";
-import { VP8_MATRIX, VP9_MATRIX, VPX_DEFAULTS } from "./helpers/vpx-matrix.ts";
+import { asIvf, ffmpegFrameMd5s, frameSizes, vpxStreamFile } from "../lib/streams.ts";
+import { VP8_MATRIX, VP9_MATRIX, VPX_DEFAULTS } from "../lib/vpx-matrix.ts";
 
 for (const recipe of [...VP9_MATRIX, ...VP8_MATRIX, ...VPX_DEFAULTS]) {
   const formats = recipe.tenBit ? ["p010le"] as const : ["nv12", "yuv420p"] as const;

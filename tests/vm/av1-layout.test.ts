@@ -3,8 +3,8 @@
 // uapi-headers.sh installs it for user space (make headers_install's script).
 import assert from "node:assert/strict";
 import * as AV1 from "../../src/av1/v4l2-av1.ts";
-import { offsetsProgram, runC } from "../unit/helpers/cc.ts";
-import { uapiHeaders } from "./harness.ts";
+import { offsetsProgram, runC } from "../lib/cc.ts";
+import { uapiHeaders } from "../lib/harness.ts";
 
 const STRUCTS: Record<string, string> = {
   sequence: "struct v4l2_ctrl_av1_sequence",

@@ -1,6 +1,6 @@
 // The module builds warning-free (W=1) for every kernel the tests boot and for Debian's arm64 6.1, and
 // follows kernel style.
-import { buildKmod, CACHE, KERNELS, prepare, REPO } from "./harness.ts";
+import { buildKmod, CACHE, KERNELS, prepare, REPO } from "../lib/harness.ts";
 
 for (const kernel of [...KERNELS, "arm64"] as const) {
   Deno.test(`kmod builds warning-free for ${kernel}`, async () => {

@@ -4,9 +4,9 @@
  * against `ffmpeg -threads 1` on the same clip in the same guest, and saves a decoded frame as
  * a PNG on the host.
  */
-import { assertBitExact, type Clip, decodeInGuest } from "./e2e.ts";
-import { assertGuestOk, REPO } from "./harness.ts";
-import { streamFile } from "../unit/helpers/streams.ts";
+import { assertBitExact, type Clip, decodeInGuest } from "../lib/e2e.ts";
+import { assertGuestOk, REPO } from "../lib/harness.ts";
+import { streamFile } from "../lib/streams.ts";
 
 const CLIP = {
   name: "demo-cabac-bpyramid-1280x720",

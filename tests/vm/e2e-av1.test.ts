@@ -9,10 +9,10 @@ import {
   decodeInGuest,
   type E2eRun,
   vaapiHandsOver,
-} from "./e2e.ts";
-import { FULL, vmTest } from "./harness.ts";
-import { av1StreamFile, remuxed } from "../unit/helpers/streams.ts";
-import { AV1_DEFAULTS, AV1_FEATURES, AV1_MATRIX } from "../unit/helpers/av1-matrix.ts";
+} from "../lib/e2e.ts";
+import { FULL, vmTest } from "../lib/harness.ts";
+import { av1StreamFile, remuxed } from "../lib/streams.ts";
+import { AV1_DEFAULTS, AV1_FEATURES, AV1_MATRIX } from "../lib/av1-matrix.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
 // Streams whose inter frames change size (scaled references) go through VA-API and the unit

@@ -11,12 +11,12 @@ import {
   type Clip,
   decodeInGuest,
   type Format,
-} from "./e2e.ts";
-import { MATRIX_KERNEL } from "./e2e.ts";
-import { KERNELS, vmTest } from "./harness.ts";
-import { MATRIX } from "../unit/helpers/matrix.ts";
-import { streamFile, vpxStreamFile } from "../unit/helpers/streams.ts";
-import { VP8_MATRIX, VP9_MATRIX } from "../unit/helpers/vpx-matrix.ts";
+} from "../lib/e2e.ts";
+import { MATRIX_KERNEL } from "../lib/e2e.ts";
+import { KERNELS, vmTest } from "../lib/harness.ts";
+import { MATRIX } from "../lib/matrix.ts";
+import { streamFile, vpxStreamFile } from "../lib/streams.ts";
+import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
 

@@ -17,9 +17,9 @@ import {
   type Format,
   matrixTier,
   WARMUP_FRAMES,
-} from "./e2e.ts";
-import { KERNELS, vmTest } from "./harness.ts";
-import { streamFile, type StreamRecipe } from "../unit/helpers/streams.ts";
+} from "../lib/e2e.ts";
+import { KERNELS, vmTest } from "../lib/harness.ts";
+import { streamFile, type StreamRecipe } from "../lib/streams.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
 const B_FRAMES = ["-bf", "2"];

@@ -13,16 +13,10 @@ import {
   type Format,
   matrixTier,
   vaapiHandsOver,
-} from "./e2e.ts";
-import { type Kernel, KERNELS, vmTest } from "./harness.ts";
-import {
-  avifKind,
-  avifVector,
-  H264_REFUSED,
-  SPREAD,
-  vectorCacheFile,
-} from "../unit/helpers/vectors.ts";
-import { frameSizes } from "../unit/helpers/streams.ts";
+} from "../lib/e2e.ts";
+import { type Kernel, KERNELS, vmTest } from "../lib/harness.ts";
+import { avifKind, avifVector, H264_REFUSED, SPREAD, vectorCacheFile } from "../lib/vectors.ts";
+import { frameSizes } from "../lib/streams.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
 

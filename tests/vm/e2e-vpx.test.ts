@@ -23,14 +23,14 @@ import {
   type E2eRun,
   matrixTier,
   vaapiHandsOver,
-} from "./e2e.ts";
-import { KERNELS, vmTest } from "./harness.ts";
+} from "../lib/e2e.ts";
+import { KERNELS, vmTest } from "../lib/harness.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { vp8FileFrames } from "../../src/vp8/file-client.ts";
 import { vp9FileFrames } from "../../src/vp9/file-client.ts";
-import { MATRIX } from "../unit/helpers/matrix.ts";
-import { asIvf, streamFile, type VpxRecipe, vpxStreamFile } from "../unit/helpers/streams.ts";
-import { VP8_MATRIX, VP9_MATRIX } from "../unit/helpers/vpx-matrix.ts";
+import { MATRIX } from "../lib/matrix.ts";
+import { asIvf, streamFile, type VpxRecipe, vpxStreamFile } from "../lib/streams.ts";
+import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
 const TOO_BIG_FOR_TCG = ["vp9-3840x2160"];

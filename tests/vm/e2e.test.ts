@@ -24,10 +24,10 @@ import {
   joined,
   matrixTier,
   WARMUP_FRAMES,
-} from "./e2e.ts";
-import { KERNELS, vmTest } from "./harness.ts";
-import { MATRIX } from "../unit/helpers/matrix.ts";
-import { streamFile } from "../unit/helpers/streams.ts";
+} from "../lib/e2e.ts";
+import { KERNELS, vmTest } from "../lib/harness.ts";
+import { MATRIX } from "../lib/matrix.ts";
+import { streamFile } from "../lib/streams.ts";
 
 // TCG runs the guest tens of times slower than hardware: the watchdog must not judge that.
 const WATCHDOG = "job_timeout_ms=30000";

@@ -5,9 +5,9 @@
 // judged, never its timing, and the figures are printed.
 // Sized for the suite's budget; DAEDALUS_SOAK=1 runs the long soak (its figures: the README of
 // tests/vm).
-import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, vmTest } from "./harness.ts";
-import { daemonBundle } from "./e2e.ts";
-import { streamFile } from "../unit/helpers/streams.ts";
+import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, vmTest } from "../lib/harness.ts";
+import { daemonBundle } from "../lib/e2e.ts";
+import { streamFile } from "../lib/streams.ts";
 
 const SOAK = Deno.env.get("DAEDALUS_SOAK") === "1";
 const SIZES = SOAK

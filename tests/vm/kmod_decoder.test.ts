@@ -2,8 +2,8 @@
 // kernel-facing check of the module in one boot per kernel (guest/kmod_all.sh runs smoke.sh,
 // kmod_main.sh, kmod_limits.sh and kmod_modes.sh in turn), from a view of the host root without
 // /lib/modules, as on a fresh machine of this kind.
-import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, vmTest } from "./harness.ts";
-import { streamFile } from "../unit/helpers/streams.ts";
+import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, vmTest } from "../lib/harness.ts";
+import { streamFile } from "../lib/streams.ts";
 
 /** The test backend and client, and a real H.264 stream (2 slices per picture, B-frames) for
  * GStreamer to parse and submit: what the guest scripts take from their run directory. */

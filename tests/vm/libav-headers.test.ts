@@ -3,9 +3,9 @@
 // headers are downloaded (tests/vm/prepare.sh libav-headers), so this is not a unit test.
 import assert from "node:assert/strict";
 import { LIBAV_SETS } from "../../ffi/libav-versions.ts";
-import { offsetsProgram, runC } from "../unit/helpers/cc.ts";
-import { assertRow, headerOffsets } from "../unit/helpers/libav-layout.ts";
-import { CACHE, prepare } from "./harness.ts";
+import { offsetsProgram, runC } from "../lib/cc.ts";
+import { assertRow, headerOffsets } from "../lib/libav-layout.ts";
+import { CACHE, prepare } from "../lib/harness.ts";
 
 /** Another Debian release's libav headers, extracted (not installed) by tests/vm/prepare.sh. */
 async function releaseHeaders(suite: string): Promise<string> {

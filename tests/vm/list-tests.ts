@@ -4,7 +4,7 @@
  * default tier's boots from it.
  */
 import { fileURLToPath } from "node:url";
-import { DECLARED } from "./harness.ts";
+import { DECLARED } from "../lib/harness.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const files = [...Deno.readDirSync(here)].map((e) => e.name).filter((n) => n.endsWith(".test.ts"))

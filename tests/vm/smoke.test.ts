@@ -1,7 +1,7 @@
 // The VM harness itself: a guest whose set-up fails stops at once and names what broke. (The module's
 // own smoke test, guest/smoke.sh, runs first in kmod_decoder.test.ts's boot on each kernel.)
 import assert from "node:assert/strict";
-import { REPO, runGuest, vmTest } from "./harness.ts";
+import { REPO, runGuest, vmTest } from "../lib/harness.ts";
 
 vmTest({
   name: "vm 6.12: a failed guest mount stops the run at once and is named",

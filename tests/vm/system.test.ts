@@ -9,7 +9,7 @@
 // DKMS builds under TCG take far longer than the rest of the suite. tests/dist.test.ts checks the
 // package itself on every run.
 import assert from "node:assert/strict";
-import { CACHE, REPO, run, VM_TEST } from "./harness.ts";
+import { CACHE, REPO, run, VM_TEST } from "../lib/harness.ts";
 
 const ENABLED = Deno.env.get("DAEDALUS_SYSTEM_TESTS") === "1";
 const STEPS = ["install", "reboot_upgrade", "remove_purge", "after_purge"] as const;

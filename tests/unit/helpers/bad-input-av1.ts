@@ -25,7 +25,7 @@ import {
 } from "../../../src/av1/v4l2-av1.ts";
 import type { ClientJob } from "../../../src/decoder/file-client.ts";
 import { FrameRunner } from "../../../src/decoder/file-decoder.ts";
-import type { Av1Recipe } from "./streams.ts";
+import type { Av1Recipe } from "../../lib/streams.ts";
 
 /** One changed job. */
 export type Damage = (j: ClientJob) => ClientJob;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # End to end in the guest: load the module (with the given parameters), start the real daemon, decode
 # every job of $DAEDALUS_RESULTS/jobs.tsv through its client, stop the daemon. Nothing here names a codec:
-# jobs.tsv says it all (tests/vm/e2e.ts writes it), tab-separated:
+# jobs.tsv says it all (tests/lib/e2e.ts writes it), tab-separated:
 #   <id> <clip file in the run dir> <client> <raw format> <GStreamer elements from the file to raw video>
 #   <the ffmpeg decoder VA-API needs, or - for ffmpeg's default>
 # client: gst1.22 (bookworm's own GStreamer) or gst1.26 (trixie's, tests/vm/gstreamer-1.26.sh: only 1.24+
@@ -49,7 +49,7 @@ GST126=$DAEDALUS_REPO/tests/vm/gstreamer-1.26.sh
 if cut -f3 "$R/jobs.tsv" | grep -qx gst1.26; then
   "$GST126" gst-inspect-1.0 v4l2codecs > "$R/gst126-inspect.log" 2>&1 || fail "GStreamer 1.26 has no v4l2codecs"
 fi
-# VA-API (libva's v4l2_request driver, staged as $R/v4l2_request_drv_video.so by tests/vm/e2e.ts) needs a DRM
+# VA-API (libva's v4l2_request driver, staged as $R/v4l2_request_drv_video.so by tests/lib/e2e.ts) needs a DRM
 # render node to open a display on, which vgem provides; the driver itself finds the decoder through
 # /dev/media*. vainfo checks once that it loads and finds the device.
 VAAPI_ENV=(LIBVA_DRIVER_NAME=v4l2_request LIBVA_DRIVERS_PATH="$R")

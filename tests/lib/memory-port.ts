@@ -3,18 +3,14 @@
  * which the context threads map at each job's offsets exactly as they map the device, and
  * COMPLETE is recorded. Streams are played through it as a V4L2 client would queue them.
  */
-import { cString } from "../../../ffi/library.ts";
-import { ENOENT, errno, libc, SysError } from "../../../ffi/libc.ts";
-import {
-  type ClientFrame,
-  type ClientJob,
-  frameTimestamp,
-} from "../../../src/decoder/file-client.ts";
-import { pictureMd5 } from "../../../src/decoder/file-decoder.ts";
-import type { CaptureFormat } from "../../../src/decoder/job.ts";
-import { mapFd, type Mapping } from "../../../src/service/control-device.ts";
-import * as P from "../../../src/service/protocol.ts";
-import type { DaedalusService, JobPort } from "../../../src/service/service.ts";
+import { cString } from "../../ffi/library.ts";
+import { ENOENT, errno, libc, SysError } from "../../ffi/libc.ts";
+import { type ClientFrame, type ClientJob, frameTimestamp } from "../../src/decoder/file-client.ts";
+import { pictureMd5 } from "../../src/decoder/file-decoder.ts";
+import type { CaptureFormat } from "../../src/decoder/job.ts";
+import { mapFd, type Mapping } from "../../src/service/control-device.ts";
+import * as P from "../../src/service/protocol.ts";
+import type { DaedalusService, JobPort } from "../../src/service/service.ts";
 
 const PAGE = 4096;
 const MEMFD_NAME = "daedalus-test-port";

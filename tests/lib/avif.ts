@@ -13,8 +13,8 @@
  * The av1C's configOBUs (a sequence header) go in front of a temporal unit that lacks one.
  * Alpha and other auxiliary items are not the picture and are left out.
  */
-import { concatBytes } from "../../../src/decoder/bytes.ts";
-import { OBU_SEQUENCE_HEADER, splitObus } from "../../../src/av1/obu.ts";
+import { concatBytes } from "../../src/decoder/bytes.ts";
+import { OBU_SEQUENCE_HEADER, splitObus } from "../../src/av1/obu.ts";
 
 /** One ISOBMFF box: its type and its content after the header. */
 interface Box {

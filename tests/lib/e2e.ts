@@ -24,7 +24,7 @@ import {
   type PackedFormat,
   referencePictures,
   streamFile,
-} from "../unit/helpers/streams.ts";
+} from "./streams.ts";
 import { concatBytes } from "../../src/decoder/bytes.ts";
 
 /**

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 export type Kernel = "6.1" | "6.12";
 export const KERNELS: readonly Kernel[] = ["6.1", "6.12"];
 
-const HERE = fileURLToPath(new URL(".", import.meta.url));
+const HERE = fileURLToPath(new URL("../vm/", import.meta.url));
 export const REPO = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
 export const CACHE = Deno.env.get("DAEDALUS_VM_CACHE") ?? "/var/cache/daedalus-v4l2-vm";
 

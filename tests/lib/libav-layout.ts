@@ -1,6 +1,6 @@
 /** The libav struct offsets the FFI views use, as the C compiler sees them in a set of headers. */
 import assert from "node:assert/strict";
-import { LAYOUTS } from "../../../ffi/layout.ts";
+import { LAYOUTS } from "../../ffi/layout.ts";
 import { offsetsProgram, runC } from "./cc.ts";
 
 /** The offsets the views use, as C expressions. */

@@ -4,11 +4,11 @@
  * fields are I_PCM macroblocks of varying samples (some fields in two slices), inter fields are
  * all P_Skip (they copy their reference field). Main profile, 32x32 frames of 16-line fields.
  */
-import { concatBytes } from "../../../src/decoder/bytes.ts";
-import { NalWriter } from "../../../src/h264/bits.ts";
-import { buildPps, buildSps, NAL_IDR, NAL_SLICE } from "../../../src/h264/param-sets.ts";
-import { PLAIN_PPS } from "../../../src/h264/synthetic.ts";
-import { type H264Sps, SPS_FLAG_DIRECT_8X8_INFERENCE } from "../../../src/h264/v4l2-h264.ts";
+import { concatBytes } from "../../src/decoder/bytes.ts";
+import { NalWriter } from "../../src/h264/bits.ts";
+import { buildPps, buildSps, NAL_IDR, NAL_SLICE } from "../../src/h264/param-sets.ts";
+import { PLAIN_PPS } from "../../src/h264/synthetic.ts";
+import { type H264Sps, SPS_FLAG_DIRECT_8X8_INFERENCE } from "../../src/h264/v4l2-h264.ts";
 
 const MBS_PER_FIELD = 2; // 32 pixels wide, one macroblock row per field
 

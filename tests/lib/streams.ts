@@ -5,7 +5,7 @@
  * idempotent: a file appears under its final name only once complete.
  */
 import { createHash } from "node:crypto";
-import { concatBytes } from "../../../src/decoder/bytes.ts";
+import { concatBytes } from "../../src/decoder/bytes.ts";
 
 export const CACHE_DIR = Deno.env.get("DAEDALUS_TEST_CACHE") ?? "/var/cache/daedalus-v4l2-test";
 

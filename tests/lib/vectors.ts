@@ -8,7 +8,7 @@ import { av1Ivf, type AvifPayload, avifPayload } from "./avif.ts";
 import { CACHE_DIR, cached } from "./streams.ts";
 
 /** Every vector in the full tier (DAEDALUS_FULL=1), a spread of them in the default one. */
-export { FULL } from "../../vm/harness.ts";
+export { FULL } from "./harness.ts";
 
 /**
  * The vectors' directory: DAEDALUS_VECTORS, or shared/vectors beside the repository (../shared),
@@ -18,14 +18,14 @@ export const VECTORS_DIR = Deno.env.get("DAEDALUS_VECTORS") ?? besideRepository(
 
 function besideRepository(path: string): string {
   // the repository's parent folder, then the folders above it
-  for (let dir = new URL("../../../../", import.meta.url);; dir = new URL("../", dir)) {
+  for (let dir = new URL("../../../", import.meta.url);; dir = new URL("../", dir)) {
     const found = new URL(path, dir);
     try {
       if (Deno.statSync(found).isDirectory) return found.pathname;
     } catch {
       // not here: further up
     }
-    if (dir.pathname === "/") return new URL(`../../../../${path}`, import.meta.url).pathname;
+    if (dir.pathname === "/") return new URL(`../../../${path}`, import.meta.url).pathname;
   }
 }
 
