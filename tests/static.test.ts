@@ -31,20 +31,3 @@ Deno.test(`the default tier declares at most ${MAX_DEFAULT_BOOTS} guest boots`, 
     throw new Error(`the default tier declares ${boots} guest boots, above ${MAX_DEFAULT_BOOTS}`);
   }
 });
-
-// The unit tests need neither the network nor the VM cache: whatever downloads belongs under tests/vm/.
-Deno.test("unit tests pass without network and without the VM cache", async () => {
-  const missing = await Deno.makeTempDir({ prefix: "daedalus-no-vm-cache-" });
-  await Deno.remove(missing);
-  await run("env", [
-    `DAEDALUS_VM_CACHE=${missing}`,
-    "unshare",
-    "--net",
-    Deno.execPath(),
-    "test",
-    "--allow-all",
-    "--no-prompt",
-    "--cached-only",
-    "tests/unit/",
-  ], { cwd: repo });
-});
