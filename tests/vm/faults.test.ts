@@ -5,7 +5,15 @@
 // judged, never its timing, and the figures are printed.
 // Sized for the suite's budget; DAEDALUS_SOAK=1 runs the long soak (its figures: the README of
 // tests/vm).
-import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, vmTest } from "../lib/harness.ts";
+import {
+  assertGuestOk,
+  FULL,
+  KERNELS,
+  REPO,
+  runGuest,
+  testProgram,
+  vmTest,
+} from "../lib/harness.ts";
 import { daemonBundle } from "../lib/e2e.ts";
 import { streamFile } from "../lib/streams.ts";
 
@@ -21,7 +29,8 @@ const SIZES = SOAK
     FAULT_HOSTILE: 10,
   }
   : {
-    FAULT_KILLS: 4,
+    // Two kills a kernel in the default tier (random moments mid-stream), four in the full one.
+    FAULT_KILLS: FULL ? 4 : 2,
     FAULT_STOPS: 2,
     FAULT_FUZZ_JOBS: 40,
     FAULT_FUZZ_STREAMS: 4,
