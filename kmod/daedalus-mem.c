@@ -17,6 +17,14 @@
  *   by all of @refs together; memory only the daemon maps any more (a
  *   mapping it keeps by memory_id) is charged to the device only.
  * The memory is freed, and uncharged, when @kept drops to zero.
+ *
+ * What the wrapper assumes of vb2-vmalloc: its mmap() leaves the mapping to
+ * vb2_common_vm_ops with a reference held through a struct
+ * vb2_vmarea_handler, and its exported dma-buf's priv is the buffer it was
+ * exported from, released through its ops' release. Its buffer is private to
+ * it, so this cannot be checked at build time: each mapping and export is
+ * checked at run time and refused when it breaks the assumption. The public
+ * types the checks compare are asserted below.
  */
 
 #include <linux/dma-buf.h>
@@ -63,6 +71,12 @@ struct daedalus_mem {
  * of each finds its memory here, by that buffer.
  */
 static DEFINE_HASHTABLE(daedalus_mem_exports, 8);
+/* The export's priv is compared with, and hashed as, vb2-vmalloc's buffer. */
+static_assert(__same_type(((struct dma_buf *)NULL)->priv, void *));
+static_assert(sizeof(unsigned long) >= sizeof(void *));
+/* A mapping's handler is swapped for ours, which vb2_common_vm_ops counts. */
+static_assert(__same_type(((struct vb2_vmarea_handler *)NULL)->refcount,
+			  refcount_t *));
 static DEFINE_SPINLOCK(daedalus_mem_lock);
 /* vb2-vmalloc's dma-buf ops, and a copy whose release also drops ours */
 static const struct dma_buf_ops *daedalus_vmalloc_dmabuf_ops;
@@ -180,6 +194,14 @@ static int daedalus_mem_map(struct daedalus_mem *mem, struct vm_area_struct *vma
 
 	if (ret)
 		return ret;
+	if (WARN_ON_ONCE(vma->vm_ops != &vb2_common_vm_ops ||
+			 !vma->vm_private_data)) {
+		/* mmap() fails without closing it: vb2-vmalloc's reference */
+		if (vma->vm_ops && vma->vm_ops->close)
+			vma->vm_ops->close(vma);
+		vma->vm_ops = NULL;
+		return -EINVAL;
+	}
 	vma->vm_private_data = h;
 	refcount_inc(h->refcount);
 	/* vb2-vmalloc's reference: we hold one for as long as the mapping */
@@ -209,8 +231,10 @@ static void daedalus_dmabuf_release(struct dma_buf *dbuf)
 	spin_lock(&daedalus_mem_lock);
 	hash_for_each_possible(daedalus_mem_exports, mem, node,
 			       (unsigned long)dbuf->priv)
-		if (mem->priv == dbuf->priv)
+		if (mem->priv == dbuf->priv) {
 			found = mem;
+			break;
+		}
 	spin_unlock(&daedalus_mem_lock);
 	daedalus_vmalloc_dmabuf_ops->release(dbuf);
 	if (!WARN_ON(!found))
@@ -228,22 +252,27 @@ static struct dma_buf *daedalus_mem_get_dmabuf(struct vb2_buffer *vb,
 {
 	struct daedalus_mem *mem = buf_priv;
 	struct dma_buf *dbuf;
+	bool ours;
 
 	dbuf = vb2_vmalloc_memops.get_dmabuf(vb, mem->priv, flags);
 	if (IS_ERR_OR_NULL(dbuf))
 		return dbuf;
 
 	spin_lock(&daedalus_mem_lock);
-	if (!daedalus_vmalloc_dmabuf_ops) {
+	if (!daedalus_vmalloc_dmabuf_ops && dbuf->ops->release) {
 		daedalus_vmalloc_dmabuf_ops = dbuf->ops;
 		daedalus_dmabuf_ops = *dbuf->ops;
 		daedalus_dmabuf_ops.release = daedalus_dmabuf_release;
 	}
-	if (hlist_unhashed(&mem->node))
+	/* Only an export whose release our lookup can follow: see the top. */
+	ours = dbuf->priv == mem->priv &&
+	       dbuf->ops == daedalus_vmalloc_dmabuf_ops;
+	if (ours && hlist_unhashed(&mem->node))
 		hash_add(daedalus_mem_exports, &mem->node,
 			 (unsigned long)mem->priv);
 	spin_unlock(&daedalus_mem_lock);
-	if (WARN_ON_ONCE(dbuf->ops != daedalus_vmalloc_dmabuf_ops)) {
+	if (WARN_ON_ONCE(!ours)) {
+		/* vb2-vmalloc's own release drops its reference */
 		dma_buf_put(dbuf);
 		return ERR_PTR(-EINVAL);
 	}
