@@ -321,6 +321,12 @@ static long daedalus_chan_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/*
+ * Messages come only to the connected daemon's file: any other (one that
+ * never said HELLO, or whose connection ended while a copy of it is still
+ * open, e.g. in a child after fork()) hangs up, as a pipe without writer
+ * does, so that no poller waits for what cannot come.
+ */
 static __poll_t daedalus_chan_poll(struct file *file, poll_table *wait)
 {
 	struct daedalus_channel *chan = daedalus_file_chan(file);
@@ -328,7 +334,9 @@ static __poll_t daedalus_chan_poll(struct file *file, poll_table *wait)
 
 	poll_wait(file, &chan->wq, wait);
 	mutex_lock(&chan->lock);
-	if (chan->daemon == file && !list_empty(&chan->msgs))
+	if (chan->daemon != file)
+		mask = EPOLLHUP;
+	else if (!list_empty(&chan->msgs))
 		mask = EPOLLIN | EPOLLRDNORM;
 	mutex_unlock(&chan->lock);
 	return mask;
@@ -425,6 +433,8 @@ static void daedalus_chan_disconnect(struct daedalus_channel *chan,
 	}
 	list_splice_init(&chan->fetched, &failed);
 	mutex_unlock(&chan->lock);
+	/* Pollers of the file (a copy of it elsewhere) see it hang up. */
+	wake_up_interruptible(&chan->wq);
 
 	while ((q = list_first_entry_or_null(&failed, struct daedalus_qnode,
 					     list))) {

@@ -8,7 +8,7 @@
  *
  *   backend [--codecs MASK] [--stall-after N] [--garbage] [--batch N]
  *           [--corrupt] [--lenient] [--close-mapped] [--keep-mappings]
- *           [--record FILE] [--close-dup] [--quiet]
+ *           [--record FILE] [--close-dup] [--hup] [--quiet]
  *
  * --stall-after N: complete N jobs, then keep fetching without completing
  *                  (a daemon that hangs; the test then kills it)
@@ -29,6 +29,11 @@
  *                  context closes, as daedalusd does (ABI 1.2)
  * --close-dup:     after HELLO, dup() the control device and close the copy,
  *                  as a daemon retiring a decode thread does: still connected
+ * --hup:           after HELLO, check that poll() hangs up (POLLHUP) on a
+ *                  file that is not connected: another open of the device,
+ *                  and a forked child's copy of the daemon's, already
+ *                  waiting in poll() when the parent's close disconnects it;
+ *                  then exit (run with no client)
  * --record FILE:   append every job to FILE (its message, then its bitstream:
  *                  u32 size, bytes, u32 size, bytes), for client --replay
  * Exits 0 on SIGTERM/SIGINT when every check passed.
@@ -44,6 +49,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/videodev2.h>
 #include <linux/v4l2-controls.h>
@@ -610,12 +616,63 @@ static int close_holding_mapping(int fd, const struct daedalus_job *job)
 	return failures ? 1 : 0;
 }
 
+/* poll()'s revents on @fd within @timeout_ms, or -1 */
+static int revents(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int n = poll(&p, 1, timeout_ms);
+
+	return n < 0 ? -1 : n ? p.revents : 0;
+}
+
+/*
+ * --hup: a connected daemon's file polls quiet; any other hangs up, and a
+ * copy left in a child after fork() hangs up when the parent's close ends the
+ * connection, waking the child's poll() (10 s at most: a timeout fails).
+ */
+static int hup_check(int fd)
+{
+	int other = open(CTL, O_RDWR | O_CLOEXEC), ready[2], status = 0, r;
+	pid_t child;
+	char c = 0;
+
+	check(other >= 0, "open %s: %s", CTL, strerror(errno));
+	r = revents(other, 0);
+	check(r == POLLHUP, "poll of a file that never said HELLO: revents %#x, want POLLHUP", r);
+	close(other);
+	r = revents(fd, 0);
+	check(r == 0, "poll of the connected daemon's file: revents %#x, want none", r);
+	if (pipe(ready))
+		return perror("pipe"), 1;
+	child = fork();
+	if (child < 0)
+		return perror("fork"), 1;
+	if (!child) {
+		close(ready[0]);
+		if (write(ready[1], &c, 1) != 1)
+			_exit(2);
+		r = revents(fd, 10000);
+		printf("backend: the child's copy, polled as the parent disconnects: revents %#x\n", r);
+		_exit(r == POLLHUP && ioctl(fd, DAEDALUS_IOC_FETCH, &(struct daedalus_fetch){ 0 }) &&
+		      errno == ENOTCONN ? 0 : 1);
+	}
+	close(ready[1]);
+	check(read(ready[0], &c, 1) == 1, "the child did not start");
+	/* Likely, not needed, for the child to be inside poll() already. */
+	usleep(200000);
+	close(fd);
+	check(waitpid(child, &status, 0) == child && WIFEXITED(status) && !WEXITSTATUS(status),
+	      "the child's copy of the disconnected file did not hang up (status %#x)", status);
+	printf("backend: hang-ups checked, %d failures\n", failures);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t buf[DAEDALUS_MAX_MSG_SIZE] __attribute__((aligned(8)));
 	struct daedalus_hello hello = { 0 };
 	unsigned long stall_after = ~0UL, jobs = 0, ctx_msgs = 0;
-	bool do_garbage = false, close_mapped = false;
+	bool do_garbage = false, close_mapped = false, hup = false;
 	uint32_t codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264) |
 		DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP8) | DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP9) |
 		DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_AV1);
@@ -643,6 +700,8 @@ int main(int argc, char **argv)
 				perror(argv[i]);
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--hup")) {
+			hup = true;
 		} else if (!strcmp(argv[i], "--close-dup")) {
 			close_dup = true;
 		} else if (!strcmp(argv[i], "--keep-mappings"))
@@ -650,7 +709,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--close-mapped"))
 			close_mapped = true;
 		else {
-			fprintf(stderr, "usage: %s [--codecs MASK] [--stall-after N] [--garbage] [--batch N] [--corrupt] [--lenient] [--close-mapped] [--quiet]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--codecs MASK] [--stall-after N] [--garbage] [--batch N] [--corrupt] [--lenient] [--close-mapped] [--close-dup] [--hup] [--quiet]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -689,6 +748,8 @@ int main(int argc, char **argv)
 		check(dup_fd >= 0 && !close(dup_fd), "dup and close: %s", strerror(errno));
 		printf("backend: closed a dup of the control device\n");
 	}
+	if (hup)
+		return hup_check(fd);
 
 	while (!stop) {
 		struct daedalus_fetch f = { .buf = (uintptr_t)buf, .buf_size = sizeof(buf) };

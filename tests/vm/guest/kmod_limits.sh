@@ -90,6 +90,17 @@ client -n 2 || fail "a client after the daemon closed a dup of its control devic
 stop_backend
 ok "a daemon that closes a dup of its control device stays connected and decodes"
 
+# poll() of the control device hangs up where nothing can come: a file that never said HELLO, and a
+# forked child's copy of the daemon's once the parent's close disconnected it (the child already
+# waiting in poll(): the disconnect wakes it). Clients are not hung up: a dead daemon's jobs fail with
+# ERROR (kmod_main.sh's killed backend), the device stays for the next daemon.
+HUP_LOG=$R/backend-hup.log
+"$BIN/backend" --hup > "$HUP_LOG" 2>&1 || { cat "$HUP_LOG"; fail "poll() of the control device did not hang up"; }
+cat "$HUP_LOG"
+grep -q 'hang-ups checked, 0 failures' "$HUP_LOG" || fail "backend --hup"
+[ "$(counter daemon_connected)" = 0 ] || fail "still connected after the --hup backend's close"
+ok "poll() of the control device: POLLHUP on a file never connected and, waking its poll(), on a forked copy of the daemon's once disconnected"
+
 # A daemon that closes its control device while mapping a job's CAPTURE buffer.
 f0=$(counter jobs_failed) t0=$(counter jobs_timedout)
 start_backend --close-mapped
