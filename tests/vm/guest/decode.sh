@@ -22,7 +22,7 @@ V=$(video_node) || fail "no daedalus video device"
 # DECODE_DUMP=1: the daemon writes every job's controls and bitstream to $R/jobs/ (debugging)
 [ "${DECODE_DUMP:-0}" = 1 ] && export DAEDALUSD_DUMP_JOBS=$R/jobs
 start_daemon "$R/daemon.log"
-ok "daemon connected"
+ok "daemon connected (uptime $(cut -d' ' -f1 /proc/uptime) s)"
 
 # Under TCG the daemon's first jobs run at a tenth of their later speed while V8 compiles its hot paths,
 # and GStreamer 1.22 waits at most 1 s for a request: a throwaway decode warms the daemon up first.
@@ -30,7 +30,7 @@ if [ -e "$R/warmup.tsv" ]; then
   IFS=$'\t' read -r _ wclip _ _ welements _ < "$R/warmup.tsv"
   # shellcheck disable=SC2086 # the elements are a gst-launch pipeline fragment
   timeout 300 gst-launch-1.0 -q filesrc location="$R/$wclip" ! $welements ! fakesink > "$R/warmup.gst.log" 2>&1
-  echo "warm-up decode exit status $?"
+  echo "warm-up decode exit status $? (uptime $(cut -d' ' -f1 /proc/uptime) s)"
 fi
 # The daemon's CPU per thread (clock ticks, user + system, the thread's id, its name), read after the
 # warm-up and at the end: which threads did the decoding.
