@@ -13,6 +13,7 @@ import {
   type Format,
 } from "../lib/e2e.ts";
 import { MATRIX_KERNEL } from "../lib/e2e.ts";
+import { assertRefused, vectorClips } from "../lib/e2e-vectors.ts";
 import { KERNELS, vmTest } from "../lib/harness.ts";
 import { MATRIX } from "../lib/matrix.ts";
 import { streamFile, vpxStreamFile } from "../lib/streams.ts";
@@ -32,6 +33,21 @@ const SAMPLES: [string, [Client, Format][]][] = [
   ["vp9-altref-640x360", [["gst1.22", "NV12"], ["gst1.26", "I420"], ["vaapi", "NV12"]]],
   ["vp9-profile2-10bit-640x360", [["gst1.26", "P010_10LE"], ["vaapi", "P010_10LE"]]],
   ["vp8-altref-640x360", [["gst1.22", "NV12"], ["gst1.26", "I420"], ["vaapi", "NV12"]]],
+];
+
+/**
+ * Official vectors on this kernel in the default tier (the other runs a spread of them, this one
+ * all of them in the full tier, tests/vm/e2e-vectors.test.ts): an odd size, VP8's eight token
+ * partitions, PCM macroblocks, MBAFF with field pictures, memory management, and a 10-bit stream
+ * the device refuses; each through GStreamer 1.22 or VA-API, in turn.
+ */
+const VECTORS = [
+  "vp8/vp80-00-comprehensive-006.ivf",
+  "vp8/vp80-04-partitions-1406.ivf",
+  "h264-jvt/avcv1/CVPCMNL1_SVA_C.264",
+  "h264-jvt/frext/HCAMFF1_HHI.264",
+  "h264-jvt/frext/FRExt_MMCO4_Sony_B.264",
+  "h264-jvt/frext/PPH10I1_Panasonic_A.264",
 ];
 
 async function sampleClips(): Promise<Clip[]> {
@@ -57,13 +73,22 @@ async function sampleClips(): Promise<Clip[]> {
 for (const kernel of KERNELS.filter((k) => k !== MATRIX_KERNEL)) {
   vmTest({
     name: `e2e ${kernel}: H.264, VP9 (8- and 10-bit) and VP8 through each client: GStreamer 1.22 ` +
-      `NV12, 1.26 I420 and P010, VA-API NV12 and P010, gstva; bit-exact`,
+      `NV12, 1.26 I420 and P010, VA-API NV12 and P010, gstva; six conformance vectors; bit-exact`,
     kernel,
     boots: 1,
   }, async () => {
     const clips = await sampleClips();
-    const r = await decodeInGuest(kernel, [WATCHDOG], clips, { jobs: 1, cpus: 1 });
-    await assertClientsBitExact(r, clips);
+    const vectors = await vectorClips(VECTORS, false);
+    const r = await decodeInGuest(kernel, [WATCHDOG], [
+      ...clips,
+      ...vectors.clips,
+      ...vectors.refused,
+    ], {
+      jobs: 1,
+      cpus: 1,
+    });
+    await assertClientsBitExact(r, [...clips, ...vectors.clips]);
+    await assertRefused(r, vectors.refused);
     const failed = r.daemonLog.match(/decoder: FAILED [^\n]*/g) ?? [];
     assert.deepEqual(failed, [], "failed jobs in the daemon's log");
   });
