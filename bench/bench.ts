@@ -15,7 +15,7 @@ import { cpuUsage } from "node:process";
 import { libav } from "../ffi/libav.ts";
 import { decodeFile } from "../src/decoder/file-decoder.ts";
 import { benchContexts } from "./contexts.ts";
-import { av1StreamFile, streamFile, vpxStreamFile } from "../tests/lib/streams.ts";
+import { streamFile } from "../tests/lib/streams.ts";
 
 interface BenchClip {
   name: string;
@@ -31,7 +31,8 @@ const x264 = (name: string, size: string, frames: number): BenchClip => ({
   name,
   size,
   frames,
-  file: () => streamFile({ name, size, frames, x264: ["-bf", "3", "-preset", "fast"] }),
+  file: () =>
+    streamFile({ name, codec: "h264", size, frames, args: ["-bf", "3", "-preset", "fast"] }),
 });
 /** As a player gets them: hidden alternate references, 2 tile columns at 1080p (VP9). */
 const vpx = (codec: "vp8" | "vp9", name: string, size: string, frames: number): BenchClip => ({
@@ -39,7 +40,7 @@ const vpx = (codec: "vp8" | "vp9", name: string, size: string, frames: number): 
   size,
   frames,
   file: () =>
-    vpxStreamFile({
+    streamFile({
       name,
       codec,
       encoder: "vpxenc",
@@ -60,8 +61,9 @@ const av1 = (name: string, size: string, frames: number): BenchClip => ({
   frames,
   threaded: true,
   file: () =>
-    av1StreamFile({
+    streamFile({
       name,
+      codec: "av1",
       encoder: "libsvtav1",
       size,
       frames,

@@ -20,7 +20,7 @@ import { MemoryPort, playStream, StreamClient } from "../tests/lib/memory-port.t
 import { streamFile } from "../tests/lib/streams.ts";
 
 const clipFile = (name: string, size: string, frames: number) =>
-  streamFile({ name, size, frames, x264: ["-bf", "3", "-preset", "fast"] });
+  streamFile({ name, codec: "h264", size, frames, args: ["-bf", "3", "-preset", "fast"] });
 const clip = async (name: string, size: string, frames: number) =>
   CODECS.find((c) => c.name === "h264")!.fileClient.frames(
     await Deno.readFile(await clipFile(name, size, frames)),

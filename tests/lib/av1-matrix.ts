@@ -5,6 +5,7 @@ export const AV1_MATRIX: Av1Recipe[] = [
   {
     // hidden alternate references, 2x2 tiles
     name: "av1-aom-altref-tiles-352x288",
+    codec: "av1",
     encoder: "libaom-av1",
     size: "352x288",
     frames: 20,
@@ -12,6 +13,7 @@ export const AV1_MATRIX: Av1Recipe[] = [
   },
   {
     name: "av1-svt-640x360",
+    codec: "av1",
     encoder: "libsvtav1",
     size: "640x360",
     frames: 20,
@@ -19,6 +21,7 @@ export const AV1_MATRIX: Av1Recipe[] = [
   },
   {
     name: "av1-rav1e-tiles4-640x360",
+    codec: "av1",
     encoder: "librav1e",
     size: "640x360",
     frames: 20,
@@ -26,6 +29,7 @@ export const AV1_MATRIX: Av1Recipe[] = [
   },
   {
     name: "av1-aom-10bit-352x288",
+    codec: "av1",
     encoder: "libaom-av1",
     size: "352x288",
     frames: 10,
@@ -35,6 +39,7 @@ export const AV1_MATRIX: Av1Recipe[] = [
   {
     // odd width and height: the last chroma column and row cover one luma column, row
     name: "av1-aom-odd-351x287",
+    codec: "av1",
     encoder: "libaom-av1",
     size: "351x287",
     frames: 8,
@@ -42,6 +47,7 @@ export const AV1_MATRIX: Av1Recipe[] = [
   },
   {
     name: "av1-aom-10bit-odd-351x287",
+    codec: "av1",
     encoder: "libaom-av1",
     size: "351x287",
     frames: 8,
@@ -55,6 +61,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   {
     // low-delay GOPs: no frame waits for a later one (the others are random access)
     name: "av1-svt-low-delay-352x288",
+    codec: "av1",
     encoder: "libsvtav1",
     size: "352x288",
     frames: 12,
@@ -62,6 +69,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   },
   {
     name: "av1-aom-low-delay-352x288",
+    codec: "av1",
     encoder: "libaom-av1",
     size: "352x288",
     frames: 12,
@@ -69,6 +77,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   },
   {
     name: "av1-aom-superres-352x288",
+    codec: "av1",
     encoder: "aomenc",
     size: "352x288",
     frames: 12,
@@ -77,6 +86,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   {
     // inter frames smaller than the key frame they predict from (scaled references)
     name: "av1-aom-resize-fixed-352x288",
+    codec: "av1",
     encoder: "aomenc",
     size: "352x288",
     frames: 12,
@@ -85,6 +95,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   {
     // inter frames of other sizes than their references, larger than the key frame too
     name: "av1-aom-resize-random-352x288",
+    codec: "av1",
     encoder: "aomenc",
     size: "352x288",
     frames: 12,
@@ -92,6 +103,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   },
   {
     name: "av1-aom-error-resilient-352x288",
+    codec: "av1",
     encoder: "libaom-av1",
     size: "352x288",
     frames: 12,
@@ -99,6 +111,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   },
   {
     name: "av1-aom-screen-intrabc-352x288",
+    codec: "av1",
     encoder: "libaom-av1",
     size: "352x288",
     frames: 8,
@@ -107,6 +120,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   {
     // open GOPs: hidden intra-only frames (shown later), inter frames predicting across them
     name: "av1-svt-intra-only-352x288",
+    codec: "av1",
     encoder: "libsvtav1",
     size: "352x288",
     frames: 20,
@@ -115,6 +129,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   {
     // switch frames every 4 frames (rav1e needs its low-latency mode for them)
     name: "av1-rav1e-switch-352x288",
+    codec: "av1",
     encoder: "librav1e",
     size: "352x288",
     frames: 12,
@@ -123,6 +138,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   {
     // 2x2 tiles in two tile group OBUs per frame (a frame header OBU, then the tile groups)
     name: "av1-aom-tile-groups-352x288",
+    codec: "av1",
     encoder: "aomenc",
     size: "352x288",
     frames: 8,
@@ -131,6 +147,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   {
     // a zoom: global motion (libaom searches for it at its slower speeds), loop restoration too
     name: "av1-aom-global-motion-352x288",
+    codec: "av1",
     encoder: "aomenc",
     size: "352x288",
     frames: 8,
@@ -140,6 +157,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   {
     // loop restoration (rav1e uses it at speed 5 and below)
     name: "av1-rav1e-restoration-352x288",
+    codec: "av1",
     encoder: "librav1e",
     size: "352x288",
     frames: 6,
@@ -148,6 +166,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   {
     // monochrome: no chroma planes; CAPTURE chroma is neutral grey, as libav converts it
     name: "av1-aom-monochrome-352x288",
+    codec: "av1",
     encoder: "aomenc",
     size: "352x288",
     frames: 6,
@@ -155,6 +174,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   },
   {
     name: "av1-aom-monochrome-10bit-352x288",
+    codec: "av1",
     encoder: "aomenc",
     size: "352x288",
     frames: 6,
@@ -163,6 +183,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   },
   {
     name: "av1-aom-film-grain-352x288",
+    codec: "av1",
     encoder: "libaom-av1",
     size: "352x288",
     frames: 12,
@@ -170,6 +191,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
   },
   {
     name: "av1-svt-film-grain-352x288",
+    codec: "av1",
     encoder: "libsvtav1",
     size: "352x288",
     frames: 12,
@@ -181,6 +203,7 @@ export const AV1_FEATURES: Av1Recipe[] = [
 export const AV1_SIZES: Av1Recipe[] = [
   {
     name: "av1-svt-426x240",
+    codec: "av1",
     encoder: "libsvtav1",
     size: "426x240",
     frames: 10,
@@ -188,6 +211,7 @@ export const AV1_SIZES: Av1Recipe[] = [
   },
   {
     name: "av1-rav1e-1280x720",
+    codec: "av1",
     encoder: "librav1e",
     size: "1280x720",
     frames: 6,
@@ -195,6 +219,7 @@ export const AV1_SIZES: Av1Recipe[] = [
   },
   {
     name: "av1-svt-1920x1080",
+    codec: "av1",
     encoder: "libsvtav1",
     size: "1920x1080",
     frames: 6,
@@ -202,6 +227,7 @@ export const AV1_SIZES: Av1Recipe[] = [
   },
   {
     name: "av1-svt-3840x2160",
+    codec: "av1",
     encoder: "libsvtav1",
     size: "3840x2160",
     frames: 2,
@@ -219,6 +245,7 @@ export const AV1_DEFAULTS: Av1Recipe[] = [
   {
     // ffmpeg -f lavfi -i testsrc2=size=352x288:rate=25 -t 1 -c:v libaom-av1 -cpu-used 8 -b:v 300k
     name: "av1-aom-defaults-352x288",
+    codec: "av1",
     encoder: "libaom-av1",
     size: "352x288",
     frames: 25,
@@ -226,6 +253,7 @@ export const AV1_DEFAULTS: Av1Recipe[] = [
   },
   {
     name: "av1-aomenc-good-352x288",
+    codec: "av1",
     encoder: "aomenc",
     size: "352x288",
     frames: 40,
@@ -233,6 +261,7 @@ export const AV1_DEFAULTS: Av1Recipe[] = [
   },
   {
     name: "av1-aomenc-rt-352x288",
+    codec: "av1",
     encoder: "aomenc",
     size: "352x288",
     frames: 25,
@@ -240,6 +269,7 @@ export const AV1_DEFAULTS: Av1Recipe[] = [
   },
   {
     name: "av1-svt-defaults-352x288",
+    codec: "av1",
     encoder: "libsvtav1",
     size: "352x288",
     frames: 25,
@@ -247,6 +277,7 @@ export const AV1_DEFAULTS: Av1Recipe[] = [
   },
   {
     name: "av1-rav1e-defaults-352x288",
+    codec: "av1",
     encoder: "librav1e",
     size: "352x288",
     frames: 25,

@@ -21,6 +21,7 @@ import {
   CACHE_DIR,
   cached,
   frameSizes,
+  type H264Recipe,
   type PackedFormat,
   referencePictures,
   streamFile,
@@ -236,7 +237,13 @@ function reference(file: string, format: Format): Promise<string> {
 }
 
 /** Decoded once, unchecked, before the checked clips: see guest/decode.sh. */
-const WARMUP = { name: "warmup-320x240", size: "320x240", frames: 40, x264: ["-bf", "2"] };
+const WARMUP: H264Recipe = {
+  name: "warmup-320x240",
+  codec: "h264",
+  size: "320x240",
+  frames: 40,
+  args: ["-bf", "2"],
+};
 /** Its frames, which the daemon's log counts with the checked clips'. */
 export const WARMUP_FRAMES = WARMUP.frames;
 

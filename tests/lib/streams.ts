@@ -1,22 +1,31 @@
 /**
- * Test streams, made at test time (ffmpeg + libx264 for H.264, libvpx's vpxenc or ffmpeg's
- * libvpx-vp9 for VP8/VP9) and cached outside the repository,
- * keyed by the exact ffmpeg arguments (so a changed recipe makes a new file). Generation is
- * idempotent: a file appears under its final name only once complete.
+ * Test streams, made at test time from a Recipe by streamFile (ffmpeg + libx264 for H.264,
+ * libvpx's vpxenc or ffmpeg's libvpx/libvpx-vp9 for VP8/VP9, ffmpeg's AV1 encoders or aomenc for
+ * AV1) and cached outside the repository, keyed by the exact encoder arguments (so a changed
+ * recipe makes a new file). Generation is idempotent: a file appears under its final name only
+ * once complete. ffmpeg's references for them (referencePictures, ffmpegFrameMd5s) are here too.
  */
 import { createHash } from "node:crypto";
 import { concatBytes } from "../../src/decoder/bytes.ts";
 
 export const CACHE_DIR = Deno.env.get("DAEDALUS_TEST_CACHE") ?? "/var/cache/daedalus-v4l2-test";
 
-export interface StreamRecipe {
+/** What every codec's recipe has. */
+interface RecipeBase {
+  /** The cache file's name starts with it (then the hash of the encode's arguments). */
   name: string;
+  /** The test source's size, WxH. */
   size: string;
   frames: number;
-  /** ffmpeg output options (codec options) after -c:v libx264. */
-  x264: string[];
+  /** The encoder's options (each codec's recipe says whose). */
+  args: string[];
   /** Extra lavfi filters after the test source. */
   filter?: string;
+}
+
+/** An H.264 stream from ffmpeg + libx264 (`args`: ffmpeg's output options after -c:v libx264). */
+export interface H264Recipe extends RecipeBase {
+  codec: "h264";
   /** More than one slice per picture (frame-based mode needs start codes then). */
   multiSlice?: boolean;
 }
@@ -61,10 +70,34 @@ export function testSource(size: string, filter?: string): string {
   return `testsrc2=size=${size}:rate=25${odd ? ",format=rgb24" : ""}${filter ? "," + filter : ""}`;
 }
 
-/** Raw Annex-B, or MP4 (parameter sets in the avcC, timestamps from the encoder). */
-export type Container = "h264" | "mp4";
+/**
+ * The containers streamFile writes: H.264 as raw Annex-B or MP4 (parameter sets in the avcC,
+ * timestamps from the encoder); VP8/VP9 as IVF or WebM; AV1 as IVF.
+ */
+export type Container = "h264" | "mp4" | "ivf" | "webm";
 
-export function recipeArgs(r: StreamRecipe, out: string, container: Container = "h264"): string[] {
+/** The container of `r`'s stream when none is asked for. */
+export function containerOf(r: Recipe): Container {
+  return r.codec === "h264" ? "h264" : r.codec === "av1" ? "ivf" : r.container ?? "ivf";
+}
+
+/** Path of the stream for `r` in `container` (default: containerOf(r)), generating it if needed. */
+export function streamFile(r: Recipe, container: Container = containerOf(r)): Promise<string> {
+  const allowed: Record<Recipe["codec"], Container[]> = {
+    h264: ["h264", "mp4"],
+    vp8: ["ivf", "webm"],
+    vp9: ["ivf", "webm"],
+    av1: ["ivf"],
+  };
+  if (!allowed[r.codec].includes(container)) {
+    throw new Error(`${r.name}: ${r.codec} is not written as ${container}`);
+  }
+  if (r.codec === "h264") return h264File(r, container);
+  if (r.codec === "av1") return av1File(r);
+  return vpxFile(r, container);
+}
+
+function x264Args(r: H264Recipe, out: string, container: Container): string[] {
   const src = testSource(r.size, r.filter);
   return [
     "-y",
@@ -78,40 +111,34 @@ export function recipeArgs(r: StreamRecipe, out: string, container: Container = 
     "yuv420p",
     "-c:v",
     "libx264",
-    ...r.x264,
+    ...r.args,
     "-f",
     container,
     out,
   ];
 }
 
-/** Path of the stream for `r`, generating it if needed. */
-export function streamFile(r: StreamRecipe, container: Container = "h264"): Promise<string> {
-  const path = `${CACHE_DIR}/${r.name}-${key(recipeArgs(r, "OUT", container))}.${container}`;
+function h264File(r: H264Recipe, container: Container): Promise<string> {
+  const path = `${CACHE_DIR}/${r.name}-${key(x264Args(r, "OUT", container))}.${container}`;
   return cached(path, async (tmp) => {
-    await ffmpeg(recipeArgs(r, tmp, container));
+    await ffmpeg(x264Args(r, tmp, container));
   });
 }
 
 /**
  * A VP8 or VP9 stream: libvpx's own encoder (vpxenc, IVF or WebM) or ffmpeg's libvpx /
- * libvpx-vp9 (WebM), from ffmpeg's test source.
+ * libvpx-vp9 (WebM), from ffmpeg's test source (`args`: vpxenc's options, or ffmpeg's output
+ * options after -c:v libvpx(-vp9)).
  */
-export interface VpxRecipe {
-  name: string;
+export interface VpxRecipe extends RecipeBase {
   codec: "vp8" | "vp9";
   encoder: "vpxenc" | "ffmpeg";
-  size: string;
-  frames: number;
-  /** vpxenc options, or ffmpeg's output options after -c:v libvpx(-vp9). */
-  args: string[];
   /** 10-bit 4:2:0 input (VP9 profile 2). */
   tenBit?: boolean;
   /** Another input pixel format (ffmpeg's name; profiles 1 and 3), instead of tenBit's. */
   pixFmt?: string;
+  /** The container the encoder writes (default IVF). */
   container?: "ivf" | "webm";
-  /** Extra lavfi filters after the test source. */
-  filter?: string;
   /**
    * VP9, IVF: after every 4th packet, a show_existing_frame of reference slot 0 (the newest
    * frame that refreshed it) — what some encoders emit to show a frame again; libvpx does not.
@@ -174,9 +201,7 @@ async function run(cmd: string, args: string[]): Promise<void> {
   }
 }
 
-/** Path of the stream for `r` (IVF unless it says WebM), generating it if needed. */
-export function vpxStreamFile(r: VpxRecipe): Promise<string> {
-  const container = r.container ?? "ivf";
+function vpxFile(r: VpxRecipe, container: Container): Promise<string> {
   const pixFmt = r.pixFmt ?? (r.tenBit ? "yuv420p10le" : "yuv420p");
   const src = testSource(r.size, r.filter);
   const input = ["-f", "lavfi", "-i", src, "-frames:v", String(r.frames), "-pix_fmt", pixFmt];
@@ -351,26 +376,26 @@ export async function ffmpegFrameMd5s(
 
 /**
  * An AV1 stream (IVF) from one of ffmpeg's three AV1 encoders, or from libaom's own aomenc (for
- * what ffmpeg does not expose: superres, resize modes), from ffmpeg's test source.
+ * what ffmpeg does not expose: superres, resize modes), from ffmpeg's test source (`args`:
+ * ffmpeg's output options after -c:v <encoder>, or aomenc's options).
  */
-export interface Av1Recipe {
-  name: string;
+export interface Av1Recipe extends RecipeBase {
+  codec: "av1";
   encoder: "libaom-av1" | "libsvtav1" | "librav1e" | "aomenc";
-  size: string;
-  frames: number;
-  /** ffmpeg's output options after -c:v <encoder>, or aomenc's options. */
-  args: string[];
+  /** 10-bit 4:2:0 input. */
   tenBit?: boolean;
   /** Another input pixel format (ffmpeg's name: 4:2:2, 4:4:4, 12-bit), instead of tenBit's. */
   pixFmt?: string;
-  /** The picture source, an ffmpeg lavfi graph of `size` (default: testSource(size)). */
+  /** The picture source, an ffmpeg lavfi graph of `size` (default: testSource(size, filter)). */
   source?: string;
 }
 
-/** Path of the IVF stream for `r`, generating it if needed. */
-export function av1StreamFile(r: Av1Recipe): Promise<string> {
+/** A stream to make: one codec's recipe. */
+export type Recipe = H264Recipe | VpxRecipe | Av1Recipe;
+
+function av1File(r: Av1Recipe): Promise<string> {
   const pixFmt = r.pixFmt ?? (r.tenBit ? "yuv420p10le" : "yuv420p");
-  const source = r.source ?? testSource(r.size);
+  const source = r.source ?? testSource(r.size, r.filter);
   const args = [
     ...["-f", "lavfi", "-i", source, "-frames:v", String(r.frames)],
     ...["-pix_fmt", pixFmt, "-c:v", r.encoder, ...r.args, "-f", "ivf"],

@@ -22,7 +22,7 @@ import { decodeFile } from "../../src/decoder/file-decoder.ts";
 import { INTRA_ONLY_FRAME, SWITCH_FRAME } from "../../src/av1/parser.ts";
 import { OBU_TILE_GROUP, splitObus } from "../../src/av1/obu.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
-import { av1StreamFile, ffmpegFrameMd5s, frameSizes } from "../lib/streams.ts";
+import { ffmpegFrameMd5s, frameSizes, streamFile } from "../lib/streams.ts";
 import { AV1_DEFAULTS, AV1_FEATURES, AV1_MATRIX, AV1_SIZES } from "../lib/av1-matrix.ts";
 
 for (const recipe of [...AV1_MATRIX, ...AV1_FEATURES, ...AV1_DEFAULTS, ...AV1_SIZES]) {
@@ -31,7 +31,7 @@ for (const recipe of [...AV1_MATRIX, ...AV1_FEATURES, ...AV1_DEFAULTS, ...AV1_SI
     // dav1d's threads work inside one frame: the picture and its order must not change with them
     const threads = pixFmt === "nv12" ? 1 : 3;
     Deno.test(`bit-exact ${recipe.name} ${pixFmt}, ${threads} dav1d thread(s)`, async () => {
-      const file = await av1StreamFile(recipe);
+      const file = await streamFile(recipe);
       const expected = await ffmpegFrameMd5s(file, pixFmt, "libdav1d");
       const r = decodeFile(libav(), await Deno.readFile(file), {
         mode: "frame",
@@ -56,7 +56,7 @@ Deno.test("the AV1 odd-size streams code odd widths and heights", async () => {
   assert.deepEqual(odd.map((r) => r.tenBit === true), [false, true]);
   for (const r of odd) {
     const sizes = new Set(
-      (await frameSizes(await av1StreamFile(r))).map((s) => `${s.width}x${s.height}`),
+      (await frameSizes(await streamFile(r))).map((s) => `${s.width}x${s.height}`),
     );
     assert.deepEqual([...sizes], ["351x287"], r.name);
   }
@@ -70,7 +70,7 @@ const namedRecipe = (name: string) =>
 Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, tile groups, global motion, loop restoration, monochrome, superres, frames of several sizes, intra block copy, error-resilient frames, film grain", async () => {
   const requests = async (name: string) => {
     const r = namedRecipe(name);
-    const frames = AV1.fileClient.frames(await Deno.readFile(await av1StreamFile(r)), {
+    const frames = AV1.fileClient.frames(await Deno.readFile(await streamFile(r)), {
       mode: "frame",
       startCode: "annexb",
     });
@@ -103,7 +103,7 @@ Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, tile 
   await any("av1-rav1e-switch-352x288", (x) => x.frame.frameType === SWITCH_FRAME);
   const tileGroups = ivfFrames(
     await Deno.readFile(
-      await av1StreamFile(namedRecipe("av1-aom-tile-groups-352x288")),
+      await streamFile(namedRecipe("av1-aom-tile-groups-352x288")),
     ),
   ).map((p) => splitObus(p.data).filter((o) => o.type === OBU_TILE_GROUP).length);
   assert.ok(tileGroups.some((n) => n > 1), `tile group OBUs per temporal unit: ${tileGroups}`);
@@ -124,7 +124,7 @@ Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, tile 
 Deno.test("libaom's defaults refresh a slot the frame predicts from while eight pictures are alive", async () => {
   for (const name of ["av1-aom-defaults-352x288", "av1-aomenc-good-352x288"]) {
     const frames = AV1.fileClient.frames(
-      await Deno.readFile(await av1StreamFile(namedRecipe(name))),
+      await Deno.readFile(await streamFile(namedRecipe(name))),
       { mode: "frame", startCode: "annexb" },
     );
     const deep = frames.filter((f) => f.jobs.length).map((f) =>
@@ -156,7 +156,7 @@ for (
   ]
 ) {
   Deno.test(`bit-exact ${name} with libva's guessed refresh_frame_flags`, async () => {
-    const file = await av1StreamFile(namedRecipe(name));
+    const file = await streamFile(namedRecipe(name));
     const expected = await ffmpegFrameMd5s(file, "nv12", "libdav1d");
     const data = await Deno.readFile(file);
     const guessing = {

@@ -19,7 +19,7 @@ import {
 } from "../../src/av1/parser.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { dav1d } from "../../ffi/libdav1d.ts";
-import { av1StreamFile } from "../lib/streams.ts";
+import { streamFile } from "../lib/streams.ts";
 import { AV1_MATRIX } from "../lib/av1-matrix.ts";
 
 // Dav1dFrameHeader in dav1d 1.0 (bookworm's libdav1d6): the fields compared, read only here.
@@ -48,7 +48,7 @@ for (const recipe of AV1_MATRIX) {
       let pictures = 0;
       try {
         for (
-          const [n, tu] of ivfFrames(await Deno.readFile(await av1StreamFile(recipe))).entries()
+          const [n, tu] of ivfFrames(await Deno.readFile(await streamFile(recipe))).entries()
         ) {
           const headers: Av1Frame[] = [];
           let current: Av1Frame | undefined;

@@ -7,11 +7,11 @@ import { OBU_SEQUENCE_HEADER, OBU_TEMPORAL_DELIMITER, splitObus } from "../../sr
 import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { avifPayload } from "../lib/avif.ts";
 import { AV1_MATRIX } from "../lib/av1-matrix.ts";
-import { av1StreamFile, remuxed } from "../lib/streams.ts";
+import { remuxed, streamFile } from "../lib/streams.ts";
 
 Deno.test("the AVIF extractor reads a track's samples: an MP4's, as the IVF's temporal units", async () => {
   // hidden alternate references: temporal units of several frames
-  const ivf = await av1StreamFile(
+  const ivf = await streamFile(
     AV1_MATRIX.find((r) => r.name === "av1-aom-altref-tiles-352x288")!,
   );
   const payload = avifPayload(await Deno.readFile(await remuxed(ivf, "mp4")));

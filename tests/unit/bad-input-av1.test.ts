@@ -17,12 +17,13 @@ import {
   SMALL,
   SMALL_KEY_EVERY,
 } from "./helpers/bad-input-av1.ts";
-import { type Av1Recipe, av1StreamFile, ffmpegFrameMd5s } from "../lib/streams.ts";
+import { type Av1Recipe, ffmpegFrameMd5s, streamFile } from "../lib/streams.ts";
 
 const KEY_EVERY = 8;
 const BAD = 3;
 const RECIPE: Av1Recipe = {
   name: "bad-input-av1-352x288",
+  codec: "av1",
   encoder: "libaom-av1",
   size: "352x288",
   frames: 16,
@@ -97,7 +98,7 @@ function assertOnlyThatJob(
 
 for (const [what, damage] of CASES) {
   Deno.test(`bad input (av1): ${what} → that job fails, the next key frame decodes`, async () => {
-    const file = await av1StreamFile(RECIPE);
+    const file = await streamFile(RECIPE);
     const expected = await ffmpegFrameMd5s(file, "nv12", "libdav1d");
     const outcomes = runWithDamage(await Deno.readFile(file), BAD, damage);
     assertOnlyThatJob(outcomes, expected, BAD, KEY_EVERY);
@@ -113,7 +114,7 @@ const DEADLINE_MS = 120_000;
  * terminated, so the suite goes on).
  */
 async function inWorker(indices: number[]): Promise<{ outcomes: Outcome[][]; expected: string[] }> {
-  const file = await av1StreamFile(SMALL);
+  const file = await streamFile(SMALL);
   const expected = await ffmpegFrameMd5s(file, "nv12", "libdav1d");
   const worker = new Worker(
     new URL("./helpers/bad-input-av1-worker.ts", import.meta.url),

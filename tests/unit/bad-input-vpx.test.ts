@@ -9,7 +9,7 @@ import { FrameRunner } from "../../src/decoder/file-decoder.ts";
 import { VP8 } from "../../src/vp8/codec.ts";
 import { VP9 } from "../../src/vp9/codec.ts";
 import { writeVp9Frame } from "../../src/vp9/v4l2-vp9.ts";
-import { ffmpegFrameMd5s, type VpxRecipe, vpxStreamFile } from "../lib/streams.ts";
+import { ffmpegFrameMd5s, streamFile, type VpxRecipe } from "../lib/streams.ts";
 
 const KEY_EVERY = 8;
 const BAD = 3;
@@ -64,7 +64,7 @@ const CASES: [string, Damage][] = [
 ];
 
 async function frames(codec: Codec, r: VpxRecipe): Promise<ClientFrame[]> {
-  return codec.fileClient.frames(await Deno.readFile(await vpxStreamFile(r)), {
+  return codec.fileClient.frames(await Deno.readFile(await streamFile(r)), {
     mode: "frame",
     startCode: "annexb",
   });
@@ -74,7 +74,7 @@ for (const codec of [VP8, VP9]) {
   for (const [what, damage] of CASES) {
     Deno.test(`bad input (${codec.name}): ${what} → that job fails, the next key frame decodes`, async () => {
       const r = recipe(codec.name as "vp8" | "vp9");
-      const expected = await ffmpegFrameMd5s(await vpxStreamFile(r), "nv12");
+      const expected = await ffmpegFrameMd5s(await streamFile(r), "nv12");
       const list = await frames(codec, r);
       assert.equal(list.length, r.frames);
       const runner = new FrameRunner(libav(), codec, { pixFmt: "nv12", md5: true });

@@ -19,14 +19,15 @@ import {
   writePps,
   writeSps,
 } from "../../src/h264/v4l2-h264.ts";
-import { ffmpegFrameMd5s, streamFile, type StreamRecipe } from "../lib/streams.ts";
+import { ffmpegFrameMd5s, type H264Recipe, streamFile } from "../lib/streams.ts";
 
 const IDR_EVERY = 6;
-const RECIPE: StreamRecipe = {
+const RECIPE: H264Recipe = {
   name: "idr6-cabac-640x360",
+  codec: "h264",
   size: "640x360",
   frames: 18,
-  x264: ["-bf", "0", "-g", String(IDR_EVERY), "-keyint_min", String(IDR_EVERY)],
+  args: ["-bf", "0", "-g", String(IDR_EVERY), "-keyint_min", String(IDR_EVERY)],
 };
 const BAD = 2; // a P frame between two IDRs
 

@@ -13,7 +13,7 @@ import { captureFormatFor, FrameRunner, pictureMd5 } from "../../src/decoder/fil
 import * as P from "../../src/service/protocol.ts";
 import { DaedalusService } from "../../src/service/service.ts";
 import { MemoryPort, portDescriptors, portMappedBytes, StreamClient } from "../lib/memory-port.ts";
-import { asIvf, av1StreamFile, streamFile, vpxStreamFile } from "../lib/streams.ts";
+import { asIvf, streamFile } from "../lib/streams.ts";
 
 const GOP = 10;
 const FRAMES = 40;
@@ -30,16 +30,17 @@ const h264 = (size: string): StressStream => ({
   file: () =>
     streamFile({
       name: `stress-h264-${size}`,
+      codec: "h264",
       size,
       frames: FRAMES,
-      x264: ["-bf", "2", "-g", String(GOP), "-preset", "veryfast"],
+      args: ["-bf", "2", "-g", String(GOP), "-preset", "veryfast"],
     }),
 });
 const vpx = (codec: "vp8" | "vp9", size: string): StressStream => ({
   name: `${codec} ${size}`,
   codec,
   file: () =>
-    vpxStreamFile({
+    streamFile({
       name: `stress-${codec}-${size}`,
       codec,
       encoder: "vpxenc",
@@ -52,8 +53,9 @@ const av1 = (size: string): StressStream => ({
   name: `av1 ${size}`,
   codec: "av1",
   file: () =>
-    av1StreamFile({
+    streamFile({
       name: `stress-av1-${size}`,
+      codec: "av1",
       encoder: "libsvtav1",
       size,
       frames: FRAMES,

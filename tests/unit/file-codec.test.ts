@@ -8,16 +8,9 @@ import { concatBytes } from "../../src/decoder/bytes.ts";
 import { decodeFile, fileCodec } from "../../src/decoder/file-decoder.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { H264 } from "../../src/h264/codec.ts";
-import {
-  av1StreamFile,
-  ffmpegFrameMd5s,
-  remuxed,
-  streamFile,
-  type VpxRecipe,
-  vpxStreamFile,
-} from "../lib/streams.ts";
+import { ffmpegFrameMd5s, remuxed, streamFile, type VpxRecipe } from "../lib/streams.ts";
 import { AV1_MATRIX } from "../lib/av1-matrix.ts";
-import { MATRIX } from "../lib/matrix.ts";
+import { MATRIX } from "../lib/h264-matrix.ts";
 import { VP9_MATRIX } from "../lib/vpx-matrix.ts";
 
 const VP9_PLAIN = VP9_MATRIX.find((r) => r.name === "vp9-plain-352x288")!;
@@ -41,7 +34,7 @@ function withTrailingBytes(ivf: Uint8Array, extra: number[]): Uint8Array {
 }
 
 Deno.test("a VP9 IVF whose first frame holds SPS-like bytes is VP9, and decodes bit-exact", async () => {
-  const file = await vpxStreamFile(VP9_SMALL);
+  const file = await streamFile(VP9_SMALL);
   const data = withTrailingBytes(await Deno.readFile(file), SPS_LIKE);
   // what content sniffing alone made of it
   assert.ok(H264.fileClient.accepts(data), "the Annex-B sniff does not see an SPS");
@@ -57,7 +50,7 @@ Deno.test("a VP9 IVF whose first frame holds SPS-like bytes is VP9, and decodes 
 });
 
 Deno.test("an IVF of a fourcc no codec has is refused, naming it", async () => {
-  const data = (await Deno.readFile(await vpxStreamFile(VP9_PLAIN))).slice();
+  const data = (await Deno.readFile(await streamFile(VP9_PLAIN))).slice();
   data.set([..."HEVC"].map((c) => c.charCodeAt(0)), 8);
   data.set(SPS_LIKE, 28); // the header's unused bytes
   assert.throws(() => fileCodec(data), /^Error: IVF file of HEVC: no codec the daemon decodes$/);
@@ -65,15 +58,15 @@ Deno.test("an IVF of a fourcc no codec has is refused, naming it", async () => {
 
 for (
   const [what, file, id] of [
-    ["VP9 in WebM", async () => remuxed(await vpxStreamFile(VP9_PLAIN), "webm"), "vp9 \\(V_VP9\\)"],
+    ["VP9 in WebM", async () => remuxed(await streamFile(VP9_PLAIN), "webm"), "vp9 \\(V_VP9\\)"],
     [
       "AV1 in MP4",
-      async () => remuxed(await av1StreamFile(AV1_MATRIX[0]), "mp4"),
+      async () => remuxed(await streamFile(AV1_MATRIX[0]), "mp4"),
       "av1 \\(av01\\)",
     ],
     [
       "AV1 in WebM",
-      async () => remuxed(await av1StreamFile(AV1_MATRIX[0]), "webm"),
+      async () => remuxed(await streamFile(AV1_MATRIX[0]), "webm"),
       "av1 \\(V_AV1\\)",
     ],
     ["H.264 in MP4", () => streamFile(MATRIX[0], "mp4"), "h264 \\(avc1\\)"],

@@ -8,7 +8,7 @@ import { buildPps, buildSps } from "../../src/h264/param-sets.ts";
 import { type ParsedSps, parsePps, parseSps, resolveScaling } from "../../src/h264/parser.ts";
 import { syntheticIdr } from "../../src/h264/synthetic.ts";
 import { ffmpegFrameMd5s, streamFile } from "../lib/streams.ts";
-import { MATRIX } from "../lib/matrix.ts";
+import { MATRIX } from "../lib/h264-matrix.ts";
 import { createHash } from "node:crypto";
 
 Deno.test("ue/se/u round-trip, including 32-bit values", () => {

@@ -1,12 +1,13 @@
 // 50 decoder contexts opened, used and closed: the process's RSS stays flat.
 import assert from "node:assert/strict";
-import { streamFile, type StreamRecipe } from "../lib/streams.ts";
+import { type H264Recipe, streamFile } from "../lib/streams.ts";
 
-const RECIPE: StreamRecipe = {
+const RECIPE: H264Recipe = {
   name: "leak-720p",
+  codec: "h264",
   size: "1280x720",
   frames: 10,
-  x264: ["-bf", "2"],
+  args: ["-bf", "2"],
 };
 
 Deno.test("50 context open/decode/close cycles keep RSS flat", async () => {

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
 import { decodeFile } from "../../src/decoder/file-decoder.ts";
 import type { DecodeModeName, StartCodeName } from "../../src/h264/client.ts";
-import { ffmpegFrameMd5s, streamFile, type StreamRecipe } from "../lib/streams.ts";
-import { H264_DEFAULTS, MATRIX } from "../lib/matrix.ts";
+import { ffmpegFrameMd5s, type H264Recipe, streamFile } from "../lib/streams.ts";
+import { H264_DEFAULTS, MATRIX } from "../lib/h264-matrix.ts";
 
 const MODES: [DecodeModeName, StartCodeName][] = [
   ["frame", "annexb"],
@@ -54,12 +54,19 @@ for (
   const recipe of [
     {
       name: "fullrange-yuvj420p-352x288",
+      codec: "h264",
       size: "352x288",
       frames: 8,
-      x264: ["-pix_fmt", "yuvj420p", "-bf", "2"],
+      args: ["-pix_fmt", "yuvj420p", "-bf", "2"],
     },
-    { name: "fullrange-gray-176x144", size: "176x144", frames: 6, x264: ["-pix_fmt", "gray"] },
-  ]
+    {
+      name: "fullrange-gray-176x144",
+      codec: "h264",
+      size: "176x144",
+      frames: 6,
+      args: ["-pix_fmt", "gray"],
+    },
+  ] satisfies H264Recipe[]
 ) {
   for (const pixFmt of ["nv12", "yuv420p"] as const) {
     Deno.test(`bit-exact ${recipe.name} ${pixFmt}: the decoded samples, range unconverted`, async () => {
@@ -79,17 +86,19 @@ for (
 
 // A new SPS with another size mid-stream (two clips joined at an IDR): the decoder is reopened
 // and every frame of both parts still equals ffmpeg's decode of each clip.
-const PART_A: StreamRecipe = {
+const PART_A: H264Recipe = {
   name: "join-a-640x360",
+  codec: "h264",
   size: "640x360",
   frames: 8,
-  x264: ["-bf", "2"],
+  args: ["-bf", "2"],
 };
-const PART_B: StreamRecipe = {
+const PART_B: H264Recipe = {
   name: "join-b-1280x720",
+  codec: "h264",
   size: "1280x720",
   frames: 8,
-  x264: ["-bf", "2", "-x264-params", "slices=2"],
+  args: ["-bf", "2", "-x264-params", "slices=2"],
 };
 
 for (const [mode, startCode] of [["frame", "annexb"], ["slice", "none"]] as const) {

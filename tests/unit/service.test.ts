@@ -13,20 +13,14 @@ import { MemoryPort, playStream, portDescriptors, StreamClient } from "../lib/me
 import { CODECS } from "../../src/codecs.ts";
 import type { ClientFrame } from "../../src/decoder/file-client.ts";
 import type { CaptureFormat } from "../../src/decoder/job.ts";
-import {
-  asIvf,
-  av1StreamFile,
-  ffmpegFrameMd5s,
-  streamFile,
-  type StreamRecipe,
-  vpxStreamFile,
-} from "../lib/streams.ts";
+import { asIvf, ffmpegFrameMd5s, type H264Recipe, streamFile } from "../lib/streams.ts";
 
-const RECIPE: StreamRecipe = {
+const RECIPE: H264Recipe = {
   name: "service-slices3-640x360",
+  codec: "h264",
   size: "640x360",
   frames: 12,
-  x264: ["-bf", "2", "-x264-params", "slices=3"],
+  args: ["-bf", "2", "-x264-params", "slices=3"],
 };
 
 /**
@@ -158,10 +152,16 @@ async function contextStream(
 
 Deno.test("service: H.264, VP9 and AV1 contexts decode at once, each bit-exact, on their own threads", async () => {
   const streams = await Promise.all([
-    streamFile({ name: "service-h264-320x240", size: "320x240", frames: 30, x264: ["-bf", "2"] })
+    streamFile({
+      name: "service-h264-320x240",
+      codec: "h264",
+      size: "320x240",
+      frames: 30,
+      args: ["-bf", "2"],
+    })
       .then((f) => contextStream(f, "h264")),
     asIvf(
-      await vpxStreamFile({
+      await streamFile({
         name: "service-vp9-320x240",
         codec: "vp9",
         encoder: "vpxenc",
@@ -170,8 +170,9 @@ Deno.test("service: H.264, VP9 and AV1 contexts decode at once, each bit-exact, 
         args: ["--good", "--cpu-used=8", "--auto-alt-ref=1", "--lag-in-frames=8"],
       }),
     ).then((f) => contextStream(f, "vp9")),
-    av1StreamFile({
+    streamFile({
       name: "service-av1-320x240",
+      codec: "av1",
       encoder: "libsvtav1",
       size: "320x240",
       frames: 30,

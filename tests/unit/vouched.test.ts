@@ -35,13 +35,7 @@ import {
   VP9_FRAME_FLAG_KEY_FRAME,
 } from "../../src/vp9/v4l2-vp9.ts";
 import { MemoryPort, StreamClient } from "../lib/memory-port.ts";
-import {
-  asIvf,
-  av1StreamFile,
-  ffmpegFrameMd5s,
-  streamFile,
-  vpxStreamFile,
-} from "../lib/streams.ts";
+import { asIvf, ffmpegFrameMd5s, streamFile } from "../lib/streams.ts";
 
 /** A stream with a key frame every 12 frames, and what says that a request is a key frame. */
 interface Stream {
@@ -65,9 +59,10 @@ const STREAMS: Record<string, () => Promise<Stream>> = {
     load(
       await streamFile({
         name: "vouched-h264-320x240",
+        codec: "h264",
         size: "320x240",
         frames: 30,
-        x264: ["-bf", "2", "-refs", "3", "-g", `${KEY_EVERY}`, "-keyint_min", `${KEY_EVERY}`],
+        args: ["-bf", "2", "-refs", "3", "-g", `${KEY_EVERY}`, "-keyint_min", `${KEY_EVERY}`],
       }),
       "h264",
       (j) =>
@@ -80,7 +75,7 @@ const STREAMS: Record<string, () => Promise<Stream>> = {
   // golden and hidden alternate references
   vp8: async () =>
     load(
-      await vpxStreamFile({
+      await streamFile({
         name: "vouched-vp8-320x240",
         codec: "vp8",
         encoder: "vpxenc",
@@ -96,7 +91,7 @@ const STREAMS: Record<string, () => Promise<Stream>> = {
   vp9: async () =>
     load(
       await asIvf(
-        await vpxStreamFile({
+        await streamFile({
           name: "vouched-vp9-320x240",
           codec: "vp9",
           encoder: "vpxenc",
@@ -112,8 +107,9 @@ const STREAMS: Record<string, () => Promise<Stream>> = {
     ),
   av1: async () =>
     load(
-      await av1StreamFile({
+      await streamFile({
         name: "vouched-av1-320x240",
+        codec: "av1",
         encoder: "libsvtav1",
         size: "320x240",
         frames: 30,

@@ -12,7 +12,7 @@ import {
   V4L2_CID_STATELESS_VP9_FRAME,
   VP9_FRAME_FLAG_KEY_FRAME,
 } from "../../src/vp9/v4l2-vp9.ts";
-import { asIvf, ffmpegFrameMd5s, frameSizes, vpxStreamFile } from "../lib/streams.ts";
+import { asIvf, ffmpegFrameMd5s, frameSizes, streamFile } from "../lib/streams.ts";
 import { VP8_MATRIX, VP9_MATRIX, VPX_DEFAULTS } from "../lib/vpx-matrix.ts";
 
 for (const recipe of [...VP9_MATRIX, ...VP8_MATRIX, ...VPX_DEFAULTS]) {
@@ -21,7 +21,7 @@ for (const recipe of [...VP9_MATRIX, ...VP8_MATRIX, ...VPX_DEFAULTS]) {
     // libavcodec's slice threads (VP9 tile columns) must change nothing; VP8 decodes on one
     const threads = recipe.codec === "vp9" && pixFmt !== "nv12" ? 3 : 1;
     Deno.test(`bit-exact ${recipe.name} ${pixFmt}, ${threads} thread(s)`, async () => {
-      const file = await asIvf(await vpxStreamFile(recipe));
+      const file = await asIvf(await streamFile(recipe));
       const expected = await ffmpegFrameMd5s(file, pixFmt);
       const r = decodeFile(libav(), await Deno.readFile(file), {
         mode: "frame",
@@ -43,14 +43,14 @@ for (const recipe of [...VP9_MATRIX, ...VP8_MATRIX, ...VPX_DEFAULTS]) {
 // The features the matrix claims are really in its streams.
 Deno.test("the VP9 matrix has hidden frames in superframes, frames shown again, frames of several sizes", async () => {
   const altref = VP9_MATRIX.find((r) => r.name === "vp9-altref-640x360")!;
-  const packets = ivfFrames(await Deno.readFile(await vpxStreamFile(altref)));
+  const packets = ivfFrames(await Deno.readFile(await streamFile(altref)));
   assert.ok(packets.some((p) => splitSuperframe(p.data).length > 1), "no superframe");
   assert.ok(vp9FileFrames(packets).some((f) => f.hidden), "no hidden frame");
   const shown = VP9_MATRIX.find((r) => r.showExisting)!;
-  const again = vp9FileFrames(ivfFrames(await Deno.readFile(await vpxStreamFile(shown))));
+  const again = vp9FileFrames(ivfFrames(await Deno.readFile(await streamFile(shown))));
   assert.ok(again.some((f) => f.repeatOf !== undefined), "no show_existing_frame");
   const resize = VP9_MATRIX.find((r) => r.name === "vp9-dynamic-resize-640x360")!;
-  const frames = vp9FileFrames(ivfFrames(await Deno.readFile(await vpxStreamFile(resize))));
+  const frames = vp9FileFrames(ivfFrames(await Deno.readFile(await streamFile(resize))));
   const sizes = new Set(frames.map((f) => `${f.width - f.crop.right}x${f.height - f.crop.bottom}`));
   assert.ok(sizes.size >= 2, `one size only: ${[...sizes]}`);
   // one key frame: the other sizes are inter frames predicting from references of another size
@@ -79,7 +79,7 @@ Deno.test("the VP8/VP9 odd-size streams code odd widths and heights", async () =
   ]);
   for (const r of odd) {
     const sizes = new Set(
-      (await frameSizes(await vpxStreamFile(r))).map((s) => `${s.width}x${s.height}`),
+      (await frameSizes(await streamFile(r))).map((s) => `${s.width}x${s.height}`),
     );
     assert.deepEqual([...sizes], ["351x287"], r.name);
   }
@@ -89,7 +89,7 @@ Deno.test("the VP8/VP9 odd-size streams code odd widths and heights", async () =
 // P010 pictures against ffmpeg's own yuv420p10le decode, sample by sample.
 Deno.test("10-bit VP9 goes to P010 as libavcodec's samples << 6", async () => {
   const recipe = VP9_MATRIX.find((r) => r.name === "vp9-profile2-10bit-640x360")!;
-  const file = await vpxStreamFile(recipe);
+  const file = await streamFile(recipe);
   const [w, h] = recipe.size.split("x").map(Number);
   const out = await new Deno.Command("ffmpeg", {
     args: [

@@ -6,13 +6,14 @@
  */
 import { assertBitExact, type Clip, decodeInGuest } from "../lib/e2e.ts";
 import { assertGuestOk, REPO } from "../lib/harness.ts";
-import { streamFile } from "../lib/streams.ts";
+import { type H264Recipe, streamFile } from "../lib/streams.ts";
 
-const CLIP = {
+const CLIP: H264Recipe = {
   name: "demo-cabac-bpyramid-1280x720",
+  codec: "h264",
   size: "1280x720",
   frames: 50,
-  x264: ["-profile:v", "high", "-bf", "3", "-x264-params", "b-pyramid=normal"],
+  args: ["-profile:v", "high", "-bf", "3", "-x264-params", "b-pyramid=normal"],
 };
 const KERNEL = "6.12";
 

@@ -11,7 +11,7 @@ import {
   vaapiHandsOver,
 } from "../lib/e2e.ts";
 import { FULL, vmTest } from "../lib/harness.ts";
-import { av1StreamFile, remuxed } from "../lib/streams.ts";
+import { remuxed, streamFile } from "../lib/streams.ts";
 import { AV1_DEFAULTS, AV1_FEATURES, AV1_MATRIX } from "../lib/av1-matrix.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
@@ -60,7 +60,7 @@ vmTest({
       if (SIZE_CHANGES.includes(r.name)) continue;
       clips.push({
         id: r.name,
-        file: await av1StreamFile(r),
+        file: await streamFile(r),
         codec: "av1",
         container: "ivf",
         format: r.tenBit ? "P010_10LE" : "NV12",
@@ -71,12 +71,12 @@ vmTest({
     for (const container of ["webm", "mp4"] as const) {
       clips.push({
         id: `${base.name}-${container}`,
-        file: await remuxed(await av1StreamFile(base), container),
+        file: await remuxed(await streamFile(base), container),
         codec: "av1",
         container,
         format: "NV12",
         client: "gst1.26",
-        parts: [await av1StreamFile(base)],
+        parts: [await streamFile(base)],
       });
     }
     const r = await decodeInGuest("6.12", [WATCHDOG], clips, { jobs: 1 });
@@ -117,7 +117,7 @@ vmTest({
       }
       clips.push({
         id: `${r.name}-vaapi`,
-        file: await av1StreamFile(r),
+        file: await streamFile(r),
         codec: "av1",
         container: "ivf",
         format: r.tenBit ? "P010_10LE" : "NV12",
@@ -146,7 +146,7 @@ vmTest({
       for (const client of ["gst1.26", "vaapi"] as const) {
         clips.push({
           id: `${r.name}-${client}`,
-          file: await av1StreamFile(r),
+          file: await streamFile(r),
           codec: "av1",
           container: "ivf",
           format: "NV12",

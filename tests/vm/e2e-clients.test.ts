@@ -15,8 +15,8 @@ import {
 import { MATRIX_KERNEL } from "../lib/e2e.ts";
 import { assertRefused, vectorClips } from "../lib/e2e-vectors.ts";
 import { KERNELS, vmTest } from "../lib/harness.ts";
-import { MATRIX } from "../lib/matrix.ts";
-import { streamFile, vpxStreamFile } from "../lib/streams.ts";
+import { MATRIX } from "../lib/h264-matrix.ts";
+import { containerOf, streamFile } from "../lib/streams.ts";
 import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
@@ -53,15 +53,14 @@ const VECTORS = [
 async function sampleClips(): Promise<Clip[]> {
   const clips: Clip[] = [];
   for (const [name, through] of SAMPLES) {
-    const h264 = MATRIX.find((r) => r.name === name);
-    const vpx = [...VP9_MATRIX, ...VP8_MATRIX].find((r) => r.name === name);
-    assert.ok(h264 || vpx, `no stream ${name} in the unit matrices`);
+    const r = [...MATRIX, ...VP9_MATRIX, ...VP8_MATRIX].find((r) => r.name === name);
+    assert.ok(r, `no stream ${name} in the unit matrices`);
     for (const [client, format] of through) {
       clips.push({
         id: `${name}-${client}-${format}`,
-        file: h264 ? await streamFile(h264) : await vpxStreamFile(vpx!),
-        codec: h264 ? "h264" : vpx!.codec,
-        container: h264 ? "h264" : vpx!.container ?? "ivf",
+        file: await streamFile(r),
+        codec: r.codec,
+        container: containerOf(r),
         format,
         client,
       });

@@ -19,15 +19,15 @@ import {
   WARMUP_FRAMES,
 } from "../lib/e2e.ts";
 import { KERNELS, vmTest } from "../lib/harness.ts";
-import { streamFile, type StreamRecipe } from "../lib/streams.ts";
+import { type H264Recipe, streamFile } from "../lib/streams.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
 const B_FRAMES = ["-bf", "2"];
 
-const WIDTHS: StreamRecipe[] = [
-  { name: "stride-352x288", size: "352x288", frames: 10, x264: B_FRAMES },
-  { name: "stride-426x240", size: "426x240", frames: 10, x264: B_FRAMES },
-  { name: "stride-720x480", size: "720x480", frames: 10, x264: B_FRAMES },
+const WIDTHS: H264Recipe[] = [
+  { name: "stride-352x288", codec: "h264", size: "352x288", frames: 10, args: B_FRAMES },
+  { name: "stride-426x240", codec: "h264", size: "426x240", frames: 10, args: B_FRAMES },
+  { name: "stride-720x480", codec: "h264", size: "720x480", frames: 10, args: B_FRAMES },
 ];
 const CLIENTS: [Client, Format][] = [
   ["gst1.22", "NV12"],
@@ -37,24 +37,26 @@ const CLIENTS: [Client, Format][] = [
 ];
 
 /** What the daemon cannot decode: 10 bits, 4:2:2 (x264's own profiles for them). */
-const REFUSED: StreamRecipe[] = [
+const REFUSED: H264Recipe[] = [
   {
     name: "refused-high10-352x288",
+    codec: "h264",
     size: "352x288",
     frames: 6,
-    x264: ["-pix_fmt", "yuv420p10le", "-profile:v", "high10"],
+    args: ["-pix_fmt", "yuv420p10le", "-profile:v", "high10"],
   },
   {
     name: "refused-high422-352x288",
+    codec: "h264",
     size: "352x288",
     frames: 6,
-    x264: ["-pix_fmt", "yuv422p", "-profile:v", "high422"],
+    args: ["-pix_fmt", "yuv422p", "-profile:v", "high422"],
   },
 ];
 const REFUSED_CLIENTS: [Client, Format][] = [["gst1.22", "NV12"], ["gst1.26", "I420"]];
 
 /** Each recipe's Annex-B stream through each client, in its raw format. */
-async function h264Clips(recipes: StreamRecipe[], clients: [Client, Format][]): Promise<Clip[]> {
+async function h264Clips(recipes: H264Recipe[], clients: [Client, Format][]): Promise<Clip[]> {
   const clips: Clip[] = [];
   for (const r of recipes) {
     for (const [client, format] of clients) {

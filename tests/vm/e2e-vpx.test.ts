@@ -28,8 +28,8 @@ import { FULL, KERNELS, vmTest } from "../lib/harness.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { vp8FileFrames } from "../../src/vp8/file-client.ts";
 import { vp9FileFrames } from "../../src/vp9/file-client.ts";
-import { MATRIX } from "../lib/matrix.ts";
-import { asIvf, streamFile, type VpxRecipe, vpxStreamFile } from "../lib/streams.ts";
+import { MATRIX } from "../lib/h264-matrix.ts";
+import { asIvf, containerOf, streamFile, type VpxRecipe } from "../lib/streams.ts";
 import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
@@ -53,18 +53,18 @@ const VAAPI_SAMPLE = [
 
 /** The requests a client sends for `r`: every frame but those shown again without a job. */
 async function requests(r: VpxRecipe): Promise<number> {
-  const packets = ivfFrames(await Deno.readFile(await asIvf(await vpxStreamFile(r))));
+  const packets = ivfFrames(await Deno.readFile(await asIvf(await streamFile(r))));
   const frames = r.codec === "vp9" ? vp9FileFrames(packets) : vp8FileFrames(packets);
   return frames.filter((f) => f.repeatOf === undefined).length;
 }
 
 async function clip(r: VpxRecipe, format: Clip["format"], client?: Clip["client"]): Promise<Clip> {
-  const file = await vpxStreamFile(r);
+  const file = await streamFile(r);
   return {
     id: `${r.name}-${format}${client ? `-${client}` : ""}`,
     file,
     codec: r.codec,
-    container: r.container ?? "ivf",
+    container: containerOf(r),
     format,
     client,
   };

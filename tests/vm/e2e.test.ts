@@ -26,8 +26,8 @@ import {
   WARMUP_FRAMES,
 } from "../lib/e2e.ts";
 import { FULL, KERNELS, vmTest } from "../lib/harness.ts";
-import { MATRIX } from "../lib/matrix.ts";
-import { streamFile } from "../lib/streams.ts";
+import { MATRIX } from "../lib/h264-matrix.ts";
+import { type H264Recipe, streamFile } from "../lib/streams.ts";
 
 // TCG runs the guest tens of times slower than hardware: the watchdog must not judge that.
 const WATCHDOG = "job_timeout_ms=30000";
@@ -249,11 +249,12 @@ for (const kernel of KERNELS) {
 // Two GStreamer clients against one daemon, each context on its own daemon thread: the figures
 // are printed (throughput of two clients at once against one alone, the daemon's CPU per thread),
 // not asserted: under TCG on a shared host they measure the machine as much as the daemon.
-const CONTEXTS_CLIP = {
+const CONTEXTS_CLIP: H264Recipe = {
   name: "contexts-640x360",
+  codec: "h264",
   size: "640x360",
   frames: 150,
-  x264: ["-bf", "2"],
+  args: ["-bf", "2"],
 };
 vmTest({
   name: "e2e 6.12: two GStreamer clients at once against one, bit-exact (figures: throughput, " +

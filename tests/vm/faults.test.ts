@@ -55,9 +55,10 @@ for (const kernel of KERNELS) {
         backend: await testProgram("backend"),
         "clip.h264": await streamFile({
           name: "faults-320x240",
+          codec: "h264",
           size: "320x240",
           frames: 24,
-          x264: ["-bf", "2"],
+          args: ["-bf", "2"],
         }),
       },
       env: {

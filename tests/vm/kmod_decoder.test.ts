@@ -13,9 +13,10 @@ async function guestFiles(): Promise<Record<string, string>> {
     client: await testProgram("client"),
     "clip.h264": await streamFile({
       name: "kmod-slices2-320x240",
+      codec: "h264",
       size: "320x240",
       frames: 20,
-      x264: ["-bf", "2", "-x264-params", "slices=2"],
+      args: ["-bf", "2", "-x264-params", "slices=2"],
     }),
   };
 }

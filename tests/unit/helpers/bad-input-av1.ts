@@ -36,6 +36,7 @@ export type Outcome = { ok: true; md5?: string } | { ok: false; status: number; 
 /** 176x144 (3x3 superblocks of 64), a key frame every 4 frames, no hidden frames. */
 export const SMALL: Av1Recipe = {
   name: "bad-input-av1-176x144",
+  codec: "av1",
   encoder: "libaom-av1",
   size: "176x144",
   frames: 8,
