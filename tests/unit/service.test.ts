@@ -8,7 +8,7 @@ import { streamToFrames } from "../../src/h264/client.ts";
 import * as P from "../../src/service/protocol.ts";
 import { ContextJobs } from "../../src/service/context-jobs.ts";
 import { decoderBytes } from "../../src/service/decoder-memory.ts";
-import { DaedalusService, EXIT_RESTART } from "../../src/service/service.ts";
+import { DaedalusService, EXIT_RESTART, type ServiceOptions } from "../../src/service/service.ts";
 import { MemoryPort, playStream, portDescriptors, StreamClient } from "../lib/memory-port.ts";
 import { CODECS } from "../../src/codecs.ts";
 import type { ClientFrame } from "../../src/decoder/file-client.ts";
@@ -35,18 +35,42 @@ function unmappable(message: Uint8Array): Uint8Array {
   return message;
 }
 
-Deno.test("service: slice-based jobs with held CAPTURE buffers decode bit-exact; bad jobs fail alone", async () => {
+/** RECIPE's stream as `mode` jobs: its frames, their CAPTURE format (NV12) and ffmpeg's MD5s. */
+async function recipeStream(mode: "frame" | "slice" = "frame") {
   const file = await streamFile(RECIPE);
-  const expected = await ffmpegFrameMd5s(file, "nv12");
-  const frames = streamToFrames(await Deno.readFile(file), { mode: "slice", startCode: "none" });
-  const service = new DaedalusService(libav(), { summaryInterval: 0 });
-  const port = new MemoryPort();
+  const frames = streamToFrames(
+    await Deno.readFile(file),
+    mode === "frame" ? { mode, startCode: "annexb" } : { mode, startCode: "none" },
+  );
   const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
-  const client = new StreamClient(port, 1, P.CODEC.h264, format);
-  const hevc = new StreamClient(port, 2, P.CODEC.hevc, format, 1);
-  const other = new StreamClient(port, 3, P.CODEC.h264, format, 1);
-  const vp9 = new StreamClient(port, 4, P.CODEC.vp9, format, 1);
+  return { frames, format, expected: await ffmpegFrameMd5s(file, "nv12") };
+}
+
+/**
+ * `body` with a service (no summaries, and `options`) on an in-memory control device; both shut
+ * down after it, whatever happens.
+ */
+async function withService(
+  options: ServiceOptions,
+  body: (service: DaedalusService, port: MemoryPort) => Promise<void>,
+): Promise<void> {
+  const service = new DaedalusService(libav(), { summaryInterval: 0, ...options });
+  const port = new MemoryPort();
   try {
+    await body(service, port);
+  } finally {
+    await service.shutdown();
+    port.close();
+  }
+}
+
+Deno.test("service: slice-based jobs with held CAPTURE buffers decode bit-exact; bad jobs fail alone", async () => {
+  const { frames, format, expected } = await recipeStream("slice");
+  await withService({}, async (service, port) => {
+    const client = new StreamClient(port, 1, P.CODEC.h264, format);
+    const hevc = new StreamClient(port, 2, P.CODEC.hevc, format, 1);
+    const other = new StreamClient(port, 3, P.CODEC.h264, format, 1);
+    const vp9 = new StreamClient(port, 4, P.CODEC.vp9, format, 1);
     service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 1));
     const got: { period: number; poc: number; md5: string }[] = [];
     let jobs = 0;
@@ -100,10 +124,7 @@ Deno.test("service: slice-based jobs with held CAPTURE buffers decode bit-exact;
     }
     assert.equal(service.contexts, 0);
     assert.equal(service.counters.failed, 5);
-  } finally {
-    await service.shutdown();
-    port.close();
-  }
+  });
 });
 
 Deno.test("service: a device that is not ours does not stop the daemon; stop() ends run()", async () => {
@@ -179,9 +200,7 @@ Deno.test("service: H.264, VP9 and AV1 contexts decode at once, each bit-exact, 
       args: ["-preset", "12"],
     }).then((f) => contextStream(f, "av1", "libdav1d")),
   ]);
-  const service = new DaedalusService(libav(), { summaryInterval: 0, threads: 2 });
-  const port = new MemoryPort();
-  try {
+  await withService({ threads: 2 }, async (service, port) => {
     const played = await Promise.all(streams.map((s, i) => {
       service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, i + 1));
       return playStream(service, new StreamClient(port, i + 1, s.codec, s.format), s.frames);
@@ -194,17 +213,12 @@ Deno.test("service: H.264, VP9 and AV1 contexts decode at once, each bit-exact, 
     const jobs = streams.reduce((n, s) => n + s.frames.filter((f) => f.jobs.length).length, 0);
     assert.equal(port.completions.length, jobs, "every job completed once");
     assert.equal(new Set(port.completions.map((c) => c.cookie)).size, jobs);
-  } finally {
-    await service.shutdown();
-    port.close();
-  }
+  });
 });
 
 Deno.test("context jobs: a buffer's mapping is kept while its memory id stays, replaced when it changes, per job without one", async () => {
-  const file = await streamFile(RECIPE);
-  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
+  const { frames, format } = await recipeStream();
   const port = new MemoryPort();
-  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
   const client = new StreamClient(port, 1, P.CODEC.h264, format, 2);
   const jobs = new ContextJobs(libav(), port.fd);
   const decode = (index: number, patch?: (m: Uint8Array) => void) => {
@@ -242,16 +256,10 @@ Deno.test("context jobs: a buffer's mapping is kept while its memory id stays, r
 });
 
 Deno.test("service: a decode thread that dies fails its job with -EIO; its descriptor is closed when the connection ends, not before", async () => {
-  const port = new MemoryPort();
-  const service = new DaedalusService(libav(), {
-    summaryInterval: 0,
-    workerEntry: new URL("./helpers/dying-worker.ts", import.meta.url),
-  });
-  const file = await streamFile(RECIPE);
-  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
-  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
-  const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
-  try {
+  const { frames, format } = await recipeStream();
+  const workerEntry = new URL("./helpers/dying-worker.ts", import.meta.url);
+  await withService({ workerEntry }, async (service, port) => {
+    const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
     const before = portDescriptors();
     service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 1));
     assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, -EIO);
@@ -262,27 +270,20 @@ Deno.test("service: a decode thread that dies fails its job with -EIO; its descr
     assert.equal(portDescriptors(), before + 2);
     await service.closeContexts();
     assert.equal(portDescriptors(), before, "both closed at the connection's end");
-  } finally {
-    await service.shutdown();
-    port.close();
-  }
+  });
 });
 
 Deno.test("service: past the bound of retired decode threads the daemon ends itself to start afresh", async () => {
-  const port = new MemoryPort();
+  const { frames, format } = await recipeStream();
   // One thread; the first two H.264 jobs freeze theirs: the thread, then its replacement.
-  const service = new DaedalusService(libav(), {
-    summaryInterval: 0,
+  const options: ServiceOptions = {
     threads: 1,
     jobDeadlineMs: 10_000, // no real decode reaches it: the frozen ones are past it for good
     maxRetiredThreads: 1,
     testFreeze: { codec: "h264", jobs: 2 },
-  });
-  const file = await streamFile(RECIPE);
-  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
-  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
-  const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
-  try {
+  };
+  await withService(options, async (service, port) => {
+    const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
     service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 1));
     assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, -ETIMEDOUT);
     assert.deepEqual([service.retiredThreads, service.exitCode], [1, 0], "within the bound");
@@ -290,28 +291,21 @@ Deno.test("service: past the bound of retired decode threads the daemon ends its
     assert.deepEqual([service.retiredThreads, service.exitCode], [2, EXIT_RESTART]);
     // Until the loop has stopped, the replacement still decodes.
     assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, 0);
-  } finally {
-    await service.shutdown();
-    port.close();
-  }
+  });
 });
 
 Deno.test("service: retired decode threads whose slow call came back do not count towards the bound: more slow jobs than it allows, one at a time, never end the daemon", async () => {
-  const port = new MemoryPort();
+  const { frames, format } = await recipeStream();
   // One thread; the first three H.264 jobs block theirs in nanosleep for 3 s, far past the
   // deadline, then come back (a slow picture, not a stuck decoder).
-  const service = new DaedalusService(libav(), {
-    summaryInterval: 0,
+  const options: ServiceOptions = {
     threads: 1,
     jobDeadlineMs: 200,
     maxRetiredThreads: 1,
     testFreeze: { codec: "h264", jobs: 3, ms: 3000 },
-  });
-  const file = await streamFile(RECIPE);
-  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
-  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
-  const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
-  try {
+  };
+  await withService(options, async (service, port) => {
+    const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
     service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 1));
     for (let slow = 1; slow <= 3; slow++) {
       assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, -ETIMEDOUT);
@@ -321,27 +315,19 @@ Deno.test("service: retired decode threads whose slow call came back do not coun
       while (service.stuckThreads > 0) await new Promise((r) => setTimeout(r, 100));
     }
     assert.deepEqual([service.retiredThreads, service.stuckThreads, service.exitCode], [3, 0, 0]);
-  } finally {
-    await service.shutdown();
-    port.close();
-  }
+  });
 });
 
 Deno.test("service: a decode thread stuck outside a job (in a context's close) is retired; the job waiting behind it decodes on another thread", async () => {
-  const port = new MemoryPort();
-  const service = new DaedalusService(libav(), {
-    summaryInterval: 0,
+  const { frames, format, expected } = await recipeStream();
+  const options: ServiceOptions = {
     threads: 1,
     jobDeadlineMs: 10_000, // no real decode reaches it
     workerEntry: new URL("./helpers/stuck-close-worker.ts", import.meta.url),
-  });
-  const file = await streamFile(RECIPE);
-  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
-  const expected = await ffmpegFrameMd5s(file, "nv12");
-  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
-  const first = new StreamClient(port, 1, P.CODEC.h264, format, 1);
-  const second = new StreamClient(port, 2, P.CODEC.h264, format, 1);
-  try {
+  };
+  await withService(options, async (service, port) => {
+    const first = new StreamClient(port, 1, P.CODEC.h264, format, 1);
+    const second = new StreamClient(port, 2, P.CODEC.h264, format, 1);
     service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 1));
     assert.equal((await first.decode(service, frames[0].jobs[0], 0)).status, 0);
     const stuck = service.threadOf(1);
@@ -360,17 +346,11 @@ Deno.test("service: a decode thread stuck outside a job (in a context's close) i
     assert.equal((c as P.Complete).status, 0, "it decoded, on another thread");
     assert.equal(pictureMd5(second.capture[0][0].bytes, format, frames[0].crop), expected[0]);
     assert.equal(service.retiredThreads, 1);
-  } finally {
-    await service.shutdown();
-    port.close();
-  }
+  });
 });
 
 Deno.test("service: the contexts' decoder memory is bounded: a context whose decoder would pass the budget fails its job with -ENOMEM, the others decode on", async () => {
-  const file = await streamFile(RECIPE);
-  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
-  const expected = await ffmpegFrameMd5s(file, "nv12");
-  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
+  const { frames, format, expected } = await recipeStream();
   const port = new MemoryPort();
   const clients = [1, 2, 3].map((ctx) => new StreamClient(port, ctx, P.CODEC.h264, format));
   const job = P.parseMessage(clients[0].jobMessage(frames[0].jobs[0], 0)) as { job: P.WireJob };
@@ -408,19 +388,15 @@ Deno.test("service: the contexts' decoder memory is bounded: a context whose dec
 });
 
 Deno.test("service: a stall of the whole daemon past the deadline retires no thread whose job was done", async () => {
-  const port = new MemoryPort();
-  const service = new DaedalusService(libav(), {
-    summaryInterval: 0,
+  const { frames, format } = await recipeStream();
+  const options: ServiceOptions = {
     threads: 1,
     jobDeadlineMs: 300,
     // The first job is slow (a decoder's creation on a busy machine): 700 ms in nanosleep.
     testFreeze: { codec: "h264", jobs: 1, ms: 700 },
-  });
-  const file = await streamFile(RECIPE);
-  const frames = streamToFrames(await Deno.readFile(file), { mode: "frame", startCode: "annexb" });
-  const format = captureFormatFor(frames[0].width, frames[0].height, "nv12");
-  const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
-  try {
+  };
+  await withService(options, async (service, port) => {
+    const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
     assert.deepEqual(await service.warmUp(), []);
     for (const [index, frame] of frames.slice(0, 4).entries()) {
       const cookie = port.nextCookie();
@@ -432,8 +408,5 @@ Deno.test("service: a stall of the whole daemon past the deadline retires no thr
       assert.equal((await port.completion(cookie)).status, 0, `frame ${index}`);
     }
     assert.equal(service.retiredThreads, 0);
-  } finally {
-    await service.shutdown();
-    port.close();
-  }
+  });
 });
