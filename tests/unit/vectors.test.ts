@@ -4,17 +4,17 @@
 // reason before any picture. The default tier decodes a spread; DAEDALUS_FULL=1 every vector.
 // README.md's Conformance section is the table of a full run.
 import assert from "node:assert/strict";
-import { libav } from "../../ffi/libav.ts";
 import { AV1 } from "../../src/av1/codec.ts";
 import { OBU_SEQUENCE_HEADER, splitObus } from "../../src/av1/obu.ts";
 import { parseSequenceHeader } from "../../src/av1/parser.ts";
-import { decodeFile, type FileDecodeResult } from "../../src/decoder/file-decoder.ts";
+import type { FileDecodeResult } from "../../src/decoder/file-decoder.ts";
 import { H264 } from "../../src/h264/codec.ts";
 import { splitAnnexB } from "../../src/h264/annexb.ts";
 import { NAL_SPS } from "../../src/h264/param-sets.ts";
 import { parseSps } from "../../src/h264/parser.ts";
 import { VP8 } from "../../src/vp8/codec.ts";
 import { ffmpegFrameMd5s } from "../lib/streams.ts";
+import { decodeMd5s } from "../lib/decode.ts";
 import {
   avifKind,
   avifVector,
@@ -37,27 +37,11 @@ for (const rel of vectorsIn("vp8", ".ivf")) {
         .split("\n").filter((l) => l).map((l) => l.split(/\s+/)[0]);
       const ffmpeg = await ffmpegFrameMd5s(await vectorCacheFile(rel), "yuv420p");
       assert.deepEqual(ffmpeg, libvpx, "the two references disagree");
-      const r = decode(data, "yuv420p");
+      const r = decodeMd5s(data, "yuv420p");
       assert.equal(r.codec, VP8);
       assert.deepEqual(r.failed, []);
       assert.deepEqual(r.md5s, libvpx);
     },
-  });
-}
-
-/** Decodes `data` through the daemon's decoding core, hashing each displayed picture. */
-function decode(
-  data: Uint8Array,
-  pixFmt: "nv12" | "yuv420p",
-  mode: "frame" | "slice" = "frame",
-  startCode: "annexb" | "none" = "annexb",
-): FileDecodeResult {
-  return decodeFile(libav(), data, {
-    mode,
-    startCode,
-    pixFmt,
-    md5: true,
-    strideAlign: pixFmt === "yuv420p" ? 64 : 1,
   });
 }
 
@@ -96,7 +80,7 @@ for (const path of vectorsIn("h264-jvt")) {
       const sps = parseSps(splitAnnexB(data).find((n) => (n[0] & 0x1f) === NAL_SPS)!);
       assert.equal(sps.v4l2.bit_depth_luma_minus8 + 8, refused?.depth ?? 8);
       if (refused) {
-        const r = decode(data, "nv12");
+        const r = decodeMd5s(data, "nv12");
         assert.equal(r.codec, H264);
         assertRefused(r, REFUSAL);
         return;
@@ -105,7 +89,7 @@ for (const path of vectorsIn("h264-jvt")) {
       const expected = await ffmpegFrameMd5s(file, "yuv420p", undefined, H264_FFMPEG_ARGS[rel]);
       // the two ways clients send H.264: whole pictures with start codes, bare slices
       for (const [mode, startCode] of [["frame", "annexb"], ["slice", "none"]] as const) {
-        const r = decode(data, "yuv420p", mode, startCode);
+        const r = decodeMd5s(data, "yuv420p", { mode, startCode });
         assert.equal(r.codec, H264);
         assert.deepEqual(r.failed, [], `${mode}/${startCode}`);
         assert.deepEqual(r.md5s, expected, `${mode}/${startCode}`);
@@ -143,7 +127,7 @@ for (const path of vectorsIn("av1-avif/testFiles", ".avif")) {
         assert.ok(g.columns * payload.width >= g.width && g.rows * payload.height >= g.height);
       }
       if (kind.refused) {
-        const r = decode(ivf, "nv12");
+        const r = decodeMd5s(ivf, "nv12");
         assert.equal(r.codec, AV1);
         assertRefused(r, REFUSAL);
         return;
@@ -155,7 +139,7 @@ for (const path of vectorsIn("av1-avif/testFiles", ".avif")) {
       const expected = tenBit
         ? await ffmpegFrameMd5s(file, "p010le", "libdav1d", layered)
         : await ffmpegFrameMd5s(file, "yuv420p", "libdav1d", layered);
-      const r = decode(ivf, tenBit ? "nv12" : "yuv420p");
+      const r = decodeMd5s(ivf, tenBit ? "nv12" : "yuv420p");
       assert.equal(r.codec, AV1);
       assert.deepEqual(r.failed, []);
       assert.deepEqual(r.md5s, expected);

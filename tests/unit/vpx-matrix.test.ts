@@ -3,7 +3,7 @@
 // frames are decoded into their own CAPTURE buffers and never displayed, as clients do.
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
-import { decodeFile, FrameRunner } from "../../src/decoder/file-decoder.ts";
+import { FrameRunner } from "../../src/decoder/file-decoder.ts";
 import { VP9 } from "../../src/vp9/codec.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { splitSuperframe, vp9FileFrames } from "../../src/vp9/file-client.ts";
@@ -13,6 +13,7 @@ import {
   VP9_FRAME_FLAG_KEY_FRAME,
 } from "../../src/vp9/v4l2-vp9.ts";
 import { asIvf, ffmpegFrameMd5s, frameSizes, streamFile } from "../lib/streams.ts";
+import { decodeMd5s } from "../lib/decode.ts";
 import { VP8_MATRIX, VP9_MATRIX, VPX_DEFAULTS } from "../lib/vpx-matrix.ts";
 
 for (const recipe of [...VP9_MATRIX, ...VP8_MATRIX, ...VPX_DEFAULTS]) {
@@ -23,14 +24,7 @@ for (const recipe of [...VP9_MATRIX, ...VP8_MATRIX, ...VPX_DEFAULTS]) {
     Deno.test(`bit-exact ${recipe.name} ${pixFmt}, ${threads} thread(s)`, async () => {
       const file = await asIvf(await streamFile(recipe));
       const expected = await ffmpegFrameMd5s(file, pixFmt);
-      const r = decodeFile(libav(), await Deno.readFile(file), {
-        mode: "frame",
-        startCode: "annexb",
-        pixFmt: pixFmt === "p010le" ? "nv12" : pixFmt,
-        md5: true,
-        strideAlign: pixFmt === "yuv420p" ? 64 : 1,
-        threads,
-      });
+      const r = decodeMd5s(await Deno.readFile(file), pixFmt, { threads });
       assert.equal(r.codec.name, recipe.codec);
       assert.deepEqual(r.failed, []);
       // every encoded frame displayed once, plus the ones shown again
