@@ -280,7 +280,11 @@ export class ContextThread {
    * anonymous memory (control-device.ts's MappingTable). Its descriptor (a dup) stays open until
    * the connection ends (detach()). Closing it now would not disconnect the daemon: the module's
    * flush disconnects only when the closed descriptor was the last one of the connected file in
-   * the process that said HELLO (or that process exits), and the service's own remains open.
+   * the process that said HELLO (or that process exits), and the service's own remains open. It
+   * is kept because the thread may still run (a library call, then JavaScript until terminate()
+   * takes effect), and the worker's calls on its descriptor's number (mmap() of job buffers)
+   * would, once it is closed, reach whatever file got that number next (a replacement's dup, at
+   * once).
    */
   #die(why: string): void {
     if (this.#dead) return;

@@ -121,7 +121,9 @@ export class DaedalusService {
   #pool: ContextThread[] = [];
   /**
    * Threads that died or were retired during this connection: their descriptors are closed
-   * when it ends (closing one sooner would end it).
+   * when it ends. Closing one sooner would not end it (since the module's f72d5d7), but a
+   * retired thread may still run and use its descriptor's number, which a file opened meanwhile
+   * would get (ContextThread#die).
    */
   #departed: ContextThread[] = [];
   /** Each context's thread, from its first job to its CTX_CLOSE. */
