@@ -16,5 +16,10 @@ export const AV1: Codec = {
   pictures: PICTURES,
   createDecoder: (av, opts) => new Av1Decoder(av, PICTURES, opts?.threads ?? 1),
   selfTest: av1SelfTest,
+  // dav1d (max_frame_delay 1, so one frame in flight) keeps its 8 reference slots, and at most
+  // two more pictures at once: the frame being decoded and its super-resolution upscale, or the
+  // decoded frame (when it refreshes no slot) and its film-grain copy (dav1d_apply_grain). Its
+  // picture pool keeps freed buffers for reuse, never more than were in use at once.
+  decoderPictures: 10,
   fileClient: ivfClient("AV01", { Matroska: ["V_AV1"], MP4: ["av01"] }, av1FileFrames),
 };

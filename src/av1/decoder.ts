@@ -15,6 +15,7 @@ import {
   type JobResult,
 } from "../decoder/job.ts";
 import {
+  captureLayout,
   checkPictureFits,
   type Chroma,
   CHROMA_FORMATS,
@@ -122,11 +123,13 @@ export class Av1Decoder implements ContextDecoder {
     if (!seq || !this.#seqPictures) throw new JobError(EINVAL, "no AV1_SEQUENCE control yet");
     // refused before dav1d sees a frame: every frame of such a sequence fails alike
     const { bitDepth, chroma } = this.#seqPictures;
+    const capture = captureLayout(job.format);
     checkPictureFits(
       this.#seqPictures,
       this.pictures,
       job.format,
-      `sequence ${bitDepth}-bit ${chroma}`,
+      () => `sequence ${bitDepth}-bit ${chroma}`,
+      capture,
     );
     const frame = readFrame(requireCtrl(job, V4L2_CID_STATELESS_AV1_FRAME, "AV1_FRAME"));
     const entries = readTileGroupEntries(
@@ -170,6 +173,7 @@ export class Av1Decoder implements ContextDecoder {
         [pic.stride(0), pic.stride(1), pic.stride(1)],
         job.format,
         mem,
+        capture,
       );
       this.#headers.commit(frame, plan, job.timestamp);
       if (plan.deferred) {

@@ -154,7 +154,8 @@ export function checkPictureFits(
   picture: PictureFormat | undefined,
   codec: CodecPictures,
   format: CaptureFormat,
-  what: string,
+  what: () => string,
+  capture: CaptureLayout = captureLayout(format),
 ): PictureFormat {
   if (
     !picture || !codec.bitDepths.includes(picture.bitDepth) ||
@@ -162,11 +163,11 @@ export function checkPictureFits(
   ) {
     throw new JobError(
       ENOTSUP,
-      `${what}: not a bit depth and chroma format this codec decodes ` +
+      `${what()}: not a bit depth and chroma format this codec decodes ` +
         `(${codec.bitDepths.join(" or ")}-bit ${codec.chroma.join(" or ")})`,
     );
   }
-  const depth = captureDepth(captureLayout(format));
+  const depth = captureDepth(capture);
   if (
     picture.bitDepth === depth && (picture.chroma === "4:2:0" || picture.chroma === "4:0:0")
   ) {
@@ -174,7 +175,7 @@ export function checkPictureFits(
   }
   throw new JobError(
     ENOTSUP,
-    `${what} cannot go to ${fourccName(format.pixelformat)}, which holds ` +
+    `${what()} cannot go to ${fourccName(format.pixelformat)}, which holds ` +
       `${depth}-bit 4:2:0 pictures (8-bit 4:2:0 goes to NV12 or I420, 10-bit 4:2:0 to P010)`,
   );
 }
@@ -216,13 +217,23 @@ export class PictureWriter {
     );
   }
 
-  /** Writes `frame` into `mem`; returns bytesused per CAPTURE plane. */
-  write(frame: AVFrameView, format: CaptureFormat, mem: CaptureMemory): number[] {
+  /**
+   * Writes `frame` into `mem`; returns bytesused per CAPTURE plane. `capture`: the format's
+   * layout, when the caller has it already.
+   */
+  write(
+    frame: AVFrameView,
+    format: CaptureFormat,
+    mem: CaptureMemory,
+    capture: CaptureLayout = captureLayout(format),
+  ): number[] {
+    // libav's name of the format only for a picture that fails
     checkPictureFits(
       this.#pictures.get(frame.format),
       this.codec,
       format,
-      `decoded ${pixFmtName(this.av.avutil, frame.format)}`,
+      () => `decoded ${pixFmtName(this.av.avutil, frame.format)}`,
+      capture,
     );
     const frameAddr = BigInt(Deno.UnsafePointer.value(frame.ptr));
     return this.#write(
@@ -234,6 +245,7 @@ export class PictureWriter {
         linesize: Deno.UnsafePointer.create(frameAddr + BigInt(frame.layout.frame.linesize)),
       },
       format,
+      capture,
       mem,
     );
   }
@@ -241,7 +253,8 @@ export class PictureWriter {
   /**
    * Writes a picture held elsewhere (dav1d's): `picture.bitDepth` planes at `planes`, lines
    * `strides` bytes apart; when monochrome (4:0:0), the luma plane only, and the chroma written
-   * is neutral grey (what libav's own conversion of a grey picture writes).
+   * is neutral grey (what libav's own conversion of a grey picture writes). `capture`: the
+   * format's layout, when the caller has it already.
    */
   writePlanes(
     picture: { width: number; height: number } & PictureFormat,
@@ -249,12 +262,14 @@ export class PictureWriter {
     strides: number[],
     format: CaptureFormat,
     mem: CaptureMemory,
+    capture: CaptureLayout = captureLayout(format),
   ): number[] {
     const { bitDepth, chroma } = checkPictureFits(
       picture,
       this.codec,
       format,
-      `decoded ${picture.bitDepth}-bit ${picture.chroma}`,
+      () => `decoded ${picture.bitDepth}-bit ${picture.chroma}`,
+      capture,
     );
     const tenBit = bitDepth > 8;
     const data = new BigUint64Array(4);
@@ -285,12 +300,17 @@ export class PictureWriter {
         linesize: Deno.UnsafePointer.of(linesize),
       },
       format,
+      capture,
       mem,
     );
   }
 
-  #write(src: SourcePicture, format: CaptureFormat, mem: CaptureMemory): number[] {
-    const capture = captureLayout(format);
+  #write(
+    src: SourcePicture,
+    format: CaptureFormat,
+    capture: CaptureLayout,
+    mem: CaptureMemory,
+  ): number[] {
     const { width, height } = src;
     if (width > format.width || height > format.height) {
       throw new JobError(

@@ -38,6 +38,7 @@ import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import type { CaptureMemory, DecodeJob, JobResult } from "../decoder/job.ts";
 import { failedJob, JobError } from "../decoder/job.ts";
 import {
+  captureLayout,
   checkPictureFits,
   CHROMA_FORMATS,
   type CodecPictures,
@@ -166,11 +167,13 @@ export class H264Decoder implements ContextDecoder {
     // refused before libavcodec sees a slice: every picture of such a sequence fails alike
     const bitDepth = 8 + Math.max(sps.bit_depth_luma_minus8, sps.bit_depth_chroma_minus8);
     const chroma = CHROMA_FORMATS[sps.chroma_format_idc];
+    const capture = captureLayout(job.format);
     checkPictureFits(
       { bitDepth, chroma },
       this.pictures,
       job.format,
-      `SPS ${bitDepth}-bit ${chroma}`,
+      () => `SPS ${bitDepth}-bit ${chroma}`,
+      capture,
     );
     const decodeParams = job.ctrls.get(V4L2_CID_STATELESS_H264_DECODE_PARAMS);
     const paramFlags = decodeParams ? readDecodeParams(decodeParams).flags : undefined;
@@ -239,7 +242,7 @@ export class H264Decoder implements ContextDecoder {
     }
     const frame = this.#dec.decode(pic.parts, job.timestamp, pic.fieldPic);
     if (!mem) throw new JobError(EINVAL, "no CAPTURE memory for the picture");
-    const bytesused = this.#writer.write(frame, job.format, mem);
+    const bytesused = this.#writer.write(frame, job.format, mem, capture);
     this.lastPicture = { width: frame.width, height: frame.height };
     if (pic.idr) this.#sawIdr = true;
     // A P or B picture is predicted from its DPB's references; one the client does not flag so

@@ -27,7 +27,7 @@ const align64 = (n: number) => Math.ceil(n / 64) * 64;
  * and block data (libavcodec's H.264 keeps about half a byte per pixel per picture), and its
  * share of the context's own tables. Measured at 1920x1080 (peak RSS over 40 frames, one
  * context): H.264 with 16 references 80 MiB against 90 charged, VP9 20 against 50, VP8 20
- * against 25, AV1 38 against 90 (docs/daemon.md).
+ * against 25, AV1 38 against 50 (docs/daemon.md).
  */
 const SIDE_BYTES_PER_PIXEL = 1;
 

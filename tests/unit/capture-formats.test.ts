@@ -148,3 +148,42 @@ for (
     );
   });
 }
+
+// The failure's text is built only for a picture that fails: a written picture asks libavutil
+// nothing for it (av_get_pix_fmt_name, an FFI call per picture before), a refused one still
+// names libav's format.
+Deno.test("vp9: libav's pixel format name is asked for refused pictures only", async () => {
+  const av = libav();
+  let named = 0;
+  const counting = {
+    ...av,
+    avutil: new Proxy(av.avutil, {
+      get(target, key, receiver) {
+        if (key === "av_get_pix_fmt_name") named++;
+        return Reflect.get(target, key, receiver);
+      },
+    }),
+  };
+  const decode = async (file: string) => {
+    const frames = codec("vp9").fileClient.frames(await Deno.readFile(file), {
+      mode: "frame",
+      startCode: "annexb",
+    }).filter((f) => f.repeatOf === undefined);
+    const runner = new FrameRunner(counting, codec("vp9"), { pixFmt: "nv12", md5: true });
+    try {
+      return frames.map((f, i) => runner.run(f, i));
+    } finally {
+      runner.close();
+    }
+  };
+  const written = await decode(
+    await streamFile(VP9_MATRIX.find((r) => r.name === "vp9-plain-352x288")!),
+  );
+  assert.ok(written.length >= 3 && written.every((r) => r.ok), "the plain stream decodes");
+  assert.equal(named, 0, `${written.length} pictures written`);
+  const refused = await decode(await streamFile(VP9_REFUSED[0]));
+  assert.ok(
+    refused.length >= 3 && refused.every((r) => !r.ok && /^decoded yuv444p:/.test(r.message)),
+  );
+  assert.equal(named, refused.length, `${refused.length} pictures refused`);
+});
