@@ -20,9 +20,11 @@ import {
 import {
   CACHE_DIR,
   cached,
+  containerOf,
   frameSizes,
   type H264Recipe,
   type PackedFormat,
+  type Recipe,
   referencePictures,
   streamFile,
 } from "./streams.ts";
@@ -123,6 +125,26 @@ export interface Clip {
   client?: Client;
   /** Files whose ffmpeg decodes, concatenated, are the expected output (default: `file`). */
   parts?: string[];
+}
+
+/**
+ * The clip of `r`'s stream (made if needed, in its own container) decoded to `format` by `client`
+ * (default: see Clip), named `id`.
+ */
+export async function recipeClip(
+  r: Recipe,
+  format: Format,
+  client?: Client,
+  id: string = r.name,
+): Promise<Clip> {
+  return {
+    id,
+    file: await streamFile(r),
+    codec: r.codec,
+    container: containerOf(r),
+    format,
+    client,
+  };
 }
 
 /** The line of jobs.tsv that tells guest/decode.sh how to decode `clip` (staged as `staged`). */

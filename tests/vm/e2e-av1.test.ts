@@ -8,6 +8,7 @@ import {
   type Clip,
   decodeInGuest,
   type E2eRun,
+  recipeClip,
   vaapiHandsOver,
 } from "../lib/e2e.ts";
 import { FULL, vmTest } from "../lib/harness.ts";
@@ -58,14 +59,7 @@ vmTest({
     const clips: Clip[] = [];
     for (const r of tierStreams()) {
       if (SIZE_CHANGES.includes(r.name)) continue;
-      clips.push({
-        id: r.name,
-        file: await streamFile(r),
-        codec: "av1",
-        container: "ivf",
-        format: r.tenBit ? "P010_10LE" : "NV12",
-        client: "gst1.26",
-      });
+      clips.push(await recipeClip(r, r.tenBit ? "P010_10LE" : "NV12", "gst1.26"));
     }
     const base = AV1_MATRIX[0];
     for (const container of ["webm", "mp4"] as const) {
@@ -115,14 +109,7 @@ vmTest({
       if (GRAIN.includes(r.name) || MONOCHROME.includes(r.name) || !vaapiHandsOver(r.size)) {
         continue;
       }
-      clips.push({
-        id: `${r.name}-vaapi`,
-        file: await streamFile(r),
-        codec: "av1",
-        container: "ivf",
-        format: r.tenBit ? "P010_10LE" : "NV12",
-        client: "vaapi",
-      });
+      clips.push(await recipeClip(r, r.tenBit ? "P010_10LE" : "NV12", "vaapi", `${r.name}-vaapi`));
     }
     const r = await decodeInGuest("6.12", [WATCHDOG], clips, { jobs: 1 });
     await assertAll(r, clips);
@@ -144,14 +131,7 @@ vmTest({
     const clips: Clip[] = [];
     for (const r of AV1_DEFAULTS) {
       for (const client of ["gst1.26", "vaapi"] as const) {
-        clips.push({
-          id: `${r.name}-${client}`,
-          file: await streamFile(r),
-          codec: "av1",
-          container: "ivf",
-          format: "NV12",
-          client,
-        });
+        clips.push(await recipeClip(r, "NV12", client, `${r.name}-${client}`));
       }
     }
     const r = await decodeInGuest("6.12", [WATCHDOG], clips, { jobs: 1 });

@@ -11,12 +11,12 @@ import {
   type Clip,
   decodeInGuest,
   type Format,
+  recipeClip,
 } from "../lib/e2e.ts";
 import { MATRIX_KERNEL } from "../lib/e2e.ts";
 import { assertRefused, vectorClips } from "../lib/e2e-vectors.ts";
 import { KERNELS, vmTest } from "../lib/harness.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
-import { containerOf, streamFile } from "../lib/streams.ts";
 import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
@@ -56,14 +56,7 @@ async function sampleClips(): Promise<Clip[]> {
     const r = [...MATRIX, ...VP9_MATRIX, ...VP8_MATRIX].find((r) => r.name === name);
     assert.ok(r, `no stream ${name} in the unit matrices`);
     for (const [client, format] of through) {
-      clips.push({
-        id: `${name}-${client}-${format}`,
-        file: await streamFile(r),
-        codec: r.codec,
-        container: containerOf(r),
-        format,
-        client,
-      });
+      clips.push(await recipeClip(r, format, client, `${name}-${client}-${format}`));
     }
   }
   return clips;

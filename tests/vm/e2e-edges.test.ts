@@ -16,10 +16,11 @@ import {
   decodeInGuest,
   type Format,
   matrixTier,
+  recipeClip,
   WARMUP_FRAMES,
 } from "../lib/e2e.ts";
 import { KERNELS, vmTest } from "../lib/harness.ts";
-import { type H264Recipe, streamFile } from "../lib/streams.ts";
+import type { H264Recipe } from "../lib/streams.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
 const B_FRAMES = ["-bf", "2"];
@@ -60,15 +61,7 @@ async function h264Clips(recipes: H264Recipe[], clients: [Client, Format][]): Pr
   const clips: Clip[] = [];
   for (const r of recipes) {
     for (const [client, format] of clients) {
-      const file = await streamFile(r);
-      clips.push({
-        id: `${r.name}-${client}`,
-        file,
-        codec: "h264",
-        container: "h264",
-        format,
-        client,
-      });
+      clips.push(await recipeClip(r, format, client, `${r.name}-${client}`));
     }
   }
   return clips;

@@ -22,6 +22,7 @@ import {
   decodeInGuest,
   type E2eRun,
   matrixTier,
+  recipeClip,
   vaapiHandsOver,
 } from "../lib/e2e.ts";
 import { FULL, KERNELS, vmTest } from "../lib/harness.ts";
@@ -29,7 +30,7 @@ import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { vp8FileFrames } from "../../src/vp8/file-client.ts";
 import { vp9FileFrames } from "../../src/vp9/file-client.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
-import { asIvf, containerOf, streamFile, type VpxRecipe } from "../lib/streams.ts";
+import { asIvf, streamFile, type VpxRecipe } from "../lib/streams.ts";
 import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
@@ -58,16 +59,8 @@ async function requests(r: VpxRecipe): Promise<number> {
   return frames.filter((f) => f.repeatOf === undefined).length;
 }
 
-async function clip(r: VpxRecipe, format: Clip["format"], client?: Clip["client"]): Promise<Clip> {
-  const file = await streamFile(r);
-  return {
-    id: `${r.name}-${format}${client ? `-${client}` : ""}`,
-    file,
-    codec: r.codec,
-    container: containerOf(r),
-    format,
-    client,
-  };
+function clip(r: VpxRecipe, format: Clip["format"], client?: Clip["client"]): Promise<Clip> {
+  return recipeClip(r, format, client, `${r.name}-${format}${client ? `-${client}` : ""}`);
 }
 
 /** One REQ_DECODE and one decoded picture per request of `codec` in the daemon's -v log. */
@@ -157,13 +150,7 @@ for (const kernel of KERNELS) {
       const vp9 = VP9_MATRIX.find((r) => r.name === "vp9-plain-352x288")!;
       const vp8 = VP8_MATRIX.find((r) => r.name === "vp8-plain-352x288")!;
       const clips: Clip[] = [
-        {
-          id: "h264",
-          file: await streamFile(h264),
-          codec: "h264",
-          container: "h264",
-          format: "NV12",
-        },
+        await recipeClip(h264, "NV12", undefined, "h264"),
         await clip(vp9, "NV12"),
         await clip(vp8, "NV12"),
       ];

@@ -23,6 +23,7 @@ import {
   type Format,
   joined,
   matrixTier,
+  recipeClip,
   WARMUP_FRAMES,
 } from "../lib/e2e.ts";
 import { FULL, KERNELS, vmTest } from "../lib/harness.ts";
@@ -122,15 +123,7 @@ for (const kernel of KERNELS) {
         const recipes = MATRIX.filter((r) => i === 0 || SAMPLE.includes(r.name))
           .filter((r) => mode.startCodes || !mode.frameBased || !r.multiSlice);
         const clips: Clip[] = [];
-        for (const r of recipes) {
-          clips.push({
-            id: r.name,
-            file: await streamFile(r),
-            codec: "h264",
-            container: "h264",
-            format: "NV12",
-          });
-        }
+        for (const r of recipes) clips.push(await recipeClip(r, "NV12"));
         let frames = recipes.reduce((n, r) => n + r.frames, 0);
         if (i === 0) {
           const more = await mp4AndResolutionChange("NV12");
@@ -155,15 +148,7 @@ for (const kernel of KERNELS) {
     fn: async () => {
       const recipes = matrixOr(I420_SAMPLE);
       const clips: Clip[] = [];
-      for (const r of recipes) {
-        clips.push({
-          id: r.name,
-          file: await streamFile(r),
-          codec: "h264",
-          container: "h264",
-          format: "I420",
-        });
-      }
+      for (const r of recipes) clips.push(await recipeClip(r, "I420"));
       const more = await mp4AndResolutionChange("I420");
       clips.push(...more.clips);
       const frames = recipes.reduce((n, r) => n + r.frames, 0) + more.frames;
@@ -188,16 +173,7 @@ for (const kernel of KERNELS) {
       // for a request; the slowest (6.1 / 6.12): 86 / 97 ms, 161 / 402 ms with two CPU hogs.
       const recipes = matrixOr(VAAPI_SAMPLE);
       const clips: Clip[] = [];
-      for (const r of recipes) {
-        clips.push({
-          id: r.name,
-          file: await streamFile(r),
-          codec: "h264",
-          container: "h264",
-          format: "NV12",
-          client: "vaapi",
-        });
-      }
+      for (const r of recipes) clips.push(await recipeClip(r, "NV12", "vaapi"));
       const frames = recipes.reduce((n, r) => n + r.frames, 0);
       const r = await decodeInGuest(kernel, [WATCHDOG], clips, { jobs: 1 });
       console.log(`VA-API: slowest request ${r.slowestRequestMs ?? "?"} ms of libva's 2000 ms`);
@@ -222,13 +198,7 @@ for (const kernel of KERNELS) {
       const other = small("main-cabac-bpyramid-640x360");
       const clips: Clip[] = [];
       for (const [n, r] of [recipe, other, recipe, other].entries()) {
-        clips.push({
-          id: `client${n}`,
-          file: await streamFile(r),
-          codec: "h264",
-          container: "h264",
-          format: "NV12",
-        });
+        clips.push(await recipeClip(r, "NV12", undefined, `client${n}`));
       }
       const r = await decodeInGuest(kernel, [WATCHDOG], clips, {
         jobs: 4,
