@@ -1,4 +1,4 @@
-/** libavcodec: decoder contexts, packets, and the default frame allocator. */
+/** libavcodec: decoder contexts, packets, bitstream parsers, and the default frame allocator. */
 import { findLibrary, openLibrary } from "./library.ts";
 import type { LibavSet } from "./libav-versions.ts";
 
@@ -25,6 +25,17 @@ export const symbols = {
   avcodec_flush_buffers: { parameters: ["pointer"], result: "void" },
   // int avcodec_default_get_buffer2(AVCodecContext *s, AVFrame *frame, int flags);
   avcodec_default_get_buffer2: { parameters: ["pointer", "pointer", "i32"], result: "i32" },
+  // AVCodecParserContext *av_parser_init(int codec_id);
+  av_parser_init: { parameters: ["i32"], result: "pointer" },
+  // int av_parser_parse2(AVCodecParserContext *s, AVCodecContext *avctx, uint8_t **poutbuf,
+  //                      int *poutbuf_size, const uint8_t *buf, int buf_size,
+  //                      int64_t pts, int64_t dts, int64_t pos);
+  av_parser_parse2: {
+    parameters: ["pointer", "pointer", "buffer", "buffer", "pointer", "i32", "i64", "i64", "i64"],
+    result: "i32",
+  },
+  // void av_parser_close(AVCodecParserContext *s);
+  av_parser_close: { parameters: ["pointer"], result: "void" },
   // AVPacket *av_packet_alloc(void);
   av_packet_alloc: { parameters: [], result: "pointer" },
   // void av_packet_free(AVPacket **pkt);

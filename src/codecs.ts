@@ -25,6 +25,20 @@ export interface DecoderOptions {
   threads?: number;
 }
 
+/**
+ * A codec's side on the stateful device (docs/stateful.md): how a stream's bytes become the
+ * decoder's packets, and the pictures its sessions write (src/stream/session.ts).
+ */
+export interface StreamCodec {
+  /**
+   * "bytestream": any chunking, split into frames by libavcodec's parser of the codec;
+   * "frame": one frame per OUTPUT buffer.
+   */
+  readonly framing: "bytestream" | "frame";
+  /** The bit depths and chroma formats its sessions write to CAPTURE. */
+  readonly pictures: CodecPictures;
+}
+
 /** What one codec adds to the daemon. */
 export interface Codec {
   /** Its name on the wire (protocol.ts's CODEC), in logs and on the command line. */
@@ -45,6 +59,8 @@ export interface Codec {
    * (src/service/decoder-memory.ts; H.264's 18 when not given).
    */
   readonly decoderPictures?: number;
+  /** Its stream side, when the stateful device offers it (its libavcodec decoder decodes it). */
+  readonly stream?: StreamCodec;
 }
 
 /** Every codec the daemon decodes. */

@@ -217,6 +217,11 @@ export class PictureWriter {
     );
   }
 
+  /** What a picture of libav pixel format `avFormat` is, if a CAPTURE format can hold it. */
+  pictureFormat(avFormat: number): PictureFormat | undefined {
+    return this.#pictures.get(avFormat);
+  }
+
   /**
    * Writes `frame` into `mem`; returns bytesused per CAPTURE plane. `capture`: the format's
    * layout, when the caller has it already.

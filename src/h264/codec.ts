@@ -8,7 +8,7 @@ import { h264SelfTest } from "./self-test.ts";
 /** kmod/daedalus-h264.c: 8 bits, monochrome (libavcodec writes it as 4:2:0) or 4:2:0. */
 const PICTURES: CodecPictures = { bitDepths: [8], chroma: ["4:0:0", "4:2:0"] };
 
-/** H.264: its decoder, file client, self-test and the pictures it decodes. */
+/** H.264: its decoder, file client, self-test, the pictures it decodes and its stream side. */
 export const H264: Codec = {
   name: "h264",
   decoder: { library: "libavcodec", name: "h264" },
@@ -16,4 +16,5 @@ export const H264: Codec = {
   createDecoder: (av, opts) => new H264Decoder(av, PICTURES, opts?.threads),
   selfTest: h264SelfTest,
   fileClient: annexBClient,
+  stream: { framing: "bytestream", pictures: PICTURES },
 };

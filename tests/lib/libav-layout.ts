@@ -13,12 +13,14 @@ export const OFFSETS: [string, string][] = [
   ["frame.format", "offsetof(AVFrame, format)"],
   ["frame.pts", "offsetof(AVFrame, pts)"],
   ["frame.decodeErrorFlags", "offsetof(AVFrame, decode_error_flags)"],
+  ["frame.cropTop", "offsetof(AVFrame, crop_top)"],
   ["packet.pts", "offsetof(AVPacket, pts)"],
   ["packet.dts", "offsetof(AVPacket, dts)"],
   ["packet.data", "offsetof(AVPacket, data)"],
   ["packet.size", "offsetof(AVPacket, size)"],
   ["codec.name", "offsetof(AVCodec, name)"],
   ["codec.id", "offsetof(AVCodec, id)"],
+  ["parser.frameOffset", "offsetof(AVCodecParserContext, frame_offset)"],
   ["ctx.get_buffer2", "offsetof(AVCodecContext, get_buffer2)"],
 ];
 

@@ -14,6 +14,7 @@ import * as P from "../../src/service/protocol.ts";
 import { DaedalusService } from "../../src/service/service.ts";
 import { MemoryPort, portDescriptors, portMappedBytes, StreamClient } from "../lib/memory-port.ts";
 import { asIvf, streamFile } from "../lib/streams.ts";
+import { random } from "../lib/random.ts";
 
 const GOP = 10;
 const FRAMES = 40;
@@ -73,18 +74,6 @@ const STREAMS: StressStream[] = [
   av1("320x240"),
   av1("640x360"),
 ];
-
-/** mulberry32: a seeded generator, so that a failure can be replayed (the seed is printed). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Each decoded frame's MD5 from the file decoder, by decode index (undefined: no picture). */
 function referenceMd5s(codec: keyof typeof P.CODEC, frames: ClientFrame[]): (string | undefined)[] {
