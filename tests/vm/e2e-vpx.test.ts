@@ -18,14 +18,12 @@ import assert from "node:assert/strict";
 import {
   assertClientsBitExact,
   type Clip,
-  type ClipCodec,
   decodeInGuest,
-  type E2eRun,
   matrixTier,
   recipeClip,
   vaapiHandsOver,
 } from "../lib/e2e.ts";
-import { FULL, KERNELS, vmTest } from "../lib/harness.ts";
+import { FULL, type Kernel, KERNELS, vmTest } from "../lib/harness.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { vp8FileFrames } from "../../src/vp8/file-client.ts";
 import { vp9FileFrames } from "../../src/vp9/file-client.ts";
@@ -63,10 +61,26 @@ function clip(r: VpxRecipe, format: Clip["format"], client?: Clip["client"]): Pr
   return recipeClip(r, format, client, `${r.name}-${format}${client ? `-${client}` : ""}`);
 }
 
-/** One REQ_DECODE and one decoded picture per request of `codec` in the daemon's -v log. */
-function assertJobs(r: E2eRun, codec: ClipCodec, expected: number): void {
-  const jobs = r.daemonLog.match(new RegExp(`REQ_DECODE cookie=\\d+ codec=${codec} `, "g")) ?? [];
-  assert.equal(jobs.length, expected, `${codec} REQ_DECODE lines in the daemon's log`);
+/**
+ * `recipes` decoded in one boot of `kernel`, one clip at a time, each as `clipOf` says: every
+ * picture bit-exact, and for each codec one REQ_DECODE per request in the daemon's -v log, no job
+ * failed.
+ */
+async function assertDecodes(
+  kernel: Kernel,
+  recipes: VpxRecipe[],
+  clipOf: (r: VpxRecipe) => Promise<Clip>,
+): Promise<void> {
+  const clips = await Promise.all(recipes.map(clipOf));
+  const r = await decodeInGuest(kernel, [WATCHDOG], clips, { jobs: 1 });
+  await assertClientsBitExact(r, clips);
+  for (const codec of ["vp8", "vp9"] as const) {
+    let expected = 0;
+    for (const rec of recipes.filter((x) => x.codec === codec)) expected += await requests(rec);
+    const jobs = r.daemonLog.match(new RegExp(`REQ_DECODE cookie=\\d+ codec=${codec} `, "g")) ??
+      [];
+    assert.equal(jobs.length, expected, `${codec} REQ_DECODE lines in the daemon's log`);
+  }
   const failed = r.daemonLog.match(/decoder: FAILED [^\n]*/g) ?? [];
   assert.deepEqual(failed, [], "failed jobs in the daemon's log");
 }
@@ -82,14 +96,7 @@ for (const kernel of KERNELS) {
       const recipes = [...VP9_MATRIX, ...VP8_MATRIX].filter((r) =>
         !r.tenBit && !TOO_BIG_FOR_TCG.includes(r.name) && !REFERENCE_SCALING.includes(r.name)
       );
-      const clips = await Promise.all(recipes.map((r) => clip(r, "NV12")));
-      const r = await decodeInGuest(kernel, [WATCHDOG], clips, { jobs: 1 });
-      await assertClientsBitExact(r, clips);
-      for (const codec of ["vp8", "vp9"] as const) {
-        let n = 0;
-        for (const rec of recipes.filter((x) => x.codec === codec)) n += await requests(rec);
-        assertJobs(r, codec, n);
-      }
+      await assertDecodes(kernel, recipes, (r) => clip(r, "NV12"));
     },
   });
 
@@ -127,16 +134,11 @@ for (const kernel of KERNELS) {
         !TOO_BIG_FOR_TCG.includes(r.name) && !REFERENCE_SCALING.includes(r.name) &&
         vaapiHandsOver(r.size) && (FULL || r.tenBit || VAAPI_SAMPLE.includes(r.name))
       );
-      const clips = await Promise.all(
-        recipes.map((r) => clip(r, r.tenBit ? "P010_10LE" : "NV12", "vaapi")),
+      await assertDecodes(
+        kernel,
+        recipes,
+        (r) => clip(r, r.tenBit ? "P010_10LE" : "NV12", "vaapi"),
       );
-      const r = await decodeInGuest(kernel, [WATCHDOG], clips, { jobs: 1 });
-      await assertClientsBitExact(r, clips);
-      for (const codec of ["vp8", "vp9"] as const) {
-        let n = 0;
-        for (const rec of recipes.filter((x) => x.codec === codec)) n += await requests(rec);
-        assertJobs(r, codec, n);
-      }
     },
   });
 
