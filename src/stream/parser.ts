@@ -1,6 +1,8 @@
 /**
- * libavcodec's bitstream parser of one codec (av_parser_init/av_parser_parse2/av_parser_close):
- * splits bytes queued in any chunking into the codec's frames, each with its stream offset.
+ * How a stream's bytes become the decoder's packets (StreamCodec.framing): libavcodec's bitstream
+ * parser of the codec (av_parser_init/av_parser_parse2/av_parser_close) splits bytes queued in any
+ * chunking into frames; a frame codec's buffers are its frames as they are. Either way each frame
+ * comes with its stream offset, and the bytes sit in padded memory (AV_INPUT_BUFFER_PADDING_SIZE).
  */
 import type { Libav } from "../../ffi/libav.ts";
 import { EIO, ENOMEM } from "../../ffi/libc.ts";
@@ -20,15 +22,89 @@ export interface ParsedFrame {
   offset: number;
 }
 
+/** Splits a stream into frames: parse() the next bytes, close() when done. */
+export interface Framer {
+  /**
+   * Takes the next `bytes` of the stream (empty: the stream ends, a parser's last frame comes
+   * out) and calls `frame` for each complete frame, in stream order.
+   */
+  parse(bytes: Uint8Array, frame: (f: ParsedFrame) => void): void;
+  /** Frees it; it cannot be used afterwards. */
+  close(): void;
+}
+
+/** A copy of the input in libav memory with zeroed padding after it, reused between calls. */
+class PaddedInput {
+  #ptr: Deno.PointerObject | null = null;
+  #size = 0;
+
+  constructor(private readonly av: Libav) {}
+
+  /** `bytes` copied into the buffer (grown when needed), padding zeroed. */
+  copy(bytes: Uint8Array): Deno.PointerObject {
+    if (!this.#ptr || this.#size < bytes.length) {
+      if (this.#ptr) this.av.avutil.av_free(this.#ptr);
+      const want = Math.max(bytes.length, this.#size * 2, 65536);
+      this.#ptr = this.av.avutil.av_malloc(BigInt(want + PADDING));
+      this.#size = this.#ptr ? want : 0;
+      if (!this.#ptr) throw new StreamError(ENOMEM, `av_malloc(${want}) failed`);
+    }
+    const buf = new Uint8Array(
+      Deno.UnsafePointerView.getArrayBuffer(this.#ptr, bytes.length + PADDING),
+    );
+    buf.set(bytes);
+    buf.fill(0, bytes.length);
+    return this.#ptr;
+  }
+
+  free(): void {
+    if (this.#ptr) this.av.avutil.av_free(this.#ptr);
+    this.#ptr = null;
+    this.#size = 0;
+  }
+}
+
+/** A frame codec's framing: each buffer the client queues is one frame. */
+export class WholeFrames implements Framer {
+  readonly #input: PaddedInput;
+  #offset = 0;
+
+  /** Frames for the decoder from `av`'s memory. */
+  constructor(av: Libav) {
+    this.#input = new PaddedInput(av);
+  }
+
+  /** Calls `frame` with `bytes` as one frame (none when empty). */
+  parse(bytes: Uint8Array, frame: (f: ParsedFrame) => void): void {
+    if (bytes.length === 0) return;
+    const offset = this.#offset;
+    this.#offset += bytes.length;
+    frame({ data: this.#input.copy(bytes), size: bytes.length, offset });
+  }
+
+  /** Frees its memory. */
+  close(): void {
+    this.#input.free();
+  }
+}
+
+/** The framing `framing` names, for a stream of `codec` (the decoder's AVCodec). */
+export function makeFramer(
+  av: Libav,
+  codec: Deno.PointerObject,
+  framing: "bytestream" | "frame",
+): Framer {
+  return framing === "frame" ? new WholeFrames(av) : new StreamParser(av, codec);
+}
+
 /** A parser for one stream of the codec with libavcodec id `codecId`. */
-export class StreamParser {
+export class StreamParser implements Framer {
   #parser: Deno.PointerObject;
   /** The codec context the parser reads and fills (never opened, never the decoder's). */
   readonly #ctx: Deno.PointerObject;
   readonly #out = new BigUint64Array(1);
   readonly #outSize = new Int32Array(1);
-  #input: Deno.PointerObject | null = null;
-  #inputSize = 0;
+  readonly #input: PaddedInput;
 
   /** `codec`: the AVCodec of the stream's decoder, whose id names the parser. */
   constructor(private readonly av: Libav, codec: Deno.PointerObject) {
@@ -43,6 +119,7 @@ export class StreamParser {
     }
     this.#parser = parser;
     this.codecId = id;
+    this.#input = new PaddedInput(av);
   }
 
   /** The libavcodec codec id the parser serves. */
@@ -56,15 +133,8 @@ export class StreamParser {
     const { avcodec } = this.av;
     const end = bytes.length === 0;
     let input: Deno.PointerObject | null = null;
-    if (!end) {
-      // The parser may read past the end (padding) and may return frames inside the input.
-      input = this.#ensureInput(bytes.length);
-      const buf = new Uint8Array(
-        Deno.UnsafePointerView.getArrayBuffer(input, bytes.length + PADDING),
-      );
-      buf.set(bytes);
-      buf.fill(0, bytes.length);
-    }
+    // The parser may read past the end (padding) and may return frames inside the input.
+    if (!end) input = this.#input.copy(bytes);
     let off = 0;
     do {
       const at = input === null ? null : Deno.UnsafePointer.offset(input, off);
@@ -95,16 +165,6 @@ export class StreamParser {
     } while (off < bytes.length);
   }
 
-  #ensureInput(size: number): Deno.PointerObject {
-    if (this.#input && this.#inputSize >= size) return this.#input;
-    if (this.#input) this.av.avutil.av_free(this.#input);
-    const want = Math.max(size, this.#inputSize * 2, 65536);
-    this.#input = this.av.avutil.av_malloc(BigInt(want + PADDING));
-    this.#inputSize = this.#input ? want : 0;
-    if (!this.#input) throw new StreamError(ENOMEM, `av_malloc(${want}) failed`);
-    return this.#input;
-  }
-
   #freeContext(): void {
     const holder = new BigUint64Array([BigInt(Deno.UnsafePointer.value(this.#ctx))]);
     this.av.avcodec.avcodec_free_context(holder);
@@ -114,7 +174,6 @@ export class StreamParser {
   close(): void {
     this.av.avcodec.av_parser_close(this.#parser);
     this.#freeContext();
-    if (this.#input) this.av.avutil.av_free(this.#input);
-    this.#input = null;
+    this.#input.free();
   }
 }

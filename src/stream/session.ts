@@ -17,7 +17,7 @@ import type { Codec } from "../codecs.ts";
 import type { CaptureFormat, CaptureMemory } from "../decoder/job.ts";
 import { type PictureFormat, PictureWriter } from "../decoder/picture-writer.ts";
 import { StreamError } from "./error.ts";
-import { type ParsedFrame, StreamParser } from "./parser.ts";
+import { type Framer, makeFramer, type ParsedFrame } from "./parser.ts";
 import { OffsetTimestamps } from "./timestamps.ts";
 
 /** How a session decodes. */
@@ -66,7 +66,8 @@ export class StreamSession {
   readonly #packetView: AVPacketView;
   readonly #writer: PictureWriter;
   readonly #timestamps = new OffsetTimestamps();
-  #parser: StreamParser;
+  readonly #framing: "bytestream" | "frame";
+  #parser: Framer;
   #events: StreamEvent[] = [];
   #format: StreamFormat | undefined;
   #closed = false;
@@ -78,6 +79,7 @@ export class StreamSession {
       throw new StreamError(EINVAL, `${codec.name} has no stream decoder`);
     }
     this.#av = av;
+    this.#framing = stream.framing;
     const { avcodec, avutil } = av;
     const found = avcodec.avcodec_find_decoder_by_name(cString(codec.decoder.name));
     if (!found) throw new StreamError(EINVAL, `libavcodec has no ${codec.decoder.name} decoder`);
@@ -104,7 +106,7 @@ export class StreamSession {
       throw new StreamError(EIO, `avcodec_open2: ${avErrorString(avutil, r)}`);
     }
     try {
-      this.#parser = new StreamParser(av, found);
+      this.#parser = makeFramer(av, found, stream.framing);
     } catch (e) {
       this.#freeCodec();
       throw e;
@@ -185,7 +187,7 @@ export class StreamSession {
   #reset(): void {
     this.#av.avcodec.avcodec_flush_buffers(this.#ctx);
     this.#parser.close();
-    this.#parser = new StreamParser(this.#av, this.#codec);
+    this.#parser = makeFramer(this.#av, this.#codec, this.#framing);
     this.#timestamps.clear();
   }
 

@@ -38,4 +38,5 @@ export const VP8: Codec = {
   // libavcodec's VP8 frames: last, golden, altref, the one decoded and one being released
   decoderPictures: 5,
   fileClient: ivfClient("VP80", { Matroska: ["V_VP8"], MP4: ["vp08"] }, vp8FileFrames),
+  stream: { framing: "frame", pictures: PICTURES },
 };

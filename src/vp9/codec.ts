@@ -43,4 +43,5 @@ export const VP9: Codec = {
   // its 8 reference slots and the picture being decoded, and one more
   decoderPictures: 10,
   fileClient: ivfClient("VP90", { Matroska: ["V_VP9"], MP4: ["vp09"] }, vp9FileFrames),
+  stream: { framing: "frame", pictures: PICTURES },
 };

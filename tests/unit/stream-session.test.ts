@@ -5,21 +5,29 @@
 // file come from ffprobe (its demuxer's packets and its frames' pkt_pos), not from the session.
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
+import type { Codec } from "../../src/codecs.ts";
 import { H264 } from "../../src/h264/codec.ts";
+import { VP8 } from "../../src/vp8/codec.ts";
+import { VP9 } from "../../src/vp9/codec.ts";
 import { captureFormatFor, pictureMd5 } from "../../src/decoder/file-decoder.ts";
 import { type StreamFormat, StreamSession } from "../../src/stream/session.ts";
 import { OffsetTimestamps } from "../../src/stream/timestamps.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
+import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
 import { paffStream } from "../lib/paff.ts";
-import { ffmpegFrameMd5s, type PackedFormat, streamFile } from "../lib/streams.ts";
+import { ffmpegFrameMd5s, frameSizes, type PackedFormat, streamFile } from "../lib/streams.ts";
 import { random } from "../lib/random.ts";
 
 /** One access unit as ffprobe's demuxer splits the file: byte offset, length, key frame. */
 interface Unit {
   pos: number;
+  /** Where its bytes start (past a container's frame header). */
+  data?: number;
   size: number;
   key: boolean;
 }
+
+const IVF_FRAME_HEADER = 12;
 
 /** A chunk as the client queues it. */
 interface Chunk {
@@ -49,13 +57,21 @@ async function ffprobe(file: string, entries: string): Promise<Record<string, st
   return json.packets ?? json.frames ?? [];
 }
 
-/** ffprobe's access units of `file`; they must cover the file exactly. */
-async function units(file: string, length: number): Promise<Unit[]> {
+/**
+ * ffprobe's access units of `file`: those of a raw stream must cover the file exactly; an IVF
+ * file's (`raw` false) are its frames, whose pos is the 12-byte frame header's (the unit's pos
+ * stays that, what ffprobe's frames give as pkt_pos; its bytes start after the header).
+ */
+async function units(file: string, length: number, raw = true): Promise<Unit[]> {
   const u = (await ffprobe(file, "packet=pos,size,flags")).map((p) => ({
     pos: Number(p.pos),
     size: Number(p.size),
     key: p.flags.startsWith("K"),
   }));
+  if (!raw) {
+    assert.ok(file.endsWith(".ivf"), `${file}: IVF`);
+    return u.map((x) => ({ ...x, data: x.pos + IVF_FRAME_HEADER }));
+  }
   u.forEach((x, i) => assert.equal(x.pos, i === 0 ? 0 : u[i - 1].pos + u[i - 1].size));
   assert.equal(u.at(-1)!.pos + u.at(-1)!.size, length, "ffprobe's packets cover the file");
   return u;
@@ -71,7 +87,7 @@ const stamp = (i: number, base = 1000) => BigInt(base + 33 * i);
 /** Whole access units, one a chunk. */
 function unitChunks(data: Uint8Array, us: Unit[], base = 1000): Chunk[] {
   return us.map((u, i) => ({
-    bytes: data.subarray(u.pos, u.pos + u.size),
+    bytes: data.subarray(u.data ?? u.pos, (u.data ?? u.pos) + u.size),
     timestamp: stamp(i, base),
   }));
 }
@@ -127,7 +143,8 @@ function collect(s: StreamSession, out: Output, pix: PackedFormat): void {
       coded.width,
       coded.height,
       pix === "p010le" ? "nv12" : pix,
-      pix === "yuv420p" ? 64 : 1,
+      // tight NV12 where a row of CbCr pairs fits (the kernel's CAPTURE strides are 64-byte)
+      pix === "yuv420p" || coded.width % 2 === 1 ? 64 : 1,
       f.picture?.bitDepth,
     );
     const buf = new Uint8Array(format.planes[0].length);
@@ -153,9 +170,14 @@ const emptyOutput = (): Output => ({
   beforeDrain: 0,
 });
 
-/** `chunks` through a session, then a drain. */
-function decode(chunks: Chunk[], threads: number, pix: PackedFormat = "nv12"): Output {
-  const s = new StreamSession(libav(), H264, { threads });
+/** `chunks` through a session of `codec`, then a drain. */
+function decode(
+  chunks: Chunk[],
+  threads: number,
+  pix: PackedFormat = "nv12",
+  codec: Codec = H264,
+): Output {
+  const s = new StreamSession(libav(), codec, { threads });
   const out = emptyOutput();
   try {
     for (const c of chunks) {
@@ -172,22 +194,28 @@ function decode(chunks: Chunk[], threads: number, pix: PackedFormat = "nv12"): O
 }
 
 /** The stream, its access units and display positions, and ffmpeg's MD5s of it. */
-async function reference(file: string, pix: PackedFormat = "nv12") {
+async function reference(file: string, pix: PackedFormat = "nv12", raw = true) {
   const data = await Deno.readFile(file);
-  const us = await units(file, data.length);
+  const us = await units(file, data.length, raw);
   const positions = await displayedPositions(file);
   const md5s = await ffmpegFrameMd5s(file, pix);
   assert.equal(positions.length, md5s.length, "ffprobe and ffmpeg show the same pictures");
   return { data, us, positions, md5s };
 }
 
-function assertDecoded(out: Output, md5s: string[], timestamps: bigint[], what: string): void {
+function assertDecoded(
+  out: Output,
+  md5s: string[],
+  timestamps: bigint[],
+  what: string,
+  formats = 1,
+): void {
   assert.equal(out.md5s.length, md5s.length, `${what}: every picture out`);
   assert.deepEqual(out.md5s, md5s, `${what}: bit-exact`);
   assert.deepEqual(out.timestamps, timestamps, `${what}: timestamps in display order`);
   assert.equal(out.errors, 0, `${what}: no picture flagged`);
   assert.equal(out.ends, 1, `${what}: one end after the drain`);
-  assert.equal(out.formats.length, 1, `${what}: one format`);
+  assert.equal(out.formats.length, formats, `${what}: formats`);
 }
 
 const NAMES = [
@@ -332,3 +360,46 @@ Deno.test("stream: drain delivers the last picture, then the session takes a new
     s.close();
   }
 });
+
+/** The sizes a stream's pictures change through, in order (ffprobe's frames). */
+async function sizeRuns(file: string): Promise<{ width: number; height: number }[]> {
+  const runs: { width: number; height: number }[] = [];
+  for (const f of await frameSizes(file)) {
+    const last = runs.at(-1);
+    if (!last || last.width !== f.width || last.height !== f.height) runs.push(f);
+  }
+  return runs;
+}
+
+const VPX = [
+  { recipe: VP8_MATRIX.find((r) => r.name === "vp8-altref-640x360")!, codec: VP8 },
+  { recipe: VP8_MATRIX.find((r) => r.name === "vp8-odd-351x287")!, codec: VP8 },
+  { recipe: VP9_MATRIX.find((r) => r.name === "vp9-altref-640x360")!, codec: VP9 },
+  { recipe: VP9_MATRIX.find((r) => r.name === "vp9-profile2-10bit-odd-351x287")!, codec: VP9 },
+  { recipe: VP9_MATRIX.find((r) => r.name === "vp9-dynamic-resize-640x360")!, codec: VP9 },
+];
+
+for (const { recipe, codec } of VPX) {
+  Deno.test(`stream ${recipe.name}: a frame a buffer, 1 and 4 frame threads`, async () => {
+    const file = await streamFile(recipe);
+    const pix: PackedFormat = recipe.name.includes("10bit") ? "p010le" : "nv12";
+    const ref = await reference(file, pix, false);
+    const chunks = unitChunks(ref.data, ref.us);
+    // Each picture comes from one buffer: the one that starts where ffprobe's frame does.
+    const byPos = new Map(ref.us.map((u, i) => [u.pos, chunks[i].timestamp]));
+    const expected = ref.positions.map((p) => byPos.get(p)!);
+    const runs = await sizeRuns(file);
+    if (recipe.name.includes("resize")) assert.ok(runs.length >= 2, `sizes ${runs.length}`);
+    for (const threads of [1, 4]) {
+      const out = decode(chunks, threads, pix, codec);
+      assertDecoded(out, ref.md5s, expected, `${threads} threads`, runs.length);
+      assert.deepEqual(out.formats.map((f) => f.coded), runs, "a format at each new size");
+      assert.deepEqual(
+        out.formats.map((f) => f.visible),
+        runs.map((r) => ({ left: 0, top: 0, ...r })),
+      );
+      const depth = pix === "p010le" ? 10 : 8;
+      assert.ok(out.formats.every((f) => f.picture?.bitDepth === depth));
+    }
+  });
+}
