@@ -16,8 +16,8 @@ import {
 import { MATRIX_KERNEL } from "../lib/e2e.ts";
 import { assertRefused, vectorClips } from "../lib/e2e-vectors.ts";
 import { KERNELS, vmTest } from "../lib/harness.ts";
-import { MATRIX } from "../lib/h264-matrix.ts";
-import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
+import { H264_DEFAULTS, MATRIX } from "../lib/h264-matrix.ts";
+import { VP8_MATRIX, VP9_MATRIX, VPX_DEFAULTS } from "../lib/vpx-matrix.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
 
@@ -33,6 +33,9 @@ const SAMPLES: [string, [Client, Format][]][] = [
   ["vp9-altref-640x360", [["gst1.22", "NV12"], ["gst1.26", "I420"], ["vaapi", "NV12"]]],
   ["vp9-profile2-10bit-640x360", [["gst1.26", "P010_10LE"], ["vaapi", "P010_10LE"]]],
   ["vp8-altref-640x360", [["gst1.22", "NV12"], ["gst1.26", "I420"], ["vaapi", "NV12"]]],
+  // encoders' defaults (all of them in the full tier, e2e-encoders.test.ts)
+  ["x264-tune-zerolatency-350x286", [["gst1.22", "NV12"]]],
+  ["vp9-vpxenc-rt-defaults-352x288", [["vaapi", "NV12"]]],
 ];
 
 /**
@@ -53,7 +56,9 @@ const VECTORS = [
 async function sampleClips(): Promise<Clip[]> {
   const clips: Clip[] = [];
   for (const [name, through] of SAMPLES) {
-    const r = [...MATRIX, ...VP9_MATRIX, ...VP8_MATRIX].find((r) => r.name === name);
+    const r = [...MATRIX, ...H264_DEFAULTS, ...VP9_MATRIX, ...VP8_MATRIX, ...VPX_DEFAULTS].find((
+      r,
+    ) => r.name === name);
     assert.ok(r, `no stream ${name} in the unit matrices`);
     for (const [client, format] of through) {
       clips.push(await recipeClip(r, format, client, `${name}-${client}-${format}`));

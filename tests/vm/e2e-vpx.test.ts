@@ -29,11 +29,16 @@ import { vp8FileFrames } from "../../src/vp8/file-client.ts";
 import { vp9FileFrames } from "../../src/vp9/file-client.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
 import { asIvf, streamFile, type VpxRecipe } from "../lib/streams.ts";
-import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
+import { VP8_MATRIX, VP9_MATRIX, VPX_DEFAULTS } from "../lib/vpx-matrix.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
 const TOO_BIG_FOR_TCG = ["vp9-3840x2160"];
 const REFERENCE_SCALING = ["vp9-dynamic-resize-640x360"];
+
+/** libvpx's defaults in GStreamer 1.22's run (all of them: e2e-encoders.test.ts, full tier). */
+const ENCODER_SAMPLE = VPX_DEFAULTS.filter((r) =>
+  ["vp8-vpxenc-rt-defaults-351x287", "vp9-ffmpeg-defaults-351x287"].includes(r.name)
+);
 
 /**
  * What VA-API takes of the matrices in the default tier besides the 10-bit streams (the full tier
@@ -93,7 +98,7 @@ for (const kernel of KERNELS) {
     boots: 1,
     tier: matrixTier(kernel),
     fn: async () => {
-      const recipes = [...VP9_MATRIX, ...VP8_MATRIX].filter((r) =>
+      const recipes = [...VP9_MATRIX, ...VP8_MATRIX, ...ENCODER_SAMPLE].filter((r) =>
         !r.tenBit && !TOO_BIG_FOR_TCG.includes(r.name) && !REFERENCE_SCALING.includes(r.name)
       );
       await assertDecodes(kernel, recipes, (r) => clip(r, "NV12"));

@@ -27,7 +27,7 @@ import {
   WARMUP_FRAMES,
 } from "../lib/e2e.ts";
 import { FULL, KERNELS, vmTest } from "../lib/harness.ts";
-import { MATRIX } from "../lib/h264-matrix.ts";
+import { H264_DEFAULTS, MATRIX } from "../lib/h264-matrix.ts";
 import { type H264Recipe, streamFile } from "../lib/streams.ts";
 
 // TCG runs the guest tens of times slower than hardware: the watchdog must not judge that.
@@ -59,6 +59,10 @@ const SAMPLE = [
  */
 const I420_SAMPLE = [...SAMPLE, "crop-odd-chroma-350x286", "crop-1920x1080"];
 const VAAPI_SAMPLE = [...SAMPLE, "crop-odd-chroma-350x286", "refs16-640x360"];
+/** x264's defaults in the default mode's run (all of them: e2e-encoders.test.ts, full tier). */
+const ENCODER_SAMPLE = H264_DEFAULTS.filter((r) =>
+  ["x264-preset-veryslow-350x286", "x264-tune-zerolatency-350x286"].includes(r.name)
+);
 const matrixOr = (sample: string[]) => MATRIX.filter((r) => FULL || sample.includes(r.name));
 const matrixName = FULL ? "the stream matrix" : "a sample of the stream matrix";
 
@@ -120,7 +124,8 @@ for (const kernel of KERNELS) {
         // The default mode takes the whole matrix, the others a sample of what differs between
         // modes: CAVLC, B-pyramid, several slices, MBAFF. Without start codes, one frame-based
         // buffer cannot say where each of several slices ends.
-        const recipes = MATRIX.filter((r) => i === 0 || SAMPLE.includes(r.name))
+        const recipes = [...MATRIX, ...(i === 0 ? ENCODER_SAMPLE : [])]
+          .filter((r) => i === 0 || SAMPLE.includes(r.name))
           .filter((r) => mode.startCodes || !mode.frameBased || !r.multiSlice);
         const clips: Clip[] = [];
         for (const r of recipes) clips.push(await recipeClip(r, "NV12"));
