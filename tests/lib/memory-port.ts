@@ -16,13 +16,14 @@ const PAGE = 4096;
 const MEMFD_NAME = "daedalus-test-port";
 
 /**
- * How many descriptors of ports' memfds this process holds: each port's own, and one per
- * decode thread attached to it.
+ * How many descriptors of `port`'s memfd this process holds: the port's own, and one per decode
+ * thread attached to it. Each port's memfd has a name of its own: deno test runs test files in
+ * parallel in one process, and their ports' descriptors are not this test's.
  */
-export function portDescriptors(): number {
+export function portDescriptors(port: MemoryPort): number {
   return [...Deno.readDirSync("/proc/self/fd")].filter((e) => {
     try {
-      return Deno.readLinkSync(`/proc/self/fd/${e.name}`).includes(MEMFD_NAME);
+      return Deno.readLinkSync(`/proc/self/fd/${e.name}`).includes(port.name);
     } catch {
       return false;
     }
@@ -38,10 +39,10 @@ export interface PortBuffer {
   memoryId: number;
 }
 
-/** Bytes of ports' memfds mapped in this process now: the ports' own and the decode threads'. */
-export function portMappedBytes(): number {
+/** Bytes of `port`'s memfd mapped in this process now: the port's own and the decode threads'. */
+export function portMappedBytes(port: MemoryPort): number {
   return Deno.readTextFileSync("/proc/self/maps").split("\n")
-    .filter((l) => l.includes(MEMFD_NAME))
+    .filter((l) => l.includes(port.name))
     .reduce((n, l) => {
       const [start, end] = l.split(" ")[0].split("-").map((x) => parseInt(x, 16));
       return n + end - start;
@@ -49,6 +50,8 @@ export function portMappedBytes(): number {
 }
 
 export class MemoryPort implements JobPort {
+  /** Its memfd's name, this port's alone. */
+  readonly name = `${MEMFD_NAME}-${crypto.randomUUID()}`;
   readonly fd: number;
   readonly completions: P.Complete[] = [];
   readonly #waiters = new Map<number, (c: P.Complete) => void>();
@@ -58,7 +61,7 @@ export class MemoryPort implements JobPort {
   #memoryId = 0;
 
   constructor() {
-    this.fd = libc().memfd_create(cString(MEMFD_NAME), 0);
+    this.fd = libc().memfd_create(cString(this.name), 0);
     if (this.fd < 0) throw new SysError("memfd_create", errno());
   }
 

@@ -274,7 +274,7 @@ Deno.test("service: a decode thread frozen inside a library call is retired at t
     const steps = Math.max(...shared.map((c) => c.start + c.s.frames.length));
     let initialFds = 0;
     for (let step = 0; step < steps; step++) {
-      if (step === 1) initialFds = portDescriptors(); // the pool's threads attached
+      if (step === 1) initialFds = portDescriptors(port); // the pool's threads attached
       // all contexts' jobs of a step at once, as clients run side by side
       await Promise.all(shared.map((c) => c.step(step)));
     }
@@ -285,7 +285,7 @@ Deno.test("service: a decode thread frozen inside a library call is retired at t
     assert.equal(service.retiredThreads, 1);
     // The retired thread's descriptor stays open while connected (closing any of the daemon's
     // descriptors would disconnect it), its replacement has its own.
-    assert.equal(portDescriptors(), initialFds + 1);
+    assert.equal(portDescriptors(port), initialFds + 1);
 
     // The frozen job failed at the deadline; contexts 1 and 3 (on the other thread) never noticed.
     assert.equal(d.statuses.get(0), -ETIMEDOUT);
@@ -327,9 +327,13 @@ Deno.test("service: a decode thread frozen inside a library call is retired at t
     assert.deepEqual([...e.statuses.values()].filter((s) => s !== 0), [], "ctx 5 all decoded");
 
     await service.closeContexts();
-    assert.equal(portDescriptors(), initialFds - 2, "every thread's descriptor closed at the end");
+    assert.equal(
+      portDescriptors(port),
+      initialFds - 2,
+      "every thread's descriptor closed at the end",
+    );
     // The retired thread never unmapped its buffers: they were replaced for it.
-    assert.equal(portMappedBytes(), port.size, "no buffer mapped but by the port itself");
+    assert.equal(portMappedBytes(port), port.size, "no buffer mapped but by the port itself");
     const sent = [a, b, c, d, e].reduce((n, x) => n + x.statuses.size, 0);
     assert.equal(port.completions.length, sent, "every job completed exactly once");
     assert.equal(new Set(port.completions.map((x) => x.cookie)).size, sent);

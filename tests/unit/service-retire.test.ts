@@ -17,16 +17,16 @@ Deno.test("service: a decode thread that dies fails its job with -EIO; its descr
   const workerEntry = new URL("./helpers/dying-worker.ts", import.meta.url);
   await withService({ workerEntry }, async (service, port) => {
     const client = new StreamClient(port, 1, P.CODEC.h264, format, 1);
-    const before = portDescriptors();
+    const before = portDescriptors(port);
     service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_OPEN, 1));
     assert.equal((await client.decode(service, frames[0].jobs[0], 0)).status, -EIO);
     // Closing any of the daemon's descriptors of the control device would disconnect it.
-    assert.equal(portDescriptors(), before + 1, "the dead thread's descriptor stays open");
+    assert.equal(portDescriptors(port), before + 1, "the dead thread's descriptor stays open");
     // The next job gets a new thread, which dies the same way.
     assert.equal((await client.decode(service, frames[1].jobs[0], 1)).status, -EIO);
-    assert.equal(portDescriptors(), before + 2);
+    assert.equal(portDescriptors(port), before + 2);
     await service.closeContexts();
-    assert.equal(portDescriptors(), before, "both closed at the connection's end");
+    assert.equal(portDescriptors(port), before, "both closed at the connection's end");
   });
 });
 
