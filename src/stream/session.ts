@@ -69,7 +69,9 @@ export class StreamSession {
   readonly #framing: "bytestream" | "frame";
   #parser: Framer;
   #events: StreamEvent[] = [];
+  /** The format of the last picture decoded, and the last format take() gave out. */
   #format: StreamFormat | undefined;
+  #told: StreamFormat | undefined;
   #closed = false;
 
   /** A session of `codec` (its stream part and libavcodec decoder). */
@@ -142,12 +144,21 @@ export class StreamSession {
   flush(): void {
     for (const e of this.#events) if (e.kind === "picture") this.release(e.picture);
     this.#events = [];
+    // A format dropped unseen is told again before the next picture that has it.
+    this.#format = this.#told;
     this.#reset();
+  }
+
+  /** The pictures waiting in the queue (what back-pressure bounds). */
+  get waiting(): number {
+    return this.#events.reduce((n, e) => n + (e.kind === "picture" ? 1 : 0), 0);
   }
 
   /** The next event, oldest first, or undefined when none is waiting. */
   take(): StreamEvent | undefined {
-    return this.#events.shift();
+    const e = this.#events.shift();
+    if (e?.kind === "format") this.#told = e.format;
+    return e;
   }
 
   /**

@@ -284,8 +284,9 @@ Deno.test("stream: a flush mid-stream, then from a key frame, is bit-exact after
   const recipe = MATRIX.find((r) => r.name === "weighted-fade-640x360")!;
   const ref = await reference(await streamFile(recipe));
   const keys = ref.us.flatMap((u, i) => u.key ? [i] : []);
-  assert.ok(keys.length >= 2, `key frames at ${keys}`);
-  const key = keys[1];
+  // IDRs at units 0 and 1 (the fade from black) and 11 (-g 10)
+  assert.ok(keys.length >= 2 && keys.at(-1)! >= 8, `key frames at ${keys}`);
+  const key = keys.at(-1)!;
   const keyPicture = ref.positions.indexOf(ref.us[key].pos);
   assert.ok(keyPicture > 0);
   for (const threads of [1, 4]) {
@@ -295,11 +296,16 @@ Deno.test("stream: a flush mid-stream, then from a key frame, is bit-exact after
       const before = emptyOutput();
       const after = emptyOutput();
       try {
-        for (const c of unitChunks(ref.data, ref.us.slice(0, stop))) {
+        const start = unitChunks(ref.data, ref.us.slice(0, stop));
+        for (const c of start.slice(0, -2)) {
           s.queue(c.bytes, c.timestamp);
           collect(s, before, "nv12");
         }
+        // The last two units' pictures are left waiting.
+        for (const c of start.slice(-2)) s.queue(c.bytes, c.timestamp);
+        assert.ok(s.waiting > 0, "pictures wait");
         s.flush();
+        assert.equal(s.waiting, 0);
         assert.equal(s.take(), undefined, "a flush drops every waiting picture");
         // The format stands across a seek: no new one unless it changes.
         after.formats.push(...before.formats);
@@ -403,3 +409,31 @@ for (const { recipe, codec } of VPX) {
     }
   });
 }
+
+Deno.test("stream: a damaged access unit flags its picture, the stream goes on to the next key frame bit-exact", async () => {
+  const recipe = MATRIX.find((r) => r.name === "weighted-fade-640x360")!;
+  const ref = await reference(await streamFile(recipe));
+  const keys = ref.us.flatMap((u, i) => u.key ? [i] : []);
+  const key = keys.at(-1)!;
+  assert.ok(key > 3, `key frames at ${keys}`);
+  const keyPicture = ref.positions.indexOf(ref.us[key].pos);
+  // A P picture of the first GOP, its second half overwritten (0xff never makes a start code).
+  const damaged = ref.data.slice();
+  const u = ref.us[3];
+  assert.ok(!u.key && u.size > 200, `unit 3: ${u.size} bytes`);
+  damaged.fill(0xff, u.pos + (u.size >> 1), u.pos + u.size - 4);
+  const out = decode(unitChunks(damaged, ref.us), 1);
+  assert.ok(out.errors >= 1, `${out.errors} pictures flagged`);
+  assert.equal(out.ends, 1);
+  const tail = ref.md5s.length - keyPicture;
+  assert.deepEqual(
+    out.md5s.slice(-tail),
+    ref.md5s.slice(keyPicture),
+    "bit-exact from the key frame",
+  );
+  const chunks = unitChunks(ref.data, ref.us);
+  assert.deepEqual(
+    out.timestamps.slice(-tail),
+    expectedTimestamps(chunks, ref.positions).slice(keyPicture),
+  );
+});
