@@ -9,6 +9,7 @@ import { AV_LOG_ERROR, AV_LOG_QUIET } from "./ffi/libavutil.ts";
 import { LibraryLoadError } from "./ffi/library.ts";
 import { setAvLogLevel } from "./src/decoder/av-log.ts";
 import { decodeFile } from "./src/decoder/file-decoder.ts";
+import { decodeStreamFile } from "./src/stream/file.ts";
 import { CODECS } from "./src/codecs.ts";
 import { formatStatus, readStatus } from "./src/cli/status.ts";
 import { probeReport } from "./src/cli/probe.ts";
@@ -162,27 +163,56 @@ program.command("decode")
     new Option("--stride-align <bytes>", "align CAPTURE bytesperline to this")
       .argParser((v) => Number.parseInt(v, 10)).default(1),
   )
-  .addOption(threadsOption("threads the decoder may use inside one picture (slices, tiles)"))
+  .addOption(
+    threadsOption(
+      "threads the decoder may use inside one picture (slices, tiles); with --stream, frame threads",
+    ),
+  )
+  .option(
+    "--stream",
+    "as a stateful client would: bytes in chunks (IVF: a frame a buffer) through a stream session",
+  )
+  .addOption(
+    new Option("--chunk <bytes>", "with --stream, a raw stream's chunk size")
+      .argParser((v) => Number.parseInt(v, 10)).default(4096),
+  )
   .option("-v, --verbose", "libavcodec's own error messages too")
   .action((file, opts) => {
     setupLogging("info");
     const av = loadLibav();
     setAvLogLevel(av, opts.verbose ? AV_LOG_ERROR : AV_LOG_QUIET);
-    let r;
-    try {
-      r = decodeFile(av, Deno.readFileSync(file), {
-        codec: CODECS.find((c) => c.name === opts.codec),
-        mode: opts.mode,
-        startCode: opts.startCode,
-        pixFmt: opts.pixFmt,
-        md5: opts.md5 === true,
-        strideAlign: opts.strideAlign,
-        threads: opts.threads,
-      });
-    } catch (e) {
-      log.error(`${file}: ${(e as Error).message}`);
-      Deno.exit(1);
+    const common = {
+      codec: CODECS.find((c) => c.name === opts.codec),
+      pixFmt: opts.pixFmt,
+      md5: opts.md5 === true,
+      strideAlign: opts.strideAlign,
+      threads: opts.threads,
+    };
+    /** `decode()`'s result, or the process ends saying why it failed. */
+    const orExit = <T>(decode: () => T): T => {
+      try {
+        return decode();
+      } catch (e) {
+        log.error(`${file}: ${(e as Error).message}`);
+        Deno.exit(1);
+      }
+    };
+    const data = orExit(() => Deno.readFileSync(file));
+    if (opts.stream) {
+      const s = orExit(() => decodeStreamFile(av, data, { ...common, chunk: opts.chunk }));
+      if (opts.md5) console.log(s.pictures.map((p) => p.md5).join("\n"));
+      const flagged = s.pictures.flatMap((p, i) => p.error ? [i] : []);
+      if (flagged.length > 0) log.error(`pictures flagged damaged: ${flagged.join(", ")}`);
+      log.info(
+        `${file}: ${s.codec.name} stream, ${s.buffers} buffers, ${s.pictures.length} pictures in ` +
+          `${s.seconds.toFixed(3)} s: ${s.fps.toFixed(1)} fps (${opts.pixFmt})`,
+      );
+      if (flagged.length > 0 || s.pictures.length === 0) Deno.exit(1);
+      return;
     }
+    const r = orExit(() =>
+      decodeFile(av, data, { ...common, mode: opts.mode, startCode: opts.startCode })
+    );
     if (r.frames === 0) {
       log.error(`${file}: no pictures found (${r.codec.fileClient.input} expected)`);
       Deno.exit(1);

@@ -9,9 +9,9 @@ import type { Codec } from "../../src/codecs.ts";
 import { H264 } from "../../src/h264/codec.ts";
 import { VP8 } from "../../src/vp8/codec.ts";
 import { VP9 } from "../../src/vp9/codec.ts";
-import { captureFormatFor, pictureMd5 } from "../../src/decoder/file-decoder.ts";
 import { type StreamFormat, StreamSession } from "../../src/stream/session.ts";
 import { OffsetTimestamps } from "../../src/stream/timestamps.ts";
+import { decodeStreamFile, takeEvents, type Taken } from "../../src/stream/file.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
 import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
 import { paffStream } from "../lib/paff.ts";
@@ -125,40 +125,16 @@ function expectedTimestamps(chunks: Chunk[], positions: number[]): bigint[] {
   return positions.map((p) => at.get(p)!);
 }
 
-/** Takes every waiting event of `s` into `out`, writing each picture into CAPTURE memory. */
+/** Takes every waiting event of `s` into `out`, each picture written and hashed (takeEvents). */
 function collect(s: StreamSession, out: Output, pix: PackedFormat): void {
-  for (let e = s.take(); e; e = s.take()) {
-    if (e.kind === "format") {
-      out.formats.push(e.format);
-      continue;
-    }
-    if (e.kind === "end") {
-      out.ends++;
-      continue;
-    }
-    const f = out.formats.at(-1);
-    assert.ok(f, "a format comes before the first picture");
-    const { coded, visible } = f;
-    const format = captureFormatFor(
-      coded.width,
-      coded.height,
-      pix === "p010le" ? "nv12" : pix,
-      // tight NV12 where a row of CbCr pairs fits (the kernel's CAPTURE strides are 64-byte)
-      pix === "yuv420p" || coded.width % 2 === 1 ? 64 : 1,
-      f.picture?.bitDepth,
-    );
-    const buf = new Uint8Array(format.planes[0].length);
-    const mem = { planes: [{ ptr: Deno.UnsafePointer.of(buf)!, length: buf.length }] };
-    if (e.picture.error) out.errors++;
-    out.timestamps.push(e.picture.timestamp);
-    s.write(e.picture, format, mem);
-    out.md5s.push(pictureMd5(buf, format, {
-      left: visible.left,
-      top: visible.top,
-      right: coded.width - visible.left - visible.width,
-      bottom: coded.height - visible.top - visible.height,
-    }));
+  const taken: Taken = { pictures: [], formats: out.formats, ends: 0 };
+  takeEvents(s, { pixFmt: pix === "p010le" ? "nv12" : pix, md5: true }, taken);
+  for (const p of taken.pictures) {
+    out.md5s.push(p.md5!);
+    out.timestamps.push(p.timestamp);
+    if (p.error) out.errors++;
   }
+  out.ends += taken.ends;
 }
 
 const emptyOutput = (): Output => ({
@@ -436,4 +412,21 @@ Deno.test("stream: a damaged access unit flags its picture, the stream goes on t
     out.timestamps.slice(-tail),
     expectedTimestamps(chunks, ref.positions).slice(keyPicture),
   );
+});
+
+Deno.test("stream files: a raw H.264 stream in 4096-byte chunks and a VP9 IVF a frame a buffer", async () => {
+  for (
+    const [recipe, chunk] of [
+      [MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!, 4096],
+      [VP9_MATRIX.find((r) => r.name === "vp9-altref-640x360")!, undefined],
+    ] as const
+  ) {
+    const file = await streamFile(recipe);
+    const data = await Deno.readFile(file);
+    const r = decodeStreamFile(libav(), data, { pixFmt: "nv12", md5: true, chunk, threads: 2 });
+    assert.equal(r.codec.name, recipe.codec);
+    assert.equal(r.buffers, chunk ? Math.ceil(data.length / chunk) : recipe.frames);
+    assert.deepEqual(r.pictures.map((p) => p.md5), await ffmpegFrameMd5s(file, "nv12"));
+    assert.equal(r.ends, 1);
+  }
 });
