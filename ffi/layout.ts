@@ -16,6 +16,11 @@ export interface LibavLayout {
     pts: number; // int64_t
     decodeErrorFlags: number; // int decode_error_flags (FF_DECODE_ERROR_*)
     cropTop: number; // size_t crop_top, then crop_bottom, crop_left, crop_right
+    /**
+     * Where the key-frame mark is: int key_frame (mask -1) before lavc 62, which removed it;
+     * then int flags' AV_FRAME_FLAG_KEY (lavc 59 and FFmpeg 6.0 have no such flag).
+     */
+    keyFrame: { offset: number; mask: number };
   };
   /** AVPacket's fields. */
   packet: {
@@ -41,7 +46,11 @@ export interface LibavLayout {
  * decode_error_flags and the crop fields, further down AVFrame, move as deprecated fields are
  * removed. New majors get a row once their headers are checked.
  */
-function layout(decodeErrorFlags: number, cropTop: number): LibavLayout {
+function layout(
+  decodeErrorFlags: number,
+  cropTop: number,
+  keyFrame: { offset: number; mask: number },
+): LibavLayout {
   return {
     frame: {
       data: 0,
@@ -52,6 +61,7 @@ function layout(decodeErrorFlags: number, cropTop: number): LibavLayout {
       pts: 136,
       decodeErrorFlags,
       cropTop,
+      keyFrame,
     },
     packet: { pts: 8, dts: 16, data: 24, size: 32 },
     codec: { name: 0, id: 20 },
@@ -59,13 +69,16 @@ function layout(decodeErrorFlags: number, cropTop: number): LibavLayout {
   };
 }
 
+/** AVFrame.key_frame, at the same offset in lavc 59 to 61. */
+const KEY_FRAME_INT = { offset: 120, mask: -1 };
+
 /** The layout of each supported libavcodec major. */
 export const LAYOUTS: Readonly<Record<number, LibavLayout>> = {
-  59: layout(376, 408),
-  60: layout(376, 408),
-  61: layout(344, 368),
-  62: layout(320, 344),
-  63: layout(320, 344),
+  59: layout(376, 408, KEY_FRAME_INT),
+  60: layout(376, 408, KEY_FRAME_INT),
+  61: layout(344, 368, KEY_FRAME_INT),
+  62: layout(320, 344, { offset: 276, mask: 2 }),
+  63: layout(320, 344, { offset: 276, mask: 2 }),
 };
 
 /** AVFrame.decode_error_flags: FF_DECODE_ERROR_* bit → what it means. */
@@ -106,6 +119,11 @@ export class AVFrameView {
   /** Its presentation timestamp: the pts of the packet that started it. */
   get pts(): bigint {
     return this.#v.getBigInt64(this.layout.frame.pts);
+  }
+  /** libavcodec marked it a key frame (an IDR or recovery point; a VP8/VP9 key frame). */
+  get keyFrame(): boolean {
+    const { offset, mask } = this.layout.frame.keyFrame;
+    return (this.#v.getInt32(offset) & mask) !== 0;
   }
   /** FF_DECODE_ERROR_* bits (FF_DECODE_ERRORS): the damage libavcodec concealed. */
   get decodeErrorFlags(): number {

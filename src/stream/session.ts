@@ -42,7 +42,10 @@ export interface StreamFormat {
 export interface StreamPicture {
   /** The timestamp of the OUTPUT buffer that held its first byte. */
   timestamp: bigint;
-  /** libavcodec flagged it damaged (decode_error_flags). */
+  /**
+   * libavcodec flagged it damaged (decode_error_flags), or a picture before it was and no key
+   * frame came since.
+   */
   error: boolean;
   /** Its frame: valid until the session writes or releases it. */
   frame: AVFrameView;
@@ -72,6 +75,8 @@ export class StreamSession {
   /** The format of the last picture decoded, and the last format take() gave out. */
   #format: StreamFormat | undefined;
   #told: StreamFormat | undefined;
+  /** A damaged picture came out and no key frame since: pictures are flagged. */
+  #damaged = false;
   #closed = false;
 
   /** A session of `codec` (its stream part and libavcodec decoder). */
@@ -196,6 +201,7 @@ export class StreamSession {
   }
 
   #reset(): void {
+    this.#damaged = false;
     this.#av.avcodec.avcodec_flush_buffers(this.#ctx);
     this.#parser.close();
     this.#parser = makeFramer(this.#av, this.#codec, this.#framing);
@@ -259,9 +265,13 @@ export class StreamSession {
       n++;
       const view = new AVFrameView(frame, this.#av.layout);
       this.#noteFormat(view);
+      // libavcodec flags the picture it concealed, not those predicted from it: every picture
+      // is flagged until a key frame (a session does not see the references, vouched.ts does).
+      if (view.decodeErrorFlags !== 0) this.#damaged = true;
+      else if (view.keyFrame) this.#damaged = false;
       this.#events.push({
         kind: "picture",
-        picture: { timestamp: view.pts, error: view.decodeErrorFlags !== 0, frame: view },
+        picture: { timestamp: view.pts, error: this.#damaged, frame: view },
       });
     }
   }

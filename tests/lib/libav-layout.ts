@@ -29,6 +29,43 @@ export function headerOffsets(flags: string[] = []): Promise<Record<string, numb
   return runC(offsetsProgram(["libavcodec/avcodec.h", "libavutil/frame.h"], OFFSETS), flags);
 }
 
+/**
+ * Where the compiler puts AVFrame's key-frame mark with the given include flags: key_frame before
+ * lavc 62, flags' AV_FRAME_FLAG_KEY after (LibavLayout.frame.keyFrame).
+ */
+export function headerKeyFrame(
+  flags: string[] = [],
+): Promise<{ major: number; offset: number; mask: number }> {
+  return runC(
+    [
+      "#include <stdio.h>",
+      "#include <stddef.h>",
+      "#include <libavcodec/avcodec.h>",
+      '#pragma GCC diagnostic ignored "-Wdeprecated-declarations"',
+      "int main(void) {",
+      "#if LIBAVCODEC_VERSION_MAJOR < 62",
+      '  printf("{\\"major\\": %d, \\"offset\\": %ld, \\"mask\\": -1}", LIBAVCODEC_VERSION_MAJOR,',
+      "         (long)offsetof(AVFrame, key_frame));",
+      "#else",
+      '  printf("{\\"major\\": %d, \\"offset\\": %ld, \\"mask\\": %d}", LIBAVCODEC_VERSION_MAJOR,',
+      "         (long)offsetof(AVFrame, flags), AV_FRAME_FLAG_KEY);",
+      "#endif",
+      "  return 0;",
+      "}",
+    ].join("\n"),
+    flags,
+  );
+}
+
+/** Compares a major's AVFrame key-frame mark in LAYOUTS with the compiler's. */
+export function assertKeyFrame(c: { major: number; offset: number; mask: number }): void {
+  assert.deepEqual(
+    LAYOUTS[c.major]?.frame.keyFrame,
+    { offset: c.offset, mask: c.mask },
+    `lavc ${c.major} key frame`,
+  );
+}
+
 /** Compares a major's row of LAYOUTS with the compiler's offsets. */
 export function assertRow(c: Record<string, number>): void {
   const layout = LAYOUTS[c.major];

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { LIBAV_SETS } from "../../ffi/libav-versions.ts";
 import { offsetsProgram, runC } from "../lib/cc.ts";
-import { assertRow, headerOffsets } from "../lib/libav-layout.ts";
+import { assertKeyFrame, assertRow, headerKeyFrame, headerOffsets } from "../lib/libav-layout.ts";
 import { CACHE, prepare } from "../lib/harness.ts";
 
 /** Another Debian release's libav headers, extracted (not installed) by tests/vm/prepare.sh. */
@@ -18,6 +18,7 @@ for (const suite of ["trixie", "sid"]) {
   Deno.test(`libav sets and struct offsets match ${suite}'s headers`, async () => {
     const include = await releaseHeaders(suite);
     const c = await headerOffsets([`-I${include}`]);
+    assertKeyFrame(await headerKeyFrame([`-I${include}`]));
     const majors = await runC<{ avutil: number; swscale: number }>(
       offsetsProgram(["libavutil/version.h", "libswscale/version_major.h"], [
         ["avutil", "LIBAVUTIL_VERSION_MAJOR"],
