@@ -124,26 +124,6 @@ static struct held *held_for(uint32_t ctx_id)
 	return free_slot;
 }
 
-static const void *find_ctrl(const struct daedalus_job *job, uint32_t id,
-			     uint32_t *size)
-{
-	const uint8_t *p = (const uint8_t *)(job + 1);
-	const uint8_t *end = p + job->ctrls_size;
-
-	for (uint32_t i = 0; i < job->num_ctrls; i++) {
-		const struct daedalus_ctrl *c = (const void *)p;
-
-		if (p + sizeof(*c) > end || p + sizeof(*c) + c->size > end)
-			return NULL;
-		if (c->id == id) {
-			*size = c->size;
-			return c + 1;
-		}
-		p += sizeof(*c) + ((c->size + 7) & ~7u);
-	}
-	return NULL;
-}
-
 static int complete(int fd, uint32_t cookie, int status, uint32_t planes,
 		    uint32_t bytesused)
 {
@@ -298,24 +278,24 @@ static void check_h264(const struct daedalus_job *job, struct job_ctrls *jc)
 	bool hold = job->flags & DAEDALUS_JOB_HOLD_CAPTURE;
 	uint32_t size;
 
-	mode = find_ctrl(job, V4L2_CID_STATELESS_H264_DECODE_MODE, &size);
+	mode = job_ctrl(job, V4L2_CID_STATELESS_H264_DECODE_MODE, &size);
 	check(mode && size == sizeof(__s32), "DECODE_MODE missing");
-	start = find_ctrl(job, V4L2_CID_STATELESS_H264_START_CODE, &size);
+	start = job_ctrl(job, V4L2_CID_STATELESS_H264_START_CODE, &size);
 	check(start && size == sizeof(__s32), "START_CODE missing");
-	sps = find_ctrl(job, V4L2_CID_STATELESS_H264_SPS, &size);
+	sps = job_ctrl(job, V4L2_CID_STATELESS_H264_SPS, &size);
 	check(sps && size == sizeof(*sps), "SPS missing or %u bytes", size);
-	check(find_ctrl(job, V4L2_CID_STATELESS_H264_PPS, &size) &&
+	check(job_ctrl(job, V4L2_CID_STATELESS_H264_PPS, &size) &&
 	      size == sizeof(struct v4l2_ctrl_h264_pps), "PPS missing");
-	check(find_ctrl(job, V4L2_CID_STATELESS_H264_SCALING_MATRIX, &size) &&
+	check(job_ctrl(job, V4L2_CID_STATELESS_H264_SCALING_MATRIX, &size) &&
 	      size == sizeof(struct v4l2_ctrl_h264_scaling_matrix), "SCALING_MATRIX missing");
-	dp = find_ctrl(job, V4L2_CID_STATELESS_H264_DECODE_PARAMS, &size);
+	dp = job_ctrl(job, V4L2_CID_STATELESS_H264_DECODE_PARAMS, &size);
 	check(dp && size == sizeof(*dp), "DECODE_PARAMS missing");
 	if (!mode || !start || !sps || !dp) {
 		jc->missing = true;
 		return;
 	}
 	if (*mode == V4L2_STATELESS_H264_DECODE_MODE_SLICE_BASED)
-		check(find_ctrl(job, V4L2_CID_STATELESS_H264_SLICE_PARAMS, &size) &&
+		check(job_ctrl(job, V4L2_CID_STATELESS_H264_SLICE_PARAMS, &size) &&
 		      size == sizeof(struct v4l2_ctrl_h264_slice_params), "SLICE_PARAMS missing");
 	else
 		check(!hold, "a held slice in frame-based mode");
@@ -346,7 +326,7 @@ static void check_vp8(const struct daedalus_job *job, struct job_ctrls *jc)
 	const struct v4l2_ctrl_vp8_frame *f;
 	uint32_t size;
 
-	f = find_ctrl(job, V4L2_CID_STATELESS_VP8_FRAME, &size);
+	f = job_ctrl(job, V4L2_CID_STATELESS_VP8_FRAME, &size);
 	check(f && size == sizeof(*f), "VP8_FRAME missing or %u bytes", size);
 	if (!f) {
 		jc->missing = true;
@@ -361,9 +341,9 @@ static void check_vp9(const struct daedalus_job *job, struct job_ctrls *jc)
 	const struct v4l2_ctrl_vp9_frame *f;
 	uint32_t size;
 
-	f = find_ctrl(job, V4L2_CID_STATELESS_VP9_FRAME, &size);
+	f = job_ctrl(job, V4L2_CID_STATELESS_VP9_FRAME, &size);
 	check(f && size == sizeof(*f), "VP9_FRAME missing or %u bytes", size);
-	check(find_ctrl(job, V4L2_CID_STATELESS_VP9_COMPRESSED_HDR, &size) &&
+	check(job_ctrl(job, V4L2_CID_STATELESS_VP9_COMPRESSED_HDR, &size) &&
 	      size == sizeof(struct v4l2_ctrl_vp9_compressed_hdr), "VP9_COMPRESSED_HDR missing");
 	if (!f) {
 		jc->missing = true;
@@ -383,11 +363,11 @@ static void check_av1(const struct daedalus_job *job, struct job_ctrls *jc)
 	const struct v4l2_ctrl_av1_frame *f;
 	uint32_t size, tiles;
 
-	s = find_ctrl(job, V4L2_CID_STATELESS_AV1_SEQUENCE, &size);
+	s = job_ctrl(job, V4L2_CID_STATELESS_AV1_SEQUENCE, &size);
 	check(s && size == sizeof(*s), "AV1_SEQUENCE missing or %u bytes", size);
-	f = find_ctrl(job, V4L2_CID_STATELESS_AV1_FRAME, &size);
+	f = job_ctrl(job, V4L2_CID_STATELESS_AV1_FRAME, &size);
 	check(f && size == sizeof(*f), "AV1_FRAME missing or %u bytes", size);
-	check(find_ctrl(job, V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY, &tiles) && tiles &&
+	check(job_ctrl(job, V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY, &tiles) && tiles &&
 	      tiles % sizeof(struct v4l2_ctrl_av1_tile_group_entry) == 0,
 	      "AV1_TILE_GROUP_ENTRY missing or %u bytes", tiles);
 	if (!s || !f) {

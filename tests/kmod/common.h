@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Shared by the kernel module's test programs: the picture pattern the test
- * backend writes and the test client checks, so a test can fail.
+ * backend writes and the test client checks, so a test can fail, and the
+ * walk through a job's controls (the backend's jobs, the client's --replay).
  */
 #ifndef DAEDALUS_TEST_COMMON_H
 #define DAEDALUS_TEST_COMMON_H
@@ -9,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/videodev2.h>
+
+#include "daedalus_v4l2.h"
 
 /*
  * The CAPTURE stride the driver gives a width unless asked for more: every
@@ -62,6 +65,42 @@ static inline size_t pattern_check(const uint8_t *p, size_t n, uint32_t seed)
 		if (p[i] != pattern_byte(seed, i))
 			return i;
 	return n;
+}
+
+/*
+ * A job's controls in turn: the first when @c is NULL (*@i counts them from
+ * 0), else the one after @c; NULL after its num_ctrls'th or where one would
+ * overrun its controls.
+ */
+static inline const struct daedalus_ctrl *job_ctrl_next(const struct daedalus_job *job,
+							 const struct daedalus_ctrl *c,
+							 uint32_t *i)
+{
+	const uint8_t *start = (const uint8_t *)(job + 1), *end = start + job->ctrls_size;
+	const uint8_t *p = c ? (const uint8_t *)(c + 1) + ((c->size + 7) & ~7u) : start;
+
+	if ((*i)++ >= job->num_ctrls)
+		return NULL;
+	c = (const void *)p;
+	if (p + sizeof(*c) > end || p + sizeof(*c) + c->size > end)
+		return NULL;
+	return c;
+}
+
+/* The payload of a job's control @id and its @size, or NULL (@size 0). */
+static inline const void *job_ctrl(const struct daedalus_job *job, uint32_t id, uint32_t *size)
+{
+	uint32_t i = 0;
+
+	for (const struct daedalus_ctrl *c = job_ctrl_next(job, NULL, &i); c;
+	     c = job_ctrl_next(job, c, &i)) {
+		if (c->id == id) {
+			*size = c->size;
+			return c + 1;
+		}
+	}
+	*size = 0;
+	return NULL;
 }
 
 #endif
