@@ -2,7 +2,9 @@
 /*
  * daedalus-test-client: drives the decoder as a stateless V4L2 client does
  * (formats, controls, the Request API, MMAP buffers, DMABUF export) and
- * checks every returned picture against the test backend's pattern.
+ * checks every returned picture against the test backend's pattern. This is
+ * its core, which names no codec: each codec's controls, refusals and
+ * --replay order are in client-<codec>.c, behind struct client_codec.
  *
  *   client [-c h264|vp8|vp9|vp9-10bit|av1|av1-10bit] [-n frames] [-s WxH]
  *          [-f nv12|yuv420|p010] [-p procs] [--slices K]
@@ -81,62 +83,31 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/media.h>
-#include <linux/videodev2.h>
-#include <linux/v4l2-controls.h>
 
+#include "client.h"
 #include "common.h"
-#include "daedalus_v4l2.h"
 
 #define NUM_OUT 4
 #define NUM_CAP 4
 /* controls of one replayed job, at most */
 #define DAEDALUS_MAX_JOB_CTRLS_TEST 16
 
-struct pic;
-
-/* What the client can send: a codec's OUTPUT format and the controls of its pictures. */
-struct codec {
-	const char *name;
-	uint32_t fourcc;
-	int block;
-	bool h264;
-	unsigned int bit_depth;
-	uint32_t (*set_ctrls)(int fd, int req_fd, const struct pic *p);
-	/* --refused-frame's controls (NULL: the codec has none) */
-	bool (*refused)(struct v4l2_ext_control *c, const char *what);
-};
-
-static struct {
-	int frames, width, height, procs, slices, probe, timeout_ms;
-	uint32_t fourcc;
-	const struct codec *codec;
-	const char *expect, *refused;
-	bool priority_record, expect_enomem, hold_buffers;
-	/* --fuzz: the seed of the mutations (0: none); whole payloads */
-	uint32_t fuzz;
-	bool fuzz_payload;
-	bool unchecked, mono;
-	/* --pin: the mode, contexts and the most kept before giving up, in MiB */
-	const char *pin;
-	int pin_contexts, pin_max_mb;
-	/* --replay, --reference */
-	const char *replay, *reference;
-	bool realloc;
-	bool expbuf, dmabuf, no_requests, expect_ebadr;
-	char video[64], media[64];
-} opt = {
+struct client_options opt = {
 	.frames = 8, .width = 320, .height = 240, .procs = 1, .slices = 1,
 	.timeout_ms = 10000, .fourcc = V4L2_PIX_FMT_NV12, .expect = "ok",
-	.pin_contexts = 1, .pin_max_mb = 1024,
+	.pin_contexts = 1, .pin_max_mb = 1024, .codec = &client_h264, .codec_name = "h264",
+	.bit_depth = 8,
+};
+
+/* -c's codecs, as the module's descriptor table */
+static const struct client_codec *const codecs[] = {
+	&client_h264, &client_vp8, &client_vp9, &client_av1,
 };
 
 static int ebusy;
 /* MMAP, or DMABUF imported from a second context's exported buffers (--dmabuf). */
 static uint32_t mem = V4L2_MEMORY_MMAP;
 static int out_fd[NUM_OUT], cap_fd[NUM_CAP];
-
-#define die(...) do { printf("client[%d] FAIL: ", getpid()); printf(__VA_ARGS__); \
-	printf("\n"); exit(1); } while (0)
 
 static int xioctl(int fd, unsigned long req, void *arg)
 {
@@ -150,40 +121,36 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return r;
 }
 
+/* The first /dev/<prefix>N whose driver (@req: QUERYCAP or DEVICE_INFO) is the module, in @node. */
+static void find_node(const char *prefix, unsigned long req, char *node, size_t size)
+{
+	for (int i = 0; i < 64 && !node[0]; i++) {
+		union {
+			struct v4l2_capability cap;
+			struct media_device_info info;
+		} u = { 0 };
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/%s%d", prefix, i);
+		fd = open(path, O_RDWR);
+		if (fd < 0)
+			continue;
+		if (!ioctl(fd, req, &u) && !strcmp(req == VIDIOC_QUERYCAP ? (char *)u.cap.driver :
+						   u.info.driver, "daedalus-v4l2"))
+			snprintf(node, size, "%s", path);
+		close(fd);
+	}
+}
+
 static bool find_nodes(void)
 {
-	char path[64];
-
-	for (int i = 0; i < 64 && !opt.video[0]; i++) {
-		struct v4l2_capability cap = { 0 };
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR);
-		if (fd < 0)
-			continue;
-		if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
-		    !strcmp((char *)cap.driver, "daedalus-v4l2"))
-			snprintf(opt.video, sizeof(opt.video), "%s", path);
-		close(fd);
-	}
-	for (int i = 0; i < 64 && !opt.media[0]; i++) {
-		struct media_device_info info = { 0 };
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/media%d", i);
-		fd = open(path, O_RDWR);
-		if (fd < 0)
-			continue;
-		if (!ioctl(fd, MEDIA_IOC_DEVICE_INFO, &info) &&
-		    !strcmp(info.driver, "daedalus-v4l2"))
-			snprintf(opt.media, sizeof(opt.media), "%s", path);
-		close(fd);
-	}
+	find_node("video", VIDIOC_QUERYCAP, opt.video, sizeof(opt.video));
+	find_node("media", MEDIA_IOC_DEVICE_INFO, opt.media, sizeof(opt.media));
 	return opt.video[0] && opt.media[0];
 }
 
-static int ctrl_default(int fd, uint32_t id)
+int ctrl_default(int fd, uint32_t id)
 {
 	struct v4l2_query_ext_ctrl q = { .id = id };
 
@@ -276,7 +243,7 @@ static uint32_t make_slice(uint8_t *p, uint32_t max, bool annexb, int frame, int
 		p[n++] = 0;
 		p[n++] = 1;
 	}
-	p[n++] = 0x65;	/* an IDR slice NAL header */
+	p[n++] = 0x65;	/* an IDR slice's NAL header, where it matters */
 	while (n < len && n < max) {
 		x = x * 1103515245u + 12345u;
 		p[n++] = x >> 16;
@@ -347,7 +314,7 @@ static bool fuzz_ctrls(int fd, struct v4l2_ext_controls *cs)
 	return taken;
 }
 
-static void s_ext_ctrls(int fd, int req_fd, struct v4l2_ext_control *c, unsigned int n)
+void s_ext_ctrls(int fd, int req_fd, struct v4l2_ext_control *c, unsigned int n)
 {
 	struct v4l2_ext_controls cs = { .count = n, .controls = c };
 
@@ -361,306 +328,6 @@ static void s_ext_ctrls(int fd, int req_fd, struct v4l2_ext_control *c, unsigned
 		die("S_EXT_CTRLS (%u controls, request %d): %s", n, req_fd, strerror(errno));
 }
 
-/*
- * What a codec's controls describe: picture @frame (slice @slice), with the
- * sequence's controls when @seq (the first of a stream), the picture's when
- * @picture (its first slice).
- */
-struct pic {
-	bool seq, picture, slice_based;
-	int frame, slice;
-};
-
-/* The SPS of the client's stream: High profile, -s, 4:2:0 (4:0:0 with --mono). */
-static void h264_sps(struct v4l2_ctrl_h264_sps *sps)
-{
-	memset(sps, 0, sizeof(*sps));
-	sps->profile_idc = 100;
-	sps->level_idc = 40;
-	sps->chroma_format_idc = opt.mono ? 0 : 1;
-	sps->max_num_ref_frames = 1;
-	sps->pic_width_in_mbs_minus1 = opt.width / 16 - 1;
-	sps->pic_height_in_map_units_minus1 = opt.height / 16 - 1;
-	sps->flags = V4L2_H264_SPS_FLAG_FRAME_MBS_ONLY;
-}
-
-/* Each returns the picture number the backend seeds its pattern with. */
-static uint32_t set_h264_ctrls(int fd, int req_fd, const struct pic *p)
-{
-	static struct v4l2_ctrl_h264_sps sps;
-	static struct v4l2_ctrl_h264_pps pps;
-	static struct v4l2_ctrl_h264_decode_params dp;
-	static struct v4l2_ctrl_h264_slice_params sp;
-	struct v4l2_ext_control c[4];
-	unsigned int n = 0;
-
-	h264_sps(&sps);
-	memset(&dp, 0, sizeof(dp));
-	dp.frame_num = p->frame;
-	dp.nal_ref_idc = 1;
-	dp.flags = V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC;
-	memset(&sp, 0, sizeof(sp));
-	sp.first_mb_in_slice = p->slice;
-	sp.slice_type = V4L2_H264_SLICE_TYPE_I;
-
-	if (p->seq)
-		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_SPS, .size = sizeof(sps), .ptr = &sps };
-	if (p->picture) {
-		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_PPS, .size = sizeof(pps), .ptr = &pps };
-		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_DECODE_PARAMS, .size = sizeof(dp), .ptr = &dp };
-	}
-	if (p->slice_based)
-		c[n++] = (struct v4l2_ext_control){ .id = V4L2_CID_STATELESS_H264_SLICE_PARAMS, .size = sizeof(sp), .ptr = &sp };
-	s_ext_ctrls(fd, req_fd, c, n);
-	return p->frame;
-}
-
-static uint32_t set_vp8_ctrls(int fd, int req_fd, const struct pic *p)
-{
-	struct v4l2_ctrl_vp8_frame f = {
-		.width = opt.width, .height = opt.height, .num_dct_parts = 1,
-		.flags = V4L2_VP8_FRAME_FLAG_KEY_FRAME | V4L2_VP8_FRAME_FLAG_SHOW_FRAME,
-		.prob_skip_false = p->frame, /* any value: the picture's number */
-	};
-	struct v4l2_ext_control c = {
-		.id = V4L2_CID_STATELESS_VP8_FRAME, .size = sizeof(f), .ptr = &f,
-	};
-
-	s_ext_ctrls(fd, req_fd, &c, 1);
-	return f.prob_skip_false;
-}
-
-/* A VP9 frame control of the client's picture size, 4:2:0, at @bit_depth. */
-static void vp9_frame(struct v4l2_ctrl_vp9_frame *f, unsigned int bit_depth, int frame)
-{
-	memset(f, 0, sizeof(*f));
-	f->frame_width_minus_1 = opt.width - 1;
-	f->frame_height_minus_1 = opt.height - 1;
-	f->render_width_minus_1 = opt.width - 1;
-	f->render_height_minus_1 = opt.height - 1;
-	f->profile = bit_depth == 8 ? 0 : 2;
-	f->bit_depth = bit_depth;
-	f->flags = V4L2_VP9_FRAME_FLAG_KEY_FRAME | V4L2_VP9_FRAME_FLAG_SHOW_FRAME |
-		V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING | V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING;
-	f->quant.base_q_idx = frame; /* any value: the picture's number */
-}
-
-static uint32_t set_vp9_ctrls(int fd, int req_fd, const struct pic *p)
-{
-	static struct v4l2_ctrl_vp9_frame f;
-	static struct v4l2_ctrl_vp9_compressed_hdr hdr;
-	struct v4l2_ext_control c[2] = {
-		{ .id = V4L2_CID_STATELESS_VP9_FRAME, .size = sizeof(f), .ptr = &f },
-		{ .id = V4L2_CID_STATELESS_VP9_COMPRESSED_HDR, .size = sizeof(hdr), .ptr = &hdr },
-	};
-
-	vp9_frame(&f, opt.codec->bit_depth, p->frame);
-	s_ext_ctrls(fd, req_fd, c, 2);
-	return f.quant.base_q_idx;
-}
-
-/* An AV1 Main-profile sequence of the client's picture size, 4:2:0, at @bit_depth. */
-static void av1_sequence(struct v4l2_ctrl_av1_sequence *s, unsigned int bit_depth)
-{
-	memset(s, 0, sizeof(*s));
-	s->flags = V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X | V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y;
-	s->bit_depth = bit_depth;
-	s->max_frame_width_minus_1 = opt.width - 1;
-	s->max_frame_height_minus_1 = opt.height - 1;
-}
-
-/* A shown key frame of the client's picture size, one tile (uniform spacing). */
-static void av1_frame(struct v4l2_ctrl_av1_frame *f, int frame)
-{
-	memset(f, 0, sizeof(*f));
-	f->frame_type = V4L2_AV1_KEY_FRAME;
-	f->flags = V4L2_AV1_FRAME_FLAG_SHOW_FRAME | V4L2_AV1_FRAME_FLAG_SHOWABLE_FRAME;
-	f->frame_width_minus_1 = opt.width - 1;
-	f->frame_height_minus_1 = opt.height - 1;
-	f->upscaled_width = opt.width;
-	f->render_width_minus_1 = opt.width - 1;
-	f->render_height_minus_1 = opt.height - 1;
-	f->tile_info.flags = V4L2_AV1_TILE_INFO_FLAG_UNIFORM_TILE_SPACING;
-	f->tile_info.tile_cols = 1;
-	f->tile_info.tile_rows = 1;
-	f->refresh_frame_flags = 0xff;
-	f->quantization.base_q_idx = frame; /* any value: the picture's number */
-}
-
-static uint32_t set_av1_ctrls(int fd, int req_fd, const struct pic *p)
-{
-	static struct v4l2_ctrl_av1_sequence s;
-	static struct v4l2_ctrl_av1_frame f;
-	static struct v4l2_ctrl_av1_tile_group_entry tile;
-	struct v4l2_ext_control c[3] = {
-		{ .id = V4L2_CID_STATELESS_AV1_SEQUENCE, .size = sizeof(s), .ptr = &s },
-		{ .id = V4L2_CID_STATELESS_AV1_FRAME, .size = sizeof(f), .ptr = &f },
-		{ .id = V4L2_CID_STATELESS_AV1_TILE_GROUP_ENTRY, .size = sizeof(tile), .ptr = &tile },
-	};
-
-	av1_sequence(&s, opt.codec->bit_depth);
-	av1_frame(&f, p->frame);
-	tile = (struct v4l2_ctrl_av1_tile_group_entry){ .tile_size = 1 };
-	s_ext_ctrls(fd, req_fd, c, 3);
-	return f.quantization.base_q_idx;
-}
-
-/*
- * A control describing @what, which the daemon cannot decode: a frame of
- * that size (WxH), a sequence allowing frames of that size (maxWxH), a profile,
- * bit depth or chroma subsampling it lacks, or (10bit) a 10-bit stream, which
- * 8-bit CAPTURE buffers cannot take. False: the codec has no such case.
- */
-static bool vp9_refused(struct v4l2_ext_control *c, const char *what)
-{
-	static struct v4l2_ctrl_vp9_frame f;
-	int w, h;
-
-	*c = (struct v4l2_ext_control){
-		.id = V4L2_CID_STATELESS_VP9_FRAME, .size = sizeof(f), .ptr = &f,
-	};
-	vp9_frame(&f, 8, 0);
-	if (sscanf(what, "%dx%d", &w, &h) == 2) {
-		f.frame_width_minus_1 = w - 1;
-		f.frame_height_minus_1 = h - 1;
-	} else if (!strcmp(what, "profile1")) {
-		f.profile = 1;
-	} else if (!strcmp(what, "12bit")) {
-		f.profile = 2;
-		f.bit_depth = 12;
-	} else if (!strcmp(what, "444")) {
-		f.profile = 1;
-		f.flags &= ~(V4L2_VP9_FRAME_FLAG_X_SUBSAMPLING | V4L2_VP9_FRAME_FLAG_Y_SUBSAMPLING);
-	} else if (!strcmp(what, "10bit")) {
-		vp9_frame(&f, 10, 0);
-	} else {
-		return false;
-	}
-	return true;
-}
-
-/*
- * H.264: a sequence of that size (WxH), bit depth (10bit) or chroma format
- * (422, 444); or a value out of the spec's range in the SPS (sps-id), the
- * PPS (pps-qp), DECODE_PARAMS (dpb-fields), SLICE_PARAMS (cabac) or
- * PRED_WEIGHTS (weight-denom); or slice groups (fmo), which the uAPI cannot
- * carry.
- */
-/* A compound control's v4l2_ext_control for the variable @v. */
-#define EXT_CTRL(cid, v) ((struct v4l2_ext_control){ .id = (cid), .size = sizeof(v), .ptr = &(v) })
-
-static bool h264_refused(struct v4l2_ext_control *c, const char *what)
-{
-	static struct v4l2_ctrl_h264_sps sps;
-	static struct v4l2_ctrl_h264_pps pps;
-	static struct v4l2_ctrl_h264_decode_params dp;
-	static struct v4l2_ctrl_h264_slice_params sp;
-	static struct v4l2_ctrl_h264_pred_weights pw;
-	int w, h;
-
-	h264_sps(&sps);
-	memset(&pps, 0, sizeof(pps));
-	memset(&dp, 0, sizeof(dp));
-	memset(&sp, 0, sizeof(sp));
-	memset(&pw, 0, sizeof(pw));
-	*c = EXT_CTRL(V4L2_CID_STATELESS_H264_SPS, sps);
-	if (sscanf(what, "%dx%d", &w, &h) == 2) {
-		sps.pic_width_in_mbs_minus1 = (w + 15) / 16 - 1;
-		sps.pic_height_in_map_units_minus1 = (h + 15) / 16 - 1;
-	} else if (!strcmp(what, "10bit")) {
-		sps.profile_idc = 110;
-		sps.bit_depth_luma_minus8 = 2;
-		sps.bit_depth_chroma_minus8 = 2;
-	} else if (!strcmp(what, "422")) {
-		sps.profile_idc = 122;
-		sps.chroma_format_idc = 2;
-	} else if (!strcmp(what, "444")) {
-		sps.profile_idc = 244;
-		sps.chroma_format_idc = 3;
-	} else if (!strcmp(what, "sps-id")) {
-		sps.seq_parameter_set_id = 32;
-	} else if (!strcmp(what, "pps-qp")) {
-		pps.pic_init_qp_minus26 = 26;
-		*c = EXT_CTRL(V4L2_CID_STATELESS_H264_PPS, pps);
-	} else if (!strcmp(what, "fmo")) {
-		pps.num_slice_groups_minus1 = 1;
-		*c = EXT_CTRL(V4L2_CID_STATELESS_H264_PPS, pps);
-	} else if (!strcmp(what, "dpb-fields")) {
-		dp.dpb[3].fields = V4L2_H264_FRAME_REF + 1;
-		*c = EXT_CTRL(V4L2_CID_STATELESS_H264_DECODE_PARAMS, dp);
-	} else if (!strcmp(what, "cabac")) {
-		sp.cabac_init_idc = 3;
-		*c = EXT_CTRL(V4L2_CID_STATELESS_H264_SLICE_PARAMS, sp);
-	} else if (!strcmp(what, "weight-denom")) {
-		pw.luma_log2_weight_denom = 8;
-		*c = EXT_CTRL(V4L2_CID_STATELESS_H264_PRED_WEIGHTS, pw);
-	} else {
-		return false;
-	}
-	return true;
-}
-
-static bool av1_refused(struct v4l2_ext_control *c, const char *what)
-{
-	static struct v4l2_ctrl_av1_sequence s;
-	static struct v4l2_ctrl_av1_frame f;
-	int w, h;
-
-	*c = (struct v4l2_ext_control){
-		.id = V4L2_CID_STATELESS_AV1_SEQUENCE, .size = sizeof(s), .ptr = &s,
-	};
-	av1_sequence(&s, 8);
-	av1_frame(&f, 0);
-	if (sscanf(what, "max%dx%d", &w, &h) == 2) {
-		s.max_frame_width_minus_1 = w - 1;
-		s.max_frame_height_minus_1 = h - 1;
-	} else if (sscanf(what, "%dx%d", &w, &h) == 2) {
-		*c = (struct v4l2_ext_control){
-			.id = V4L2_CID_STATELESS_AV1_FRAME, .size = sizeof(f), .ptr = &f,
-		};
-		f.frame_width_minus_1 = w - 1;
-		f.upscaled_width = w;
-		f.frame_height_minus_1 = h - 1;
-	} else if (!strcmp(what, "tiles")) {
-		/*
-		 * Explicit spacing of more tile rows than the frame has
-		 * superblock rows (176x144: 3 of 64 pixels), each one high:
-		 * the daemon's header writer once looped on it for good.
-		 */
-		*c = (struct v4l2_ext_control){
-			.id = V4L2_CID_STATELESS_AV1_FRAME, .size = sizeof(f), .ptr = &f,
-		};
-		f.tile_info.flags = 0;
-		f.tile_info.tile_rows = 5;
-		f.tile_info.width_in_sbs_minus_1[0] = (opt.width + 63) / 64 - 1;
-	} else if (!strcmp(what, "profile1")) {
-		s.seq_profile = 1;
-	} else if (!strcmp(what, "profile2")) {
-		s.seq_profile = 2;
-	} else if (!strcmp(what, "12bit")) {
-		s.bit_depth = 12;
-	} else if (!strcmp(what, "444")) {
-		s.flags &= ~(V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_X |
-			     V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y);
-	} else if (!strcmp(what, "422")) {
-		s.flags &= ~V4L2_AV1_SEQUENCE_FLAG_SUBSAMPLING_Y;
-	} else if (!strcmp(what, "10bit")) {
-		av1_sequence(&s, 10);
-	} else {
-		return false;
-	}
-	return true;
-}
-
-static const struct codec codecs[] = {
-	{ "h264", V4L2_PIX_FMT_H264_SLICE, 16, true, 8, set_h264_ctrls, h264_refused },
-	{ "vp8", V4L2_PIX_FMT_VP8_FRAME, 16, false, 8, set_vp8_ctrls, NULL },
-	{ "vp9", V4L2_PIX_FMT_VP9_FRAME, 64, false, 8, set_vp9_ctrls, vp9_refused },
-	{ "vp9-10bit", V4L2_PIX_FMT_VP9_FRAME, 64, false, 10, set_vp9_ctrls, vp9_refused },
-	{ "av1", V4L2_PIX_FMT_AV1_FRAME, 16, false, 8, set_av1_ctrls, av1_refused },
-	{ "av1-10bit", V4L2_PIX_FMT_AV1_FRAME, 16, false, 10, set_av1_ctrls, av1_refused },
-};
-
 static const struct pic first_pic = { .seq = true, .picture = true };
 
 /* What the daemon cannot decode, in a control of the client's codec: refused with EINVAL. */
@@ -670,12 +337,12 @@ static void expect_refused(int fd, const char *what)
 	struct v4l2_ext_controls cs = { .count = 1, .controls = &c };
 
 	if (!opt.codec->refused || !opt.codec->refused(&c, what))
-		die("--refused-frame %s with %s", what, opt.codec->name);
+		die("--refused-frame %s with %s", what, opt.codec_name);
 	if (!ioctl(fd, VIDIOC_TRY_EXT_CTRLS, &cs) || errno != EINVAL)
-		die("TRY_EXT_CTRLS with a %s control of %s: %s, want EINVAL", opt.codec->name,
+		die("TRY_EXT_CTRLS with a %s control of %s: %s, want EINVAL", opt.codec_name,
 		    what, strerror(errno));
 	if (!ioctl(fd, VIDIOC_S_EXT_CTRLS, &cs) || errno != EINVAL)
-		die("S_EXT_CTRLS with a %s control of %s: %s, want EINVAL", opt.codec->name,
+		die("S_EXT_CTRLS with a %s control of %s: %s, want EINVAL", opt.codec_name,
 		    what, strerror(errno));
 }
 
@@ -698,6 +365,54 @@ static void dqbuf(int fd, uint32_t type, struct v4l2_buffer *b, struct v4l2_plan
 		die("no buffer back within %d ms: the device hangs", opt.timeout_ms);
 	if (xioctl(fd, VIDIOC_DQBUF, b))
 		die("DQBUF %u: %s", type, strerror(errno));
+}
+
+/* What qbuf() queues: buffer @index of queue @type holding @bytesused bytes. */
+struct queued {
+	uint32_t type;
+	int index;
+	uint32_t bytesused;
+	/* its length (--dmabuf: the imported buffer's) */
+	uint32_t length;
+	/* the timestamp, in microseconds */
+	uint64_t ts_us;
+	/* V4L2_BUF_FLAG_REQUEST_FD: in request request_fd */
+	uint32_t flags;
+	int request_fd;
+};
+
+/* Queues @q; @b and @planes are what was queued. */
+static void qbuf(int fd, const struct queued *q, struct v4l2_buffer *b, struct v4l2_plane *planes)
+{
+	memset(b, 0, sizeof(*b));
+	memset(planes, 0, sizeof(*planes) * VIDEO_MAX_PLANES);
+	b->type = q->type;
+	b->memory = mem;
+	b->index = q->index;
+	b->m.planes = planes;
+	b->length = 1;
+	planes[0].bytesused = q->bytesused;
+	if (mem == V4L2_MEMORY_DMABUF) {
+		planes[0].m.fd = q->type == V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE ? out_fd[q->index] :
+			cap_fd[q->index];
+		planes[0].length = q->length;
+	}
+	b->timestamp.tv_sec = q->ts_us / 1000000;
+	b->timestamp.tv_usec = q->ts_us % 1000000;
+	b->flags = q->flags;
+	b->request_fd = q->request_fd;
+	if (xioctl(fd, VIDIOC_QBUF, b))
+		die("QBUF %s: %s", q->type == V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE ? "OUTPUT" : "CAPTURE",
+		    strerror(errno));
+}
+
+/* Queues request @req and waits until it completes. */
+static void queue_request(int req)
+{
+	if (xioctl(req, MEDIA_REQUEST_IOC_QUEUE, NULL))
+		die("REQUEST_QUEUE: %s", strerror(errno));
+	if (!wait_fd(req, POLLPRI))
+		die("request not completed within %d ms", opt.timeout_ms);
 }
 
 /* Formats and buffers set, reset and set again: what probing clients do. */
@@ -914,6 +629,15 @@ static bool read_job(FILE *in, uint8_t *msg, size_t max, uint8_t *bits, uint32_t
 	return true;
 }
 
+/* --replay: control @id is one of the codec's device menus */
+static bool is_menu(uint32_t id)
+{
+	for (unsigned int i = 0; i < opt.codec->num_menus; i++)
+		if (opt.codec->menus[i] == id)
+			return true;
+	return false;
+}
+
 static int replay(void)
 {
 	static uint8_t msg[DAEDALUS_MAX_MSG_SIZE];
@@ -934,14 +658,18 @@ static int replay(void)
 	ref = malloc(8u << 20);
 	if (!read_job(in, msg, sizeof(msg), ref, &bits_len, 8u << 20))
 		die("--replay %s: no job", opt.replay);
-	if (job->codec != DAEDALUS_CODEC_H264 || job->pixelformat != V4L2_PIX_FMT_NV12)
-		die("--replay: H.264 to NV12 only (codec %u, %.4s)", job->codec,
-		    (const char *)&job->pixelformat);
+	opt.codec = NULL;
+	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+		if (codecs[i]->codec == job->codec && codecs[i]->replay_order)
+			opt.codec = codecs[i];
+	if (!opt.codec || job->pixelformat != V4L2_PIX_FMT_NV12)
+		die("--replay: a codec the client replays, to NV12 only (codec %u, %.4s)",
+		    job->codec, (const char *)&job->pixelformat);
 	rewind(in);
 	opt.width = job->width;
 	opt.height = job->height;
 	frame = (size_t)opt.width * opt.height * 3 / 2;
-	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, V4L2_PIX_FMT_H264_SLICE, &out);
+	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, opt.codec->fourcc, &out);
 	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, V4L2_PIX_FMT_NV12, &cap);
 	stride = cap.fmt.pix_mp.plane_fmt[0].bytesperline;
 	reqbufs(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, NUM_OUT);
@@ -959,62 +687,44 @@ static int replay(void)
 
 	for (; read_job(in, msg, sizeof(msg), obuf[n % NUM_OUT], &bits_len, olen[n % NUM_OUT]); n++) {
 		struct v4l2_ext_control c[DAEDALUS_MAX_JOB_CTRLS_TEST];
-		const struct v4l2_ctrl_h264_decode_params *dp = NULL;
-		const uint8_t *p = (const uint8_t *)(job + 1), *end = p + job->ctrls_size;
-		struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
-		struct v4l2_buffer b = {
-			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .memory = V4L2_MEMORY_MMAP,
-			.index = n % NUM_CAP, .m.planes = planes, .length = 1,
-		};
+		struct v4l2_plane planes[VIDEO_MAX_PLANES];
+		struct v4l2_buffer b;
 		struct v4l2_ext_controls cs = { .controls = c, .which = V4L2_CTRL_WHICH_REQUEST_VAL };
-		int req, idx;
-		bool same = true;
+		int req, idx, order;
+		bool same = true, key;
+		uint32_t i = 0;
 
-		for (uint32_t i = 0; i < job->num_ctrls && p + sizeof(struct daedalus_ctrl) <= end; i++) {
-			const struct daedalus_ctrl *dc = (const void *)p;
+		for (const struct daedalus_ctrl *dc = job_ctrl_next(job, NULL, &i); dc;
+		     dc = job_ctrl_next(job, dc, &i)) {
 			const void *payload = dc + 1;
 
-			p += sizeof(*dc) + ((dc->size + 7) & ~7u);
-			if (dc->id == V4L2_CID_STATELESS_H264_DECODE_MODE ||
-			    dc->id == V4L2_CID_STATELESS_H264_START_CODE) {
+			if (is_menu(dc->id)) {
 				/* the device's menus: what the recording client found, the defaults */
 				same &= *(const int32_t *)payload == ctrl_default(fd, dc->id);
 				continue;
 			}
-			if (dc->id == V4L2_CID_STATELESS_H264_DECODE_PARAMS)
-				dp = payload;
 			if (cs.count < DAEDALUS_MAX_JOB_CTRLS_TEST)
 				c[cs.count++] = (struct v4l2_ext_control){
 					.id = dc->id, .size = dc->size, .ptr = (void *)payload,
 				};
 		}
-		if (!same || !dp || job->flags & DAEDALUS_JOB_HOLD_CAPTURE)
+		if (!same || !opt.codec->replay_order(job, &key, &order) ||
+		    job->flags & DAEDALUS_JOB_HOLD_CAPTURE)
 			die("--replay: job %d is not frame-based with the default start code", n);
 		if (xioctl(mfd, MEDIA_IOC_REQUEST_ALLOC, &req))
 			die("REQUEST_ALLOC: %s", strerror(errno));
 		cs.request_fd = req;
 		if (xioctl(fd, VIDIOC_S_EXT_CTRLS, &cs))
 			die("S_EXT_CTRLS of job %d: %s", n, strerror(errno));
-		if (xioctl(fd, VIDIOC_QBUF, &b))
-			die("QBUF CAPTURE: %s", strerror(errno));
-		memset(&b, 0, sizeof(b));
-		memset(planes, 0, sizeof(planes));
-		b.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
-		b.memory = V4L2_MEMORY_MMAP;
-		b.index = n % NUM_OUT;
-		b.m.planes = planes;
-		b.length = 1;
-		planes[0].bytesused = bits_len;
-		b.timestamp.tv_sec = job->timestamp / 1000000000;
-		b.timestamp.tv_usec = job->timestamp % 1000000000 / 1000;
-		b.flags = V4L2_BUF_FLAG_REQUEST_FD;
-		b.request_fd = req;
-		if (xioctl(fd, VIDIOC_QBUF, &b))
-			die("QBUF OUTPUT: %s", strerror(errno));
-		if (xioctl(req, MEDIA_REQUEST_IOC_QUEUE, NULL))
-			die("REQUEST_QUEUE: %s", strerror(errno));
-		if (!wait_fd(req, POLLPRI))
-			die("request not completed within %d ms", opt.timeout_ms);
+		qbuf(fd, &(struct queued){
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .index = n % NUM_CAP,
+		}, &b, planes);
+		qbuf(fd, &(struct queued){
+			.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, .index = n % NUM_OUT,
+			.bytesused = bits_len, .ts_us = job->timestamp / 1000,
+			.flags = V4L2_BUF_FLAG_REQUEST_FD, .request_fd = req,
+		}, &b, planes);
+		queue_request(req);
 		close(req);
 		dqbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, &b, planes);
 		dqbuf(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, &b, planes);
@@ -1022,11 +732,10 @@ static int replay(void)
 			n_err++;
 			continue;
 		}
-		/* display order: the pictures before the last IDR, then its POC / 2 */
-		if (dp->flags & V4L2_H264_DECODE_PARAM_FLAG_IDR_PIC)
+		/* display order: the pictures before the last key picture, then its order */
+		if (key)
 			idr_base = n;
-		idx = idr_base + (dp->top_field_order_cnt < dp->bottom_field_order_cnt ?
-				  dp->top_field_order_cnt : dp->bottom_field_order_cnt) / 2;
+		idx = idr_base + order;
 		if (fseek(rf, (long)(idx * frame), SEEK_SET) || fread(ref, frame, 1, rf) != 1)
 			die("--reference %s has no picture %d", opt.reference, idx);
 		for (int y = 0; y <= opt.height * 3 / 2; y++) {
@@ -1055,7 +764,7 @@ static int run(void)
 	int dmafd[NUM_CAP];
 	int fd, mfd, n_ok = 0, n_err = 0, wrong = 0;
 	int total = opt.frames * (opt.realloc ? 2 : 1);
-	bool slice_based, annexb;
+	bool slice_based = false, annexb = false;
 	uint32_t type;
 
 	fd = open(opt.video, O_RDWR | O_NONBLOCK);
@@ -1063,17 +772,13 @@ static int run(void)
 	if (fd < 0 || mfd < 0)
 		die("open %s / %s: %s", opt.video, opt.media, strerror(errno));
 
-	slice_based = opt.codec->h264 &&
-		ctrl_default(fd, V4L2_CID_STATELESS_H264_DECODE_MODE) ==
-		V4L2_STATELESS_H264_DECODE_MODE_SLICE_BASED;
-	annexb = opt.codec->h264 &&
-		ctrl_default(fd, V4L2_CID_STATELESS_H264_START_CODE) ==
-		V4L2_STATELESS_H264_START_CODE_ANNEX_B;
+	if (opt.codec->modes)
+		opt.codec->modes(fd, &slice_based, &annexb);
 	if (!slice_based && opt.slices > 1)
 		die("--slices needs slice-based decoding");
 	if (opt.width % opt.codec->block || opt.height % opt.codec->block)
 		die("-s %dx%d is not a multiple of %s's %d", opt.width, opt.height,
-		    opt.codec->name, opt.codec->block);
+		    opt.codec_name, opt.codec->block);
 
 	if (opt.priority_record) {
 		enum v4l2_priority prio = V4L2_PRIORITY_RECORD;
@@ -1089,16 +794,16 @@ static int run(void)
 	if (opt.refused)
 		expect_refused(fd, opt.refused);
 	opt.codec->set_ctrls(fd, -1, &first_pic);
-	if (opt.codec->bit_depth == 10) {
+	if (opt.bit_depth == 10) {
 		/* A 10-bit stream's pictures go to P010 only. */
 		struct v4l2_fmtdesc d = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE };
 
 		if (xioctl(fd, VIDIOC_ENUM_FMT, &d) || d.pixelformat != V4L2_PIX_FMT_P010)
-			die("CAPTURE format 0 of a 10-bit %s stream: %.4s", opt.codec->name,
+			die("CAPTURE format 0 of a 10-bit %s stream: %.4s", opt.codec_name,
 			    (char *)&d.pixelformat);
 		d.index = 1;
 		if (!ioctl(fd, VIDIOC_ENUM_FMT, &d))
-			die("a 10-bit %s stream offers CAPTURE %.4s too", opt.codec->name,
+			die("a 10-bit %s stream offers CAPTURE %.4s too", opt.codec_name,
 			    (char *)&d.pixelformat);
 	}
 	set_fmt(fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, opt.fourcc, &cap);
@@ -1170,7 +875,7 @@ static int run(void)
 		snprintf(bigger, sizeof(bigger), "%dx%d", opt.width + 64, opt.height);
 		expect_refused(fd, bigger);
 		/* another bit depth than the CAPTURE buffers' */
-		if (opt.codec->bit_depth == 8)
+		if (opt.bit_depth == 8)
 			expect_refused(fd, "10bit");
 		printf("client[%d]: %s refused with and without CAPTURE buffers\n", getpid(),
 		       opt.refused);
@@ -1201,23 +906,17 @@ static int run(void)
 	for (int f = 0, ob = 0; f < total; f++) {
 		int ci = f % NUM_CAP;
 		uint64_t ts_us = 1000000ull * (f + 1) + ci + 1;
-		struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
-		struct v4l2_buffer b = {
-			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .memory = mem,
-			.index = ci, .m.planes = planes, .length = 1,
-		};
+		struct v4l2_plane planes[VIDEO_MAX_PLANES];
+		struct v4l2_buffer b;
 		uint32_t last_len = 0, seed, frame_num = 0, size;
 		int oi = 0;
 
 		if (opt.realloc && f == opt.frames)
 			realloc_buffers(fd, obuf, olen, cbuf, clen);
 
-		if (mem == V4L2_MEMORY_DMABUF) {
-			planes[0].m.fd = cap_fd[ci];
-			planes[0].length = clen[ci];
-		}
-		if (xioctl(fd, VIDIOC_QBUF, &b))
-			die("QBUF CAPTURE: %s", strerror(errno));
+		qbuf(fd, &(struct queued){
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .index = ci, .length = clen[ci],
+		}, &b, planes);
 		for (int s = 0; s < opt.slices; s++, ob++) {
 			int req = -1;
 			bool last = s == opt.slices - 1;
@@ -1232,33 +931,15 @@ static int run(void)
 
 			frame_num = opt.codec->set_ctrls(fd, req, &p);
 			last_len = make_slice(obuf[oi], olen[oi], annexb, f, s);
-			memset(&b, 0, sizeof(b));
-			memset(planes, 0, sizeof(planes));
-			b.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
-			b.memory = mem;
-			b.index = oi;
-			b.m.planes = planes;
-			b.length = 1;
-			planes[0].bytesused = last_len;
-			if (mem == V4L2_MEMORY_DMABUF) {
-				planes[0].m.fd = out_fd[oi];
-				planes[0].length = olen[oi];
-			}
-			b.timestamp.tv_sec = ts_us / 1000000;
-			b.timestamp.tv_usec = ts_us % 1000000;
-			b.flags = last ? 0 : V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF;
-			if (req >= 0) {
-				b.flags |= V4L2_BUF_FLAG_REQUEST_FD;
-				b.request_fd = req;
-			}
-			if (xioctl(fd, VIDIOC_QBUF, &b))
-				die("QBUF OUTPUT: %s", strerror(errno));
-			if (req >= 0) {
-				if (xioctl(req, MEDIA_REQUEST_IOC_QUEUE, NULL))
-					die("REQUEST_QUEUE: %s", strerror(errno));
-				if (!wait_fd(req, POLLPRI))
-					die("request not completed within %d ms", opt.timeout_ms);
-			}
+			qbuf(fd, &(struct queued){
+				.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, .index = oi,
+				.bytesused = last_len, .length = olen[oi], .ts_us = ts_us,
+				.flags = (last ? 0 : V4L2_BUF_FLAG_M2M_HOLD_CAPTURE_BUF) |
+					 (req >= 0 ? V4L2_BUF_FLAG_REQUEST_FD : 0),
+				.request_fd = req >= 0 ? req : 0,
+			}, &b, planes);
+			if (req >= 0)
+				queue_request(req);
 			dqbuf(fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, &b, planes);
 			if (b.index != (uint32_t)oi)
 				die("OUTPUT buffer %u back, %d queued", b.index, oi);
@@ -1294,7 +975,7 @@ static int run(void)
 	}
 
 	printf("client[%d]: %s %s %ux%u %.4s %s %s slices=%d frames ok=%d error=%d wrong=%d ebusy=%d\n",
-	       getpid(), opt.video, opt.codec->name, opt.width, opt.height, (char *)&opt.fourcc,
+	       getpid(), opt.video, opt.codec_name, opt.width, opt.height, (char *)&opt.fourcc,
 	       slice_based ? "slice-based" : "frame-based", annexb ? "annex-b" : "no-start-code",
 	       opt.slices, n_ok, n_err, wrong, ebusy);
 	if (opt.fuzz)
@@ -1310,6 +991,92 @@ static int run(void)
 	return 0;
 }
 
+/* -c NAME or NAME-10bit (a codec with 10-bit streams) */
+static bool parse_codec(const char *v)
+{
+	size_t len = strlen(v), n = len > 6 && !strcmp(v + len - 6, "-10bit") ? len - 6 : len;
+
+	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
+		if (strlen(codecs[i]->name) != n || strncmp(codecs[i]->name, v, n) ||
+		    (n < len && !codecs[i]->has_10bit))
+			continue;
+		opt.codec = codecs[i];
+		opt.codec_name = v;
+		opt.bit_depth = n < len ? 10 : 8;
+		return true;
+	}
+	fprintf(stderr, "unknown codec %s\n", v);
+	return false;
+}
+
+static bool parse_size(const char *v)
+{
+	sscanf(v, "%dx%d", &opt.width, &opt.height);
+	return true;
+}
+
+/* -f: the CAPTURE format (NV12 unless another is named) */
+static bool parse_format(const char *v)
+{
+	static const struct {
+		const char *name;
+		uint32_t fourcc;
+	} formats[] = {
+		{ "yuv420", V4L2_PIX_FMT_YUV420 }, { "p010", V4L2_PIX_FMT_P010 },
+	};
+
+	opt.fourcc = V4L2_PIX_FMT_NV12;
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(formats[i].name, v))
+			opt.fourcc = formats[i].fourcc;
+	return true;
+}
+
+static bool parse_fuzz(const char *v)
+{
+	opt.fuzz = strtoul(v, NULL, 0);
+	opt.unchecked = true;
+	return true;
+}
+
+/* An option: a flag it sets, or a value (the next argument) it stores or parses. */
+static const struct option {
+	const char *name;
+	enum { FLAG, INT, STR, PARSE } kind;
+	/* FLAG: a bool; INT: an int (atoi); STR: a const char * */
+	void *dst;
+	/* PARSE: false when the value is invalid (the client exits 2) */
+	bool (*parse)(const char *v);
+} options[] = {
+	{ "-n", INT, &opt.frames, NULL },
+	{ "-s", PARSE, NULL, parse_size },
+	{ "-f", PARSE, NULL, parse_format },
+	{ "-c", PARSE, NULL, parse_codec },
+	{ "--refused-frame", STR, &opt.refused, NULL },
+	{ "-p", INT, &opt.procs, NULL },
+	{ "--slices", INT, &opt.slices, NULL },
+	{ "--expect", STR, &opt.expect, NULL },
+	{ "--probe", INT, &opt.probe, NULL },
+	{ "--timeout-ms", INT, &opt.timeout_ms, NULL },
+	{ "--expbuf", FLAG, &opt.expbuf, NULL },
+	{ "--dmabuf", FLAG, &opt.dmabuf, NULL },
+	{ "--no-requests", FLAG, &opt.no_requests, NULL },
+	{ "--expect-ebadr", FLAG, &opt.expect_ebadr, NULL },
+	{ "--priority-record", FLAG, &opt.priority_record, NULL },
+	{ "--expect-enomem", FLAG, &opt.expect_enomem, NULL },
+	{ "--hold-buffers", FLAG, &opt.hold_buffers, NULL },
+	{ "--fuzz", PARSE, NULL, parse_fuzz },
+	{ "--fuzz-payload", FLAG, &opt.fuzz_payload, NULL },
+	{ "--unchecked", FLAG, &opt.unchecked, NULL },
+	{ "--mono", FLAG, &opt.mono, NULL },
+	{ "--pin", STR, &opt.pin, NULL },
+	{ "--pin-contexts", INT, &opt.pin_contexts, NULL },
+	{ "--pin-max", INT, &opt.pin_max_mb, NULL },
+	{ "--replay", STR, &opt.replay, NULL },
+	{ "--reference", STR, &opt.reference, NULL },
+	{ "--realloc", FLAG, &opt.realloc, NULL },
+};
+
 int main(int argc, char **argv)
 {
 	int failed = 0;
@@ -1317,77 +1084,27 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+		const struct option *o = NULL;
 
-		if (!strcmp(a, "-n"))
-			opt.frames = atoi(v), i++;
-		else if (!strcmp(a, "-s"))
-			sscanf(v, "%dx%d", &opt.width, &opt.height), i++;
-		else if (!strcmp(a, "-f"))
-			opt.fourcc = !strcmp(v, "yuv420") ? V4L2_PIX_FMT_YUV420 :
-				!strcmp(v, "p010") ? V4L2_PIX_FMT_P010 : V4L2_PIX_FMT_NV12, i++;
-		else if (!strcmp(a, "-c")) {
-			opt.codec = NULL;
-			for (size_t c = 0; c < sizeof(codecs) / sizeof(codecs[0]); c++)
-				if (!strcmp(codecs[c].name, v))
-					opt.codec = &codecs[c];
-			if (!opt.codec) {
-				fprintf(stderr, "unknown codec %s\n", v);
-				return 2;
-			}
-			i++;
-		} else if (!strcmp(a, "--refused-frame"))
-			opt.refused = v, i++;
-		else if (!strcmp(a, "-p"))
-			opt.procs = atoi(v), i++;
-		else if (!strcmp(a, "--slices"))
-			opt.slices = atoi(v), i++;
-		else if (!strcmp(a, "--expect"))
-			opt.expect = v, i++;
-		else if (!strcmp(a, "--probe"))
-			opt.probe = atoi(v), i++;
-		else if (!strcmp(a, "--timeout-ms"))
-			opt.timeout_ms = atoi(v), i++;
-		else if (!strcmp(a, "--expbuf"))
-			opt.expbuf = true;
-		else if (!strcmp(a, "--dmabuf"))
-			opt.dmabuf = true;
-		else if (!strcmp(a, "--no-requests"))
-			opt.no_requests = true;
-		else if (!strcmp(a, "--expect-ebadr"))
-			opt.expect_ebadr = true;
-		else if (!strcmp(a, "--priority-record"))
-			opt.priority_record = true;
-		else if (!strcmp(a, "--expect-enomem"))
-			opt.expect_enomem = true;
-		else if (!strcmp(a, "--hold-buffers"))
-			opt.hold_buffers = true;
-		else if (!strcmp(a, "--fuzz"))
-			opt.fuzz = strtoul(v, NULL, 0), opt.unchecked = true, i++;
-		else if (!strcmp(a, "--fuzz-payload"))
-			opt.fuzz_payload = true;
-		else if (!strcmp(a, "--unchecked"))
-			opt.unchecked = true;
-		else if (!strcmp(a, "--mono"))
-			opt.mono = true;
-		else if (!strcmp(a, "--pin"))
-			opt.pin = v, i++;
-		else if (!strcmp(a, "--pin-contexts"))
-			opt.pin_contexts = atoi(v), i++;
-		else if (!strcmp(a, "--pin-max"))
-			opt.pin_max_mb = atoi(v), i++;
-		else if (!strcmp(a, "--replay"))
-			opt.replay = v, i++;
-		else if (!strcmp(a, "--reference"))
-			opt.reference = v, i++;
-		else if (!strcmp(a, "--realloc"))
-			opt.realloc = true;
-		else {
+		for (size_t k = 0; k < sizeof(options) / sizeof(options[0]) && !o; k++)
+			if (!strcmp(options[k].name, a))
+				o = &options[k];
+		if (!o) {
 			fprintf(stderr, "unknown argument %s\n", a);
 			return 2;
 		}
+		if (o->kind == FLAG) {
+			*(bool *)o->dst = true;
+			continue;
+		}
+		if (o->kind == INT)
+			*(int *)o->dst = atoi(v);
+		else if (o->kind == STR)
+			*(const char **)o->dst = v;
+		else if (!o->parse(v))
+			return 2;
+		i++;
 	}
-	if (!opt.codec)
-		opt.codec = &codecs[0];
 	if (!find_nodes()) {
 		printf("client FAIL: no daedalus-v4l2 video/media device\n");
 		return 1;

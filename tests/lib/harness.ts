@@ -80,16 +80,19 @@ export function uapiHeaders(): Promise<string> {
 }
 
 /**
- * tests/kmod/<name>.c (test backend, test client), compiled once per test process, against the
- * 6.12 uAPI headers (bookworm's are 6.1's: no AV1); the programs run on 6.1 too, where the
- * module offers no AV1.
+ * tests/kmod/<name>.c with its parts <name>-*.c (test backend, test client and its codecs),
+ * compiled once per test process, against the 6.12 uAPI headers (bookworm's are 6.1's: no AV1);
+ * the programs run on 6.1 too, where the module offers no AV1.
  */
 export function testProgram(name: string): Promise<string> {
   return memo(`cc:${name}`, async () => {
     const dir = await Deno.makeTempDir({ prefix: `daedalus-${name}-` });
+    const sources = [...Deno.readDirSync(`${REPO}/tests/kmod`)].map((e) => e.name)
+      .filter((f) => f === `${name}.c` || f.startsWith(`${name}-`) && f.endsWith(".c")).sort()
+      .map((f) => `${REPO}/tests/kmod/${f}`);
     await run("cc", [
       ...["-O2", "-Wall", "-Wextra", "-Werror", `-I${REPO}/kmod/uapi`, `-I${await uapiHeaders()}`],
-      ...["-o", `${dir}/${name}`, `${REPO}/tests/kmod/${name}.c`],
+      ...["-o", `${dir}/${name}`, ...sources],
     ]);
     return `${dir}/${name}`;
   });
