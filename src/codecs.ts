@@ -25,6 +25,20 @@ export interface DecoderOptions {
   threads?: number;
 }
 
+/** A tiny stream of a known value: what a stream session of its codec must decode it to. */
+export interface KnownStream {
+  /** The buffers a client would queue. */
+  buffers: Uint8Array[];
+  /** Its one picture's size. */
+  width: number;
+  /** Its height. */
+  height: number;
+  /** Bits per sample: 8 goes to NV12, 10 to P010. */
+  bitDepth: 8 | 10;
+  /** Every sample's bytes as the CAPTURE format stores them (one byte, or two for P010). */
+  sample: readonly number[];
+}
+
 /**
  * A codec's side on the stateful device (docs/stateful.md): how a stream's bytes become the
  * decoder's packets, and the pictures its sessions write (src/stream/session.ts).
@@ -37,6 +51,8 @@ export interface StreamCodec {
   readonly framing: "bytestream" | "frame";
   /** The bit depths and chroma formats its sessions write to CAPTURE. */
   readonly pictures: CodecPictures;
+  /** Its self-test's streams (src/stream/self-test.ts), one session each. */
+  knownStreams(): KnownStream[];
 }
 
 /** What one codec adds to the daemon. */

@@ -3,7 +3,7 @@ import type { Codec } from "../codecs.ts";
 import type { CodecPictures } from "../decoder/picture-writer.ts";
 import { annexBClient } from "./client.ts";
 import { H264Decoder } from "./decoder.ts";
-import { h264SelfTest } from "./self-test.ts";
+import { h264KnownStreams, h264SelfTest } from "./self-test.ts";
 
 /** kmod/daedalus-h264.c: 8 bits, monochrome (libavcodec writes it as 4:2:0) or 4:2:0. */
 const PICTURES: CodecPictures = { bitDepths: [8], chroma: ["4:0:0", "4:2:0"] };
@@ -16,5 +16,5 @@ export const H264: Codec = {
   createDecoder: (av, opts) => new H264Decoder(av, PICTURES, opts?.threads),
   selfTest: h264SelfTest,
   fileClient: annexBClient,
-  stream: { framing: "bytestream", pictures: PICTURES },
+  stream: { framing: "bytestream", pictures: PICTURES, knownStreams: h264KnownStreams },
 };

@@ -3,7 +3,7 @@ import type { Codec } from "../codecs.ts";
 import type { CodecPictures } from "../decoder/picture-writer.ts";
 import { requireCtrl, WholeFrameDecoder } from "../decoder/frame-decoder.ts";
 import { ivfClient } from "../decoder/ivf.ts";
-import { vp8SelfTest } from "./self-test.ts";
+import { vp8KnownStreams, vp8SelfTest } from "./self-test.ts";
 import {
   readVp8Frame,
   V4L2_CID_STATELESS_VP8_FRAME,
@@ -38,5 +38,5 @@ export const VP8: Codec = {
   // libavcodec's VP8 frames: last, golden, altref, the one decoded and one being released
   decoderPictures: 5,
   fileClient: ivfClient("VP80", { Matroska: ["V_VP8"], MP4: ["vp08"] }, vp8FileFrames),
-  stream: { framing: "frame", pictures: PICTURES },
+  stream: { framing: "frame", pictures: PICTURES, knownStreams: vp8KnownStreams },
 };

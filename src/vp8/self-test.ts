@@ -5,6 +5,7 @@
  *   vpxenc --codec=vp8 --min-q=0 --max-q=0 -w 16 -h 16 --limit=1 --ivf
  * and taken out of its IVF file.
  */
+import type { KnownStream } from "../codecs.ts";
 import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import { V4L2_PIX_FMT_NV12 } from "../decoder/job.ts";
 import { checkKnownPicture } from "../decoder/known-picture.ts";
@@ -93,4 +94,9 @@ export function vp8SelfTest(decoder: ContextDecoder): void {
     pixelformat: V4L2_PIX_FMT_NV12,
     sample: [90],
   });
+}
+
+/** The same key frame as a stream: one buffer. */
+export function vp8KnownStreams(): KnownStream[] {
+  return [{ buffers: [KEY_FRAME], width: 16, height: 16, bitDepth: 8, sample: [90] }];
 }

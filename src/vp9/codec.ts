@@ -3,7 +3,7 @@ import type { Codec } from "../codecs.ts";
 import type { CodecPictures } from "../decoder/picture-writer.ts";
 import { requireCtrl, WholeFrameDecoder } from "../decoder/frame-decoder.ts";
 import { ivfClient } from "../decoder/ivf.ts";
-import { vp9SelfTest } from "./self-test.ts";
+import { vp9KnownStreams, vp9SelfTest } from "./self-test.ts";
 import {
   readVp9Frame,
   V4L2_CID_STATELESS_VP9_FRAME,
@@ -43,5 +43,5 @@ export const VP9: Codec = {
   // its 8 reference slots and the picture being decoded, and one more
   decoderPictures: 10,
   fileClient: ivfClient("VP90", { Matroska: ["V_VP9"], MP4: ["vp09"] }, vp9FileFrames),
-  stream: { framing: "frame", pictures: PICTURES },
+  stream: { framing: "frame", pictures: PICTURES, knownStreams: vp9KnownStreams },
 };

@@ -6,6 +6,7 @@
  *   vpxenc --codec=vp9 --profile=2 --bit-depth=10 --input-bit-depth=10 --lossless=1 ... (602)
  * and taken out of their IVF files; lossless, so every decoded sample is the input's.
  */
+import type { KnownStream } from "../codecs.ts";
 import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import { V4L2_PIX_FMT_NV12, V4L2_PIX_FMT_P010 } from "../decoder/job.ts";
 import { checkKnownPicture } from "../decoder/known-picture.ts";
@@ -150,4 +151,18 @@ export function vp9SelfTest(decoder: ContextDecoder): void {
       sample,
     });
   }
+}
+
+/** The same two key frames as streams of one buffer each (8-bit to NV12, 10-bit to P010). */
+export function vp9KnownStreams(): KnownStream[] {
+  return [
+    { buffers: [KEY_FRAME_8BIT], width: 16, height: 16, bitDepth: 8, sample: [90] },
+    {
+      buffers: [KEY_FRAME_10BIT],
+      width: 16,
+      height: 16,
+      bitDepth: 10,
+      sample: [(602 << 6) & 0xff, (602 << 6) >> 8],
+    },
+  ];
 }

@@ -5,13 +5,14 @@
 // file come from ffprobe (its demuxer's packets and its frames' pkt_pos), not from the session.
 import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
-import type { Codec } from "../../src/codecs.ts";
+import { type Codec, CODECS } from "../../src/codecs.ts";
 import { H264 } from "../../src/h264/codec.ts";
 import { VP8 } from "../../src/vp8/codec.ts";
 import { VP9 } from "../../src/vp9/codec.ts";
 import { type StreamFormat, StreamSession } from "../../src/stream/session.ts";
 import { OffsetTimestamps } from "../../src/stream/timestamps.ts";
 import { decodeStreamFile, takeEvents, type Taken } from "../../src/stream/file.ts";
+import { streamSelfTest } from "../../src/stream/self-test.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
 import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
 import { paffStream } from "../lib/paff.ts";
@@ -439,5 +440,24 @@ Deno.test("stream files: a raw H.264 stream in 4096-byte chunks and a VP9 IVF a 
     assert.equal(r.buffers, chunk ? Math.ceil(data.length / chunk) : recipe.frames);
     assert.deepEqual(r.pictures.map((p) => p.md5), await ffmpegFrameMd5s(file, "nv12"));
     assert.equal(r.ends, 1);
+  }
+});
+
+Deno.test("stream self-tests: every stream codec's known streams decode right, a wrong value is caught", () => {
+  const streamCodecs = CODECS.filter((c) => c.stream);
+  assert.deepEqual(streamCodecs.map((c) => c.name), ["h264", "vp8", "vp9"]);
+  for (const codec of streamCodecs) {
+    streamSelfTest(libav(), codec);
+    // The same streams expecting another value: refused.
+    const stream = codec.stream!;
+    const wrong: Codec = {
+      ...codec,
+      stream: {
+        ...stream,
+        knownStreams: () =>
+          stream.knownStreams().map((k) => ({ ...k, sample: k.sample.map((b) => b ^ 1) })),
+      },
+    };
+    assert.throws(() => streamSelfTest(libav(), wrong), /picture wrong at byte 0/);
   }
 });
