@@ -209,13 +209,18 @@ done
 echo "faults: hostile daemon x${FAULT_HOSTILE:-1}: $sent invalid requests, $refused refused with their documented errno"
 [ "$sent" -gt 0 ] && [ "$sent" = "$refused" ] || fail "hostile daemon"
 # The real daemon again, with a decode thread that freezes: its first VP8 job blocks in nanosleep for
-# good (the daemon's DAEDALUSD_TEST_FREEZE hook). The module's watchdog at 6 s, the daemon's deadline is
-# 4.5 s: the job fails there, the thread is retired, the context moves; then a clean decode.
+# good (the daemon's DAEDALUSD_TEST_FREEZE hook). The daemon takes its deadline from the module's
+# watchdog when it connects: 6 s then, so 4.5 s; the watchdog goes back to 30 s once it has, so that
+# the daemon's deadline comes first however slow the guest runs (with 6 s against 4.5 s, a guest slowed
+# by a busy host let the watchdog fail the job first). The job fails at the deadline, the thread is
+# retired, the context moves; then a clean decode.
 echo 6000 > $P/job_timeout_ms
 t0=$(counter jobs_timedout)
 export DAEDALUSD_TEST_FREEZE=vp8:1
 daemon
 unset DAEDALUSD_TEST_FREEZE
+grep -q 'job deadline 4500 ms' "$R/daemon-$n.log" || { cat "$R/daemon-$n.log"; fail "the daemon took no 4.5 s deadline"; }
+echo 30000 > $P/job_timeout_ms
 client -c vp8 -n 4 -s 320x240 --unchecked --expect any --timeout-ms 60000 > "$R/frozen.log" 2>&1 ||
   { cat "$R/frozen.log"; fail "the VP8 client beside a frozen thread"; }
 frozen=$(grep -c 'freezes' "$R/daemon-$n.log") overran=$(grep -c 'FAILED .*still running after' "$R/daemon-$n.log")
