@@ -299,6 +299,8 @@ export interface VmTestSpec {
 /** One line of the time table a VM test appends to $DAEDALUS_TIMES (tests/suite.ts prints it). */
 export interface VmTestTime {
   name: string;
+  /** The test file that declared it, from the repository's root (deno test names the harness). */
+  file?: string;
   kernel: Kernel;
   declaredBoots: number;
   boots: number;
@@ -312,6 +314,12 @@ export const DECLARED: VmTestSpec[] = [];
 /** Boots of the running VM test: runGuest counts into it. */
 let counting: { boots: number; retries: number } | undefined;
 
+/** The `*.test.ts` file that called vmTest(), from the repository's root (its call stack). */
+function declaringFile(): string | undefined {
+  const url = new Error().stack?.match(/file:\/\/[^\s)]*?\.test\.ts/)?.[0];
+  return url ? fileURLToPath(url).slice(REPO.length + 1) : undefined;
+}
+
 /**
  * Declares a VM test: registers it with deno test in its tier (ignored outside it), counts the
  * guest boots it takes (more than declared fails it), and appends its time to $DAEDALUS_TIMES.
@@ -322,6 +330,7 @@ export function vmTest(
 ): void {
   DECLARED.push(spec);
   const tier = spec.tier ?? "default";
+  const file = declaringFile();
   Deno.test({
     name: spec.name,
     ...VM_TEST,
@@ -337,6 +346,7 @@ export function vmTest(
         const times = Deno.env.get("DAEDALUS_TIMES");
         const row: VmTestTime = {
           name: spec.name,
+          file,
           kernel: spec.kernel,
           declaredBoots: spec.boots,
           boots: count.boots,
