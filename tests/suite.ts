@@ -13,6 +13,7 @@
  * other arguments go to each deno test; paths replace the phases with one deno test of them.
  */
 import type { VmTestTime } from "./lib/harness.ts";
+import { concatBytes } from "../src/decoder/bytes.ts";
 
 const args = [...Deno.args];
 const full = args.includes("--full");
@@ -110,8 +111,8 @@ async function runPhase(phase: Phase): Promise<PhaseResult> {
   await Promise.all([pass(child.stdout, Deno.stdout), pass(child.stderr, Deno.stderr)]);
   const { code } = await child.status;
   const seconds = (performance.now() - start) / 1000;
-  const text = new TextDecoder().decode(concat(kept)).replace(ANSI, "");
-  if (phase.buffered) await Deno.stdout.write(concat(kept));
+  const text = new TextDecoder().decode(concatBytes(kept)).replace(ANSI, "");
+  if (phase.buffered) await Deno.stdout.write(concatBytes(kept));
   // The output's closing line, "ok | 12 passed (3 steps) | 0 failed | 2 ignored (1m2s)", is
   // searched in what was kept, or else counted from the report.
   const m = text.match(/^(?:ok|FAILED) \| (\d+) passed.*?\| (\d+) failed(?: \| (\d+) ignored)?/m);
@@ -119,16 +120,6 @@ async function runPhase(phase: Phase): Promise<PhaseResult> {
     ? { passed: Number(m[1]), failed: Number(m[2]), ignored: Number(m[3] ?? 0) }
     : undefined;
   return { phase, code, seconds, counts, junit };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 const start = performance.now();

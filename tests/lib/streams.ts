@@ -55,10 +55,10 @@ export async function cached(path: string, make: (tmp: string) => Promise<void>)
     // not made yet
   }
   await Deno.mkdir(CACHE_DIR, { recursive: true });
-  // A name of this call's own: deno test runs test files in parallel in one process, and two of
-  // them making the same stream at once must not write one file (seen on a cold cache: a corrupt
-  // AV1 stream failed its bit-exact test).
-  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID()}`;
+  // A name of this call's own, not the process's: deno test runs test files in parallel in one
+  // process, and two of them making the same stream at once must not write one file (seen on a
+  // cold cache: a corrupt AV1 stream failed its bit-exact test).
+  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
   await make(tmp);
   await Deno.rename(tmp, path);
   return path;

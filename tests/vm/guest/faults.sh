@@ -225,7 +225,6 @@ client -c vp8 -n 4 -s 320x240 --unchecked --expect any --timeout-ms 60000 > "$R/
   { cat "$R/frozen.log"; fail "the VP8 client beside a frozen thread"; }
 frozen=$(grep -c 'freezes' "$R/daemon-$n.log") overran=$(grep -c 'FAILED .*still running after' "$R/daemon-$n.log")
 timedout=$(($(counter jobs_timedout) - t0)) res=$(grep -ho 'ok=[0-9]* error=[0-9]*' "$R/frozen.log")
-echo 30000 > $P/job_timeout_ms
 exact=no; clean_decode && exact=yes
 echo "faults: frozen decode thread (DAEDALUSD_TEST_FREEZE=vp8:1): $frozen job frozen, $overran failed at the daemon's deadline, $timedout at the module's watchdog; the VP8 client $res; a clean decode after it bit-exact: $exact"
 [ "$frozen" = 1 ] && [ "$overran" = 1 ] && [ "$timedout" = 0 ] && [ "$exact" = yes ] ||
