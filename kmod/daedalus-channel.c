@@ -147,6 +147,9 @@ static long daedalus_ioc_hello(struct daedalus_channel *chan,
 
 	if (copy_from_user(&hello, arg, sizeof(hello)))
 		return -EFAULT;
+	/* ABI 1.2 serves no stream: stream_codecs is still a reserved field */
+	if (hello.stream_codecs)
+		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(hello.reserved); i++)
 		if (hello.reserved[i])
 			return -EINVAL;

@@ -11,7 +11,21 @@ export const DAEDALUS_MAX_MSG_SIZE = 1 << 20;
 export const DAEDALUS_MAX_PLANES = 3;
 export const DAEDALUS_JOB_HOLD_CAPTURE = 1;
 
-export const CODEC = { none: 0, h264: 1, hevc: 2, vp8: 3, vp9: 4, mpeg2: 5, av1: 6 } as const;
+/** Wire codec ids (enum daedalus_codec); mpeg1 and later only on the stateful node (ABI 1.3). */
+export const CODEC = {
+  none: 0,
+  h264: 1,
+  hevc: 2,
+  vp8: 3,
+  vp9: 4,
+  mpeg2: 5,
+  av1: 6,
+  mpeg1: 7,
+  mpeg4: 8,
+  h263: 9,
+  vc1: 10,
+  vc1l: 11,
+} as const;
 export type WireCodecName = keyof typeof CODEC;
 export const codecBit = (codec: number): number => 1 << codec;
 export function codecName(codec: number): WireCodecName | undefined {
@@ -21,6 +35,17 @@ export function codecName(codec: number): WireCodecName | undefined {
 export const MSG_CTX_OPEN = 1;
 export const MSG_CTX_CLOSE = 2;
 export const MSG_DECODE = 3;
+/** Stream messages (ABI 1.3; docs/protocol.md "Streams"). */
+export const MSG_STREAM_START = 4;
+export const MSG_STREAM_DATA = 5;
+export const MSG_STREAM_CAPTURE = 6;
+export const MSG_STREAM_DRAIN = 7;
+export const MSG_STREAM_RESUME = 8;
+export const MSG_STREAM_CAPTURE_RESET = 9;
+export const MSG_STREAM_STOP = 10;
+/** `struct daedalus_stream_picture` flags. */
+export const PICTURE_FLAG = { last: 1, keyframe: 2, pframe: 4, bframe: 8 } as const;
+export const DAEDALUS_STREAM_REASON_SIZE = 64;
 
 export const LAYOUT = {
   hello: {
@@ -30,7 +55,8 @@ export const LAYOUT = {
     kernel_abi_version: 8,
     kernel_codecs: 12,
     max_msg_size: 16,
-    reserved: 20,
+    stream_codecs: 20,
+    reserved: 24,
     driver_version: 32,
   },
   fetch: { size: 16, buf: 0, buf_size: 8, msg_size: 12 },
@@ -65,6 +91,70 @@ export const LAYOUT = {
     bytesused: 16,
     reserved2: 28,
   },
+  streamMsg: { size: 24, hdr: 0, epoch: 16, reserved: 20 },
+  streamStart: {
+    size: 40,
+    hdr: 0,
+    epoch: 16,
+    codec: 20,
+    pixelformat: 24,
+    width: 28,
+    height: 32,
+    reserved: 36,
+  },
+  streamData: {
+    size: 64,
+    hdr: 0,
+    epoch: 16,
+    index: 20,
+    timestamp: 24,
+    flags: 32,
+    reserved: 36,
+    data: 40,
+  },
+  streamCapture: {
+    size: 112,
+    hdr: 0,
+    epoch: 16,
+    index: 20,
+    width: 24,
+    height: 28,
+    pixelformat: 32,
+    num_planes: 36,
+    planes: 40,
+  },
+  streamDataDone: { size: 16, cookie: 0, status: 4, reserved: 8 },
+  streamPicture: {
+    size: 40,
+    cookie: 0,
+    epoch: 4,
+    status: 8,
+    flags: 12,
+    timestamp: 16,
+    num_planes: 24,
+    bytesused: 28,
+  },
+  streamFormat: {
+    size: 80,
+    ctx_id: 0,
+    epoch: 4,
+    width: 8,
+    height: 12,
+    visible_left: 16,
+    visible_top: 20,
+    visible_width: 24,
+    visible_height: 28,
+    bit_depth: 32,
+    chroma_format: 36,
+    min_buffers: 40,
+    colorspace: 44,
+    xfer_func: 48,
+    ycbcr_enc: 52,
+    quantization: 56,
+    fits: 60,
+    reserved: 64,
+  },
+  streamError: { size: 80, ctx_id: 0, epoch: 4, error: 8, reserved: 12, reason: 16 },
 } as const;
 
 // _IOC(dir, type, nr, size) as in include/uapi/asm-generic/ioctl.h (x86, arm64, riscv).
@@ -75,6 +165,11 @@ export const DAEDALUS_IOC_VERSION = ioc(IOC_READ, 0, 4);
 export const DAEDALUS_IOC_HELLO = ioc(IOC_READ | IOC_WRITE, 1, LAYOUT.hello.size);
 export const DAEDALUS_IOC_FETCH = ioc(IOC_READ | IOC_WRITE, 2, LAYOUT.fetch.size);
 export const DAEDALUS_IOC_COMPLETE = ioc(IOC_WRITE, 3, LAYOUT.complete.size);
+/** Stream answers (ABI 1.3). */
+export const DAEDALUS_IOC_STREAM_DATA_DONE = ioc(IOC_WRITE, 4, LAYOUT.streamDataDone.size);
+export const DAEDALUS_IOC_STREAM_PICTURE = ioc(IOC_WRITE, 5, LAYOUT.streamPicture.size);
+export const DAEDALUS_IOC_STREAM_FORMAT = ioc(IOC_READ | IOC_WRITE, 6, LAYOUT.streamFormat.size);
+export const DAEDALUS_IOC_STREAM_ERROR = ioc(IOC_WRITE, 7, LAYOUT.streamError.size);
 
 export class ProtocolError extends Error {
   override name = "ProtocolError";
