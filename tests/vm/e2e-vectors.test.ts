@@ -1,11 +1,15 @@
 // Official vectors end to end (on 6.12 in the default tier, on 6.1 in the full tier, as the
 // client matrices: e2e.ts MATRIX_KERNEL; six of them on 6.1 in the default tier with the clients'
-// samples, e2e-clients.test.ts): the default tier's spread of tests/unit/vectors.test.ts
-// through the device, GStreamer (v4l2slvp8dec, v4l2slh264dec; v4l2slav1dec in 1.26 on 6.12) and
-// VA-API (libva v4l2_request, ffmpeg -hwaccel vaapi), every picture equal to ffmpeg's own decode;
-// the streams the device cannot decode refused at the controls, before any picture.
+// samples, e2e-clients.test.ts): the default tier's spread of tests/unit/vectors.test.ts through
+// one client each, in turn; the full tier every VP8 and H.264 vector through each client that
+// takes it, and every refused AVIF. Through GStreamer (v4l2slvp8dec, v4l2slh264dec; v4l2slav1dec in
+// 1.26 on 6.12) and VA-API (libva v4l2_request, ffmpeg -hwaccel vaapi), every picture equal to
+// ffmpeg's own decode; the streams the device cannot decode refused at the controls, before any
+// picture. Each run prints its conformance table (per set and client: bit-exact of taken, refused)
+// before judging, so that one failure does not hide the others' outcome.
 import assert from "node:assert/strict";
 import {
+  assertBitExact,
   assertClientsBitExact,
   type Clip,
   decodeInGuest,
@@ -14,20 +18,64 @@ import {
 } from "../lib/e2e.ts";
 import { assertRefused, UNIT_ONLY, vectorClips, vectorId } from "../lib/e2e-vectors.ts";
 import { FULL, type Kernel, KERNELS, vmTest } from "../lib/harness.ts";
-import { avifKind, avifVector, SPREAD } from "../lib/vectors.ts";
+import { avifKind, avifVector, SPREAD, vectorsIn } from "../lib/vectors.ts";
 
 const WATCHDOG = "job_timeout_ms=30000";
 
-const spread = (prefix: string) =>
-  [...SPREAD].filter((rel) => rel.startsWith(prefix) && !UNIT_ONLY.some((u) => rel.startsWith(u)));
+/** The vectors under `dir` the device takes here: all in the full tier, else the spread. */
+const vectors = (dir: string, ext = "") =>
+  (FULL ? vectorsIn(dir, ext) : [...SPREAD].filter((rel) => rel.startsWith(`${dir}/`)))
+    .filter((rel) => !UNIT_ONLY.some((u) => rel.startsWith(u)));
 
-/** Runs `clips` and `refused` on `kernel`: the clips bit-exact, no picture of the refused. */
-async function run(kernel: Kernel, clips: Clip[], refused: Clip[]): Promise<E2eRun> {
-  // one client at a time; ~60 small clips take a busy host's TCG past the default 600 s
+/** One conformance set's clips, named for the table. */
+interface VectorSet {
+  name: string;
+  clips: Clip[];
+  refused: Clip[];
+}
+
+/**
+ * Prints `kernel`'s conformance table from run `r`: per set and client, the clips bit-exact of
+ * those taken (a client that failed or a picture that differs counts against it, named) and the
+ * refused ones that left no picture.
+ */
+async function printTable(kernel: Kernel, r: E2eRun, sets: VectorSet[]): Promise<void> {
+  for (const set of sets) {
+    for (const client of new Set([...set.clips, ...set.refused].map((c) => c.client))) {
+      const taken = set.clips.filter((c) => c.client === client);
+      const refused = set.refused.filter((c) => c.client === client);
+      const wrong: string[] = [];
+      for (const c of taken) {
+        const why = r.clients.get(c.id)?.status !== 0
+          ? `exit ${r.clients.get(c.id)?.status}`
+          : await assertBitExact(r.guest.runDir, c).then(() => "", (e: Error) => e.message);
+        if (why) wrong.push(`${c.id} (${why.split(":").slice(0, 2).join(":")})`);
+      }
+      let clean = 0;
+      for (const c of refused) {
+        const out = await Deno.stat(`${r.guest.runDir}/${c.id}.yuv`).catch(() => undefined);
+        if (!out?.size) clean++;
+      }
+      console.log(
+        `conformance ${kernel} ${set.name} ${client}: ${taken.length - wrong.length}/` +
+          `${taken.length} bit-exact, ${clean}/${refused.length} refused` +
+          (wrong.length ? `; not: ${wrong.join(", ")}` : ""),
+      );
+    }
+  }
+}
+
+/** Runs `sets` on `kernel`: the clips bit-exact, no picture of the refused. */
+async function run(kernel: Kernel, sets: VectorSet[]): Promise<E2eRun> {
+  const clips = sets.flatMap((s) => s.clips);
+  const refused = sets.flatMap((s) => s.refused);
+  // one client at a time; ~60 small clips take a busy host's TCG past the default 600 s (the full
+  // tier's ~260 clips about 25 minutes on a quiet machine)
   const r = await decodeInGuest(kernel, [WATCHDOG], [...clips, ...refused], {
     jobs: 1,
-    timeoutS: 1200,
+    timeoutS: FULL ? 4800 : 1200,
   });
+  await printTable(kernel, r, sets);
   await assertClientsBitExact(r, clips);
   await assertRefused(r, refused);
   assert.deepEqual(r.daemonLog.match(/decoder: FAILED [^\n]*/g) ?? [], [], "failed jobs");
@@ -46,11 +94,15 @@ for (const kernel of KERNELS) {
     fn: async () => {
       // The full tier sends every vector through each client that takes it, the default tier
       // through one of them, in turn (each client still gets about half of the spread).
-      const { clips, refused } = await vectorClips(
-        [...spread("vp8/"), ...spread("h264-jvt/")],
-        FULL,
-      );
-      await run(kernel, clips, refused);
+      const sets: VectorSet[] = [];
+      for (
+        const [name, dir, ext] of [
+          ["VP8", "vp8", ".ivf"],
+          ["H.264 AVC v1", "h264-jvt/avcv1", ""],
+          ["H.264 FRExt", "h264-jvt/frext", ""],
+        ]
+      ) sets.push({ name, ...await vectorClips(vectors(dir, ext), FULL) });
+      await run(kernel, sets);
     },
   });
 }
@@ -67,7 +119,7 @@ vmTest({
   // refusals are kernel-facing: the default tier
   fn: async () => {
     const refused: Clip[] = [];
-    for (const rel of spread("av1-avif/").filter((rel) => avifKind(rel).refused)) {
+    for (const rel of vectors("av1-avif", ".avif").filter((rel) => avifKind(rel).refused)) {
       const { file } = await avifVector(rel);
       for (const client of ["gst1.26", "vaapi"] as const) {
         refused.push({
@@ -80,7 +132,7 @@ vmTest({
         });
       }
     }
-    const r = await run("6.12", [], refused);
+    const r = await run("6.12", [{ name: "AV1 AVIF", clips: [], refused }]);
     assert.deepEqual(
       r.daemonLog.match(/REQ_DECODE cookie=\d+ codec=av1 [^\n]*/g) ?? [],
       [],
