@@ -128,7 +128,7 @@ program.command("probe")
     console.log(probeReport(loadLibav()));
   });
 
-const FILE_INPUTS = CODECS.map((c) => c.fileClient.input).join(", ");
+const FILE_INPUTS = CODECS.map((c) => c.file.input).join(", ");
 
 program.command("decode")
   .description(
@@ -214,7 +214,7 @@ program.command("decode")
       decodeFile(av, data, { ...common, mode: opts.mode, startCode: opts.startCode })
     );
     if (r.frames === 0) {
-      log.error(`${file}: no pictures found (${r.codec.fileClient.input} expected)`);
+      log.error(`${file}: no pictures found (${r.codec.file.input} expected)`);
       Deno.exit(1);
     }
     if (opts.md5) console.log(r.md5s.join("\n"));

@@ -22,7 +22,7 @@ import { streamFile } from "../tests/lib/streams.ts";
 const clipFile = (name: string, size: string, frames: number) =>
   streamFile({ name, codec: "h264", size, frames, args: ["-bf", "3", "-preset", "fast"] });
 const clip = async (name: string, size: string, frames: number) =>
-  CODECS.find((c) => c.name === "h264")!.fileClient.frames(
+  CODECS.find((c) => c.name === "h264")!.stateless!.frames(
     await Deno.readFile(await clipFile(name, size, frames)),
     { mode: "frame", startCode: "annexb" },
   );

@@ -14,7 +14,7 @@ const scope = globalThis as unknown as {
 };
 scope.onmessage = (e) => {
   const h264 = CODECS.find((c) => c.name === "h264")!;
-  const frames = h264.fileClient.frames(Deno.readFileSync(e.data.file), {
+  const frames = h264.stateless!.frames(Deno.readFileSync(e.data.file), {
     mode: "frame",
     startCode: "annexb",
   });

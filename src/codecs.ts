@@ -1,11 +1,14 @@
 /**
  * The codecs the daemon decodes, one entry each: the daemon's mirror of the kernel's
- * daedalus_codecs[] (kmod/daedalus-core.c). Each codec lives in its own folder (src/h264/, src/vp8/, src/vp9/, src/av1/) and
- * exports its entry; nothing outside that folder and this table names a codec.
+ * daedalus_codecs[] (kmod/daedalus-core.c) and, for the stateful device, its stream codecs
+ * (docs/stateful.md). An entry has a stateless part (jobs from the stateless device), a stream
+ * part (sessions of the stateful device), or both. Each codec lives in its own folder (src/h264/,
+ * src/vp8/, src/vp9/, src/av1/) and exports its entry; nothing outside that folder and this table
+ * names a codec.
  */
 import type { Libav } from "../ffi/libav.ts";
 import type { ContextDecoder } from "./decoder/context-decoder.ts";
-import type { FileClient } from "./decoder/file-client.ts";
+import type { FileFrames, FileInput } from "./decoder/file-client.ts";
 import type { CodecPictures } from "./decoder/picture-writer.ts";
 import { containerCodecIds } from "./decoder/container.ts";
 import { AV1 } from "./av1/codec.ts";
@@ -55,27 +58,35 @@ export interface StreamCodec {
   knownStreams(): KnownStream[];
 }
 
-/** What one codec adds to the daemon. */
-export interface Codec {
-  /** Its name on the wire (protocol.ts's CODEC), in logs and on the command line. */
-  readonly name: WireCodecName;
-  /** The software decoder it uses: a libavcodec decoder, or dav1d directly (AV1). */
-  readonly decoder: { library: "libavcodec"; name: string } | { library: "libdav1d" };
+/** A codec's side on the stateless device: jobs, each a picture, from the request API. */
+export interface StatelessCodec {
   /** The bit depths and chroma formats it decodes (the kernel's descriptor says the same). */
   readonly pictures: CodecPictures;
   /** A decoder for one V4L2 context. */
   createDecoder(av: Libav, opts?: DecoderOptions): ContextDecoder;
   /** Decodes a known picture with `decoder` at start-up; throws unless it comes back right. */
   selfTest(decoder: ContextDecoder): void;
-  /** The files `daedalusd decode` takes for it, turned into jobs as a V4L2 client would. */
-  fileClient: FileClient;
+  /** Its files (Codec.file) turned into jobs as a V4L2 client would (`daedalusd decode`). */
+  readonly frames: FileFrames;
+}
+
+/** What one codec adds to the daemon. */
+export interface Codec {
+  /** Its name on the wire (protocol.ts's CODEC), in logs and on the command line. */
+  readonly name: WireCodecName;
+  /** The software decoder it uses: a libavcodec decoder, or dav1d directly (AV1). */
+  readonly decoder: { library: "libavcodec"; name: string } | { library: "libdav1d" };
   /**
    * The most pictures its decoder keeps at once (references, the picture being decoded, output
    * delay): what a context is charged for against the daemon's decoder memory
    * (src/service/decoder-memory.ts; H.264's 18 when not given).
    */
   readonly decoderPictures?: number;
-  /** Its stream side, when the stateful device offers it (its libavcodec decoder decodes it). */
+  /** The files `daedalusd decode` takes for it, and how it recognises them. */
+  readonly file: FileInput;
+  /** Its side on the stateless device, when it has one. */
+  readonly stateless?: StatelessCodec;
+  /** Its side on the stateful device, when it has one (its libavcodec decoder decodes it). */
   readonly stream?: StreamCodec;
 }
 
@@ -91,14 +102,14 @@ export const CODECS: readonly Codec[] = [H264, VP8, VP9, AV1];
 export function codecForFile(data: Uint8Array): Codec {
   const found = containerCodecIds(data);
   if (!found) {
-    const raw = CODECS.find((c) => c.fileClient.container === "raw" && c.fileClient.accepts(data));
+    const raw = CODECS.find((c) => c.file.container === "raw" && c.file.accepts(data));
     if (raw) return raw;
     throw new Error(
-      `not a stream the daemon reads: expected ${CODECS.map((c) => c.fileClient.input).join(", ")}`,
+      `not a stream the daemon reads: expected ${CODECS.map((c) => c.file.input).join(", ")}`,
     );
   }
   const { container, codecIds } = found;
-  const named = (id: string) => CODECS.find((c) => c.fileClient.codecIds[container].includes(id));
+  const named = (id: string) => CODECS.find((c) => c.file.codecIds[container].includes(id));
   const id = codecIds.find(named);
   const codec = id === undefined ? undefined : named(id);
   if (!codec) {
@@ -108,13 +119,19 @@ export function codecForFile(data: Uint8Array): Codec {
       }: no codec the daemon decodes`,
     );
   }
-  if (codec.fileClient.container !== container) {
+  if (codec.file.container !== container) {
     throw new Error(
       `${container} file of ${codec.name} (${id}): \`daedalusd decode\` reads ` +
-        `${codec.fileClient.input}; remux it first (ffmpeg -i FILE -c copy ...)`,
+        `${codec.file.input}; remux it first (ffmpeg -i FILE -c copy ...)`,
     );
   }
   return codec;
+}
+
+/** `codec`'s stateless part; throws when it has none (a stream-only codec). */
+export function statelessOf(codec: Codec): StatelessCodec {
+  if (!codec.stateless) throw new Error(`${codec.name} has no stateless decoder`);
+  return codec.stateless;
 }
 
 /** The entry for a wire codec id, if the daemon decodes it. */
@@ -123,5 +140,16 @@ export function codecByWireId(id: number): Codec | undefined {
   return CODECS.find((c) => c.name === name);
 }
 
-/** The codecs' bit mask declared to the module in HELLO. */
-export const DAEMON_CODECS: number = CODECS.reduce((m, c) => m | codecBit(CODEC[c.name]), 0);
+/** The bit mask of `codecs`' wire ids. */
+function codecMask(codecs: readonly Codec[]): number {
+  return codecs.reduce((m, c) => m | codecBit(CODEC[c.name]), 0);
+}
+
+/** The codecs with a stateless part: the bit mask declared to the module in HELLO's `codecs`. */
+export const DAEMON_CODECS: number = codecMask(CODECS.filter((c) => c.stateless));
+
+/**
+ * The codecs with a stream part: the bit mask declared in HELLO's `stream_codecs` (ABI 1.3,
+ * docs/stateful.md), to a module that speaks it.
+ */
+export const DAEMON_STREAM_CODECS: number = codecMask(CODECS.filter((c) => c.stream));

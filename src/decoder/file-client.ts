@@ -1,7 +1,8 @@
 /**
  * A stream file as a V4L2 client would turn it into jobs: the codec-neutral shapes the file
- * decoder (`daedalusd decode`, the tests, the benchmark) runs. Each codec with a file format
- * provides a FileClient in its table entry (src/codecs.ts).
+ * decoder (`daedalusd decode`, the tests, the benchmark) runs. Each codec's table entry
+ * (src/codecs.ts) says how its files are recognised (FileInput), and its stateless part how a
+ * client turns one into frames.
  */
 /** One request: its controls and its OUTPUT buffer's bytes. */
 export interface ClientJob {
@@ -49,8 +50,11 @@ export interface ClientOptions {
 /** The containers `daedalusd decode` recognises (src/decoder/container.ts); it reads IVF. */
 export type ContainerName = "IVF" | "Matroska" | "MP4";
 
-/** What a codec's file input is, and how a client turns it into frames. */
-export interface FileClient {
+/**
+ * What a codec's file input is and how it is recognised: `daedalusd decode` finds a file's codec
+ * by it, for jobs and for streams alike.
+ */
+export interface FileInput {
   /** The input `daedalusd decode` takes, for its help and its errors. */
   readonly input: string;
   /** The container it reads, or "raw": an elementary stream, recognised by its contents. */
@@ -59,9 +63,10 @@ export interface FileClient {
   readonly codecIds: Readonly<Record<ContainerName, readonly string[]>>;
   /** True when `data` is this codec's input. */
   accepts(data: Uint8Array): boolean;
-  /** The stream's frames in decode order. */
-  frames(data: Uint8Array, opts: ClientOptions): ClientFrame[];
 }
+
+/** How a client turns a codec's file (its FileInput) into frames in decode order. */
+export type FileFrames = (data: Uint8Array, opts: ClientOptions) => ClientFrame[];
 
 /**
  * The timestamp a client gives frame `index` (decode order) of a stream, as the file decoder and

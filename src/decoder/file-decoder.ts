@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Libav } from "../../ffi/libav.ts";
-import { type Codec, codecForFile } from "../codecs.ts";
+import { type Codec, codecForFile, statelessOf } from "../codecs.ts";
 import type { ContextDecoder } from "./context-decoder.ts";
 import {
   type ClientFrame,
@@ -138,7 +138,7 @@ export class FrameRunner {
     private readonly codec: Codec,
     private readonly opts: Omit<FileDecodeOptions, "mode" | "startCode" | "codec">,
   ) {
-    this.#decoder = codec.createDecoder(av, { threads: opts.threads });
+    this.#decoder = statelessOf(codec).createDecoder(av, { threads: opts.threads });
     this.#buffer = new CaptureBuffer(av);
   }
 
@@ -207,7 +207,7 @@ export function decodeFile(
   opts: FileDecodeOptions,
 ): FileDecodeResult {
   const codec = fileCodec(data, opts.codec);
-  const frames = codec.fileClient.frames(data, opts);
+  const frames = statelessOf(codec).frames(data, opts);
   const runner = new FrameRunner(av, codec, opts);
   const failed: FileDecodeResult["failed"] = [];
   const md5ByIndex = new Map<number, string>();

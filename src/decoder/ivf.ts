@@ -2,7 +2,7 @@
  * IVF, libvpx's plain container for VP8, VP9 and AV1: a 32-byte file header ("DKIF", the
  * codec's fourcc, the size), then per frame a 12-byte header (size, timestamp) and its data.
  */
-import type { ClientFrame, FileClient } from "./file-client.ts";
+import type { FileInput } from "./file-client.ts";
 
 const FILE_HEADER = 32;
 const FRAME_HEADER = 12;
@@ -39,19 +39,17 @@ export function ivfFrames(data: Uint8Array): IvfFrame[] {
 }
 
 /**
- * A FileClient for IVF files of `fourcc` (the codec's other containers call it `codecIds`), whose
- * frames `toFrames` turns into jobs.
+ * The file input of a codec whose files are IVF of `fourcc` (its other containers call it
+ * `codecIds`).
  */
-export function ivfClient(
+export function ivfInput(
   fourcc: string,
   codecIds: { Matroska: string[]; MP4: string[] },
-  toFrames: (frames: IvfFrame[]) => ClientFrame[],
-): FileClient {
+): FileInput {
   return {
     input: `IVF (${fourcc})`,
     container: "IVF",
     codecIds: { IVF: [fourcc], ...codecIds },
     accepts: (data) => ivfFourcc(data) === fourcc,
-    frames: (data) => toFrames(ivfFrames(data)),
   };
 }

@@ -9,7 +9,7 @@ import {
   type ClientFrame,
   type ClientJob,
   type ClientOptions,
-  type FileClient,
+  type FileInput,
   frameTimestamp,
 } from "../decoder/file-client.ts";
 import { concatBytes } from "../decoder/bytes.ts";
@@ -175,13 +175,12 @@ function newPicture(a: SliceHeader, b: SliceHeader): boolean {
 }
 
 /** H.264's file input for `daedalusd decode` and the tests: a raw Annex-B stream. */
-export const annexBClient: FileClient = {
+export const annexBInput: FileInput = {
   input: "raw Annex-B H.264",
   container: "raw",
   codecIds: { IVF: ["H264"], Matroska: ["V_MPEG4/ISO/AVC"], MP4: ["avc1", "avc3"] },
   // only where no container names the codec: compressed data can hold SPS-like bytes
   accepts: (data) => splitAnnexB(data.subarray(0, 4096)).some((n) => (n[0] & 0x1f) === NAL_SPS),
-  frames: (data, opts) => streamToFrames(data, opts),
 };
 
 /** Parses `data` and returns its frames with their jobs, in decode order. */

@@ -6,7 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Libav } from "../../ffi/libav.ts";
 import { EINVAL, EIO, ENOTSUP, SysError } from "../../ffi/libc.ts";
-import { type Codec, codecByWireId } from "../codecs.ts";
+import { type Codec, codecByWireId, type StatelessCodec } from "../codecs.ts";
 import type { ContextDecoder } from "../decoder/context-decoder.ts";
 import {
   type CaptureFormat,
@@ -130,8 +130,8 @@ export class ContextJobs {
     const name = codecName(w.codec) ?? `codec#${w.codec}`;
     let result: JobResult;
     try {
-      result = codec
-        ? this.#decodeMapped(w, codec, threads, captures)
+      result = codec?.stateless
+        ? this.#decodeMapped(w, codec, codec.stateless, threads, captures)
         : { status: -ENOTSUP, held: false, bytesused: [], message: `${name} not supported` };
     } catch (e) {
       const errno = e instanceof SysError ? e.errno : e instanceof ProtocolError ? EINVAL : EIO;
@@ -166,7 +166,13 @@ export class ContextJobs {
     this.#mappings.close();
   }
 
-  #decodeMapped(w: WireJob, codec: Codec, threads: number, captures: Mapping[]): JobResult {
+  #decodeMapped(
+    w: WireJob,
+    codec: Codec,
+    stateless: StatelessCodec,
+    threads: number,
+    captures: Mapping[],
+  ): JobResult {
     if (w.output.bytesused > w.output.length) {
       throw new ProtocolError(`bitstream ${w.output.bytesused} > buffer ${w.output.length}`);
     }
@@ -174,7 +180,7 @@ export class ContextJobs {
       // A new context, or one whose client set another OUTPUT format (S_FMT between streams).
       this.#entry?.decoder.close();
       this.#entry = undefined;
-      this.#entry = { codec, decoder: codec.createDecoder(this.av, { threads }) };
+      this.#entry = { codec, decoder: stateless.createDecoder(this.av, { threads }) };
       this.#reset = true;
     }
     const hold = (w.flags & DAEDALUS_JOB_HOLD_CAPTURE) !== 0;

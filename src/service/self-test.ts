@@ -29,9 +29,10 @@ export function prefetchLibraries(av: Libav): void {
 /** Every codec's self-test, through the same decoders jobs use; throws at the first failure. */
 export function selfTest(av: Libav): void {
   for (const codec of CODECS) {
-    const decoder = codec.createDecoder(av);
+    if (!codec.stateless) continue;
+    const decoder = codec.stateless.createDecoder(av);
     try {
-      codec.selfTest(decoder);
+      codec.stateless.selfTest(decoder);
     } catch (e) {
       throw new Error(`${codec.name}: ${(e as Error).message}`);
     } finally {

@@ -135,7 +135,7 @@ export function decodeStreamFile(
   if (!codec.stream) throw new StreamError(EINVAL, `${codec.name} has no stream decoder`);
   const chunk = opts.chunk ?? 4096;
   if (!(chunk >= 1)) throw new StreamError(EINVAL, `chunk size ${chunk}: at least 1 byte`);
-  const buffers: Uint8Array[] = codec.fileClient.container === "IVF"
+  const buffers: Uint8Array[] = codec.file.container === "IVF"
     ? ivfFrames(data).map((f) => f.data)
     : Array.from(
       { length: Math.ceil(data.length / chunk) },

@@ -22,6 +22,7 @@ import { decodeFile } from "../../src/decoder/file-decoder.ts";
 import { INTRA_ONLY_FRAME, SWITCH_FRAME } from "../../src/av1/parser.ts";
 import { OBU_TILE_GROUP, splitObus } from "../../src/av1/obu.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
+import type { FileFrames } from "../../src/decoder/file-client.ts";
 import { ffmpegFrameMd5s, frameSizes, streamFile } from "../lib/streams.ts";
 import { decodeMd5s } from "../lib/decode.ts";
 import { AV1_DEFAULTS, AV1_FEATURES, AV1_MATRIX, AV1_SIZES } from "../lib/av1-matrix.ts";
@@ -64,7 +65,7 @@ const namedRecipe = (name: string) =>
 Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, tile groups, global motion, loop restoration, monochrome, superres, frames of several sizes, intra block copy, error-resilient frames, film grain", async () => {
   const requests = async (name: string) => {
     const r = namedRecipe(name);
-    const frames = AV1.fileClient.frames(await Deno.readFile(await streamFile(r)), {
+    const frames = AV1.stateless!.frames(await Deno.readFile(await streamFile(r)), {
       mode: "frame",
       startCode: "annexb",
     });
@@ -117,7 +118,7 @@ Deno.test("the AV1 matrix has hidden frames, intra-only and switch frames, tile 
 // distinct pictures alive and refresh a slot the frame itself predicts from.
 Deno.test("libaom's defaults refresh a slot the frame predicts from while eight pictures are alive", async () => {
   for (const name of ["av1-aom-defaults-352x288", "av1-aomenc-good-352x288"]) {
-    const frames = AV1.fileClient.frames(
+    const frames = AV1.stateless!.frames(
       await Deno.readFile(await streamFile(namedRecipe(name))),
       { mode: "frame", startCode: "annexb" },
     );
@@ -154,9 +155,9 @@ for (
     const expected = await ffmpegFrameMd5s(file, "nv12", "libdav1d");
     const data = await Deno.readFile(file);
     const guessing = {
-      ...AV1.fileClient,
-      frames: (d: Uint8Array, o: Parameters<typeof AV1.fileClient.frames>[1]) =>
-        AV1.fileClient.frames(d, o).map((f) => {
+      ...AV1.stateless!,
+      frames: (d: Uint8Array, o: Parameters<FileFrames>[1]) =>
+        AV1.stateless!.frames(d, o).map((f) => {
           if (!f.jobs.length) return f;
           const ctrls = new Map(f.jobs[0].ctrls);
           const fr = readFrame(ctrls.get(V4L2_CID_STATELESS_AV1_FRAME)!);
@@ -168,7 +169,7 @@ for (
         }),
     };
     const r = decodeFile(libav(), data, {
-      codec: { ...AV1, fileClient: guessing },
+      codec: { ...AV1, stateless: guessing },
       mode: "frame",
       startCode: "annexb",
       pixFmt: "nv12",

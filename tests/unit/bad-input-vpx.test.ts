@@ -64,7 +64,7 @@ const CASES: [string, Damage][] = [
 ];
 
 async function frames(codec: Codec, r: VpxRecipe): Promise<ClientFrame[]> {
-  return codec.fileClient.frames(await Deno.readFile(await streamFile(r)), {
+  return codec.stateless!.frames(await Deno.readFile(await streamFile(r)), {
     mode: "frame",
     startCode: "annexb",
   });

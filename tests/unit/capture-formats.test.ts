@@ -68,7 +68,7 @@ async function assertRefused(
   reason: RegExp,
   edit: (f: ClientFrame) => ClientFrame = (f) => f,
 ): Promise<void> {
-  const frames = c.fileClient.frames(await Deno.readFile(file), {
+  const frames = c.stateless!.frames(await Deno.readFile(file), {
     mode: "frame",
     startCode: "annexb",
   }).filter((f) => f.repeatOf === undefined).map(edit);
@@ -165,7 +165,7 @@ Deno.test("vp9: libav's pixel format name is asked for refused pictures only", a
     }),
   };
   const decode = async (file: string) => {
-    const frames = codec("vp9").fileClient.frames(await Deno.readFile(file), {
+    const frames = codec("vp9").stateless!.frames(await Deno.readFile(file), {
       mode: "frame",
       startCode: "annexb",
     }).filter((f) => f.repeatOf === undefined);

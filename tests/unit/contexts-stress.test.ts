@@ -99,7 +99,7 @@ Deno.test("service: 8 contexts at once, random CTX_CLOSEs with a job in flight, 
   const rand = random(seed);
   const streams = await Promise.all(STREAMS.map(async (s) => {
     const entry = CODECS.find((c) => c.name === s.codec)!;
-    const frames = entry.fileClient.frames(await Deno.readFile(await s.file()), {
+    const frames = entry.stateless!.frames(await Deno.readFile(await s.file()), {
       mode: "frame",
       startCode: "annexb",
     });
@@ -216,7 +216,7 @@ Deno.test("service: a decode thread frozen inside a library call is retired at t
   const byName = (name: string) => STREAMS.find((s) => s.name === name)!;
   const load = async (s: StressStream) => {
     const entry = CODECS.find((c) => c.name === s.codec)!;
-    const frames = entry.fileClient.frames(await Deno.readFile(await s.file()), {
+    const frames = entry.stateless!.frames(await Deno.readFile(await s.file()), {
       mode: "frame",
       startCode: "annexb",
     });

@@ -37,7 +37,7 @@ Deno.test("a VP9 IVF whose first frame holds SPS-like bytes is VP9, and decodes 
   const file = await streamFile(VP9_SMALL);
   const data = withTrailingBytes(await Deno.readFile(file), SPS_LIKE);
   // what content sniffing alone made of it
-  assert.ok(H264.fileClient.accepts(data), "the Annex-B sniff does not see an SPS");
+  assert.ok(H264.file.accepts(data), "the Annex-B sniff does not see an SPS");
   const r = decodeFile(libav(), data, {
     mode: "frame",
     startCode: "annexb",

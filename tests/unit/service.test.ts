@@ -121,7 +121,7 @@ async function contextStream(
   decoder?: string,
 ): Promise<{ codec: number; frames: ClientFrame[]; format: CaptureFormat; expected: string[] }> {
   const entry = CODECS.find((c) => c.name === codec)!;
-  const frames = entry.fileClient.frames(await Deno.readFile(file), {
+  const frames = entry.stateless!.frames(await Deno.readFile(file), {
     mode: "frame",
     startCode: "annexb",
   });

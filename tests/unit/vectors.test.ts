@@ -116,7 +116,7 @@ for (const path of vectorsIn("av1-avif/testFiles", ".avif")) {
         assert.equal(`4:${x ? 2 : 4}:${y ? 0 : x ? 2 : 4}`, kind.chroma);
       }
       // the extraction took the picture the container declares: its size, a grid's tiles
-      const shown = AV1.fileClient.frames(ivf, { mode: "frame", startCode: "annexb" })
+      const shown = AV1.stateless!.frames(ivf, { mode: "frame", startCode: "annexb" })
         .filter((f) => !f.hidden);
       const size = (f: (typeof shown)[0]) =>
         `${f.width - f.crop.right}x${f.height - f.crop.bottom}`;

@@ -136,7 +136,7 @@ async function load(
   decoder?: string,
 ): Promise<Stream> {
   const codec = CODECS.find((c) => c.name === name)!;
-  const frames = codec.fileClient.frames(await Deno.readFile(file), {
+  const frames = codec.stateless!.frames(await Deno.readFile(file), {
     mode: "frame",
     startCode: "annexb",
   });

@@ -102,7 +102,7 @@ Deno.test("10-bit VP9 goes to P010 as libavcodec's samples << 6", async () => {
     stdout: "piped",
   }).output();
   const ref = new Uint16Array(out.stdout.buffer, 0, out.stdout.byteLength / 2);
-  const frames = VP9.fileClient.frames(await Deno.readFile(file), {
+  const frames = VP9.stateless!.frames(await Deno.readFile(file), {
     mode: "frame",
     startCode: "annexb",
   });

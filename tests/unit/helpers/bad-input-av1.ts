@@ -247,7 +247,7 @@ export const OUT_OF_RANGE: { field: string; damage: Damage }[] = [
 
 /** Every frame's outcome of `file` through one AV1 context, frame `bad` changed by `damage`. */
 export function runWithDamage(data: Uint8Array, bad: number, damage: Damage): Outcome[] {
-  const frames = AV1.fileClient.frames(data, { mode: "frame", startCode: "annexb" });
+  const frames = AV1.stateless!.frames(data, { mode: "frame", startCode: "annexb" });
   const runner = new FrameRunner(libav(), AV1, { pixFmt: "nv12", md5: true });
   try {
     return frames.map((f, i) =>
