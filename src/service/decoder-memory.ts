@@ -7,6 +7,7 @@
 import { libc, readSmallFile } from "../../ffi/libc.ts";
 import type { Codec } from "../codecs.ts";
 import { V4L2_PIX_FMT_P010 } from "../decoder/job.ts";
+import type { StreamFormat } from "../stream/session.ts";
 import type { WireJob } from "./protocol.ts";
 
 /**
@@ -39,6 +40,18 @@ export function decoderBytes(codec: Codec, w: WireJob): number {
   const sample = w.pixelformat === V4L2_PIX_FMT_P010 ? 2 : 1;
   return pictureBytes(w.width, w.height, sample) *
     (codec.decoderPictures ?? DEFAULT_DECODER_PICTURES);
+}
+
+/**
+ * What a stream session's decoder may hold at `format`'s (parsed) size, with `threads` frame
+ * threads (docs/stateful.md "Threads and memory"): its codec's pictures, a picture in flight per
+ * frame thread, and the pictures that may wait for CAPTURE buffers (the back-pressure bound,
+ * 2 + threads: src/stream/delivery.ts).
+ */
+export function streamDecoderBytes(codec: Codec, format: StreamFormat, threads: number): number {
+  const sample = (format.picture?.bitDepth ?? 8) > 8 ? 2 : 1;
+  const pictures = (codec.decoderPictures ?? DEFAULT_DECODER_PICTURES) + threads + 2 + threads;
+  return pictureBytes(format.coded.width, format.coded.height, sample) * pictures;
 }
 
 /** One kept picture of `width`x`height` with `sample`-byte samples, side data included. */

@@ -8,7 +8,8 @@
  * job waits.
  */
 import type { Libav } from "../../ffi/libav.ts";
-import { CODECS } from "../codecs.ts";
+import { type Codec, CODECS } from "../codecs.ts";
+import { streamSelfTest } from "../stream/self-test.ts";
 
 /** Reads the libav libraries' files once (per process is enough). */
 export function prefetchLibraries(av: Libav): void {
@@ -26,17 +27,29 @@ export function prefetchLibraries(av: Libav): void {
   }
 }
 
-/** Every codec's self-test, through the same decoders jobs use; throws at the first failure. */
-export function selfTest(av: Libav): void {
-  for (const codec of CODECS) {
-    if (!codec.stateless) continue;
-    const decoder = codec.stateless.createDecoder(av);
-    try {
-      codec.stateless.selfTest(decoder);
-    } catch (e) {
-      throw new Error(`${codec.name}: ${(e as Error).message}`);
-    } finally {
-      decoder.close();
+/**
+ * Every codec's self-tests, through the same decoders jobs and stream sessions use: a known
+ * picture through its stateless decoder, its known streams through a stream session
+ * (src/stream/self-test.ts). Throws at the first failure, naming the codec and the side.
+ */
+export function selfTest(av: Libav, codecs: readonly Codec[] = CODECS): void {
+  for (const codec of codecs) {
+    if (codec.stateless) {
+      const decoder = codec.stateless.createDecoder(av);
+      try {
+        codec.stateless.selfTest(decoder);
+      } catch (e) {
+        throw new Error(`${codec.name}: ${(e as Error).message}`, { cause: e });
+      } finally {
+        decoder.close();
+      }
+    }
+    if (codec.stream) {
+      try {
+        streamSelfTest(av, codec);
+      } catch (e) {
+        throw new Error(`${codec.name} stream: ${(e as Error).message}`, { cause: e });
+      }
     }
   }
 }

@@ -181,7 +181,7 @@ export class DaedalusService {
       return 1;
     }
     log.info(
-      `self-test: ${this.#pool.length} decode threads decoded a known picture of each codec in ${
+      `self-test: ${this.#pool.length} decode threads decoded a known picture and stream of each codec in ${
         (performance.now() - t0).toFixed(0)
       } ms`,
     );

@@ -159,6 +159,11 @@ export class StreamSession {
     return this.#events.reduce((n, e) => n + (e.kind === "picture" ? 1 : 0), 0);
   }
 
+  /** The event `ahead` places after the next one (0: the next), without taking it. */
+  peek(ahead = 0): StreamEvent | undefined {
+    return this.#events[ahead];
+  }
+
   /** The next event, oldest first, or undefined when none is waiting. */
   take(): StreamEvent | undefined {
     const e = this.#events.shift();

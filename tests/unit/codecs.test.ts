@@ -10,6 +10,7 @@ import { AV1 } from "../../src/av1/codec.ts";
 import { VP9 } from "../../src/vp9/codec.ts";
 import { CODEC, codecBit, type WireCodecName } from "../../src/service/protocol.ts";
 import { decodeStreamFile } from "../../src/stream/file.ts";
+import { selfTest } from "../../src/service/self-test.ts";
 import { streamFile } from "../lib/streams.ts";
 import { VP9_MATRIX } from "../lib/vpx-matrix.ts";
 
@@ -42,4 +43,21 @@ Deno.test("codec table: a file path refuses a codec without its part, the file s
   const r = decodeStreamFile(libav(), data, { pixFmt: "nv12", md5: false });
   assert.equal(r.codec.name, "vp9");
   assert.equal(r.pictures.length, VP9_MATRIX.find((x) => x.name === "vp9-plain-352x288")!.frames);
+});
+
+Deno.test("start-up self-test: each codec's stateless and stream sides; a wrong stream value fails it, naming the side", () => {
+  selfTest(libav());
+  const h264 = CODECS.find((c) => c.name === "h264")!;
+  const stream = h264.stream!;
+  const wrong = {
+    ...h264,
+    stream: {
+      ...stream,
+      knownStreams: () =>
+        stream.knownStreams().map((k) => ({ ...k, sample: k.sample.map((b) => b ^ 1) })),
+    },
+  };
+  assert.throws(() => selfTest(libav(), [wrong]), /^Error: h264 stream: .*picture wrong at byte 0/);
+  // The stateless side alone still passes: the failure is the stream side's.
+  selfTest(libav(), [{ ...wrong, stream: undefined }]);
 });

@@ -1,0 +1,394 @@
+// A stream session's protocol-facing rules (src/stream/delivery.ts) with a client double for
+// the sink: the drain's last picture carries LAST (an empty CAPTURE buffer when no picture is
+// left), no STREAM_DATA is consumed while more than 2 + threads pictures wait with no CAPTURE
+// buffer, a format that does not fit takes back the CAPTURE buffers held, a decoder-memory
+// charge over budget ends the stream. Pictures bit-exact against ffmpeg's own decode; the
+// timestamps are the plain session's (checked against ffprobe in stream-session.test.ts).
+import assert from "node:assert/strict";
+import { libav } from "../../ffi/libav.ts";
+import { ENOMEM } from "../../ffi/libc.ts";
+import type { Codec } from "../../src/codecs.ts";
+import { captureFormatFor, pictureMd5 } from "../../src/decoder/file-decoder.ts";
+import type { CaptureFormat } from "../../src/decoder/job.ts";
+import { H264 } from "../../src/h264/codec.ts";
+import { VP9 } from "../../src/vp9/codec.ts";
+import {
+  DecoderMemory,
+  pictureBytes,
+  streamDecoderBytes,
+} from "../../src/service/decoder-memory.ts";
+import { type PictureOut, StreamDelivery, type StreamSink } from "../../src/stream/delivery.ts";
+import { decodeStreamFile } from "../../src/stream/file.ts";
+import { ivfFrames } from "../../src/decoder/ivf.ts";
+import type { StreamFormat } from "../../src/stream/session.ts";
+import { MATRIX } from "../lib/h264-matrix.ts";
+import { VP9_MATRIX } from "../lib/vpx-matrix.ts";
+import { random } from "../lib/random.ts";
+import { ffmpegFrameMd5s, streamFile } from "../lib/streams.ts";
+
+/** One answer the client got, in order. */
+type Answer =
+  | { kind: "done"; cookie: number; status: number }
+  | { kind: "format"; format: StreamFormat }
+  | { kind: "picture"; out: PictureOut; md5?: string }
+  | { kind: "error"; errno: number; reason: string };
+
+/**
+ * A stateful client: `buffers` CAPTURE buffers of the stream's size, set up at a format that
+ * does not fit them (as a compliant client does at a source change), each queued again once
+ * its picture is taken; data handed in chunk by chunk.
+ */
+class Client implements StreamSink {
+  readonly answers: Answer[] = [];
+  delivery!: StreamDelivery;
+  #format: CaptureFormat | undefined;
+  #told: StreamFormat | undefined;
+  #buffers = new Map<number, Uint8Array>();
+  #cookie = 0;
+  /** Buffers to queue once the delivery's call returns (a sink must not call it back). */
+  #toQueue = 0;
+  /** Whether the client queues CAPTURE buffers at all (false: it is paused). */
+  queueing = true;
+  /** The CAPTURE buffers the delivery held at each format that did not fit a setup. */
+  readonly heldAtChange: number[] = [];
+  /** Why the next charge is refused, if it is. */
+  charges: (format: StreamFormat) => string | undefined = () => undefined;
+
+  constructor(readonly buffers: number) {}
+
+  dataDone(cookie: number, status: number): void {
+    this.answers.push({ kind: "done", cookie, status });
+  }
+
+  charge(format: StreamFormat): string | undefined {
+    return this.charges(format);
+  }
+
+  format(format: StreamFormat): boolean {
+    this.answers.push({ kind: "format", format });
+    this.#told = format;
+    const f = this.#format;
+    const fits = f !== undefined && f.width === format.coded.width &&
+      f.height === format.coded.height && this.buffers >= format.minBuffers;
+    if (!fits) {
+      if (f) this.heldAtChange.push(this.delivery.captures);
+      // Its CAPTURE setup again: the buffers the delivery held are gone, new ones follow.
+      this.#format = captureFormatFor(
+        format.coded.width,
+        format.coded.height,
+        "nv12",
+        1,
+        format.picture?.bitDepth,
+      );
+      this.#buffers.clear();
+      this.#toQueue = this.buffers;
+    }
+    return fits;
+  }
+
+  picture(cookie: number, out: PictureOut): void {
+    const bytes = this.#buffers.get(cookie);
+    assert.ok(bytes, `picture in buffer ${cookie}, which the client queued`);
+    this.#buffers.delete(cookie);
+    const v = this.#told!.visible;
+    const crop = {
+      left: v.left,
+      top: v.top,
+      right: this.#told!.coded.width - v.left - v.width,
+      bottom: this.#told!.coded.height - v.top - v.height,
+    };
+    const written = out.status === 0 && out.bytesused.length > 0;
+    const md5 = written ? pictureMd5(bytes, this.#format!, crop) : undefined;
+    this.answers.push({ kind: "picture", out, md5 });
+    this.#toQueue++;
+  }
+
+  error(errno: number, reason: string): void {
+    this.answers.push({ kind: "error", errno, reason });
+  }
+
+  /** Queues the CAPTURE buffers it has free, until the delivery wants no more. */
+  settle(): void {
+    while (this.queueing && this.#toQueue > 0 && this.#format) {
+      this.#toQueue--;
+      const format = this.#format;
+      const bytes = new Uint8Array(format.planes[0].length);
+      const cookie = ++this.#cookie;
+      this.#buffers.set(cookie, bytes);
+      this.delivery.capture({
+        cookie,
+        format,
+        memory: () => ({ planes: [{ ptr: Deno.UnsafePointer.of(bytes)!, length: bytes.length }] }),
+      });
+    }
+  }
+
+  pictures(): Extract<Answer, { kind: "picture" }>[] {
+    return this.answers.filter((a) => a.kind === "picture");
+  }
+}
+
+/** A delivery of `codec` answering `client`. */
+function deliver(client: Client, codec: Codec, threads: number): StreamDelivery {
+  client.delivery = new StreamDelivery(libav(), codec, client, { threads });
+  return client.delivery;
+}
+
+let dataCookie = 1000;
+
+/** Hands `chunk` in as STREAM_DATA (timestamp `ts`), then lets the client queue its buffers. */
+function data(client: Client, chunk: Uint8Array, ts: bigint): number {
+  const cookie = ++dataCookie;
+  client.delivery.data({ cookie, timestamp: ts, bytes: () => chunk });
+  client.settle();
+  return cookie;
+}
+
+/** Random chunk lengths from 1 byte to 6000 (small ones often), from a fixed seed. */
+function randomChunks(data: Uint8Array, seed: number): Uint8Array[] {
+  const next = random(seed);
+  const chunks: Uint8Array[] = [];
+  for (let off = 0; off < data.length;) {
+    const len = next() < 0.3 ? 1 + Math.floor(next() * 16) : 1 + Math.floor(next() * 6000);
+    chunks.push(data.subarray(off, Math.min(off + len, data.length)));
+    off += chunks.at(-1)!.length;
+  }
+  return chunks;
+}
+
+const BPYRAMID = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
+
+/** The plain session's timestamps for `chunks` (chunk i stamped 1000 + i), display order. */
+function sessionTimestamps(file: Uint8Array, chunks: Uint8Array[], codec: Codec): bigint[] {
+  // decodeStreamFile stamps buffer i with i: the same chunking, shifted by 1000.
+  const size = chunks[0].length;
+  if (chunks.some((c, i) => i < chunks.length - 1 && c.length !== size)) {
+    throw new Error("sessionTimestamps takes fixed-size chunks");
+  }
+  const r = decodeStreamFile(libav(), file, { pixFmt: "nv12", md5: false, chunk: size, codec });
+  return r.pictures.map((p) => p.timestamp + 1000n);
+}
+
+Deno.test("delivery: a whole H.264 stream in random chunks, 3 CAPTURE buffers: bit-exact, the last picture alone LAST, every buffer answered in order", async () => {
+  const file = await streamFile(BPYRAMID);
+  const bytes = await Deno.readFile(file);
+  const expected = await ffmpegFrameMd5s(file, "nv12");
+  for (const threads of [1, 3]) {
+    const client = new Client(3);
+    const delivery = deliver(client, H264, threads);
+    try {
+      const chunks = randomChunks(bytes, 7);
+      const cookies = chunks.map((c, i) => data(client, c, 1000n + BigInt(i)));
+      delivery.drain();
+      client.settle();
+      const pics = client.pictures();
+      assert.deepEqual(pics.map((p) => p.md5), expected, `${threads} threads: bit-exact`);
+      assert.deepEqual(
+        pics.map((p) => p.out.last),
+        expected.map((_, i) => i === expected.length - 1),
+      );
+      assert.ok(pics.every((p) => p.out.status === 0 && p.out.bytesused.length === 1));
+      const done = client.answers.flatMap((a) => a.kind === "done" ? [a.cookie] : []);
+      assert.deepEqual(done, cookies, "every STREAM_DATA answered, in queue order");
+      assert.equal(client.answers.filter((a) => a.kind === "format").length, 1);
+      assert.equal(
+        client.answers[client.answers.findIndex((a) => a.kind !== "done")].kind,
+        "format",
+      );
+      assert.equal(delivery.waiting, 0);
+      assert.equal(delivery.captures, 3, "its buffers wait for the next stream");
+    } finally {
+      delivery.close();
+    }
+  }
+});
+
+Deno.test("delivery: timestamps pass through as the session gives them; key frames marked", async () => {
+  const file = await streamFile(BPYRAMID);
+  const bytes = await Deno.readFile(file);
+  const size = 777;
+  const chunks = Array.from(
+    { length: Math.ceil(bytes.length / size) },
+    (_, i) => bytes.subarray(i * size, (i + 1) * size),
+  );
+  const client = new Client(4);
+  const delivery = deliver(client, H264, 2);
+  try {
+    chunks.forEach((c, i) => data(client, c, 1000n + BigInt(i)));
+    delivery.drain();
+    client.settle();
+    const pics = client.pictures();
+    assert.deepEqual(pics.map((p) => p.out.timestamp), sessionTimestamps(bytes, chunks, H264));
+    assert.equal(pics[0].out.keyFrame, true, "the IDR");
+    assert.ok(pics.slice(1).some((p) => !p.out.keyFrame));
+  } finally {
+    delivery.close();
+  }
+});
+
+Deno.test("delivery: LAST waits for a CAPTURE buffer; a drain with no picture left returns an empty buffer flagged LAST; the next stream decodes again", async () => {
+  const file = await streamFile(BPYRAMID);
+  const bytes = await Deno.readFile(file);
+  const expected = await ffmpegFrameMd5s(file, "nv12");
+  const client = new Client(2);
+  const delivery = deliver(client, H264, 1);
+  try {
+    data(client, bytes, 1n);
+    // The client stops queueing: the drain's pictures wait, the last one with them.
+    client.queueing = false;
+    delivery.drain();
+    const before = client.pictures().length;
+    assert.ok(before < expected.length, `${before} of ${expected.length} out before the buffers`);
+    assert.ok(client.pictures().every((p) => !p.out.last));
+    client.queueing = true;
+    client.settle();
+    assert.deepEqual(client.pictures().map((p) => p.md5), expected);
+    assert.equal(client.pictures().at(-1)!.out.last, true);
+    // A second drain, nothing queued: an empty buffer carries LAST.
+    delivery.drain();
+    client.settle();
+    const empty = client.pictures().at(-1)!.out;
+    assert.deepEqual(empty, {
+      status: 0,
+      timestamp: 0n,
+      last: true,
+      keyFrame: false,
+      bytesused: [],
+    });
+    assert.equal(client.pictures().length, expected.length + 1);
+    // The same stream again: every picture again, no new format (it did not change).
+    data(client, bytes, 2n);
+    delivery.drain();
+    client.settle();
+    const again = client.pictures().slice(expected.length + 1);
+    assert.deepEqual(again.map((p) => p.md5), expected);
+    assert.deepEqual(
+      again.map((p) => p.out.last),
+      expected.map((_, i) => i === expected.length - 1),
+    );
+    assert.equal(client.answers.filter((a) => a.kind === "format").length, 1);
+  } finally {
+    delivery.close();
+  }
+});
+
+Deno.test("delivery: back-pressure, no STREAM_DATA consumed while more than 2 + threads pictures wait with no CAPTURE buffer", async () => {
+  const file = await streamFile(BPYRAMID);
+  const bytes = await Deno.readFile(file);
+  const expected = await ffmpegFrameMd5s(file, "nv12");
+  for (const threads of [1, 2]) {
+    const client = new Client(2);
+    client.queueing = false;
+    const delivery = deliver(client, H264, threads);
+    try {
+      const chunks = randomChunks(bytes, 11);
+      const answered = () => client.answers.filter((a) => a.kind === "done").length;
+      assert.equal(delivery.waitingBound, 2 + threads);
+      for (const [i, c] of chunks.entries()) {
+        const [waited, done] = [delivery.waiting, answered()];
+        data(client, c, BigInt(i));
+        // A chunk is consumed only while at most the bound waits (it may complete several
+        // pictures); once past the bound, nothing more.
+        if (answered() > done) assert.ok(waited <= delivery.waitingBound, `chunk ${i}: ${waited}`);
+        else assert.ok(delivery.waiting > delivery.waitingBound, `chunk ${i} held for no reason`);
+      }
+      const done = answered();
+      assert.ok(done < chunks.length, `${done} of ${chunks.length} consumed`);
+      assert.equal(delivery.heldInput, chunks.length - done, "the rest held, unanswered");
+      assert.ok(delivery.waiting > delivery.waitingBound);
+      assert.equal(client.pictures().length, 0);
+      // Buffers come: everything goes on, bit-exact.
+      client.queueing = true;
+      client.settle();
+      delivery.drain();
+      client.settle();
+      assert.equal(client.answers.filter((a) => a.kind === "done").length, chunks.length);
+      assert.deepEqual(client.pictures().map((p) => p.md5), expected);
+      assert.equal(client.pictures().at(-1)!.out.last, true);
+    } finally {
+      delivery.close();
+    }
+  }
+});
+
+Deno.test("delivery: a format that does not fit takes back the CAPTURE buffers held; pictures before it all out first (VP9 resizing)", async () => {
+  const recipe = VP9_MATRIX.find((r) => r.name === "vp9-dynamic-resize-640x360")!;
+  const file = await streamFile(recipe);
+  const frames = ivfFrames(await Deno.readFile(file));
+  const expected = await ffmpegFrameMd5s(file, "nv12");
+  const client = new Client(4);
+  const delivery = deliver(client, VP9, 2);
+  try {
+    frames.forEach((f, i) => data(client, f.data, BigInt(i)));
+    delivery.drain();
+    client.settle();
+    const formats = client.answers.filter((a) => a.kind === "format");
+    assert.ok(formats.length >= 2, `${formats.length} formats`);
+    assert.deepEqual(client.pictures().map((p) => p.md5), expected, "bit-exact across sizes");
+    // Each picture went to a buffer of the format told last before it (else its MD5 differs),
+    // and every buffer held at a change was dropped: none answered twice or after the change.
+    assert.ok(client.heldAtChange.some((n) => n > 0), `held ${client.heldAtChange}`);
+    const answered = client.pictures().length;
+    assert.equal(answered, expected.length);
+    assert.equal(client.pictures().filter((p) => p.out.last).length, 1);
+  } finally {
+    delivery.close();
+  }
+});
+
+Deno.test("delivery: a decoder-memory charge over budget ends the stream with ENOMEM, nothing answered after it", async () => {
+  const file = await streamFile(BPYRAMID);
+  const bytes = await Deno.readFile(file);
+  const threads = 2;
+  const charged = pictureBytes(640, 368, 1) * (18 + threads + 2 + threads);
+  const memory = new DecoderMemory(charged * 2 - 1);
+  assert.equal(memory.charge(1, charged), undefined, "another context's share");
+  const client = new Client(3);
+  client.charges = (format) => {
+    assert.equal(streamDecoderBytes(H264, format, threads), charged);
+    return memory.charge(2, streamDecoderBytes(H264, format, threads));
+  };
+  const delivery = deliver(client, H264, threads);
+  try {
+    const chunks = randomChunks(bytes, 3);
+    chunks.forEach((c, i) => data(client, c, BigInt(i)));
+    delivery.drain();
+    client.settle();
+    const errors = client.answers.filter((a) => a.kind === "error");
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].errno, ENOMEM);
+    assert.match(errors[0].reason, /past its budget/);
+    assert.equal(client.answers.at(-1)!.kind, "error", "nothing after the error");
+    assert.equal(client.answers.filter((a) => a.kind !== "done" && a.kind !== "error").length, 0);
+    assert.ok(delivery.failed);
+    assert.equal(memory.used, charged, "the refused charge left nothing");
+  } finally {
+    delivery.close();
+  }
+});
+
+Deno.test("delivery: a stop (seek) drops the held data and waiting pictures, keeps the CAPTURE buffers", async () => {
+  const file = await streamFile(BPYRAMID);
+  const bytes = await Deno.readFile(file);
+  const expected = await ffmpegFrameMd5s(file, "nv12");
+  const client = new Client(2);
+  client.queueing = false;
+  const delivery = deliver(client, H264, 1);
+  try {
+    randomChunks(bytes, 5).forEach((c, i) => data(client, c, BigInt(i)));
+    assert.ok(delivery.heldInput > 0 && delivery.waiting > 0);
+    const done = client.answers.length;
+    delivery.stop();
+    assert.equal(delivery.heldInput, 0);
+    assert.equal(delivery.waiting, 0);
+    assert.equal(client.answers.length, done, "nothing answered for what was dropped");
+    // From the start again (a key frame): the whole stream, bit-exact.
+    client.queueing = true;
+    data(client, bytes, 99n);
+    delivery.drain();
+    client.settle();
+    assert.deepEqual(client.pictures().map((p) => p.md5), expected);
+  } finally {
+    delivery.close();
+  }
+});
