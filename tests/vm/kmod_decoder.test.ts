@@ -3,14 +3,17 @@
 // kmod_main.sh, kmod_limits.sh and kmod_modes.sh in turn), from a view of the host root without
 // /lib/modules, as on a fresh machine of this kind.
 import { assertGuestOk, KERNELS, REPO, runGuest, testProgram, vmTest } from "../lib/harness.ts";
+import { daemonBundle } from "../lib/e2e.ts";
 import { streamFile } from "../lib/streams.ts";
 
-/** The test backend and client, and a real H.264 stream (2 slices per picture, B-frames) for
+/** The test backend and client, the daemon (for kmod_limits.sh's reallocation against its kept
+ * mappings), and a real H.264 stream (2 slices per picture, B-frames) for
  * GStreamer to parse and submit: what the guest scripts take from their run directory. */
 async function guestFiles(): Promise<Record<string, string>> {
   return {
     backend: await testProgram("backend"),
     client: await testProgram("client"),
+    "daedalusd.js": await daemonBundle(),
     "clip.h264": await streamFile({
       name: "kmod-slices2-320x240",
       codec: "h264",

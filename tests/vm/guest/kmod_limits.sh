@@ -2,7 +2,8 @@
 # What one client can do to the others, and what closing the control device means, in one boot:
 # buffer memory stays bounded while mapped, exported or imported after its buffers are freed (a loop of
 # REQBUFS, mmap/EXPBUF/import, REQBUFS 0 pins at most the bound, by the module's counter and by
-# MemAvailable), and a client that reallocates while the daemon keeps its mappings is not refused;
+# MemAvailable), and a client that reallocates while the daemon (the backend, then the real daemon)
+# keeps its mappings is not refused;
 # a client's priority guards nothing of the other clients (with the core's, one at
 # V4L2_PRIORITY_RECORD would make every other client's S_FMT fail with EBUSY); buffer memory is bounded per context and in all (REQBUFS and
 # CREATE_BUFS beyond the bound get ENOMEM, the other clients keep decoding); a daemon that closes its
@@ -52,8 +53,19 @@ cat "$R/realloc.log"
 kept=$(sed -n 's/.*freed, \([0-9-]*\) KiB the daemon still maps.*/\1/p' "$R/realloc.log")
 [ "${kept:-0}" -ge $((20 * 1024)) ] || fail "the backend kept $kept KiB mapped: the reallocation case was not tested"
 stop_backend
+ok "a client reallocating while the backend keeps mappings of $((kept / 1024)) MiB of its old buffers gets its buffers"
+
+# The same against the real daemon, whose mappings kept by memory_id are what the case is about (the
+# client's random slices: decoded or failed, each picture unchecked, no request refused).
+start_daemon "$R/daemon-realloc.log"
+client -s 2048x1152 -n 4 --realloc --unchecked --expect any > "$R/realloc-daemon.log" 2>&1 ||
+  { cat "$R/realloc-daemon.log" "$R/daemon-realloc.log"; fail "reallocation while the real daemon keeps mappings"; }
+cat "$R/realloc-daemon.log"
+kept=$(sed -n 's/.*freed, \([0-9-]*\) KiB the daemon still maps.*/\1/p' "$R/realloc-daemon.log")
+[ "${kept:-0}" -ge $((20 * 1024)) ] || fail "the daemon kept $kept KiB mapped: the reallocation case was not tested"
+kill -TERM "$DPID"; wait "$DPID"
 start_backend
-ok "a client reallocating while the daemon keeps mappings of $((kept / 1024)) MiB of its old buffers gets its buffers"
+ok "a client reallocating while the real daemon keeps mappings of $((kept / 1024)) MiB of its old buffers gets its buffers"
 
 # (the program itself in the background, not the client function: $! is then the program)
 "$BIN/client" -s 2048x1152 --hold-buffers > "$R/holder1.log" 2>&1 &
