@@ -54,14 +54,16 @@ export interface ContextJobOutcome {
  * dma-buf count the mapping), so a late write never lands in freed memory; it is unmapped when
  * its slot gets other memory or the context closes.
  */
-class BufferMappings {
+export class BufferMappings {
   readonly #kept = new Map<string, { memoryId: number; length: number; mapping: Mapping }>();
   /** Mappings made for the current job only. */
   readonly #temporary: Mapping[] = [];
   /** How many mappings were made and how many reused (for the -v line and the tests). */
   made = 0;
+  /** Mappings used again. */
   reused = 0;
 
+  /** Mappings of buffers of the control device (or its double) `fd`. */
   constructor(private readonly fd: number) {}
 
   /** A mapping of plane `p` of the buffer in `slot` ("out0", "cap3.1"). */
@@ -83,11 +85,12 @@ class BufferMappings {
     return mapping;
   }
 
-  /** Unmaps the current job's one-job mappings. */
+  /** Unmaps the current job's (or stream message's) one-job mappings. */
   endJob(): void {
     for (const m of this.#temporary.splice(0)) m.unmap();
   }
 
+  /** Unmaps every mapping. */
   close(): void {
     this.endJob();
     for (const { mapping } of this.#kept.values()) mapping.unmap();

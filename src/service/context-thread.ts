@@ -11,6 +11,7 @@ import { EIO, errno, ETIMEDOUT, libc, readSmallFile, SysError } from "../../ffi/
 import type { JobResult } from "../decoder/job.ts";
 import { CONTEXT_WORKER_NAME, type FromContext, type ToContext } from "./context-worker.ts";
 import { newMappingTable, releaseMappings } from "./control-device.ts";
+import type { StreamAnswer, StreamInput } from "./context-stream.ts";
 import type { WireJob } from "./protocol.ts";
 
 const log = getLogger(["daedalusd", "service"]);
@@ -28,9 +29,10 @@ export interface ContextThreadStart {
   deadlineMs(): number;
   /**
    * A job ran past the deadline: it has failed, the thread is retired (it takes no more jobs),
-   * and `queued` are the jobs that were waiting behind it, not started, for other threads.
+   * and `queued` are the jobs (and stream messages) that were waiting behind it, not started,
+   * for other threads.
    */
-  onRetired(queued: QueuedJob[]): void;
+  onRetired(queued: Queued[]): void;
 }
 
 /** A job handed to a thread and not answered yet. */
@@ -43,13 +45,41 @@ export interface QueuedJob {
   resolve: (r: JobResult) => void;
 }
 
+/** What a stream message gave: its answers, or why it could not be handled (its stream fails). */
+export type StreamOutcome =
+  | { answers: StreamAnswer[] }
+  | { failed: { errno: number; message: string } };
+
+/** A stream message handed to a thread and not answered yet. */
+export interface QueuedStream {
+  /** What names it while it is pending (negative: never a job's cookie). */
+  key: number;
+  /** Its context. */
+  ctxId: number;
+  /** The message. */
+  input: StreamInput;
+  /** The context's share of the thread budget: its session's frame threads. */
+  threads: number;
+  /** Called with its outcome. */
+  resolve: (o: StreamOutcome) => void;
+}
+
+/** A job or a stream message handed to a thread. */
+export type Queued = QueuedJob | QueuedStream;
+
+/** The key a queued item is pending under: a job's cookie or a stream message's key. */
+const keyOf = (q: Queued) => "job" in q ? q.job.cookie : q.key;
+
 let threadCount = 0;
 
 /** One decode thread (a worker running context-worker.ts) and the jobs handed to it. */
 export class ContextThread {
   readonly #worker: Worker;
-  /** Jobs not answered yet, in the order the thread takes them: the first one is running. */
-  readonly #pending = new Map<number, QueuedJob>();
+  /**
+   * Jobs and stream messages not answered yet, in the order the thread takes them: the first
+   * one is running.
+   */
+  readonly #pending = new Map<number, Queued>();
   readonly #ready: Promise<string | undefined>;
   readonly #start: ContextThreadStart;
   #detached: (() => void) | undefined;
@@ -91,12 +121,16 @@ export class ContextThread {
         if (m.tid !== undefined) this.#os = { tid: m.tid, comm: taskComm(m.tid) };
         ready(m.error);
         this.#armDeadline();
-      } else if (m.type === "done") {
-        const pending = this.#pending.get(m.cookie);
-        this.#pending.delete(m.cookie);
+      } else if (m.type === "done" || m.type === "stream-done") {
+        const key = m.type === "done" ? m.cookie : m.key;
+        const pending = this.#pending.get(key);
+        this.#pending.delete(key);
         this.#outsideSeen = undefined;
         this.#armDeadline();
-        pending?.resolve(m.result);
+        if (pending && "job" in pending && m.type === "done") pending.resolve(m.result);
+        else if (pending && !("job" in pending) && m.type === "stream-done") {
+          pending.resolve({ answers: m.answers });
+        }
       } else if (m.type === "detached") {
         this.#fd = -1; // the thread closed it
         this.#detached?.();
@@ -181,6 +215,29 @@ export class ContextThread {
     });
   }
 
+  /**
+   * Hands a context's stream message to this thread (after the jobs and messages before it);
+   * resolves with its answers, or why it failed (never rejects). `key`: a negative number that
+   * names it while it is pending. `freezeMs`: the test hook, as for submit().
+   */
+  submitStream(
+    key: number,
+    ctxId: number,
+    input: StreamInput,
+    threads: number,
+    freezeMs = 0,
+  ): Promise<StreamOutcome> {
+    if (this.#dead) {
+      return Promise.resolve({ failed: { errno: EIO, message: "decode thread is gone" } });
+    }
+    this.contexts.add(ctxId);
+    return new Promise((resolve) => {
+      this.#pending.set(key, { key, ctxId, input, threads, resolve });
+      this.#post({ type: "stream", key, ctxId, input, threads, freezeMs });
+      if (this.#pending.size === 1) this.#armDeadline();
+    });
+  }
+
   /** CTX_CLOSE: the context's decoder and mappings are freed after its pending job. */
   closeContext(ctxId: number): void {
     this.contexts.delete(ctxId);
@@ -239,7 +296,7 @@ export class ContextThread {
    */
   #overran(ms: number): void {
     const [running, ...queued] = this.#pending.values();
-    if (Atomics.load(this.#busy, 0) !== (running.job.cookie | 0)) {
+    if (Atomics.load(this.#busy, 0) !== (keyOf(running) | 0)) {
       const stretch = Atomics.load(this.#busy, 3) !== 0 ? Atomics.load(this.#busy, 2) : undefined;
       if (stretch === undefined || stretch !== this.#outsideSeen) {
         this.#outsideSeen = stretch;
@@ -257,19 +314,19 @@ export class ContextThread {
       return;
     }
     this.#pending.clear();
-    const { job } = running;
+    const what = "job" in running
+      ? `job ${running.job.cookie} (ctx ${running.job.ctxId})`
+      : `stream message ${running.input.kind} (ctx ${running.ctxId})`;
     log.error(
-      `${this.name}: job ${job.cookie} (ctx ${job.ctxId}) still running after ${ms} ms: it fails, ` +
+      `${this.name}: ${what} still running after ${ms} ms: it fails, ` +
         `and the thread is retired (${queued.length} queued jobs go to other threads)`,
     );
     this.#retired = true;
     this.#die("decode thread retired");
-    running.resolve({
-      status: -ETIMEDOUT,
-      held: false,
-      bytesused: [],
-      message: `still running after ${ms} ms`,
-    });
+    const message = `still running after ${ms} ms`;
+    if ("job" in running) {
+      running.resolve({ status: -ETIMEDOUT, held: false, bytesused: [], message });
+    } else running.resolve({ failed: { errno: ETIMEDOUT, message } });
     this.#start.onRetired(queued);
   }
 
@@ -291,7 +348,10 @@ export class ContextThread {
     this.#dead = true;
     clearTimeout(this.#deadline);
     this.#deadline = undefined;
-    for (const { resolve } of this.#pending.values()) resolve(died(why));
+    for (const q of this.#pending.values()) {
+      if ("job" in q) q.resolve(died(why));
+      else q.resolve({ failed: { errno: EIO, message: why } });
+    }
     this.#pending.clear();
     this.#worker.terminate();
     const { released, failed } = releaseMappings(this.#mappings);

@@ -17,6 +17,7 @@ import { setAvLogLevel } from "../decoder/av-log.ts";
 import type { JobResult } from "../decoder/job.ts";
 import { setupLogging } from "../log.ts";
 import { ContextJobs, type ContextJobsOptions } from "./context-jobs.ts";
+import { ContextStream, type StreamAnswer, type StreamInput } from "./context-stream.ts";
 import type { WireJob } from "./protocol.ts";
 import { selfTest } from "./self-test.ts";
 import { listMappingsIn, type MappingTable } from "./control-device.ts";
@@ -49,6 +50,15 @@ export type ToContext =
    * for that long first (Infinity: for good).
    */
   | { type: "job"; job: WireJob; threads: number; freezeMs?: number }
+  /** A context's stream message (its key names it in the answer and in `busy`). */
+  | {
+    type: "stream";
+    key: number;
+    ctxId: number;
+    input: StreamInput;
+    threads: number;
+    freezeMs?: number;
+  }
   /** CTX_CLOSE: the context's decoder and mappings are freed. */
   | { type: "close"; ctxId: number }
   /** The connection ends: every context freed, the descriptor closed. */
@@ -62,6 +72,7 @@ export type FromContext =
    */
   | { type: "ready"; error?: string; tid?: number }
   | { type: "done"; cookie: number; result: JobResult }
+  | { type: "stream-done"; key: number; answers: StreamAnswer[] }
   | { type: "detached" };
 
 /** True inside a decode thread. */
@@ -94,6 +105,7 @@ function runContextWorker(): void {
   let fd = -1;
   let busy = new Int32Array(new SharedArrayBuffer(16));
   const contexts = new Map<number, ContextJobs>();
+  const streams = new Map<number, ContextStream>();
   /** Runs work outside a job marked in `busy` (a thread stuck there is retired too). */
   const outside = (work: () => void) => {
     Atomics.add(busy, 2, 1);
@@ -107,6 +119,8 @@ function runContextWorker(): void {
   const detach = () => {
     for (const jobs of contexts.values()) outside(() => jobs.close());
     contexts.clear();
+    for (const stream of streams.values()) outside(() => stream.close());
+    streams.clear();
     if (fd >= 0) libc().close(fd);
     fd = -1;
   };
@@ -149,9 +163,26 @@ function runContextWorker(): void {
         outside(() => outcome.finish());
         return;
       }
+      case "stream": {
+        Atomics.store(busy, 0, m.key);
+        if (m.freezeMs) freeze(m.freezeMs);
+        let stream = streams.get(m.ctxId);
+        if (!stream) {
+          stream = new ContextStream(libav(), fd, m.ctxId);
+          streams.set(m.ctxId, stream);
+        }
+        const answers = stream.handle(m.input, m.threads);
+        Atomics.store(busy, 0, 0);
+        Atomics.add(busy, 1, 1);
+        Atomics.notify(busy, 1);
+        scope.postMessage({ type: "stream-done", key: m.key, answers });
+        return;
+      }
       case "close":
         outside(() => contexts.get(m.ctxId)?.close());
         contexts.delete(m.ctxId);
+        outside(() => streams.get(m.ctxId)?.close());
+        streams.delete(m.ctxId);
         return;
       case "detach":
         detach();

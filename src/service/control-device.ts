@@ -28,13 +28,23 @@ import {
   DAEDALUS_IOC_COMPLETE,
   DAEDALUS_IOC_FETCH,
   DAEDALUS_IOC_HELLO,
+  DAEDALUS_IOC_STREAM_DATA_DONE,
+  DAEDALUS_IOC_STREAM_ERROR,
+  DAEDALUS_IOC_STREAM_FORMAT,
+  DAEDALUS_IOC_STREAM_PICTURE,
   DAEDALUS_IOC_VERSION,
   DAEDALUS_MAX_MSG_SIZE,
   decodeHello,
   encodeComplete,
   encodeHello,
+  encodeStreamArg,
   type Hello,
   LAYOUT,
+  readStruct,
+  type StreamDataDone,
+  type StreamErrorArg,
+  type StreamFormatArg,
+  type StreamPicture,
 } from "./protocol.ts";
 
 /** The control device's path. */
@@ -262,8 +272,8 @@ export class ControlDevice {
   }
 
   /** DAEDALUS_IOC_HELLO: connects the daemon, declaring its ABI and codecs; the module answers with its own. */
-  hello(abi: number, codecs: number): Hello {
-    const buf = encodeHello(abi, codecs);
+  hello(abi: number, codecs: number, streamCodecs = 0): Hello {
+    const buf = encodeHello(abi, codecs, streamCodecs);
     this.#ioctl("DAEDALUS_IOC_HELLO", DAEDALUS_IOC_HELLO, buf);
     const hello = decodeHello(buf);
     // An ABI 1.0 module says 64 KiB; a later one may allow more than this daemon knows of.
@@ -302,6 +312,34 @@ export class ControlDevice {
   /** DAEDALUS_IOC_COMPLETE: a job's result; throws a SysError (ENOENT: the job is gone). */
   complete(c: Complete): void {
     this.#ioctl("DAEDALUS_IOC_COMPLETE", DAEDALUS_IOC_COMPLETE, encodeComplete(c));
+  }
+
+  /** DAEDALUS_IOC_STREAM_DATA_DONE (ABI 1.3); throws a SysError (ENOENT: not in flight). */
+  streamDataDone(a: StreamDataDone): void {
+    const arg = encodeStreamArg("streamDataDone", a);
+    this.#ioctl("DAEDALUS_IOC_STREAM_DATA_DONE", DAEDALUS_IOC_STREAM_DATA_DONE, arg);
+  }
+
+  /** DAEDALUS_IOC_STREAM_PICTURE (ABI 1.3); throws a SysError (ENOENT: not in flight). */
+  streamPicture(a: StreamPicture): void {
+    const arg = encodeStreamArg("streamPicture", a);
+    this.#ioctl("DAEDALUS_IOC_STREAM_PICTURE", DAEDALUS_IOC_STREAM_PICTURE, arg);
+  }
+
+  /** DAEDALUS_IOC_STREAM_FORMAT (ABI 1.3): whether the CAPTURE setup fits; throws a SysError. */
+  streamFormat(a: StreamFormatArg): boolean {
+    const arg = encodeStreamArg("streamFormat", a);
+    this.#ioctl("DAEDALUS_IOC_STREAM_FORMAT", DAEDALUS_IOC_STREAM_FORMAT, arg);
+    return readStruct("streamFormat", new DataView(arg.buffer)).fits !== 0;
+  }
+
+  /** DAEDALUS_IOC_STREAM_ERROR (ABI 1.3); throws a SysError. */
+  streamError(a: StreamErrorArg): void {
+    this.#ioctl(
+      "DAEDALUS_IOC_STREAM_ERROR",
+      DAEDALUS_IOC_STREAM_ERROR,
+      encodeStreamArg("streamError", a),
+    );
   }
 
   /** Waits up to `timeoutMs` for a message, off the JS thread (signals stay responsive). */

@@ -181,15 +181,31 @@ export interface Hello {
   kernelAbiVersion: number;
   kernelCodecs: number;
   maxMsgSize: number;
+  /** The module's stream codecs (ABI 1.3; 0 from an older module). */
+  kernelStreamCodecs: number;
   driverVersion: string;
 }
 
-export function encodeHello(abi: number, codecs: number): Uint8Array<ArrayBuffer> {
+/**
+ * HELLO's request. `streamCodecs` (ABI 1.3) must stay 0 for a module whose VERSION minor is
+ * below 3: it refuses a nonzero reserved field (streamCodecsFor()).
+ */
+export function encodeHello(
+  abi: number,
+  codecs: number,
+  streamCodecs = 0,
+): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(LAYOUT.hello.size);
   const v = new DataView(out.buffer);
   v.setUint32(LAYOUT.hello.abi_version, abi, true);
   v.setUint32(LAYOUT.hello.codecs, codecs, true);
+  v.setUint32(LAYOUT.hello.stream_codecs, streamCodecs, true);
   return out;
+}
+
+/** The stream codecs a daemon declares to a module of ABI `moduleVersion`: none before 1.3. */
+export function streamCodecsFor(moduleVersion: number, daemonStreamCodecs: number): number {
+  return (moduleVersion & 0xffff) >= 3 ? daemonStreamCodecs : 0;
 }
 
 export function decodeHello(bytes: Uint8Array): Hello {
@@ -202,6 +218,7 @@ export function decodeHello(bytes: Uint8Array): Hello {
     kernelAbiVersion: v.getUint32(LAYOUT.hello.kernel_abi_version, true),
     kernelCodecs: v.getUint32(LAYOUT.hello.kernel_codecs, true),
     maxMsgSize: v.getUint32(LAYOUT.hello.max_msg_size, true),
+    kernelStreamCodecs: v.getUint32(LAYOUT.hello.stream_codecs, true),
     driverVersion: new TextDecoder().decode(nul >= 0 ? name.subarray(0, nul) : name),
   };
 }
@@ -239,6 +256,7 @@ export type Message =
   | { type: "ctx_open"; ctxId: number }
   | { type: "ctx_close"; ctxId: number }
   | { type: "decode"; job: WireJob }
+  | { type: "stream"; msg: StreamMessage }
   | { type: "unknown"; msgType: number; ctxId: number; cookie: number };
 
 const pad8 = (n: number) => (n + 7) & ~7;
@@ -276,6 +294,8 @@ export function parseMessage(bytes: Uint8Array): Message {
   }
   if (type === MSG_CTX_OPEN) return { type: "ctx_open", ctxId };
   if (type === MSG_CTX_CLOSE) return { type: "ctx_close", ctxId };
+  const kind = STREAM_KINDS.find((k) => STREAM_MSG_TYPES[k] === type);
+  if (kind) return { type: "stream", msg: parseStreamMessage(kind, v, ctxId, cookie) };
   if (type !== MSG_DECODE) return { type: "unknown", msgType: type, ctxId, cookie };
 
   const J = LAYOUT.job;
@@ -393,5 +413,236 @@ export function encodeComplete(c: Complete): Uint8Array<ArrayBuffer> {
   v.setInt32(C.status, c.status, true);
   v.setUint32(C.num_planes, c.status === 0 ? c.numPlanes : 0, true);
   if (c.status === 0) c.bytesused.forEach((b, i) => v.setUint32(C.bytesused + 4 * i, b, true));
+  return out;
+}
+
+/*
+ * Streams (ABI 1.3, docs/protocol.md "Streams"): each struct is read and written through its
+ * field table (member → C type) and its LAYOUT offsets, by one reader and one writer.
+ */
+
+/** A struct member's C type: __u32, __s32, __u64, a daedalus_plane, the planes or bytesused arrays, the reason. */
+export type FieldKind = "u32" | "s32" | "u64" | "plane" | "planes" | "u32s" | "reason";
+/** The value a member of C type `K` reads as. */
+export type FieldValue<K extends FieldKind> = K extends "u64" ? bigint
+  : K extends "plane" ? WirePlane
+  : K extends "planes" ? WirePlane[]
+  : K extends "u32s" ? number[]
+  : K extends "reason" ? string
+  : number;
+/** A struct's members (past any message header) and their C types. */
+export type FieldTable = Readonly<Record<string, FieldKind>>;
+/** The values of a field table's members, by member name. */
+export type StructValues<F extends FieldTable> = { -readonly [K in keyof F]: FieldValue<F[K]> };
+
+/** The stream structs' members (past the message header), as the uAPI header declares them. */
+export const STREAM_FIELDS = {
+  streamMsg: { epoch: "u32" },
+  streamStart: { epoch: "u32", codec: "u32", pixelformat: "u32", width: "u32", height: "u32" },
+  streamData: { epoch: "u32", index: "u32", timestamp: "u64", flags: "u32", data: "plane" },
+  streamCapture: {
+    epoch: "u32",
+    index: "u32",
+    width: "u32",
+    height: "u32",
+    pixelformat: "u32",
+    num_planes: "u32",
+    planes: "planes",
+  },
+  streamDataDone: { cookie: "u32", status: "s32" },
+  streamPicture: {
+    cookie: "u32",
+    epoch: "u32",
+    status: "s32",
+    flags: "u32",
+    timestamp: "u64",
+    num_planes: "u32",
+    bytesused: "u32s",
+  },
+  streamFormat: {
+    ctx_id: "u32",
+    epoch: "u32",
+    width: "u32",
+    height: "u32",
+    visible_left: "u32",
+    visible_top: "u32",
+    visible_width: "u32",
+    visible_height: "u32",
+    bit_depth: "u32",
+    chroma_format: "u32",
+    min_buffers: "u32",
+    colorspace: "u32",
+    xfer_func: "u32",
+    ycbcr_enc: "u32",
+    quantization: "u32",
+    fits: "u32",
+  },
+  streamError: { ctx_id: "u32", epoch: "u32", error: "s32", reason: "reason" },
+} as const satisfies Record<string, FieldTable>;
+
+/** The stream structs STREAM_FIELDS describes. */
+export type StreamStruct = keyof typeof STREAM_FIELDS;
+/** The values of stream struct `S`. */
+export type StreamStructValues<S extends StreamStruct> = StructValues<(typeof STREAM_FIELDS)[S]>;
+
+/** Reads struct `name`'s members from `v` at `base`. */
+export function readStruct<S extends StreamStruct>(
+  name: S,
+  v: DataView,
+  base = 0,
+): StreamStructValues<S> {
+  const offsets = LAYOUT[name] as Record<string, number>;
+  const out: Record<string, unknown> = {};
+  for (const [field, kind] of Object.entries(STREAM_FIELDS[name]) as [string, FieldKind][]) {
+    const off = base + offsets[field];
+    const planes = () =>
+      Array.from(
+        { length: DAEDALUS_MAX_PLANES },
+        (_, i) => readPlane(v, off + i * LAYOUT.plane.size),
+      );
+    out[field] = kind === "u32"
+      ? v.getUint32(off, true)
+      : kind === "s32"
+      ? v.getInt32(off, true)
+      : kind === "u64"
+      ? v.getBigUint64(off, true)
+      : kind === "plane"
+      ? readPlane(v, off)
+      : kind === "planes"
+      ? planes()
+      : kind === "u32s"
+      ? Array.from({ length: DAEDALUS_MAX_PLANES }, (_, i) => v.getUint32(off + 4 * i, true))
+      : readReason(new Uint8Array(v.buffer, v.byteOffset + off, DAEDALUS_STREAM_REASON_SIZE));
+  }
+  return out as StreamStructValues<S>;
+}
+
+/** Writes struct `name`'s members into `v` at `base`; arrays may be shorter than the struct's. */
+export function writeStruct<S extends StreamStruct>(
+  name: S,
+  v: DataView,
+  values: StreamStructValues<S>,
+  base = 0,
+): void {
+  const offsets = LAYOUT[name] as Record<string, number>;
+  const all = values as Record<string, unknown>;
+  for (const [field, kind] of Object.entries(STREAM_FIELDS[name]) as [string, FieldKind][]) {
+    const off = base + offsets[field];
+    const value = all[field];
+    if (kind === "u32") v.setUint32(off, value as number, true);
+    else if (kind === "s32") v.setInt32(off, value as number, true);
+    else if (kind === "u64") v.setBigUint64(off, value as bigint, true);
+    else if (kind === "plane") writePlane(v, off, value as WirePlane);
+    else if (kind === "planes") {
+      (value as WirePlane[]).forEach((p, i) => writePlane(v, off + i * LAYOUT.plane.size, p));
+    } else if (kind === "u32s") {
+      (value as number[]).forEach((n, i) => v.setUint32(off + 4 * i, n, true));
+    } else {
+      const bytes = new TextEncoder().encode(value as string);
+      const room = new Uint8Array(v.buffer, v.byteOffset + off, DAEDALUS_STREAM_REASON_SIZE);
+      room.fill(0);
+      room.set(bytes.subarray(0, DAEDALUS_STREAM_REASON_SIZE - 1));
+    }
+  }
+}
+
+function readReason(bytes: Uint8Array): string {
+  const nul = bytes.indexOf(0);
+  return new TextDecoder().decode(nul >= 0 ? bytes.subarray(0, nul) : bytes);
+}
+
+/** The stream messages' types (enum daedalus_msg_type) by kind. */
+export const STREAM_MSG_TYPES = {
+  start: MSG_STREAM_START,
+  data: MSG_STREAM_DATA,
+  capture: MSG_STREAM_CAPTURE,
+  drain: MSG_STREAM_DRAIN,
+  resume: MSG_STREAM_RESUME,
+  capture_reset: MSG_STREAM_CAPTURE_RESET,
+  stop: MSG_STREAM_STOP,
+} as const;
+const STREAM_KINDS = Object.keys(STREAM_MSG_TYPES) as StreamKind[];
+/** A stream message's kind. */
+export type StreamKind = keyof typeof STREAM_MSG_TYPES;
+/** The struct of stream message kind `K`. */
+export type StructOf<K extends StreamKind> = K extends "start" ? "streamStart"
+  : K extends "data" ? "streamData"
+  : K extends "capture" ? "streamCapture"
+  : "streamMsg";
+const structOf = (kind: StreamKind): StreamStruct =>
+  kind === "start"
+    ? "streamStart"
+    : kind === "data"
+    ? "streamData"
+    : kind === "capture"
+    ? "streamCapture"
+    : "streamMsg";
+
+/** One stream message: its kind, context and cookie, then its struct's members. */
+export type StreamMessage = {
+  [K in StreamKind]: { kind: K; ctxId: number; cookie: number } & StreamStructValues<StructOf<K>>;
+}[StreamKind];
+
+function parseStreamMessage(
+  kind: StreamKind,
+  v: DataView,
+  ctxId: number,
+  cookie: number,
+): StreamMessage {
+  const struct = structOf(kind);
+  if (v.byteLength !== LAYOUT[struct].size) {
+    throw new ProtocolError(`${kind} stream message of ${v.byteLength} bytes`);
+  }
+  const m = { kind, ctxId, cookie, ...readStruct(struct, v) } as StreamMessage;
+  if (m.kind === "capture") {
+    const n = m.num_planes;
+    if (n < 1 || n > DAEDALUS_MAX_PLANES) throw new ProtocolError(`${n} CAPTURE planes`);
+    m.planes = m.planes.slice(0, n);
+  }
+  return m;
+}
+
+/** Serialises a stream message as the kernel does (for tests and test backends). */
+export function encodeStreamMessage(m: StreamMessage): Uint8Array<ArrayBuffer> {
+  const struct = structOf(m.kind);
+  const out = new Uint8Array(LAYOUT[struct].size);
+  const v = new DataView(out.buffer);
+  v.setUint32(LAYOUT.hdr.type, STREAM_MSG_TYPES[m.kind], true);
+  v.setUint32(LAYOUT.hdr.size_, out.length, true);
+  v.setUint32(LAYOUT.hdr.ctx_id, m.ctxId, true);
+  v.setUint32(LAYOUT.hdr.cookie, m.cookie, true);
+  writeStruct(struct, v, m as unknown as StreamStructValues<typeof struct>);
+  return out;
+}
+
+/** STREAM_DATA_DONE's argument. */
+export type StreamDataDone = StreamStructValues<"streamDataDone">;
+/** STREAM_PICTURE's argument (`bytesused`: one per plane written, none for an empty buffer). */
+export type StreamPicture = StreamStructValues<"streamPicture">;
+/** STREAM_FORMAT's argument (`fits` is the kernel's answer). */
+export type StreamFormatArg = StreamStructValues<"streamFormat">;
+/** STREAM_ERROR's argument (`error` a negative errno, `reason` at most 63 bytes). */
+export type StreamErrorArg = StreamStructValues<"streamError">;
+
+/** A stream ioctl's argument bytes, checked as the kernel checks them. */
+export function encodeStreamArg<
+  S extends "streamDataDone" | "streamPicture" | "streamFormat" | "streamError",
+>(
+  name: S,
+  values: StreamStructValues<S>,
+): Uint8Array<ArrayBuffer> {
+  const all = values as Record<string, unknown>;
+  const status = (all.status ?? all.error) as number | undefined;
+  if (status !== undefined && status > 0) {
+    throw new ProtocolError(`${name}: status ${status} is not 0 or a negative errno`);
+  }
+  if (name === "streamPicture") {
+    const p = values as StreamPicture;
+    if (p.num_planes > DAEDALUS_MAX_PLANES || p.bytesused.length !== p.num_planes) {
+      throw new ProtocolError(`${p.num_planes} planes, ${p.bytesused.length} sizes`);
+    }
+  }
+  const out = new Uint8Array(LAYOUT[name].size);
+  writeStruct(name, new DataView(out.buffer), values);
   return out;
 }

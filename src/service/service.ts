@@ -8,18 +8,20 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Libav } from "../../ffi/libav.ts";
-import { EBUSY, EINVAL, ENOENT, ENOMEM, EPROTO, SysError } from "../../ffi/libc.ts";
-import { codecByWireId, CODECS, DAEMON_CODECS } from "../codecs.ts";
+import { EBUSY, EINVAL, EIO, ENOENT, ENOMEM, ENOTSUP, EPROTO, SysError } from "../../ffi/libc.ts";
+import { codecByWireId, CODECS, DAEMON_CODECS, DAEMON_STREAM_CODECS } from "../codecs.ts";
 import type { JobResult } from "../decoder/job.ts";
 import { VouchedPictures } from "../decoder/vouched.ts";
 import { ControlDevice, DEFAULT_DEVICE, moduleParameter } from "./control-device.ts";
-import { ContextThread, type QueuedJob } from "./context-thread.ts";
+import { ContextThread, type Queued, type StreamOutcome } from "./context-thread.ts";
+import type { StreamAnswer, StreamInput } from "./context-stream.ts";
 import {
   decoderBytes,
   DecoderMemory,
   DEFAULT_DECODER_PICTURES,
   defaultDecoderBudget,
   pictureBytes,
+  streamDecoderBytes,
 } from "./decoder-memory.ts";
 import { prefetchLibraries } from "./self-test.ts";
 import {
@@ -33,6 +35,12 @@ import {
   DAEDALUS_JOB_HOLD_CAPTURE,
   MSG_DECODE,
   parseMessage,
+  streamCodecsFor,
+  type StreamDataDone,
+  type StreamErrorArg,
+  type StreamFormatArg,
+  type StreamMessage,
+  type StreamPicture,
   type WireCodecName,
   type WireJob,
 } from "./protocol.ts";
@@ -74,9 +82,9 @@ export interface ServiceOptions {
    */
   maxRetiredThreads?: number;
   /**
-   * A test hook (DAEDALUSD_TEST_FREEZE=<codec>[:<jobs>]): the first `jobs` jobs of `codec` block
-   * their decode thread inside a libc call for `ms` (for good by default), as a decoder slow or
-   * stuck in a library would.
+   * A test hook (DAEDALUSD_TEST_FREEZE=<codec>[:<jobs>]): the first `jobs` jobs (or STREAM_DATA
+   * messages) of `codec` block their decode thread inside a libc call for `ms` (for good by
+   * default), as a decoder slow or stuck in a library would.
    */
   testFreeze?: { codec: WireCodecName; jobs: number; ms?: number };
   /**
@@ -148,6 +156,13 @@ export class DaedalusService {
   readonly #decoderMemory: DecoderMemory;
   #stopping = false;
   #wake: (() => void) | undefined;
+  /** Per context with a stream: its epoch now and its session's frame threads (fixed at START). */
+  readonly #streams = new Map<
+    number,
+    { epoch: number; threads: number; failed: boolean; codec: number }
+  >();
+  /** The last key given to a stream message (counting down: never a job's cookie). */
+  #streamKey = 0;
 
   /** A service decoding with `av` (libavcodec's bindings); run() starts it. */
   constructor(private readonly av: Libav, private readonly opts: ServiceOptions = {}) {
@@ -248,14 +263,21 @@ export class DaedalusService {
       log.info(`job deadline ${this.#deadlineMs} ms (the module's watchdog: ${watchdog} ms)`);
     }
     try {
-      const hello = dev.hello(abiVersion(DAEDALUS_ABI_MAJOR, DAEDALUS_ABI_MINOR), DAEMON_CODECS);
+      const hello = dev.hello(
+        abiVersion(DAEDALUS_ABI_MAJOR, DAEDALUS_ABI_MINOR),
+        DAEMON_CODECS,
+        streamCodecsFor(version, DAEMON_STREAM_CODECS),
+      );
       const codecs = Object.entries(CODEC).filter(([, c]) => hello.kernelCodecs & codecBit(c))
         .map(([n]) => n);
       log.info(
         `connected to ${dev.path}: module ${hello.driverVersion}, ABI ` +
           `${hello.kernelAbiVersion >>> 16}.${hello.kernelAbiVersion & 0xffff}, ` +
           `module codecs [${codecs.join(" ")}], daemon codecs [${
-            CODECS.map((c) => c.name).join(" ")
+            CODECS.filter((c) => c.stateless).map((c) => c.name).join(" ")
+          }], stream codecs [${
+            Object.entries(CODEC).filter(([, c]) => hello.kernelStreamCodecs & codecBit(c))
+              .map(([n]) => n).join(" ")
           }]`,
       );
       return true;
@@ -320,12 +342,16 @@ export class DaedalusService {
         this.#threads.delete(m.ctxId);
         this.#decoderMemory.release(m.ctxId);
         this.#vouched.delete(m.ctxId);
+        this.#streams.delete(m.ctxId);
         return;
       case "unknown":
         log.warn(`ignoring message type ${m.msgType} (ctx=${m.ctxId})`);
         return;
       case "decode":
         this.#dispatch(port, m.job);
+        return;
+      case "stream":
+        this.#streamDispatch(port, m.msg);
     }
   }
 
@@ -350,6 +376,7 @@ export class DaedalusService {
    */
   async closeContexts(): Promise<void> {
     this.#threads.clear();
+    this.#streams.clear();
     this.#decoderMemory.clear();
     this.#vouched.clear();
     this.#attached = undefined;
@@ -398,7 +425,7 @@ export class DaedalusService {
    * whose call came back has ended (terminate()) and holds nothing: a slow picture now and then
    * never adds up to a restart.
    */
-  #retire(thread: ContextThread, queued: QueuedJob[]): void {
+  #retire(thread: ContextThread, queued: Queued[]): void {
     this.#retired++;
     const stuck = this.stuckThreads + 1;
     this.#stuck.push(thread);
@@ -422,6 +449,11 @@ export class DaedalusService {
     }
     const port = this.#attached;
     for (const q of queued) {
+      if (!("job" in q)) {
+        // Its session was the retired thread's: the stream fails (one STREAM_ERROR).
+        q.resolve({ failed: { errno: EIO, message: "its decode thread was retired" } });
+        continue;
+      }
       if (!port) {
         q.resolve({ status: -EINVAL, held: false, bytesused: [], message: "no connection" });
         continue;
@@ -484,6 +516,127 @@ export class DaedalusService {
       .then((result) => this.#complete(port, w, result));
     this.#inFlight.add(done);
     done.finally(() => this.#inFlight.delete(done));
+  }
+
+  /**
+   * A stream message (docs/stateful.md "Daemon"): to its context's thread, in order, where its
+   * session lives from its STREAM_START; its answers come back and are sent here, in order.
+   */
+  #streamDispatch(port: JobPort, msg: StreamMessage): void {
+    if (msg.kind === "start") {
+      const known = this.#streams.get(msg.ctxId);
+      // Its frame threads: the context's share at its first START, fixed for the session.
+      const threads = known?.threads ?? this.#threadShare();
+      this.#streams.set(msg.ctxId, { epoch: msg.epoch, threads, failed: false, codec: msg.codec });
+    }
+    this.#streamSubmit(port, msg.ctxId, msg);
+  }
+
+  #streamSubmit(port: JobPort, ctxId: number, input: StreamInput): void {
+    const stream = this.#streams.get(ctxId);
+    // Before any START (or after a CTX_CLOSE) there is no stream to take it: the kernel sends
+    // none then.
+    if (!stream) {
+      log.debug(`stream message ${input.kind} for ctx ${ctxId}, which started no stream`);
+      return;
+    }
+    const thread = this.#threadFor(port, ctxId);
+    const freeze = input.kind === "data" && this.#freezes > 0 &&
+      codecName(stream.codec) === this.opts.testFreeze?.codec;
+    if (freeze) {
+      this.#freezes--;
+      log.warn(`test hook: stream data ${input.cookie} (ctx ${ctxId}) freezes ${thread.name}`);
+    }
+    const freezeMs = freeze ? this.opts.testFreeze?.ms ?? Infinity : 0;
+    const done = thread.submitStream(--this.#streamKey, ctxId, input, stream.threads, freezeMs)
+      .then((outcome) => this.#streamAnswered(port, ctxId, outcome));
+    this.#inFlight.add(done);
+    done.finally(() => this.#inFlight.delete(done));
+  }
+
+  #streamAnswered(port: JobPort, ctxId: number, outcome: StreamOutcome): void {
+    const stream = this.#streams.get(ctxId);
+    if (!stream) return; // closed meanwhile: the kernel dropped its stream
+    if ("failed" in outcome) {
+      if (stream.failed) return;
+      stream.failed = true;
+      const { errno, message } = outcome.failed;
+      this.#streamSend(port, ctxId, {
+        kind: "error",
+        arg: { ctx_id: ctxId, epoch: stream.epoch, error: -errno, reason: message.slice(0, 63) },
+      });
+      return;
+    }
+    for (const a of outcome.answers) this.#streamSend(port, ctxId, a);
+  }
+
+  /** Sends one answer; a format is charged first, and its answer goes back to the session. */
+  #streamSend(port: JobPort, ctxId: number, a: StreamAnswer): void {
+    const call = <T>(what: string, send: () => T): T | undefined => {
+      try {
+        return send();
+      } catch (e) {
+        // ENOENT: an older epoch's or a buffer the kernel took back: nothing changed.
+        const level = e instanceof SysError && e.errno === ENOENT ? "debug" : "warn";
+        log[level](`ctx ${ctxId}: ${what} refused: ${(e as Error).message}`);
+        return undefined;
+      }
+    };
+    switch (a.kind) {
+      case "data_done":
+        call("STREAM_DATA_DONE", () => port.streamDataDone(a.arg));
+        return;
+      case "picture":
+        call("STREAM_PICTURE", () => port.streamPicture(a.arg));
+        return;
+      case "error": {
+        const s = this.#streams.get(ctxId);
+        if (s) s.failed = true;
+        jobLog.warn(`stream ctx=${ctxId} failed: ${a.arg.reason} (${a.arg.error})`);
+        call("STREAM_ERROR", () => port.streamError(a.arg));
+        return;
+      }
+      case "format": {
+        const stream = this.#streams.get(ctxId)!;
+        const codec = CODECS.find((c) => c.name === a.codec)!;
+        const epoch = a.arg.epoch;
+        const bytes = streamDecoderBytes(codec, a.format, stream.threads);
+        const refused = this.#decoderMemory.charge(ctxId, bytes);
+        const { width, height } = a.format.coded;
+        if (refused) {
+          const reason = `a ${width}x${height} ${codec.name} stream: over the memory budget`;
+          log.warn(`ctx ${ctxId}: ${reason}: ${refused}`);
+          this.#streamSubmit(port, ctxId, {
+            kind: "fits",
+            ctxId,
+            epoch,
+            fits: false,
+            refused: { errno: ENOMEM, reason },
+          });
+          return;
+        }
+        let failure: string | undefined;
+        const fits = call("STREAM_FORMAT", () => {
+          try {
+            return port.streamFormat(a.arg);
+          } catch (e) {
+            if (!(e instanceof SysError && e.errno === ENOENT)) failure = (e as Error).message;
+            throw e;
+          }
+        });
+        if (fits === undefined && !failure) return; // an older epoch: its session moved on
+        this.#streamSubmit(port, ctxId, {
+          kind: "fits",
+          ctxId,
+          epoch,
+          fits: fits ?? false,
+          refused: failure === undefined ? undefined : {
+            errno: ENOTSUP,
+            reason: `the module refused a ${width}x${height} format`,
+          },
+        });
+      }
+    }
   }
 
   #complete(port: JobPort, w: WireJob, decoded: JobResult): void {
@@ -590,12 +743,21 @@ export class DaedalusService {
 }
 
 /**
- * What handleMessage needs of the device: a descriptor the context threads map job buffers
- * from, and COMPLETE (a test double implements both with a memfd).
+ * What handleMessage needs of the device: a descriptor the context threads map job and stream
+ * buffers from, COMPLETE and the stream ioctls (a test double implements them with a memfd).
+ * Each throws a SysError the kernel's way (ENOENT: a job, buffer or epoch it no longer has).
  */
 export interface JobPort {
   /** The descriptor job buffers are mapped from. */
   readonly fd: number;
   /** Sends a job's COMPLETE. */
   complete(c: Complete): void;
+  /** DAEDALUS_IOC_STREAM_DATA_DONE: an OUTPUT buffer's bytes are taken. */
+  streamDataDone(a: StreamDataDone): void;
+  /** DAEDALUS_IOC_STREAM_PICTURE: a CAPTURE buffer's picture (or an empty LAST). */
+  streamPicture(a: StreamPicture): void;
+  /** DAEDALUS_IOC_STREAM_FORMAT: the stream's format; returns whether the CAPTURE setup fits. */
+  streamFormat(a: StreamFormatArg): boolean;
+  /** DAEDALUS_IOC_STREAM_ERROR: the stream cannot go on. */
+  streamError(a: StreamErrorArg): void;
 }

@@ -4,7 +4,8 @@
  * answers go out through a StreamSink, in the order the client must see them.
  *
  * - **Format first.** A format event is told (and charged for) before any picture of it, once
- *   every earlier picture is out; one that does not fit takes back the CAPTURE buffers held.
+ *   every earlier picture is out; one that does not fit takes back the CAPTURE buffers held. A
+ *   sink may answer later (formatAnswered()): nothing is delivered until it has.
  * - **LAST hold-back.** A picture is written only once the event after it is known, so that the
  *   drain's last picture carries LAST; when the end comes with no picture before it, an empty
  *   CAPTURE buffer carries LAST.
@@ -68,10 +69,11 @@ export interface StreamSink {
    */
   charge(format: StreamFormat): string | undefined;
   /**
-   * Tells the stream's format (STREAM_FORMAT); returns whether the CAPTURE setup fits it. When it
-   * does not, the kernel has taken back every CAPTURE buffer the daemon held.
+   * Tells the stream's format (STREAM_FORMAT); returns whether the CAPTURE setup fits it, or
+   * undefined when the answer comes later (StreamDelivery.formatAnswered()). When it does not
+   * fit, the kernel has taken back every CAPTURE buffer the daemon held.
    */
-  format(format: StreamFormat): boolean;
+  format(format: StreamFormat): boolean | undefined;
   /** A CAPTURE buffer's answer (STREAM_PICTURE). */
   picture(cookie: number, picture: PictureOut): void;
   /** The stream failed (STREAM_ERROR): `errno` positive. Nothing follows it. */
@@ -91,6 +93,8 @@ export class StreamDelivery {
   #input: Input[] = [];
   #failed = false;
   #closed = false;
+  /** A format was told and its answer has not come. */
+  #awaiting = false;
 
   /** A session of `codec` with `threads` frame threads, answering through `sink`. */
   constructor(av: Libav, codec: Codec, sink: StreamSink, opts: { threads?: number } = {}) {
@@ -141,6 +145,32 @@ export class StreamDelivery {
     this.#run();
   }
 
+  /**
+   * The answer to a format the sink told without answering (StreamSink.format()): whether the
+   * CAPTURE setup fits it (if not, every CAPTURE buffer held, those received since included, is
+   * the kernel's again). Delivery goes on.
+   */
+  formatAnswered(fits: boolean): void {
+    if (!this.#awaiting || this.#failed) return;
+    this.#awaiting = false;
+    if (!fits) this.#captures = [];
+    this.#run();
+  }
+
+  /** Ends the stream from outside (a deadline passed, a format refused): one error, as #fail. */
+  refuse(errno: number, reason: string): void {
+    this.#fail(errno, reason);
+  }
+
+  /**
+   * A new epoch after a stop (STREAM_START again): the stream starts afresh, its format told again
+   * before its first picture.
+   */
+  restart(): void {
+    this.stop();
+    this.#session.retellFormat();
+  }
+
   /** STREAM_CAPTURE_RESET: the CAPTURE buffers held are the kernel's again; pictures stay. */
   captureReset(): void {
     this.#captures = [];
@@ -152,6 +182,7 @@ export class StreamDelivery {
    */
   stop(): void {
     this.#input = [];
+    this.#awaiting = false;
     this.#session.flush();
   }
 
@@ -196,6 +227,7 @@ export class StreamDelivery {
   /** Answers every event it can now: formats, pictures with a CAPTURE buffer, the end. */
   #deliver(): void {
     for (let e = this.#session.peek(); e && !this.#failed; e = this.#session.peek()) {
+      if (this.#awaiting) return;
       if (e.kind === "format") {
         this.#tellFormat(e.format);
         continue;
@@ -230,7 +262,9 @@ export class StreamDelivery {
     const refused = this.#sink.charge(format);
     if (refused) throw new StreamError(ENOMEM, refused);
     this.#session.take();
-    if (!this.#sink.format(format)) this.#captures = [];
+    const fits = this.#sink.format(format);
+    if (fits === undefined) this.#awaiting = true;
+    else if (!fits) this.#captures = [];
   }
 
   #write(picture: StreamPicture, slot: CaptureSlot, last: boolean): PictureOut {

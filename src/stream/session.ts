@@ -154,6 +154,15 @@ export class StreamSession {
     this.#reset();
   }
 
+  /**
+   * A new epoch (the client started its OUTPUT queue again, after a seek): its first picture is
+   * preceded by a format event even when the format did not change.
+   */
+  retellFormat(): void {
+    this.#format = undefined;
+    this.#told = undefined;
+  }
+
   /** The pictures waiting in the queue (what back-pressure bounds). */
   get waiting(): number {
     return this.#events.reduce((n, e) => n + (e.kind === "picture" ? 1 : 0), 0);

@@ -116,10 +116,61 @@ export class MemoryPort implements JobPort {
     });
   }
 
+  /** The stream answers the service sent (checked as the kernel checks them), in order. */
+  readonly streamAnswers: StreamPortAnswer[] = [];
+  /**
+   * Who takes the stream answers, as the kernel's stateful node would (a test's client): it
+   * says whether a format fits, and throws a SysError (ENOENT) for what it has no more.
+   */
+  streams: StreamPortHandler | undefined;
+
+  streamDataDone(a: P.StreamDataDone): void {
+    P.encodeStreamArg("streamDataDone", a);
+    this.streamAnswers.push({ kind: "data_done", arg: a });
+    this.streams?.dataDone(a);
+  }
+
+  streamPicture(a: P.StreamPicture): void {
+    P.encodeStreamArg("streamPicture", a);
+    this.streamAnswers.push({ kind: "picture", arg: a });
+    this.streams?.picture(a);
+  }
+
+  streamFormat(a: P.StreamFormatArg): boolean {
+    P.encodeStreamArg("streamFormat", a);
+    this.streamAnswers.push({ kind: "format", arg: a });
+    return this.streams?.format(a) ?? true;
+  }
+
+  streamError(a: P.StreamErrorArg): void {
+    P.encodeStreamArg("streamError", a);
+    this.streamAnswers.push({ kind: "error", arg: a });
+    this.streams?.error(a);
+  }
+
   close(): void {
     for (const m of this.#maps) m.unmap();
     libc().close(this.fd);
   }
+}
+
+/** A stream answer as the double recorded it. */
+export type StreamPortAnswer =
+  | { kind: "data_done"; arg: P.StreamDataDone }
+  | { kind: "picture"; arg: P.StreamPicture }
+  | { kind: "format"; arg: P.StreamFormatArg }
+  | { kind: "error"; arg: P.StreamErrorArg };
+
+/** What takes a MemoryPort's stream answers (the kernel's part; tests/lib/stream-port.ts). */
+export interface StreamPortHandler {
+  /** STREAM_DATA_DONE. */
+  dataDone(a: P.StreamDataDone): void;
+  /** STREAM_PICTURE. */
+  picture(a: P.StreamPicture): void;
+  /** STREAM_FORMAT: whether the CAPTURE setup fits. */
+  format(a: P.StreamFormatArg): boolean;
+  /** STREAM_ERROR. */
+  error(a: P.StreamErrorArg): void;
 }
 
 /** A context's buffers in the port: one OUTPUT buffer, `captures` CAPTURE buffers. */

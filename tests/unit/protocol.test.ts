@@ -103,6 +103,141 @@ Deno.test("HELLO: request and reply", () => {
     kernelAbiVersion: 0x10000,
     kernelCodecs: 2,
     maxMsgSize: 65536,
+    kernelStreamCodecs: 0,
     driverVersion: "0.1.0",
   });
+});
+
+Deno.test("HELLO: stream_codecs declared only to a module of ABI 1.3 or later", () => {
+  const streams = (1 << P.CODEC.h264) | (1 << P.CODEC.vp9);
+  assert.equal(P.streamCodecsFor(P.abiVersion(1, 2), streams), 0, "a 1.2 module refuses it");
+  assert.equal(P.streamCodecsFor(P.abiVersion(1, 3), streams), streams);
+  assert.equal(P.streamCodecsFor(P.abiVersion(1, 4), streams), streams);
+  const req = P.encodeHello(P.abiVersion(1, 3), 2, streams);
+  const v = new DataView(req.buffer);
+  assert.equal(v.getUint32(P.LAYOUT.hello.stream_codecs, true), streams);
+  assert.deepEqual([...req.subarray(P.LAYOUT.hello.reserved, P.LAYOUT.hello.driver_version)], [
+    ...new Uint8Array(8),
+  ]);
+  // a 1.2 request leaves the field zero, as before
+  const old = P.encodeHello(P.abiVersion(1, 2), 2);
+  assert.equal(new DataView(old.buffer).getUint32(P.LAYOUT.hello.stream_codecs, true), 0);
+  v.setUint32(P.LAYOUT.hello.stream_codecs, 1 << P.CODEC.h264, true); // the module's answer
+  assert.equal(P.decodeHello(req).kernelStreamCodecs, 1 << P.CODEC.h264);
+});
+
+const PLANE: P.WirePlane = {
+  mmapOffset: 0x4000n,
+  length: 1 << 20,
+  bytesperline: 0,
+  bytesused: 1777,
+  memoryId: 3,
+};
+
+const STREAM_MESSAGES: P.StreamMessage[] = [
+  {
+    kind: "start",
+    ctxId: 4,
+    cookie: 0,
+    epoch: 2,
+    codec: P.CODEC.h264,
+    pixelformat: 0x34363248,
+    width: 640,
+    height: 360,
+  },
+  {
+    kind: "data",
+    ctxId: 4,
+    cookie: 17,
+    epoch: 2,
+    index: 3,
+    timestamp: 0x1_0000_0001n,
+    flags: 0x4000,
+    data: PLANE,
+  },
+  {
+    kind: "capture",
+    ctxId: 4,
+    cookie: 18,
+    epoch: 2,
+    index: 1,
+    width: 640,
+    height: 368,
+    pixelformat: 0x3231564e,
+    num_planes: 2,
+    planes: [{ ...PLANE, bytesperline: 640 }, { ...PLANE, mmapOffset: 0x8000n, memoryId: 4 }],
+  },
+  ...(["drain", "resume", "capture_reset", "stop"] as const).map((kind) => ({
+    kind,
+    ctxId: 4,
+    cookie: 0,
+    epoch: 2,
+  })),
+];
+
+Deno.test("stream messages survive encode → parse unchanged, at their structs' sizes and types", () => {
+  const types = [4, 5, 6, 7, 8, 9, 10];
+  for (const [i, msg] of STREAM_MESSAGES.entries()) {
+    const bytes = P.encodeStreamMessage(msg);
+    const v = new DataView(bytes.buffer);
+    assert.equal(v.getUint32(P.LAYOUT.hdr.type, true), types[i], msg.kind);
+    assert.equal(v.getUint32(P.LAYOUT.hdr.size_, true), bytes.length);
+    assert.deepEqual(P.parseMessage(bytes), { type: "stream", msg }, msg.kind);
+  }
+  // The header's sizes: every stream struct's own.
+  const size = (kind: P.StreamKind) =>
+    P.encodeStreamMessage(STREAM_MESSAGES.find((m) => m.kind === kind)!).length;
+  assert.deepEqual(
+    [size("start"), size("data"), size("capture"), size("drain")],
+    [
+      P.LAYOUT.streamStart.size,
+      P.LAYOUT.streamData.size,
+      P.LAYOUT.streamCapture.size,
+      P.LAYOUT.streamMsg.size,
+    ],
+  );
+});
+
+Deno.test("malformed stream messages are rejected", () => {
+  const capture = P.encodeStreamMessage(STREAM_MESSAGES[2]);
+  const zero = capture.slice();
+  new DataView(zero.buffer).setUint32(P.LAYOUT.streamCapture.num_planes, 0, true);
+  const four = capture.slice();
+  new DataView(four.buffer).setUint32(P.LAYOUT.streamCapture.num_planes, 4, true);
+  const short = P.encodeStreamMessage(STREAM_MESSAGES[1]).slice(0, P.LAYOUT.streamMsg.size);
+  new DataView(short.buffer).setUint32(P.LAYOUT.hdr.size_, short.length, true);
+  for (const [what, bytes] of [["no planes", zero], ["4 planes", four], ["short DATA", short]]) {
+    assert.throws(() => P.parseMessage(bytes as Uint8Array), P.ProtocolError, what as string);
+  }
+});
+
+Deno.test("stream ioctl arguments: written at the header's offsets, checked as the kernel checks them", () => {
+  const picture: P.StreamPicture = {
+    cookie: 18,
+    epoch: 2,
+    status: 0,
+    flags: P.PICTURE_FLAG.last | P.PICTURE_FLAG.keyframe,
+    timestamp: 0x1_0000_0001n,
+    num_planes: 2,
+    bytesused: [235520, 117760],
+  };
+  const bytes = P.encodeStreamArg("streamPicture", picture);
+  assert.equal(bytes.length, P.LAYOUT.streamPicture.size);
+  const v = new DataView(bytes.buffer);
+  assert.equal(v.getUint32(P.LAYOUT.streamPicture.flags, true), 3);
+  assert.equal(v.getBigUint64(P.LAYOUT.streamPicture.timestamp, true), 0x1_0000_0001n);
+  assert.equal(v.getUint32(P.LAYOUT.streamPicture.bytesused + 4, true), 117760);
+  assert.equal(v.getUint32(P.LAYOUT.streamPicture.bytesused + 8, true), 0);
+  assert.deepEqual(P.readStruct("streamPicture", v), {
+    ...picture,
+    bytesused: [235520, 117760, 0],
+  });
+  assert.throws(() => P.encodeStreamArg("streamPicture", { ...picture, status: 5 }));
+  assert.throws(() => P.encodeStreamArg("streamPicture", { ...picture, num_planes: 1 }));
+  assert.throws(() => P.encodeStreamArg("streamDataDone", { cookie: 1, status: 22 }));
+  const reason = "x".repeat(100);
+  const error = P.encodeStreamArg("streamError", { ctx_id: 4, epoch: 2, error: -12, reason });
+  const e = P.readStruct("streamError", new DataView(error.buffer));
+  assert.equal(e.error, -12);
+  assert.equal(e.reason, "x".repeat(P.DAEDALUS_STREAM_REASON_SIZE - 1), "cut to fit its NUL");
 });
