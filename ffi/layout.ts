@@ -21,6 +21,7 @@ export interface LibavLayout {
      * then int flags' AV_FRAME_FLAG_KEY (lavc 59 and FFmpeg 6.0 have no such flag).
      */
     keyFrame: { offset: number; mask: number };
+    pictType: number; // enum AVPictureType pict_type
   };
   /** AVPacket's fields. */
   packet: {
@@ -50,6 +51,7 @@ function layout(
   decodeErrorFlags: number,
   cropTop: number,
   keyFrame: { offset: number; mask: number },
+  pictType: number,
 ): LibavLayout {
   return {
     frame: {
@@ -62,6 +64,7 @@ function layout(
       decodeErrorFlags,
       cropTop,
       keyFrame,
+      pictType,
     },
     packet: { pts: 8, dts: 16, data: 24, size: 32 },
     codec: { name: 0, id: 20 },
@@ -74,11 +77,12 @@ const KEY_FRAME_INT = { offset: 120, mask: -1 };
 
 /** The layout of each supported libavcodec major. */
 export const LAYOUTS: Readonly<Record<number, LibavLayout>> = {
-  59: layout(376, 408, KEY_FRAME_INT),
-  60: layout(376, 408, KEY_FRAME_INT),
-  61: layout(344, 368, KEY_FRAME_INT),
-  62: layout(320, 344, { offset: 276, mask: 2 }),
-  63: layout(320, 344, { offset: 276, mask: 2 }),
+  59: layout(376, 408, KEY_FRAME_INT, 124),
+  60: layout(376, 408, KEY_FRAME_INT, 124),
+  61: layout(344, 368, KEY_FRAME_INT, 124),
+  // key_frame removed: pict_type moved up into its place
+  62: layout(320, 344, { offset: 276, mask: 2 }, 120),
+  63: layout(320, 344, { offset: 276, mask: 2 }, 120),
 };
 
 /** AVFrame.decode_error_flags: FF_DECODE_ERROR_* bit → what it means. */
@@ -124,6 +128,10 @@ export class AVFrameView {
   get keyFrame(): boolean {
     const { offset, mask } = this.layout.frame.keyFrame;
     return (this.#v.getInt32(offset) & mask) !== 0;
+  }
+  /** Its picture type (enum AVPictureType: AV_PICTURE_TYPE_I 1, P 2, B 3, S 4, SI 5, SP 6, BI 7). */
+  get pictType(): number {
+    return this.#v.getInt32(this.layout.frame.pictType);
   }
   /** FF_DECODE_ERROR_* bits (FF_DECODE_ERRORS): the damage libavcodec concealed. */
   get decodeErrorFlags(): number {

@@ -182,7 +182,9 @@ export class ContextStream {
   }
 
   #picture(cookie: number, out: PictureOut): StreamPicture {
-    const flags = (out.last ? PICTURE_FLAG.last : 0) | (out.keyFrame ? PICTURE_FLAG.keyframe : 0);
+    const flags = (out.last ? PICTURE_FLAG.last : 0) | (out.keyFrame ? PICTURE_FLAG.keyframe : 0) |
+      (out.predicted === "p" ? PICTURE_FLAG.pframe : 0) |
+      (out.predicted === "b" ? PICTURE_FLAG.bframe : 0);
     return {
       cookie,
       epoch: this.#epoch,

@@ -23,6 +23,9 @@ import { type CaptureFormat, type CaptureMemory, JobError } from "../decoder/job
 import { StreamError } from "./error.ts";
 import { type StreamFormat, type StreamPicture, StreamSession } from "./session.ts";
 
+/** libavcodec's picture types (enum AVPictureType) that are predicted: P, S, SP; B, BI. */
+const PREDICTED: Readonly<Record<number, "p" | "b">> = { 2: "p", 4: "p", 6: "p", 3: "b", 7: "b" };
+
 /** A CAPTURE buffer the client queued (STREAM_CAPTURE), held until a picture goes into it. */
 export interface CaptureSlot {
   /** What the answer (STREAM_PICTURE) names it by. */
@@ -53,6 +56,8 @@ export interface PictureOut {
   last: boolean;
   /** The picture is a key frame. */
   keyFrame: boolean;
+  /** How it was predicted, when it was (libavcodec's picture type: P, or B), for its flags. */
+  predicted?: "p" | "b";
   /** Bytes written per CAPTURE plane: none for an empty LAST buffer, all 0 for a failed write. */
   bytesused: number[];
   /** Why it failed, when it did. */
@@ -268,7 +273,10 @@ export class StreamDelivery {
   }
 
   #write(picture: StreamPicture, slot: CaptureSlot, last: boolean): PictureOut {
-    const out = { timestamp: picture.timestamp, last, keyFrame: picture.frame.keyFrame };
+    const frame = picture.frame;
+    const type = frame.pictType;
+    const predicted = PREDICTED[type];
+    const out = { timestamp: picture.timestamp, last, keyFrame: frame.keyFrame, predicted };
     const flagged = picture.error;
     try {
       const bytesused = this.#session.write(picture, slot.format, slot.memory());

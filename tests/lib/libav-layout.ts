@@ -14,6 +14,7 @@ export const OFFSETS: [string, string][] = [
   ["frame.pts", "offsetof(AVFrame, pts)"],
   ["frame.decodeErrorFlags", "offsetof(AVFrame, decode_error_flags)"],
   ["frame.cropTop", "offsetof(AVFrame, crop_top)"],
+  ["frame.pictType", "offsetof(AVFrame, pict_type)"],
   ["packet.pts", "offsetof(AVPacket, pts)"],
   ["packet.dts", "offsetof(AVPacket, dts)"],
   ["packet.data", "offsetof(AVPacket, data)"],

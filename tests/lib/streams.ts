@@ -242,11 +242,14 @@ export function asIvf(file: string): Promise<string> {
   });
 }
 
-/** The display size of each frame ffmpeg decodes from `file`, in order. */
-export async function frameSizes(file: string): Promise<{ width: number; height: number }[]> {
+/** ffprobe's `fields` of each frame ffmpeg decodes from `file`, in display order. */
+export async function probeFrames<K extends string>(
+  file: string,
+  fields: K[],
+): Promise<Record<K, string | number>[]> {
   const out = await new Deno.Command("ffprobe", {
     args: [
-      ...["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=width,height"],
+      ...["-v", "error", "-select_streams", "v:0", "-show_entries", `frame=${fields.join(",")}`],
       ...["-of", "json", file],
     ],
     stdout: "piped",
@@ -254,8 +257,13 @@ export async function frameSizes(file: string): Promise<{ width: number; height:
   }).output();
   if (!out.success) throw new Error(`ffprobe ${file}: ${new TextDecoder().decode(out.stderr)}`);
   const json = JSON.parse(new TextDecoder().decode(out.stdout));
-  return (json as { frames: { width: number; height: number }[] }).frames
-    .map(({ width, height }) => ({ width, height }));
+  return (json as { frames: Record<K, string | number>[] }).frames;
+}
+
+/** The display size of each frame ffmpeg decodes from `file`, in order. */
+export async function frameSizes(file: string): Promise<{ width: number; height: number }[]> {
+  return (await probeFrames(file, ["width", "height"]))
+    .map(({ width, height }) => ({ width: Number(width), height: Number(height) }));
 }
 
 /** The CAPTURE layouts of the references, as ffmpeg names them. */

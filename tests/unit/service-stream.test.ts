@@ -15,7 +15,7 @@ import { withService } from "../lib/service-fixture.ts";
 import { StatefulClient } from "../lib/stream-port.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
 import { VP9_MATRIX } from "../lib/vpx-matrix.ts";
-import { ffmpegFrameMd5s, streamFile } from "../lib/streams.ts";
+import { ffmpegFrameMd5s, probeFrames, streamFile } from "../lib/streams.ts";
 
 const BPYRAMID = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
 /** An odd chunk size: access units cut anywhere, several in a chunk too. */
@@ -77,6 +77,13 @@ Deno.test("service streams: a whole H.264 stream in odd chunks, bit-exact with i
       expected.map((_, i) => i === expected.length - 1),
     );
     assert.ok(client.pictures.every((p) => p.status === 0 && p.epoch === 1));
+    // The picture type flags as ffprobe sees the pictures (the IDR a key frame).
+    const types = (await probeFrames(file, ["pict_type"])).map((f) => f.pict_type);
+    const { keyframe, pframe, bframe } = P.PICTURE_FLAG;
+    assert.deepEqual(
+      shown.map((p) => p.flags & (keyframe | pframe | bframe)),
+      types.map((t, i) => (i === 0 ? keyframe : 0) | (t === "P" ? pframe : t === "B" ? bframe : 0)),
+    );
     assert.equal(client.answered, parts.length, "every OUTPUT buffer answered");
     assert.equal(client.formats.length, 1);
     const f = client.formats[0];

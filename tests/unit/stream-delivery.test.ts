@@ -24,7 +24,7 @@ import type { StreamFormat } from "../../src/stream/session.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
 import { VP9_MATRIX } from "../lib/vpx-matrix.ts";
 import { random } from "../lib/random.ts";
-import { ffmpegFrameMd5s, streamFile } from "../lib/streams.ts";
+import { ffmpegFrameMd5s, probeFrames, streamFile } from "../lib/streams.ts";
 
 /** One answer the client got, in order. */
 type Answer =
@@ -203,7 +203,7 @@ Deno.test("delivery: a whole H.264 stream in random chunks, 3 CAPTURE buffers: b
   }
 });
 
-Deno.test("delivery: timestamps pass through as the session gives them; key frames marked", async () => {
+Deno.test("delivery: timestamps pass through as the session gives them; key frames and P/B pictures marked as ffprobe sees them", async () => {
   const file = await streamFile(BPYRAMID);
   const bytes = await Deno.readFile(file);
   const size = 777;
@@ -221,6 +221,10 @@ Deno.test("delivery: timestamps pass through as the session gives them; key fram
     assert.deepEqual(pics.map((p) => p.out.timestamp), sessionTimestamps(bytes, chunks, H264));
     assert.equal(pics[0].out.keyFrame, true, "the IDR");
     assert.ok(pics.slice(1).some((p) => !p.out.keyFrame));
+    const types = (await probeFrames(file, ["pict_type"])).map((f) => f.pict_type);
+    assert.ok(types.includes("B") && types.includes("P"), `ffprobe's types: ${types}`);
+    const predicted = { I: undefined, P: "p", B: "b" } as Record<string, string | undefined>;
+    assert.deepEqual(pics.map((p) => p.out.predicted), types.map((t) => predicted[t]));
   } finally {
     delivery.close();
   }
