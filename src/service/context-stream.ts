@@ -138,7 +138,7 @@ export class ContextStream {
       case "stop":
         return d.stop();
       case "resume":
-        return; // the drain left the session ready for more
+        return d.resume();
     }
   }
 

@@ -182,13 +182,28 @@ export class StreamDelivery {
   }
 
   /**
-   * STREAM_STOP (a seek): the data not consumed, a pending drain and every waiting picture are
-   * dropped (the kernel has returned those OUTPUT buffers); the CAPTURE buffers stay held.
+   * STREAM_STOP (a seek): the data not consumed, a pending drain, every waiting picture and the
+   * CAPTURE buffers held are dropped (the kernel has taken those buffers back; it sends the
+   * CAPTURE buffers again in the next epoch).
    */
   stop(): void {
     this.#input = [];
+    this.#captures = [];
     this.#awaiting = false;
     this.#session.flush();
+  }
+
+  /**
+   * STREAM_RESUME: the client ended a drain (DEC_CMD_START, or CAPTURE stopped and started
+   * again). A drain not delivered yet ends here: a drain still queued behind data is dropped, and
+   * an end not yet given out with it; the pictures before it come out as the stream goes on, with
+   * no LAST (the kernel takes LAST only in a drain).
+   */
+  resume(): void {
+    if (this.#failed) return;
+    this.#input = this.#input.filter((i) => i.kind !== "drain");
+    this.#session.dropEnd();
+    this.#run();
   }
 
   /** Frees the session; nothing more is answered. */

@@ -163,6 +163,14 @@ export class StreamSession {
     this.#told = undefined;
   }
 
+  /**
+   * Forgets the end of a drain not yet taken (the client ended the drain itself): the pictures
+   * before it stay, and come out as the stream goes on.
+   */
+  dropEnd(): void {
+    this.#events = this.#events.filter((e) => e.kind !== "end");
+  }
+
   /** The pictures waiting in the queue (what back-pressure bounds). */
   get waiting(): number {
     return this.#events.reduce((n, e) => n + (e.kind === "picture" ? 1 : 0), 0);

@@ -75,7 +75,10 @@ export class StatefulClient implements StreamPortHandler {
     return { ctxId: this.ctxId, cookie: 0, epoch: this.epoch };
   }
 
-  /** STREAMON(OUTPUT): a new epoch. */
+  /**
+   * STREAMON(OUTPUT): a new epoch; the CAPTURE buffers the node took back at a stop go to the
+   * daemon again (its CAPTURE setup stays).
+   */
   start(width = 0, height = 0): void {
     this.epoch++;
     this.#send({
@@ -86,6 +89,7 @@ export class StatefulClient implements StreamPortHandler {
       width,
       height,
     });
+    this.queueFreeCaptures();
   }
 
   /** Queues `bytes` in the next free OUTPUT buffer (waiting for one) with `timestamp`. */
@@ -129,11 +133,16 @@ export class StatefulClient implements StreamPortHandler {
     return last;
   }
 
-  /** STREAMOFF(OUTPUT), a seek: every OUTPUT buffer is the client's again. */
+  /**
+   * STREAMOFF(OUTPUT), a seek: every OUTPUT buffer is the client's again, and the node takes back
+   * the CAPTURE buffers the daemon held (the daemon forgets them at STREAM_STOP).
+   */
   stop(): void {
     this.#send({ kind: "stop", ...this.#hdr() });
     for (const index of this.#dataInFlight.values()) this.#freeOutputs.push(index);
     this.#dataInFlight.clear();
+    this.#freeCaptures.push(...this.#captureInFlight.values());
+    this.#captureInFlight.clear();
     this.#wakeOutputs();
   }
 
