@@ -185,14 +185,16 @@ export class ContextStream {
     const flags = (out.last ? PICTURE_FLAG.last : 0) | (out.keyFrame ? PICTURE_FLAG.keyframe : 0) |
       (out.predicted === "p" ? PICTURE_FLAG.pframe : 0) |
       (out.predicted === "b" ? PICTURE_FLAG.bframe : 0);
+    // A failed picture carries no planes: the kernel returns its buffer flagged ERROR, empty.
+    const planes = out.status === 0 ? out.bytesused : [];
     return {
       cookie,
       epoch: this.#epoch,
       status: out.status,
       flags,
       timestamp: out.timestamp,
-      num_planes: out.bytesused.length,
-      bytesused: out.bytesused,
+      num_planes: planes.length,
+      bytesused: planes,
     };
   }
 

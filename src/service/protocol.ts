@@ -641,6 +641,16 @@ export function encodeStreamArg<
     if (p.num_planes > DAEDALUS_MAX_PLANES || p.bytesused.length !== p.num_planes) {
       throw new ProtocolError(`${p.num_planes} planes, ${p.bytesused.length} sizes`);
     }
+    const known = PICTURE_FLAG.last | PICTURE_FLAG.keyframe | PICTURE_FLAG.pframe |
+      PICTURE_FLAG.bframe;
+    if (p.flags & ~known) throw new ProtocolError(`picture flags 0x${p.flags.toString(16)}`);
+    // A failed picture has no planes; an empty one is a LAST or a failure.
+    if (p.status !== 0 && p.num_planes !== 0) {
+      throw new ProtocolError(`a failed picture (${p.status}) with ${p.num_planes} planes`);
+    }
+    if (p.num_planes === 0 && p.status === 0 && !(p.flags & PICTURE_FLAG.last)) {
+      throw new ProtocolError("an empty picture that is neither LAST nor failed");
+    }
   }
   const out = new Uint8Array(LAYOUT[name].size);
   writeStruct(name, new DataView(out.buffer), values);

@@ -92,10 +92,22 @@ export class StatefulClient implements StreamPortHandler {
     this.queueFreeCaptures();
   }
 
-  /** Queues `bytes` in the next free OUTPUT buffer (waiting for one) with `timestamp`. */
-  async data(bytes: Uint8Array, timestamp: bigint): Promise<void> {
+  /**
+   * Queues `bytes` in the next free OUTPUT buffer with `timestamp`, waiting for one (rejects
+   * after `limitMs` without one: the daemon stopped taking data for good).
+   */
+  async data(bytes: Uint8Array, timestamp: bigint, limitMs = 60_000): Promise<void> {
     while (this.#freeOutputs.length === 0) {
-      await new Promise<void>((r) => this.#outputWaiters.push(r));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no OUTPUT buffer back in ${limitMs} ms`)),
+          limitMs,
+        );
+        this.#outputWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
     const index = this.#freeOutputs.shift()!;
     const out = this.#outputs[index];

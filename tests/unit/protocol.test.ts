@@ -234,6 +234,14 @@ Deno.test("stream ioctl arguments: written at the header's offsets, checked as t
   });
   assert.throws(() => P.encodeStreamArg("streamPicture", { ...picture, status: 5 }));
   assert.throws(() => P.encodeStreamArg("streamPicture", { ...picture, num_planes: 1 }));
+  // As daedalus-stream.c checks it: a failed picture has no planes, an empty one is LAST or
+  // failed, no unknown flag.
+  const empty = { ...picture, num_planes: 0, bytesused: [] };
+  assert.throws(() => P.encodeStreamArg("streamPicture", { ...picture, status: -5 }), /failed/);
+  assert.throws(() => P.encodeStreamArg("streamPicture", { ...empty, flags: 0 }), /empty/);
+  assert.throws(() => P.encodeStreamArg("streamPicture", { ...picture, flags: 16 }), /flags/);
+  P.encodeStreamArg("streamPicture", { ...empty, status: -5, flags: 0 });
+  P.encodeStreamArg("streamPicture", { ...empty, flags: P.PICTURE_FLAG.last });
   assert.throws(() => P.encodeStreamArg("streamDataDone", { cookie: 1, status: 22 }));
   const reason = "x".repeat(100);
   const error = P.encodeStreamArg("streamError", { ctx_id: 4, epoch: 2, error: -12, reason });

@@ -226,3 +226,46 @@ Deno.test("service streams: a STREAM_DATA past the deadline fails its stream wit
     assert.deepEqual(next.shown().map((p) => p.md5), expected);
   });
 });
+
+/** ffprobe's packets of a raw stream: byte position, size, key frame. */
+async function packets(file: string): Promise<{ pos: number; size: number; key: boolean }[]> {
+  const out = await new Deno.Command("ffprobe", {
+    args: ["-v", "error", "-show_entries", "packet=pos,size,flags", "-of", "json", file],
+    stdout: "piped",
+  }).output();
+  const json = JSON.parse(new TextDecoder().decode(out.stdout));
+  return json.packets.map((p: Record<string, string>) => ({
+    pos: Number(p.pos),
+    size: Number(p.size),
+    key: p.flags.startsWith("K"),
+  }));
+}
+
+Deno.test("service streams: a damaged access unit's pictures return failed and empty until the key frame, bit-exact after it", async () => {
+  const recipe = MATRIX.find((r) => r.name === "weighted-fade-640x360")!;
+  const file = await streamFile(recipe);
+  const data = await Deno.readFile(file);
+  const expected = await ffmpegFrameMd5s(file, "nv12");
+  const units = await packets(file);
+  const key = units.findLastIndex((u) => u.key);
+  assert.ok(key > 3 && !units[3].key && units[3].size > 200);
+  // The second half of a P picture of the first GOP overwritten (0xff makes no start code).
+  const damaged = data.slice();
+  damaged.fill(0xff, units[3].pos + (units[3].size >> 1), units[3].pos + units[3].size - 4);
+  await withService({ threads: 1 }, async (service, port) => {
+    const client = new StatefulClient(service, port, 13, P.CODEC.h264);
+    client.start();
+    await feed(client, chunks(damaged));
+    await client.drain();
+    await quiesce(service, client);
+    assert.deepEqual(client.errors, []);
+    const pics = client.pictures;
+    assert.equal(pics.length, expected.length, "every picture answered, the damaged ones too");
+    const failed = pics.flatMap((p, i) => p.status < 0 ? [i] : []);
+    assert.ok(failed.length > 0, "the damaged picture fails");
+    assert.ok(failed.every((i) => pics[i].empty), "failed pictures carry no planes");
+    const tail = expected.length - failed.at(-1)! - 1;
+    assert.ok(tail > 0);
+    assert.deepEqual(pics.slice(-tail).map((p) => p.md5), expected.slice(-tail), "after it");
+  });
+});
