@@ -636,6 +636,23 @@ export function encodeStreamArg<
   if (status !== undefined && status > 0) {
     throw new ProtocolError(`${name}: status ${status} is not 0 or a negative errno`);
   }
+  if (name === "streamError" && (values as StreamErrorArg).error >= 0) {
+    throw new ProtocolError("a stream error's errno must be negative");
+  }
+  if (name === "streamFormat") {
+    const f = values as StreamFormatArg;
+    const inside = f.visible_width > 0 && f.visible_height > 0 &&
+      f.visible_left + f.visible_width <= f.width && f.visible_top + f.visible_height <= f.height;
+    if (!inside || f.bit_depth < 8 || f.bit_depth > 16 || f.chroma_format > 3) {
+      throw new ProtocolError(
+        `format ${f.width}x${f.height}, visible ${f.visible_width}x${f.visible_height}` +
+          `+${f.visible_left}+${f.visible_top}, ${f.bit_depth} bits, chroma ${f.chroma_format}`,
+      );
+    }
+    if (f.min_buffers < 1 || f.min_buffers > 32) {
+      throw new ProtocolError(`min_buffers ${f.min_buffers}: 1 to 32 (the node's bound)`);
+    }
+  }
   if (name === "streamPicture") {
     const p = values as StreamPicture;
     if (p.num_planes > DAEDALUS_MAX_PLANES || p.bytesused.length !== p.num_planes) {

@@ -243,6 +243,40 @@ Deno.test("stream ioctl arguments: written at the header's offsets, checked as t
   P.encodeStreamArg("streamPicture", { ...empty, status: -5, flags: 0 });
   P.encodeStreamArg("streamPicture", { ...empty, flags: P.PICTURE_FLAG.last });
   assert.throws(() => P.encodeStreamArg("streamDataDone", { cookie: 1, status: 22 }));
+  assert.throws(
+    () => P.encodeStreamArg("streamError", { ctx_id: 4, epoch: 2, error: 0, reason: "" }),
+    /negative/,
+  );
+  const format: P.StreamFormatArg = {
+    ctx_id: 4,
+    epoch: 2,
+    width: 640,
+    height: 368,
+    visible_left: 0,
+    visible_top: 0,
+    visible_width: 640,
+    visible_height: 360,
+    bit_depth: 8,
+    chroma_format: 1,
+    min_buffers: 4,
+    colorspace: 0,
+    xfer_func: 0,
+    ycbcr_enc: 0,
+    quantization: 0,
+    fits: 0,
+  };
+  P.encodeStreamArg("streamFormat", format);
+  for (
+    const bad of [
+      { visible_height: 369 },
+      { visible_top: 9 },
+      { bit_depth: 7 },
+      { min_buffers: 0 },
+      { min_buffers: 33 },
+    ]
+  ) {
+    assert.throws(() => P.encodeStreamArg("streamFormat", { ...format, ...bad }), P.ProtocolError);
+  }
   const reason = "x".repeat(100);
   const error = P.encodeStreamArg("streamError", { ctx_id: 4, epoch: 2, error: -12, reason });
   const e = P.readStruct("streamError", new DataView(error.buffer));
