@@ -3,16 +3,21 @@
  * daedalus_codecs[] (kmod/daedalus-core.c) and, for the stateful device, its stream codecs
  * (docs/stateful.md). An entry has a stateless part (jobs from the stateless device), a stream
  * part (sessions of the stateful device), or both. Each codec lives in its own folder (src/h264/,
- * src/vp8/, src/vp9/, src/av1/) and exports its entry; nothing outside that folder and this table
- * names a codec.
+ * src/hevc/, src/vp8/, src/vp9/, src/av1/, src/mpeg1/, src/mpeg2/, src/mpeg4/, src/h263/) and
+ * exports its entry; nothing outside that folder and this table names a codec.
  */
 import type { Libav } from "../ffi/libav.ts";
 import type { ContextDecoder } from "./decoder/context-decoder.ts";
 import type { FileFrames, FileInput } from "./decoder/file-client.ts";
 import type { CodecPictures } from "./decoder/picture-writer.ts";
-import { containerCodecIds } from "./decoder/container.ts";
+import { containerCodecIds, unreadContainer } from "./decoder/container.ts";
 import { AV1 } from "./av1/codec.ts";
+import { H263 } from "./h263/codec.ts";
 import { H264 } from "./h264/codec.ts";
+import { HEVC } from "./hevc/codec.ts";
+import { MPEG1 } from "./mpeg1/codec.ts";
+import { MPEG2 } from "./mpeg2/codec.ts";
+import { MPEG4 } from "./mpeg4/codec.ts";
 import { VP8 } from "./vp8/codec.ts";
 import { VP9 } from "./vp9/codec.ts";
 import { CODEC, codecBit, codecName, type WireCodecName } from "./service/protocol.ts";
@@ -90,8 +95,13 @@ export interface Codec {
   readonly stream?: StreamCodec;
 }
 
-/** Every codec the daemon decodes. */
-export const CODECS: readonly Codec[] = [H264, VP8, VP9, AV1];
+/**
+ * Every codec the daemon decodes. A raw stream is recognised by the first in this order whose
+ * FileInput accepts it: the codecs that look at the stream's first unit come before H.264, which
+ * looks for an SPS anywhere in its first 4 KiB (an MPEG-2 slice's start code 00 00 01 07 reads
+ * as one).
+ */
+export const CODECS: readonly Codec[] = [HEVC, MPEG2, MPEG1, MPEG4, H263, H264, VP8, VP9, AV1];
 
 /**
  * The codec of a stream file: the one its container names (IVF's fourcc, Matroska's CodecID, an
@@ -104,6 +114,14 @@ export function codecForFile(data: Uint8Array): Codec {
   if (!found) {
     const raw = CODECS.find((c) => c.file.container === "raw" && c.file.accepts(data));
     if (raw) return raw;
+    const unread = unreadContainer(data);
+    if (unread) {
+      throw new Error(
+        `${unread}: \`daedalusd decode\` reads ${
+          CODECS.map((c) => c.file.input).join(", ")
+        }; take the video out first (ffmpeg -i FILE -map 0:v:0 -c copy -f <format> OUT)`,
+      );
+    }
     throw new Error(
       `not a stream the daemon reads: expected ${CODECS.map((c) => c.file.input).join(", ")}`,
     );

@@ -13,6 +13,8 @@ function dav1dVersion(): string | undefined {
 
 export function probeReport(av: Libav): string {
   const decoders = new Set(decoderNames(av));
+  const present = (c: Codec) =>
+    c.decoder.library === "libavcodec" ? decoders.has(c.decoder.name) : dav1dVersion();
   const software = CODECS.flatMap((c) => c.decoder.library === "libavcodec" ? [c.decoder.name] : [])
     .filter((n) => decoders.has(n));
   return [
@@ -23,9 +25,10 @@ export function probeReport(av: Libav): string {
     `the codecs' libavcodec decoders present: ${software.join(" ")}`,
     `libdav1d    ${dav1dVersion() ?? "not found (install libdav1d6)"}`,
     `daemon decodes (declared to the module): ${
-      CODECS.filter((c: Codec) =>
-        c.decoder.library === "libavcodec" ? decoders.has(c.decoder.name) : dav1dVersion()
-      ).map((c) => c.name).join(" ")
+      CODECS.filter((c: Codec) => c.stateless && present(c)).map((c) => c.name).join(" ")
+    }`,
+    `streams (the stateful device): ${
+      CODECS.filter((c: Codec) => c.stream && present(c)).map((c) => c.name).join(" ")
     }`,
     `all libavcodec decoders: ${decoders.size}`,
   ].join("\n");

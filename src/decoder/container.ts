@@ -66,3 +66,21 @@ export function containerCodecIds(data: Uint8Array): ContainerCodecIds | undefin
   }
   return undefined;
 }
+
+/** An MPEG program stream's pack start code, and an MPEG transport stream's sync byte and packet size. */
+const PACK_START = [0x00, 0x00, 0x01, 0xba];
+const TS_SYNC = 0x47;
+const TS_PACKET = 188;
+
+/**
+ * The name of a container `daedalusd decode` recognises but reads no codec from (their video is
+ * taken out first): an MPEG program stream (.mpg, .vob) or transport stream (.ts); undefined for
+ * anything else.
+ */
+export function unreadContainer(data: Uint8Array): string | undefined {
+  if (PACK_START.every((b, i) => data[i] === b)) return "an MPEG program stream";
+  if (data.length >= 2 * TS_PACKET && [0, 1, 2].every((k) => data[k * TS_PACKET] === TS_SYNC)) {
+    return "an MPEG transport stream";
+  }
+  return undefined;
+}

@@ -277,7 +277,10 @@ export class StreamDelivery {
   #tellFormat(format: StreamFormat): void {
     if (!format.picture) {
       const { width, height } = format.coded;
-      throw new StreamError(ENOTSUP, `a ${width}x${height} picture no CAPTURE format holds`);
+      throw new StreamError(
+        ENOTSUP,
+        format.refused ?? `a ${width}x${height} picture no CAPTURE format holds`,
+      );
     }
     const refused = this.#sink.charge(format);
     if (refused) throw new StreamError(ENOMEM, refused);

@@ -11,11 +11,15 @@
 import type { Libav } from "../../ffi/libav.ts";
 import { AVFrameView, AVPacketView } from "../../ffi/layout.ts";
 import { cString } from "../../ffi/library.ts";
-import { AVERROR_EAGAIN, AVERROR_EOF, avErrorString } from "../../ffi/libavutil.ts";
+import { AVERROR_EAGAIN, AVERROR_EOF, avErrorString, pixFmtName } from "../../ffi/libavutil.ts";
 import { EINVAL, EIO, ENOMEM, ENOTSUP } from "../../ffi/libc.ts";
 import type { Codec } from "../codecs.ts";
 import type { CaptureFormat, CaptureMemory } from "../decoder/job.ts";
-import { type PictureFormat, PictureWriter } from "../decoder/picture-writer.ts";
+import {
+  type CodecPictures,
+  type PictureFormat,
+  PictureWriter,
+} from "../decoder/picture-writer.ts";
 import { StreamError } from "./error.ts";
 import { type Framer, makeFramer, type ParsedFrame } from "./parser.ts";
 import { OffsetTimestamps } from "./timestamps.ts";
@@ -34,6 +38,11 @@ export interface StreamFormat {
   visible: { left: number; top: number; width: number; height: number };
   /** Its samples, or undefined when no CAPTURE format holds them (the stream is refused). */
   picture: PictureFormat | undefined;
+  /**
+   * Why the stream is refused when `picture` is undefined: libav's name of its pictures' format
+   * and what the codec's CAPTURE formats take (short: STREAM_ERROR's reason, dmesg).
+   */
+  refused?: string;
   /** The CAPTURE buffers the copy-out needs: the decoder's reorder depth + 2. */
   minBuffers: number;
 }
@@ -70,6 +79,7 @@ export class StreamSession {
   readonly #writer: PictureWriter;
   readonly #timestamps = new OffsetTimestamps();
   readonly #framing: "bytestream" | "frame";
+  readonly #pictures: CodecPictures;
   #parser: Framer;
   #events: StreamEvent[] = [];
   /** The format of the last picture decoded, and the last format take() gave out. */
@@ -87,6 +97,7 @@ export class StreamSession {
     }
     this.#av = av;
     this.#framing = stream.framing;
+    this.#pictures = stream.pictures;
     const { avcodec, avutil } = av;
     const found = avcodec.avcodec_find_decoder_by_name(cString(codec.decoder.name));
     if (!found) throw new StreamError(EINVAL, `libavcodec has no ${codec.decoder.name} decoder`);
@@ -301,7 +312,7 @@ export class StreamSession {
   /** Queues a format event before `frame` when it is the first or differs from the last. */
   #noteFormat(frame: AVFrameView): void {
     const crop = frame.crop;
-    const picture = this.#writer.pictureFormat(frame.format);
+    const picture = this.#pictureFormat(frame.format);
     const format: StreamFormat = {
       coded: { width: frame.width, height: frame.height },
       visible: {
@@ -313,6 +324,7 @@ export class StreamSession {
       picture,
       minBuffers: this.#reorderDepth() + 2,
     };
+    if (!picture) format.refused = this.#refusal(frame.format);
     const was = this.#format;
     if (
       was && was.coded.width === format.coded.width && was.coded.height === format.coded.height &&
@@ -325,6 +337,20 @@ export class StreamSession {
     }
     this.#format = format;
     this.#events.push({ kind: "format", format });
+  }
+
+  /** A picture of libav format `avFormat`, if its codec's CAPTURE formats hold it. */
+  #pictureFormat(avFormat: number): PictureFormat | undefined {
+    const p = this.#writer.pictureFormat(avFormat);
+    const { bitDepths, chroma } = this.#pictures;
+    return p && bitDepths.includes(p.bitDepth) && chroma.includes(p.chroma) ? p : undefined;
+  }
+
+  /** Why pictures of `avFormat` are refused, e.g. "yuv422p10le pictures: CAPTURE takes 8/10-bit 4:2:0". */
+  #refusal(avFormat: number): string {
+    const { bitDepths, chroma } = this.#pictures;
+    return `${pixFmtName(this.#av.avutil, avFormat)} pictures: CAPTURE takes ` +
+      `${bitDepths.join("/")}-bit ${chroma.filter((c) => c !== "4:0:0").join("/")}`;
   }
 
   /** AVCodecContext.has_b_frames: the pictures libavcodec holds back to reorder them. */

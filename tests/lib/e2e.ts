@@ -23,6 +23,7 @@ import {
   containerOf,
   frameSizes,
   type H264Recipe,
+  isFfmpegRecipe,
   type PackedFormat,
   type Recipe,
   referencePictures,
@@ -113,6 +114,11 @@ const GST_DEMUXERS = {
 } as const;
 export type Container = keyof typeof GST_DEMUXERS;
 
+/** True when GStreamer's clips are read from `c` (GST_DEMUXERS). */
+function isGstContainer(c: string): c is Container {
+  return c in GST_DEMUXERS;
+}
+
 export interface Clip {
   /** Names the job's output in the run directory. */
   id: string;
@@ -137,14 +143,11 @@ export async function recipeClip(
   client?: Client,
   id: string = r.name,
 ): Promise<Clip> {
-  return {
-    id,
-    file: await streamFile(r),
-    codec: r.codec,
-    container: containerOf(r),
-    format,
-    client,
-  };
+  const container = containerOf(r);
+  if (!isGstContainer(container) || isFfmpegRecipe(r)) {
+    throw new Error(`${r.name}: no stateless clip of ${r.codec} in ${container}`);
+  }
+  return { id, file: await streamFile(r), codec: r.codec, container, format, client };
 }
 
 /** The line of jobs.tsv that tells guest/decode.sh how to decode `clip` (staged as `staged`). */

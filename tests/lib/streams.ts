@@ -1,7 +1,7 @@
 /**
  * Test streams, made at test time from a Recipe by streamFile (ffmpeg + libx264 for H.264,
  * libvpx's vpxenc or ffmpeg's libvpx/libvpx-vp9 for VP8/VP9, ffmpeg's AV1 encoders or aomenc for
- * AV1) and cached outside the repository, keyed by the exact encoder arguments (so a changed
+ * AV1, ffmpeg + libx265 for HEVC, FFmpeg's own encoders or libxvid for MPEG-1/2/4 and H.263) and cached outside the repository, keyed by the exact encoder arguments (so a changed
  * recipe makes a new file). Generation is idempotent: a file appears under its final name only
  * once complete. ffmpeg's references for them (referencePictures, ffmpegFrameMd5s) are here too.
  */
@@ -75,13 +75,30 @@ export function testSource(size: string, filter?: string): string {
 
 /**
  * The containers streamFile writes: H.264 as raw Annex-B or MP4 (parameter sets in the avcC,
- * timestamps from the encoder); VP8/VP9 as IVF or WebM; AV1 as IVF.
+ * timestamps from the encoder); VP8/VP9 as IVF or WebM; AV1 as IVF; HEVC, MPEG-1/2/4 and H.263
+ * raw (ffmpeg's raw muxers: .hevc, .m1v, .m2v, .m4v, .h263), MPEG-1/2 also as an MPEG program
+ * stream (.mpg).
  */
-export type Container = "h264" | "mp4" | "ivf" | "webm";
+export type Container = "h264" | "mp4" | "ivf" | "webm" | RawContainer | "mpg";
+
+/** The raw stream file of each codec made by ffmpeg's encoders, by its extension. */
+const RAW: Record<FfmpegRecipe["codec"], { ext: RawContainer; muxer: string }> = {
+  hevc: { ext: "hevc", muxer: "hevc" },
+  mpeg1: { ext: "m1v", muxer: "mpeg1video" },
+  mpeg2: { ext: "m2v", muxer: "mpeg2video" },
+  mpeg4: { ext: "m4v", muxer: "m4v" },
+  h263: { ext: "h263", muxer: "h263" },
+};
+
+/** A raw stream's extension (RAW). */
+export type RawContainer = "hevc" | "m1v" | "m2v" | "m4v" | "h263";
 
 /** The container of `r`'s stream when none is asked for. */
 export function containerOf(r: Recipe): Container {
-  return r.codec === "h264" ? "h264" : r.codec === "av1" ? "ivf" : r.container ?? "ivf";
+  if (r.codec === "h264") return "h264";
+  if (r.codec === "av1") return "ivf";
+  if (isFfmpegRecipe(r)) return RAW[r.codec].ext;
+  return r.container ?? "ivf";
 }
 
 /** Path of the stream for `r` in `container` (default: containerOf(r)), generating it if needed. */
@@ -91,13 +108,50 @@ export function streamFile(r: Recipe, container: Container = containerOf(r)): Pr
     vp8: ["ivf", "webm"],
     vp9: ["ivf", "webm"],
     av1: ["ivf"],
+    hevc: ["hevc"],
+    mpeg1: ["m1v", "mpg"],
+    mpeg2: ["m2v", "mpg"],
+    mpeg4: ["m4v"],
+    h263: ["h263"],
   };
   if (!allowed[r.codec].includes(container)) {
     throw new Error(`${r.name}: ${r.codec} is not written as ${container}`);
   }
   if (r.codec === "h264") return h264File(r, container);
   if (r.codec === "av1") return av1File(r);
+  if (isFfmpegRecipe(r)) return ffmpegFile(r, container);
   return vpxFile(r, container);
+}
+
+/** True when `r` is made by ffmpeg's encoders as a raw stream (FfmpegRecipe). */
+export function isFfmpegRecipe(r: Recipe): r is FfmpegRecipe {
+  return r.codec in RAW;
+}
+
+/**
+ * An HEVC, MPEG-1, MPEG-2, MPEG-4 Part 2 or H.263 stream from ffmpeg's test source, encoded by
+ * `encoder` (`args`: ffmpeg's output options after -c:v <encoder>: x265 at its defaults, which
+ * have B-frames; FFmpeg's and libxvid's need -bf for them).
+ */
+export interface FfmpegRecipe extends RecipeBase {
+  /** The codec (its wire name). */
+  codec: "hevc" | "mpeg1" | "mpeg2" | "mpeg4" | "h263";
+  /** ffmpeg's encoder of it. */
+  encoder: "libx265" | "mpeg1video" | "mpeg2video" | "mpeg4" | "libxvid" | "h263" | "h263p";
+  /** The input pixel format (ffmpeg's name), yuv420p by default. */
+  pixFmt?: string;
+}
+
+function ffmpegFile(r: FfmpegRecipe, container: Container): Promise<string> {
+  const muxer = container === "mpg" ? "mpeg" : RAW[r.codec].muxer;
+  const args = [
+    ...["-f", "lavfi", "-i", testSource(r.size, r.filter), "-frames:v", String(r.frames)],
+    ...["-pix_fmt", r.pixFmt ?? "yuv420p", "-c:v", r.encoder, ...r.args, "-f", muxer],
+  ];
+  const path = `${CACHE_DIR}/${r.name}-${key(args)}.${container}`;
+  return cached(path, async (tmp) => {
+    await ffmpeg(["-y", ...args, tmp]);
+  });
 }
 
 function x264Args(r: H264Recipe, out: string, container: Container): string[] {
@@ -402,7 +456,7 @@ export interface Av1Recipe extends RecipeBase {
 }
 
 /** A stream to make: one codec's recipe. */
-export type Recipe = H264Recipe | VpxRecipe | Av1Recipe;
+export type Recipe = H264Recipe | VpxRecipe | Av1Recipe | FfmpegRecipe;
 
 function av1File(r: Av1Recipe): Promise<string> {
   const pixFmt = r.pixFmt ?? (r.tenBit ? "yuv420p10le" : "yuv420p");

@@ -16,16 +16,24 @@ import { VP9_MATRIX } from "../lib/vpx-matrix.ts";
 
 const mask = (names: WireCodecName[]) => names.reduce((m, n) => m | codecBit(CODEC[n]), 0);
 
-Deno.test("codec table: H.264, VP8, VP9 have both parts, AV1 only the stateless one; the masks say so", () => {
+Deno.test("codec table: H.264, VP8, VP9 have both parts, AV1 only the stateless one, HEVC, MPEG-1/2/4 and H.263 only the stream one, VC-1 neither; the masks say so", () => {
   const parts = CODECS.map((c) => [c.name, !!c.stateless, !!c.stream]);
   assert.deepEqual(parts, [
+    ["hevc", false, true],
+    ["mpeg2", false, true],
+    ["mpeg1", false, true],
+    ["mpeg4", false, true],
+    ["h263", false, true],
     ["h264", true, true],
     ["vp8", true, true],
     ["vp9", true, true],
     ["av1", true, false],
   ]);
   assert.equal(DAEMON_CODECS, mask(["h264", "vp8", "vp9", "av1"]));
-  assert.equal(DAEMON_STREAM_CODECS, mask(["h264", "vp8", "vp9"]));
+  assert.equal(
+    DAEMON_STREAM_CODECS,
+    mask(["h264", "hevc", "vp8", "vp9", "mpeg1", "mpeg2", "mpeg4", "h263"]),
+  );
   assert.throws(() => statelessOf({ ...VP9, stateless: undefined }), /vp9 has no stateless/);
 });
 

@@ -171,14 +171,15 @@ Deno.test("service streams: a codec with no stream decoder and a format over the
   const file = await streamFile(BPYRAMID);
   const data = await Deno.readFile(file);
   await withService({ threads: 1, decoderMemory: 1 << 20 }, async (service, port) => {
-    const hevc = new StatefulClient(service, port, 9, P.CODEC.hevc);
-    hevc.start();
-    await hevc.data(data.subarray(0, 500), 0n);
-    await quiesce(service, hevc);
-    assert.equal(hevc.errors.length, 1);
-    assert.equal(hevc.errors[0].error, -ENOTSUP);
-    assert.match(hevc.errors[0].reason, /^hevc: no stream decoder/);
-    assert.equal(hevc.answered, 0, "no data taken for it");
+    // VC-1: no Debian encoder makes a stream to verify it by, so the daemon has no stream part
+    const vc1 = new StatefulClient(service, port, 9, P.CODEC.vc1);
+    vc1.start();
+    await vc1.data(data.subarray(0, 500), 0n);
+    await quiesce(service, vc1);
+    assert.equal(vc1.errors.length, 1);
+    assert.equal(vc1.errors[0].error, -ENOTSUP);
+    assert.match(vc1.errors[0].reason, /^vc1: no stream decoder/);
+    assert.equal(vc1.answered, 0, "no data taken for it");
 
     const h264 = new StatefulClient(service, port, 10, P.CODEC.h264);
     h264.start();
