@@ -3,8 +3,10 @@
 // (tests/lib/stream-matrix.ts): bit-exact against ffmpeg's own decode (P010 packed by
 // tests/lib/streams.ts, not libswscale) in chunkings of 1, 7, 4096 bytes and whole frames, every
 // picture carrying the timestamp of the chunk that held its first byte through B-frame
-// reordering (ffprobe's frames' pkt_pos), all out only at the drain; a seek to a key frame
-// bit-exact after it; 4:2:2 streams refused with their reason before any picture; and each raw
+// reordering (ffprobe's frames' pkt_pos), all out only at the drain; through the delivery to a
+// client double, LAST on the last picture alone, and a mid-stream resolution change with a format
+// at each size; a seek to a key frame bit-exact after it; 4:2:2 streams refused with their reason
+// before any picture; and each raw
 // file recognised as its codec by `daedalusd decode --stream`, the containers it does not read
 // refused saying so.
 import assert from "node:assert/strict";
@@ -20,13 +22,19 @@ import {
   decode,
   expectedTimestamps,
   fixedChunks,
+  randomChunks,
   reference,
   unitChunks,
 } from "../lib/stream-check.ts";
-import { REFUSED_STREAMS, STREAM_MATRIX } from "../lib/stream-matrix.ts";
+import { REFUSED_STREAMS, RESIZED, STREAM_MATRIX } from "../lib/stream-matrix.ts";
+import { Client, data, deliver } from "../lib/stream-client.ts";
+import { concatBytes } from "../../src/decoder/bytes.ts";
 import {
+  CACHE_DIR,
+  cached,
   ffmpegFrameMd5s,
   type FfmpegRecipe,
+  frameSizes,
   type PackedFormat,
   probeFrames,
   remuxed,
@@ -92,6 +100,69 @@ for (const recipe of STREAM_MATRIX) {
     const threads = FRAME_THREADS.includes(recipe.codec) ? [1, 4] : [1];
     for (const t of threads) {
       for (const stop of [keys[1] - 1, keys[1] + 4]) checkSeek(ref, codec, keys[1], stop, t, pix);
+    }
+  });
+}
+
+for (const recipe of STREAM_MATRIX) {
+  Deno.test(`delivery ${recipe.name}: random chunks to a client with 4 CAPTURE buffers, bit-exact, LAST on the last picture alone`, async () => {
+    const file = await streamFile(recipe);
+    const bytes = await Deno.readFile(file);
+    const expected = await ffmpegFrameMd5s(file, tenBit(recipe) ? "p010le" : "nv12");
+    const client = new Client(4);
+    const delivery = deliver(client, codecOf(recipe), 1);
+    try {
+      const chunks = randomChunks(bytes, 11);
+      const cookies = chunks.map((c) => data(client, c.bytes, c.timestamp));
+      delivery.drain();
+      client.settle();
+      const pics = client.pictures();
+      assert.deepEqual(pics.map((p) => p.md5), expected, "bit-exact");
+      assert.deepEqual(
+        pics.map((p) => p.out.last),
+        expected.map((_, i) => i === expected.length - 1),
+        "LAST on the last picture alone",
+      );
+      const done = client.answers.flatMap((a) => a.kind === "done" ? [a.cookie] : []);
+      assert.deepEqual(done, cookies, "every STREAM_DATA answered, in queue order");
+      assert.equal(client.answers.filter((a) => a.kind === "format").length, 1);
+      assert.equal(client.answers.filter((a) => a.kind === "error").length, 0);
+    } finally {
+      delivery.close();
+    }
+  });
+}
+
+for (const [first, second] of RESIZED) {
+  Deno.test(`delivery ${first.codec}: a resolution change mid-stream (${first.size}, then ${second.size}), bit-exact, a format at each size`, async () => {
+    const [a, b] = [await streamFile(first), await streamFile(second)];
+    const name = `${CACHE_DIR}/${a.split("/").at(-1)}+${b.split("/").at(-1)}`;
+    const file = await cached(name, async (tmp) => {
+      await Deno.writeFile(tmp, concatBytes([await Deno.readFile(a), await Deno.readFile(b)]));
+    });
+    const bytes = await Deno.readFile(file);
+    const expected = await ffmpegFrameMd5s(file, "nv12");
+    const sizes = await frameSizes(file);
+    const [w, h] = second.size.split("x").map(Number);
+    assert.deepEqual(sizes.at(-1), { width: w, height: h }, "ffmpeg shows both sizes");
+    const client = new Client(4);
+    const delivery = deliver(client, codecOf(first), 1);
+    try {
+      for (const c of fixedChunks(bytes, 4096)) data(client, c.bytes, c.timestamp);
+      delivery.drain();
+      client.settle();
+      const pics = client.pictures();
+      assert.deepEqual(pics.map((p) => p.md5), expected, "bit-exact at both sizes");
+      assert.equal(pics.at(-1)!.out.last, true);
+      const formats = client.answers.flatMap((x) => x.kind === "format" ? [x.format] : []);
+      assert.deepEqual(
+        formats.map((f) => ({ width: f.visible.width, height: f.visible.height })),
+        [sizes[0], sizes.at(-1)],
+        "a format at each size",
+      );
+      assert.deepEqual(client.heldAtChange.length, 1, "the CAPTURE buffers set up again once");
+    } finally {
+      delivery.close();
     }
   });
 }

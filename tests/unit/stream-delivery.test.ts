@@ -8,8 +8,6 @@ import assert from "node:assert/strict";
 import { libav } from "../../ffi/libav.ts";
 import { ENOMEM } from "../../ffi/libc.ts";
 import type { Codec } from "../../src/codecs.ts";
-import { captureFormatFor, pictureMd5 } from "../../src/decoder/file-decoder.ts";
-import type { CaptureFormat } from "../../src/decoder/job.ts";
 import { H264 } from "../../src/h264/codec.ts";
 import { VP9 } from "../../src/vp9/codec.ts";
 import {
@@ -17,138 +15,13 @@ import {
   pictureBytes,
   streamDecoderBytes,
 } from "../../src/service/decoder-memory.ts";
-import { type PictureOut, StreamDelivery, type StreamSink } from "../../src/stream/delivery.ts";
 import { decodeStreamFile } from "../../src/stream/file.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
-import type { StreamFormat } from "../../src/stream/session.ts";
+import { Client, data, deliver } from "../lib/stream-client.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
 import { VP9_MATRIX } from "../lib/vpx-matrix.ts";
 import { random } from "../lib/random.ts";
 import { ffmpegFrameMd5s, probeFrames, streamFile } from "../lib/streams.ts";
-
-/** One answer the client got, in order. */
-type Answer =
-  | { kind: "done"; cookie: number; status: number }
-  | { kind: "format"; format: StreamFormat }
-  | { kind: "picture"; out: PictureOut; md5?: string }
-  | { kind: "error"; errno: number; reason: string };
-
-/**
- * A stateful client: `buffers` CAPTURE buffers of the stream's size, set up at a format that
- * does not fit them (as a compliant client does at a source change), each queued again once
- * its picture is taken; data handed in chunk by chunk.
- */
-class Client implements StreamSink {
-  readonly answers: Answer[] = [];
-  delivery!: StreamDelivery;
-  #format: CaptureFormat | undefined;
-  #told: StreamFormat | undefined;
-  #buffers = new Map<number, Uint8Array>();
-  #cookie = 0;
-  /** Buffers to queue once the delivery's call returns (a sink must not call it back). */
-  #toQueue = 0;
-  /** Whether the client queues CAPTURE buffers at all (false: it is paused). */
-  queueing = true;
-  /** The CAPTURE buffers the delivery held at each format that did not fit a setup. */
-  readonly heldAtChange: number[] = [];
-  /** Why the next charge is refused, if it is. */
-  charges: (format: StreamFormat) => string | undefined = () => undefined;
-
-  constructor(readonly buffers: number) {}
-
-  dataDone(cookie: number, status: number): void {
-    this.answers.push({ kind: "done", cookie, status });
-  }
-
-  charge(format: StreamFormat): string | undefined {
-    return this.charges(format);
-  }
-
-  format(format: StreamFormat): boolean {
-    this.answers.push({ kind: "format", format });
-    this.#told = format;
-    const f = this.#format;
-    const fits = f !== undefined && f.width === format.coded.width &&
-      f.height === format.coded.height && this.buffers >= format.minBuffers;
-    if (!fits) {
-      if (f) this.heldAtChange.push(this.delivery.captures);
-      // Its CAPTURE setup again: the buffers the delivery held are gone, new ones follow.
-      this.#format = captureFormatFor(
-        format.coded.width,
-        format.coded.height,
-        "nv12",
-        1,
-        format.picture?.bitDepth,
-      );
-      this.#buffers.clear();
-      this.#toQueue = this.buffers;
-    }
-    return fits;
-  }
-
-  picture(cookie: number, out: PictureOut): void {
-    const bytes = this.#buffers.get(cookie);
-    assert.ok(bytes, `picture in buffer ${cookie}, which the client queued`);
-    this.#buffers.delete(cookie);
-    const v = this.#told!.visible;
-    const crop = {
-      left: v.left,
-      top: v.top,
-      right: this.#told!.coded.width - v.left - v.width,
-      bottom: this.#told!.coded.height - v.top - v.height,
-    };
-    const written = out.status === 0 && out.bytesused.length > 0;
-    const md5 = written ? pictureMd5(bytes, this.#format!, crop) : undefined;
-    this.answers.push({ kind: "picture", out, md5 });
-    this.#toQueue++;
-  }
-
-  error(errno: number, reason: string): void {
-    this.answers.push({ kind: "error", errno, reason });
-  }
-
-  /** The kernel took back the CAPTURE buffers the delivery held (a stop): the client's again. */
-  reclaim(): void {
-    this.#toQueue += this.#buffers.size;
-    this.#buffers.clear();
-  }
-
-  /** Queues the CAPTURE buffers it has free, until the delivery wants no more. */
-  settle(): void {
-    while (this.queueing && this.#toQueue > 0 && this.#format) {
-      this.#toQueue--;
-      const format = this.#format;
-      const bytes = new Uint8Array(format.planes[0].length);
-      const cookie = ++this.#cookie;
-      this.#buffers.set(cookie, bytes);
-      this.delivery.capture({
-        cookie,
-        format,
-        memory: () => ({ planes: [{ ptr: Deno.UnsafePointer.of(bytes)!, length: bytes.length }] }),
-      });
-    }
-  }
-
-  pictures(): Extract<Answer, { kind: "picture" }>[] {
-    return this.answers.filter((a) => a.kind === "picture");
-  }
-}
-
-/** A delivery of `codec` answering `client`. */
-function deliver(client: Client, codec: Codec, threads: number): StreamDelivery {
-  client.delivery = new StreamDelivery(libav(), codec, client, { threads });
-  return client.delivery;
-}
-
-let dataCookie = 1000;
-
-/** Hands `chunk` in as STREAM_DATA (timestamp `ts`), then lets the client queue its buffers. */
-function data(client: Client, chunk: Uint8Array, ts: bigint): number {
-  const cookie = ++dataCookie;
-  client.delivery.data({ cookie, timestamp: ts, bytes: () => chunk });
-  client.settle();
-  return cookie;
-}
 
 /** Random chunk lengths from 1 byte to 6000 (small ones often), from a fixed seed. */
 function randomChunks(data: Uint8Array, seed: number): Uint8Array[] {
