@@ -8,6 +8,12 @@ import { h264KnownStreams, h264SelfTest } from "./self-test.ts";
 /** kmod/daedalus-h264.c: 8 bits, monochrome (libavcodec writes it as 4:2:0) or 4:2:0. */
 const PICTURES: CodecPictures = { bitDepths: [8], chroma: ["4:0:0", "4:2:0"] };
 
+/**
+ * A stream's pictures: High 10's 10-bit 4:2:0 too, to P010 (the stateful node takes the stream
+ * whole; the stateless node's controls have no 10-bit H.264).
+ */
+const STREAM_PICTURES: CodecPictures = { bitDepths: [8, 10], chroma: ["4:0:0", "4:2:0"] };
+
 /** H.264: its decoder, file input, and its stateless and stream sides. */
 export const H264: Codec = {
   name: "h264",
@@ -19,5 +25,5 @@ export const H264: Codec = {
     selfTest: h264SelfTest,
     frames: streamToFrames,
   },
-  stream: { framing: "bytestream", pictures: PICTURES, knownStreams: h264KnownStreams },
+  stream: { framing: "bytestream", pictures: STREAM_PICTURES, knownStreams: h264KnownStreams },
 };

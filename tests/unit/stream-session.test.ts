@@ -15,7 +15,14 @@ import { streamSelfTest } from "../../src/stream/self-test.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
 import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
 import { paffStream } from "../lib/paff.ts";
-import { ffmpegFrameMd5s, frameSizes, type PackedFormat, streamFile } from "../lib/streams.ts";
+import {
+  ffmpegFrameMd5s,
+  frameSizes,
+  type H264Recipe,
+  type PackedFormat,
+  probeFrames,
+  streamFile,
+} from "../lib/streams.ts";
 import {
   assertDecoded,
   checkSeek,
@@ -72,6 +79,28 @@ Deno.test("stream: one-byte chunks, I420 at 64-byte strides, the visible rectang
   assert.deepEqual(out.formats[0].coded, { width: 352, height: 288 });
   assert.deepEqual(out.formats[0].visible, { left: 0, top: 0, width: 350, height: 286 });
   assert.deepEqual(out.formats[0].picture, { bitDepth: 8, chroma: "4:2:0" });
+});
+
+Deno.test("stream: H.264 High 10 with B-frames to P010, whole access units and 7-byte chunks, 1 and 4 frame threads", async () => {
+  const recipe: H264Recipe = {
+    name: "high10-bframes-352x288",
+    codec: "h264",
+    size: "352x288",
+    frames: 16,
+    args: ["-pix_fmt", "yuv420p10le", "-profile:v", "high10", "-bf", "2"],
+  };
+  const file = await streamFile(recipe);
+  const [{ pix_fmt }] = await probeFrames(file, ["pix_fmt"]);
+  assert.equal(pix_fmt, "yuv420p10le");
+  const ref = await reference(file, "p010le");
+  for (const chunks of [unitChunks(ref.data, ref.us), fixedChunks(ref.data, 7)]) {
+    const expected = expectedTimestamps(chunks, ref.positions);
+    for (const threads of [1, 4]) {
+      const out = decode(chunks, threads, "p010le");
+      assertDecoded(out, ref.md5s, expected, `${chunks.length} chunks, ${threads} threads`);
+      assert.deepEqual(out.formats[0].picture, { bitDepth: 10, chroma: "4:2:0" });
+    }
+  }
 });
 
 Deno.test("stream: PAFF field pairs, one picture a pair with its first field's timestamp", async () => {
