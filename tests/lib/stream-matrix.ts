@@ -1,7 +1,8 @@
 /**
  * The streams of the codecs the stateful device alone decodes (HEVC, MPEG-1, MPEG-2, MPEG-4 Part
  * 2 with XviD, H.263), made by Debian's encoders through ffmpeg at their defaults plus B-frames
- * (x265's defaults have them) and a key frame every 8 pictures (for the seek), 4:2:0 at odd
+ * (x265's defaults have them) and a key frame every 8 pictures (for the seek; x265's GOPs closed
+ * but in one stream, its default open GOPs), 4:2:0 at odd
  * sizes where the codec allows (MPEG-1/2/4; HEVC's 4:2:0 crops whole chroma samples, so 350x286
  * is coded 352x288; H.263 at its standard sizes, H.263+ at a custom one), interlaced MPEG-2, 10-bit HEVC (Main 10), and the streams no
  * CAPTURE format holds (HEVC Main 4:2:2 10, MPEG-2 4:2:2).
@@ -21,6 +22,15 @@ export const STREAM_MATRIX: FfmpegRecipe[] = [
     size: "352x288",
     frames: 20,
     args: X265,
+  },
+  {
+    // x265's open GOPs: CRA key frames whose leading (RASL) pictures reference the GOP before
+    name: "hevc-main-opengop-352x288",
+    codec: "hevc",
+    encoder: "libx265",
+    size: "352x288",
+    frames: 20,
+    args: ["-x265-params", "keyint=8:min-keyint=8:log-level=error"],
   },
   {
     name: "hevc-main10-crop-350x286",
