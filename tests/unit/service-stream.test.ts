@@ -15,6 +15,7 @@ import { withService } from "../lib/service-fixture.ts";
 import { StatefulClient } from "../lib/stream-port.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
 import { VP9_MATRIX } from "../lib/vpx-matrix.ts";
+import { REFUSED_STREAMS, STREAM_MATRIX } from "../lib/stream-matrix.ts";
 import { ffmpegFrameMd5s, probeFrames, streamFile } from "../lib/streams.ts";
 
 const BPYRAMID = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
@@ -95,6 +96,36 @@ Deno.test("service streams: a whole H.264 stream in odd chunks, bit-exact with i
     assert.ok(service.decoderMemory.used > 0, "the session is charged");
     service.handleMessage(port, P.encodeCtxMessage(P.MSG_CTX_CLOSE, 5));
     assert.equal(service.decoderMemory.used, 0, "and released at CTX_CLOSE");
+  });
+});
+
+Deno.test("service streams: HEVC Main 10 to P010 bit-exact with a 10-bit format; a 4:2:2 MPEG-2 stream refused with its reason before any picture", async () => {
+  const main10 = STREAM_MATRIX.find((r) => r.name === "hevc-main10-crop-350x286")!;
+  const file = await streamFile(main10);
+  const data = await Deno.readFile(file);
+  const refused = await Deno.readFile(await streamFile(REFUSED_STREAMS[1]));
+  assert.equal(REFUSED_STREAMS[1].pixFmt, "yuv422p");
+  await withService({ threads: 2 }, async (service, port) => {
+    const hevc = new StatefulClient(service, port, 7, P.CODEC.hevc);
+    hevc.start();
+    await feed(hevc, chunks(data));
+    await hevc.drain();
+    await quiesce(service, hevc);
+    assert.deepEqual(hevc.errors, []);
+    assert.deepEqual(hevc.shown().map((p) => p.md5), await ffmpegFrameMd5s(file, "p010le"));
+    const f = hevc.formats[0];
+    assert.deepEqual(
+      [f.width, f.height, f.visible_width, f.visible_height, f.bit_depth, f.chroma_format],
+      [352, 288, 350, 286, 10, 1],
+    );
+    const mpeg2 = new StatefulClient(service, port, 8, P.CODEC.mpeg2);
+    mpeg2.start();
+    await feed(mpeg2, chunks(refused));
+    await quiesce(service, mpeg2);
+    assert.equal(mpeg2.errors.length, 1);
+    assert.equal(mpeg2.errors[0].error, -ENOTSUP);
+    assert.equal(mpeg2.errors[0].reason, "yuv422p pictures: CAPTURE takes 8-bit 4:2:0");
+    assert.deepEqual([mpeg2.formats.length, mpeg2.pictures.length], [0, 0]);
   });
 });
 
