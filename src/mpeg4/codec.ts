@@ -5,16 +5,37 @@
  * user data itself and works around their known bugs.
  */
 import type { Codec, KnownStream } from "../codecs.ts";
-import { hexBytes, leadingStartCode } from "../decoder/bytes.ts";
+import { hexBytes, leadingStartCode, nextStartCode } from "../decoder/bytes.ts";
 import { MPEG_PICTURES } from "../mpeg2/codec.ts";
 
+/** Start codes (ISO/IEC 14496-2 table 6-3). */
+const VISUAL_OBJECT_SEQUENCE = 0xb0;
+const USER_DATA = 0xb2;
+const GROUP_OF_VOP = 0xb3;
+const VOP = 0xb6;
+const isVideoObject = (v: number) => v <= 0x1f;
+const isVideoObjectLayer = (v: number) => v >= 0x20 && v <= 0x2f;
+
 /**
- * The start codes a raw stream begins with (ISO/IEC 14496-2 table 6-3): a visual object
- * sequence (0xb0), a video object (0x00-0x1f) or a video object layer (0x20-0x2f).
+ * True when `data` begins as a raw MPEG-4 Part 2 stream does: a visual object sequence, or a
+ * video object then its video object layer, or a layer alone, the layer followed by user data, a
+ * group of VOPs or a VOP. The header alone would take an H.264 stream beginning with an access
+ * unit delimiter (00 00 01 09) or a parameter set of nal_ref_idc 1 (00 00 01 27) for one; what
+ * follows them never is.
  */
 function isMpeg4(data: Uint8Array): boolean {
   const i = leadingStartCode(data);
-  return i >= 0 && (data[i] === 0xb0 || data[i] <= 0x2f);
+  if (i < 0) return false;
+  if (data[i] === VISUAL_OBJECT_SEQUENCE) return true;
+  let at = i;
+  if (isVideoObject(data[at])) {
+    const next = nextStartCode(data, at + 1);
+    if (!next) return false;
+    at = next.at;
+  }
+  if (!isVideoObjectLayer(data[at])) return false;
+  const after = nextStartCode(data, at + 1)?.value;
+  return after === USER_DATA || after === GROUP_OF_VOP || after === VOP;
 }
 
 /**

@@ -36,11 +36,21 @@ import {
   ffmpegFrameMd5s,
   type FfmpegRecipe,
   frameSizes,
+  type H264Recipe,
   type PackedFormat,
   probeFrames,
   remuxed,
   streamFile,
 } from "../lib/streams.ts";
+
+/** x264's stream with an access unit delimiter before each picture. */
+const H264_AUD: H264Recipe = {
+  name: "h264-aud-176x144",
+  codec: "h264",
+  size: "176x144",
+  frames: 3,
+  args: ["-bsf:v", "h264_metadata=aud=insert"],
+};
 
 const codecOf = (r: FfmpegRecipe): Codec => CODECS.find((c) => c.name === r.codec)!;
 const tenBit = (r: FfmpegRecipe) => r.pixFmt === "yuv420p10le";
@@ -259,7 +269,7 @@ for (const recipe of REFUSED_STREAMS) {
   });
 }
 
-Deno.test("stream files: each raw stream is its codec's, decoded bit-exact; MPEG-PS and containers of these codecs refused naming what is read", async () => {
+Deno.test("stream files: each raw stream is its codec's, decoded bit-exact, H.264 beginning as MPEG-4 headers do still H.264; MPEG-PS and containers of these codecs refused naming what is read", async () => {
   for (const recipe of STREAM_MATRIX) {
     const file = await streamFile(recipe);
     const data = await Deno.readFile(file);
@@ -267,6 +277,15 @@ Deno.test("stream files: each raw stream is its codec's, decoded bit-exact; MPEG
     if (tenBit(recipe) || recipe.encoder === "libxvid") continue;
     const r = decodeStreamFile(libav(), data, { pixFmt: "nv12", md5: true, chunk: 4096 });
     assert.deepEqual(r.pictures.map((p) => p.md5), await ffmpegFrameMd5s(file, "nv12"));
+  }
+  // H.264 beginning with what an MPEG-4 header's start code reads as: an access unit delimiter
+  // (00 00 01 09, a video object's), parameter sets of nal_ref_idc 1 (00 00 01 27, a layer's)
+  const aud = await Deno.readFile(await streamFile(H264_AUD));
+  assert.deepEqual([...aud.subarray(0, 5)], [0, 0, 0, 1, 0x09], "x264's stream after an AUD");
+  const refIdc1 = aud.slice();
+  for (const [nal, to] of [[0x67, 0x27], [0x68, 0x28]]) refIdc1[refIdc1.indexOf(nal)] = to;
+  for (const data of [aud, refIdc1, refIdc1.subarray(6)]) {
+    assert.equal(codecForFile(data).name, "h264", `begins ${[...data.subarray(0, 12)]}`);
   }
   const mpeg2 = STREAM_MATRIX.find((r) => r.codec === "mpeg2")!;
   const ps = await Deno.readFile(await streamFile(mpeg2, "mpg"));
