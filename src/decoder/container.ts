@@ -47,11 +47,45 @@ function matroskaCodecIds(data: Uint8Array): string[] {
 
 /**
  * The first sample entry's type of every 'stsd' box of an MP4 file (box header, version and
- * flags, entry count, then the entry's size and type).
+ * flags, entry count, then the entry's size and type); an 'mp4v' entry, which MPEG-1, MPEG-2 and
+ * MPEG-4 Part 2 video all have, with its objectTypeIndication as RFC 6381 writes it ("mp4v.20":
+ * MPEG-4 Visual, "mp4v.60" to "mp4v.65": MPEG-2, "mp4v.6a": MPEG-1) when its 'esds' says.
  */
 function mp4SampleEntries(data: Uint8Array): string[] {
   return [...find(data, "stsd")].filter((i) => i + 20 <= data.length)
-    .map((i) => ascii(data, i + 16, 4)).filter((t) => /^[a-zA-Z0-9 ]{4}$/.test(t));
+    .map((i) => {
+      const type = ascii(data, i + 16, 4);
+      const end = i - 4 + new DataView(data.buffer, data.byteOffset).getUint32(i - 4);
+      const oti = type === "mp4v" ? esdsObjectType(data, i + 20, end) : undefined;
+      return oti === undefined ? type : `${type}.${oti.toString(16).padStart(2, "0")}`;
+    }).filter((t) => /^[a-zA-Z0-9 ]{4}(\.[0-9a-f]{2})?$/.test(t));
+}
+
+/** MPEG-4 descriptor tags (ISO/IEC 14496-1 7.2.2.1). */
+const ES_DESCRIPTOR = 0x03;
+const DECODER_CONFIG_DESCRIPTOR = 0x04;
+
+/**
+ * The objectTypeIndication of the first 'esds' box between `from` and `to`: its ES_Descriptor's
+ * DecoderConfigDescriptor's first byte (ISO/IEC 14496-1 7.2.6.5-6), or undefined.
+ */
+function esdsObjectType(data: Uint8Array, from: number, to: number): number | undefined {
+  const at = find(data.subarray(from, Math.min(to, data.length)), "esds").next().value;
+  if (at === undefined) return undefined;
+  let i = from + at + 8; // past 'esds', version and flags
+  /** A descriptor's tag and where its body starts, its size's 1 to 4 bytes read past. */
+  const descriptor = (tag: number): boolean => {
+    if (data[i++] !== tag) return false;
+    for (let n = 0; n < 4 && i < data.length && (data[i++] & 0x80) !== 0; n++);
+    return i < data.length;
+  };
+  if (!descriptor(ES_DESCRIPTOR)) return undefined;
+  const flags = data[i + 2];
+  i += 3; // ES_ID, flags
+  if (flags & 0x80) i += 2; // dependsOn_ES_ID
+  if (flags & 0x40) i += 1 + data[i]; // URL
+  if (flags & 0x20) i += 2; // OCR_ES_Id
+  return descriptor(DECODER_CONFIG_DESCRIPTOR) ? data[i] : undefined;
 }
 
 /** The container of `data` and its codec ids, or undefined when it is in none of them. */

@@ -29,7 +29,7 @@ export const MPEG1: Codec = {
   file: {
     input: "raw MPEG-1 video (.m1v)",
     container: "raw",
-    codecIds: { IVF: [], Matroska: ["V_MPEG1"], MP4: [] },
+    codecIds: { IVF: [], Matroska: ["V_MPEG1"], MP4: ["mp4v.6a"] },
     accepts: (data) => mpegVideoVersion(data) === 1,
   },
   stream: { framing: "bytestream", pictures: MPEG_PICTURES, knownStreams: mpeg1KnownStreams },

@@ -51,7 +51,12 @@ export const MPEG2: Codec = {
   file: {
     input: "raw MPEG-2 video (.m2v)",
     container: "raw",
-    codecIds: { IVF: [], Matroska: ["V_MPEG2"], MP4: [] },
+    codecIds: {
+      IVF: [],
+      Matroska: ["V_MPEG2"],
+      // its profiles' objectTypeIndications: Simple, Main, SNR, Spatial, High, 422
+      MP4: ["mp4v.60", "mp4v.61", "mp4v.62", "mp4v.63", "mp4v.64", "mp4v.65"],
+    },
     accepts: (data) => mpegVideoVersion(data) === 2,
   },
   stream: { framing: "bytestream", pictures: MPEG_PICTURES, knownStreams: mpeg2KnownStreams },

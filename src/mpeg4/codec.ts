@@ -61,7 +61,11 @@ export const MPEG4: Codec = {
   file: {
     input: "raw MPEG-4 Part 2 video (.m4v)",
     container: "raw",
-    codecIds: { IVF: [], Matroska: ["V_MPEG4/ISO/ASP", "V_MPEG4/ISO/SP"], MP4: [] },
+    codecIds: {
+      IVF: [],
+      Matroska: ["V_MPEG4/ISO/ASP", "V_MPEG4/ISO/SP", "V_MPEG4/ISO/AP"],
+      MP4: ["mp4v.20"],
+    },
     accepts: isMpeg4,
   },
   stream: { framing: "bytestream", pictures: MPEG_PICTURES, knownStreams: mpeg4KnownStreams },

@@ -269,7 +269,7 @@ for (const recipe of REFUSED_STREAMS) {
   });
 }
 
-Deno.test("stream files: each raw stream is its codec's, decoded bit-exact, H.264 beginning as MPEG-4 headers do still H.264; MPEG-PS and containers of these codecs refused naming what is read", async () => {
+Deno.test("stream files: each raw stream is its codec's, decoded bit-exact, H.264 beginning as MPEG-4 headers do still H.264; MPEG-PS and MP4s of these codecs refused naming what is read", async () => {
   for (const recipe of STREAM_MATRIX) {
     const file = await streamFile(recipe);
     const data = await Deno.readFile(file);
@@ -293,6 +293,22 @@ Deno.test("stream files: each raw stream is its codec's, decoded bit-exact, H.26
     () => codecForFile(ps),
     /^Error: an MPEG program stream: `daedalusd decode` reads .*raw MPEG-2 video \(\.m2v\).*take the video out first/,
   );
+  // In MP4 all three MPEG videos are 'mp4v' entries; the esds's objectTypeIndication tells them
+  for (
+    const [name, id] of [
+      ["mpeg4-bframes-odd-351x287", "mp4v.20"],
+      ["xvid-bframes-352x288", "mp4v.20"],
+      ["mpeg2-odd-351x287", "mp4v.61"],
+      ["mpeg1-bframes-odd-351x287", "mp4v.6a"],
+    ]
+  ) {
+    const r = STREAM_MATRIX.find((x) => x.name === name)!;
+    const mp4 = await Deno.readFile(await remuxed(await streamFile(r), "mp4"));
+    assert.throws(
+      () => codecForFile(mp4),
+      new RegExp(`^Error: MP4 file of ${r.codec} \\(${id.replace(".", "\\.")}\\): \`daedalusd`),
+    );
+  }
   const hevcMp4 = await Deno.readFile(await remuxed(await streamFile(STREAM_MATRIX[0]), "mp4"));
   assert.throws(
     () => codecForFile(hevcMp4),
