@@ -180,10 +180,10 @@ static int daedalus_av1_try_ctrl(struct v4l2_ctrl *ctrl)
 		/* The daemon writes the Main profile's sequence headers only. */
 		if (s->seq_profile != 0)
 			return -EINVAL;
-		if (s->max_frame_width_minus_1 >= daedalus_av1_desc.max_width ||
-		    s->max_frame_height_minus_1 >= daedalus_av1_desc.max_height)
+		if (s->max_frame_width_minus_1 >= daedalus_av1_desc.pic.max_width ||
+		    s->max_frame_height_minus_1 >= daedalus_av1_desc.pic.max_height)
 			return -EINVAL;
-		return daedalus_check_picture(ctx, &daedalus_av1_desc, &pic);
+		return daedalus_check_picture(ctx, &daedalus_av1_desc.pic, &pic);
 	}
 	case V4L2_CID_STATELESS_AV1_FRAME: {
 		const struct v4l2_ctrl_av1_frame *f = ctrl->p_new.p_av1_frame;
@@ -197,7 +197,7 @@ static int daedalus_av1_try_ctrl(struct v4l2_ctrl *ctrl)
 		ret = daedalus_av1_check_tiles(f);
 		if (ret)
 			return ret;
-		return daedalus_check_size(ctx, &daedalus_av1_desc,
+		return daedalus_check_size(ctx, &daedalus_av1_desc.pic,
 					   max(f->upscaled_width,
 					       f->frame_width_minus_1 + 1),
 					   f->frame_height_minus_1 + 1);
@@ -211,7 +211,7 @@ static int daedalus_av1_s_ctrl(struct v4l2_ctrl *ctrl)
 {
 	if (ctrl->id == V4L2_CID_STATELESS_AV1_SEQUENCE)
 		daedalus_set_bit_depth(daedalus_ctrl_to_ctx(ctrl),
-				       &daedalus_av1_desc,
+				       &daedalus_av1_desc.pic,
 				       ctrl->p_new.p_av1_sequence->bit_depth);
 	return 0;
 }
@@ -255,16 +255,18 @@ static const u32 daedalus_av1_required_ctrls[] = {
 
 const struct daedalus_codec_desc daedalus_av1_desc = {
 	.codec			= DAEDALUS_CODEC_AV1,
-	.name			= "av1",
 	.fourcc			= V4L2_PIX_FMT_AV1_FRAME,
-	.block			= 16,
-	.max_width		= DAEDALUS_MAX_WIDTH,
-	.max_height		= DAEDALUS_MAX_HEIGHT,
-	.bit_depths		= BIT(8) | BIT(10),
-	.chroma_formats		= BIT(DAEDALUS_CHROMA_400) |
+	.pic = {
+		.name = "av1",
+		.block = 16,
+		.max_width = DAEDALUS_MAX_WIDTH,
+		.max_height = DAEDALUS_MAX_HEIGHT,
+		.bit_depths = BIT(8) | BIT(10),
+		.chroma_formats = BIT(DAEDALUS_CHROMA_400) |
 				  BIT(DAEDALUS_CHROMA_420),
-	.cap_formats		= &daedalus_cap_formats_8bit,
-	.cap_formats_10bit	= &daedalus_cap_formats_10bit,
+		.cap_formats = &daedalus_cap_formats_8bit,
+		.cap_formats_10bit = &daedalus_cap_formats_10bit,
+	},
 	.ctrls			= daedalus_av1_ctrls,
 	.num_ctrls		= ARRAY_SIZE(daedalus_av1_ctrls),
 	.job_ctrls		= daedalus_av1_job_ctrls,

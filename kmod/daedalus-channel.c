@@ -27,11 +27,6 @@ MODULE_INFO(import_ns, "DMA_BUF");
 
 /* Context messages pending at most: a daemon that never fetches is bounded. */
 #define DAEDALUS_MAX_CTX_MSGS	4096
-/* Cookies stay below 2^30 so mmap offsets fit a 32-bit mmap2() pgoff. */
-#define DAEDALUS_COOKIE_MASK	(BIT(30) - 1)
-/* mmap offset in pages: cookie * 4 + slot (0 OUTPUT, 1.. CAPTURE planes) */
-#define DAEDALUS_SLOTS_SHIFT	2
-
 /* Keeps a mapping read-only for good: mprotect() cannot add write later. */
 static void daedalus_vma_deny_write(struct vm_area_struct *vma)
 {
@@ -73,6 +68,16 @@ bool daedalus_channel_take(struct daedalus_ctx *ctx)
 	return true;
 }
 
+/* The next cookie of a job or a stream's buffer: never 0. */
+u32 daedalus_channel_cookie(struct daedalus_channel *chan)
+{
+	lockdep_assert_held(&chan->lock);
+	chan->next_cookie = (chan->next_cookie + 1) & DAEDALUS_COOKIE_MASK;
+	if (!chan->next_cookie)
+		chan->next_cookie = 1;
+	return chan->next_cookie;
+}
+
 /* Channel lock held. Queues the job device_run() built. */
 void daedalus_channel_submit(struct daedalus_ctx *ctx)
 {
@@ -81,10 +86,7 @@ void daedalus_channel_submit(struct daedalus_ctx *ctx)
 	u64 base;
 	unsigned int i;
 
-	chan->next_cookie = (chan->next_cookie + 1) & DAEDALUS_COOKIE_MASK;
-	if (!chan->next_cookie)
-		chan->next_cookie = 1;
-	ctx->job.cookie = chan->next_cookie;
+	ctx->job.cookie = daedalus_channel_cookie(chan);
 	job->hdr.cookie = ctx->job.cookie;
 
 	base = (u64)ctx->job.cookie << DAEDALUS_SLOTS_SHIFT;
@@ -109,6 +111,7 @@ void daedalus_channel_ctx_event(struct daedalus_dev *dev, u32 type, u32 id)
 	msg = kzalloc(sizeof(*msg), GFP_KERNEL);
 	if (!msg)
 		return;
+	msg->q.kind = DAEDALUS_QNODE_CTX;
 	msg->hdr.type = type;
 	msg->hdr.size = sizeof(msg->hdr);
 	msg->hdr.ctx_id = id;
@@ -147,9 +150,6 @@ static long daedalus_ioc_hello(struct daedalus_channel *chan,
 
 	if (copy_from_user(&hello, arg, sizeof(hello)))
 		return -EFAULT;
-	/* ABI 1.2 serves no stream: stream_codecs is still a reserved field */
-	if (hello.stream_codecs)
-		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(hello.reserved); i++)
 		if (hello.reserved[i])
 			return -EINVAL;
@@ -163,6 +163,7 @@ static long daedalus_ioc_hello(struct daedalus_channel *chan,
 		chan->daemon = file;
 		chan->daemon_owner = current->files;
 		chan->daemon_codecs = hello.codecs;
+		chan->daemon_stream_codecs = hello.stream_codecs;
 		chan->daemon_seen = true;
 	}
 	mutex_unlock(&chan->lock);
@@ -175,14 +176,33 @@ static long daedalus_ioc_hello(struct daedalus_channel *chan,
 	hello.codecs = chan->daemon_codecs;
 	hello.kernel_abi_version = hello.abi_version;
 	hello.kernel_codecs = daedalus_kernel_codecs();
+	hello.stream_codecs = daedalus_kernel_stream_codecs();
 	hello.max_msg_size = DAEDALUS_MAX_MSG_SIZE;
 	strscpy(hello.driver_version, DAEDALUS_VERSION,
 		sizeof(hello.driver_version));
-	dev_info(chan->misc.this_device, "daemon connected (codecs %#x)\n",
-		 chan->daemon_codecs);
+	dev_info(chan->misc.this_device,
+		 "daemon connected (codecs %#x, stream codecs %#x)\n",
+		 chan->daemon_codecs, chan->daemon_stream_codecs);
 	if (copy_to_user(arg, &hello, sizeof(hello)))
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * The first message the connected daemon may fetch: a stream message waits
+ * while the daemon does not serve its codec (an ABI 1.2 daemon serves none).
+ */
+static struct daedalus_qnode *daedalus_chan_next(struct daedalus_channel *chan)
+{
+	struct daedalus_qnode *q;
+
+	lockdep_assert_held(&chan->lock);
+	list_for_each_entry(q, &chan->msgs, list)
+		if (q->kind != DAEDALUS_QNODE_STREAM ||
+		    daedalus_stream_msg_ready(chan,
+					      container_of(q, struct daedalus_stream_qmsg, q)))
+			return q;
+	return NULL;
 }
 
 static long daedalus_ioc_fetch(struct daedalus_channel *chan,
@@ -190,7 +210,10 @@ static long daedalus_ioc_fetch(struct daedalus_channel *chan,
 {
 	struct daedalus_fetch fetch;
 	struct daedalus_qnode *q;
-	struct daedalus_msg_hdr hdr;
+	union {
+		struct daedalus_msg_hdr hdr;
+		struct daedalus_stream_qmsg smsg;
+	} small;
 	void *job_msg = NULL;
 	const void *kbuf = NULL;
 	u32 size;
@@ -204,18 +227,28 @@ static long daedalus_ioc_fetch(struct daedalus_channel *chan,
 		ret = -ENOTCONN;
 		goto unlock;
 	}
-	q = list_first_entry_or_null(&chan->msgs, struct daedalus_qnode, list);
+	q = daedalus_chan_next(chan);
 	if (!q) {
 		ret = -EAGAIN;
 		goto unlock;
 	}
-	size = q->job ? daedalus_job_ctx(q)->job.msg_size : sizeof(hdr);
+	switch (q->kind) {
+	case DAEDALUS_QNODE_JOB:
+		size = daedalus_job_ctx(q)->job.msg_size;
+		break;
+	case DAEDALUS_QNODE_STREAM:
+		size = container_of(q, struct daedalus_stream_qmsg, q)->size;
+		break;
+	default:
+		size = sizeof(small.hdr);
+		break;
+	}
 	fetch.msg_size = size;
 	if (fetch.buf_size < size) {
 		ret = -ENOSPC;
 		goto unlock;
 	}
-	if (q->job) {
+	if (q->kind == DAEDALUS_QNODE_JOB) {
 		struct daedalus_ctx *ctx = daedalus_job_ctx(q);
 
 		/* Only the daemon's copy is needed from here on. */
@@ -224,12 +257,21 @@ static long daedalus_ioc_fetch(struct daedalus_channel *chan,
 		kbuf = job_msg;
 		list_move_tail(&q->list, &chan->fetched);
 		ctx->job.state = DAEDALUS_JOB_FETCHED;
+	} else if (q->kind == DAEDALUS_QNODE_STREAM) {
+		struct daedalus_stream_qmsg *m =
+			container_of(q, struct daedalus_stream_qmsg, q);
+
+		small.smsg.u = m->u;
+		kbuf = &small.smsg.u;
+		list_del(&q->list);
+		daedalus_stream_fetched(m);
+		kfree(m);
 	} else {
 		struct daedalus_ctx_msg *msg =
 			container_of(q, struct daedalus_ctx_msg, q);
 
-		hdr = msg->hdr;
-		kbuf = &hdr;
+		small.hdr = msg->hdr;
+		kbuf = &small.hdr;
 		list_del(&q->list);
 		chan->num_ctx_msgs--;
 		kfree(msg);
@@ -237,7 +279,10 @@ static long daedalus_ioc_fetch(struct daedalus_channel *chan,
 unlock:
 	mutex_unlock(&chan->lock);
 
-	/* A job whose copy fails stays fetched: its watchdog ends it. */
+	/*
+	 * A job whose copy fails stays fetched: its watchdog ends it; so does
+	 * a stream's.
+	 */
 	if (kbuf && copy_to_user(u64_to_user_ptr(fetch.buf), kbuf, size))
 		ret = -EFAULT;
 	kvfree(job_msg);
@@ -319,6 +364,11 @@ static long daedalus_chan_ioctl(struct file *file, unsigned int cmd,
 		return daedalus_ioc_fetch(chan, file, uarg);
 	case DAEDALUS_IOC_COMPLETE:
 		return daedalus_ioc_complete(chan, file, uarg);
+	case DAEDALUS_IOC_STREAM_DATA_DONE:
+	case DAEDALUS_IOC_STREAM_PICTURE:
+	case DAEDALUS_IOC_STREAM_FORMAT:
+	case DAEDALUS_IOC_STREAM_ERROR:
+		return daedalus_stream_answer(chan, file, cmd, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -339,7 +389,7 @@ static __poll_t daedalus_chan_poll(struct file *file, poll_table *wait)
 	mutex_lock(&chan->lock);
 	if (chan->daemon != file)
 		mask = EPOLLHUP;
-	else if (!list_empty(&chan->msgs))
+	else if (daedalus_chan_next(chan))
 		mask = EPOLLIN | EPOLLRDNORM;
 	mutex_unlock(&chan->lock);
 	return mask;
@@ -365,29 +415,26 @@ static int daedalus_chan_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -ENOTCONN;
 		goto unlock;
 	}
+	/* The bitstream is the client's: read-only. */
+	if (!slot && (vma->vm_flags & VM_WRITE)) {
+		ret = -EACCES;
+		goto unlock;
+	}
 	ctx = daedalus_find_fetched(chan, cookie);
-	if (!ctx) {
-		ret = -EINVAL;
-		goto unlock;
-	}
-	if (!slot) {
-		/* The bitstream is the client's: read-only. */
-		if (vma->vm_flags & VM_WRITE) {
-			ret = -EACCES;
-			goto unlock;
-		}
-		daedalus_vma_deny_write(vma);
-		vbuf = v4l2_m2m_next_src_buf(ctx->fh.m2m_ctx);
-		plane = 0;
+	if (ctx) {
+		vbuf = slot ? v4l2_m2m_next_dst_buf(ctx->fh.m2m_ctx) :
+			v4l2_m2m_next_src_buf(ctx->fh.m2m_ctx);
+		vb = vbuf ? &vbuf->vb2_buf : NULL;
 	} else {
-		vbuf = v4l2_m2m_next_dst_buf(ctx->fh.m2m_ctx);
-		plane = slot - 1;
+		vb = daedalus_stream_mmap_buf(chan, cookie, slot);
 	}
-	if (!vbuf || plane >= vbuf->vb2_buf.num_planes) {
+	plane = slot ? slot - 1 : 0;
+	if (!vb || plane >= vb->num_planes) {
 		ret = -EINVAL;
 		goto unlock;
 	}
-	vb = &vbuf->vb2_buf;
+	if (!slot)
+		daedalus_vma_deny_write(vma);
 	if (vma->vm_end - vma->vm_start >
 	    PAGE_ALIGN(vb2_plane_size(vb, plane))) {
 		ret = -EINVAL;
@@ -421,12 +468,14 @@ static void daedalus_chan_disconnect(struct daedalus_channel *chan,
 	chan->daemon = NULL;
 	chan->daemon_owner = NULL;
 	list_for_each_entry_safe(q, tmp, &chan->msgs, list) {
-		if (q->job)
+		if (q->kind != DAEDALUS_QNODE_CTX)
 			continue;
 		list_del(&q->list);
 		kfree(container_of(q, struct daedalus_ctx_msg, q));
 	}
 	chan->num_ctx_msgs = 0;
+	/* Every stream it served ends in error; their messages go. */
+	daedalus_stream_daemon_gone(chan);
 	/* Fetched jobs die with the daemon; queued ones wait for the next. */
 	list_for_each_entry(q, &chan->fetched, list) {
 		struct daedalus_ctx *ctx = daedalus_job_ctx(q);
@@ -555,6 +604,31 @@ static ssize_t request_wait_max_us_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(request_wait_max_us);
 
+/* The stateful node's streams started, pictures done and failed. */
+static ssize_t streams_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&daedalus_dev_chan(dev)->streams_started));
+}
+static DEVICE_ATTR_RO(streams);
+
+static ssize_t pictures_done_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&daedalus_dev_chan(dev)->pictures_done));
+}
+static DEVICE_ATTR_RO(pictures_done);
+
+static ssize_t pictures_failed_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&daedalus_dev_chan(dev)->pictures_failed));
+}
+static DEVICE_ATTR_RO(pictures_failed);
+
 static ssize_t daemon_connected_show(struct device *dev,
 				     struct device_attribute *attr, char *buf)
 {
@@ -590,7 +664,7 @@ static ssize_t codecs_show(struct device *dev, struct device_attribute *attr,
 	for (i = 0; (codec = daedalus_codec_by_index(i)); i++)
 		if (mask & DAEDALUS_CODEC_BIT(codec->codec))
 			len += sysfs_emit_at(buf, len, "%s%s", len ? " " : "",
-					     codec->name);
+					     codec->pic.name);
 	len += sysfs_emit_at(buf, len, "\n");
 	return len;
 }
@@ -629,6 +703,9 @@ static struct attribute *daedalus_chan_attrs[] = {
 	&dev_attr_codecs.attr,
 	&dev_attr_mem_used_kib.attr,
 	&dev_attr_mem_kept_kib.attr,
+	&dev_attr_streams.attr,
+	&dev_attr_pictures_done.attr,
+	&dev_attr_pictures_failed.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(daedalus_chan);
@@ -641,6 +718,7 @@ int daedalus_channel_register(struct daedalus_dev *dev)
 	init_waitqueue_head(&chan->wq);
 	INIT_LIST_HEAD(&chan->msgs);
 	INIT_LIST_HEAD(&chan->fetched);
+	INIT_LIST_HEAD(&chan->streams);
 
 	chan->misc.minor = MISC_DYNAMIC_MINOR;
 	chan->misc.name = DAEDALUS_CTL_NAME;

@@ -39,6 +39,21 @@ MODULE_PARM_DESC(requires_requests,
 		 "OUTPUT buffers must come in a request (default: no, see docs/kernel.md)");
 
 /*
+ * The stateful node (docs/stateful.md) is built up in steps; until clients
+ * decode through it end to end with the daemon it is off by default, so the
+ * default product is the stateless node alone.
+ */
+static bool daedalus_stateful;
+module_param_named(stateful, daedalus_stateful, bool, 0444);
+MODULE_PARM_DESC(stateful,
+		 "also register the stateful decoder node (default: no, until the daemon serves it end to end)");
+
+static int daedalus_stateful_nr = 10;
+module_param_named(stateful_nr, daedalus_stateful_nr, int, 0444);
+MODULE_PARM_DESC(stateful_nr,
+		 "the stateful node's /dev/videoN (default 10, where Raspberry Pi OS's Chromium looks; the next free one if taken; -1: any)");
+
+/*
  * Buffers are vmalloc memory every client can allocate (at 8192x4352 a
  * CAPTURE buffer is 51 MiB): bounded, so that one client cannot take the
  * machine's memory or starve the others. 0 is replaced at load by the
@@ -75,6 +90,40 @@ static const struct daedalus_codec_desc * const daedalus_codecs[] = {
 	&daedalus_av1_desc,
 #endif
 };
+
+/* The stateful node's codecs; one per OUTPUT format. */
+static const struct daedalus_stream_desc * const daedalus_stream_codecs[] = {
+	&daedalus_h264_stream_desc,
+};
+
+const struct daedalus_stream_desc *daedalus_stream_codec_by_index(unsigned int i)
+{
+	return i < ARRAY_SIZE(daedalus_stream_codecs) ?
+		daedalus_stream_codecs[i] : NULL;
+}
+
+/* Stream codecs built in and allowed by the parameters (none: no node). */
+u32 daedalus_kernel_stream_codecs(void)
+{
+	u32 mask = 0;
+	unsigned int i;
+
+	for (i = 0; daedalus_stateful && i < ARRAY_SIZE(daedalus_stream_codecs); i++)
+		mask |= DAEDALUS_CODEC_BIT(daedalus_stream_codecs[i]->codec);
+	return mask & daedalus_codecs_param;
+}
+
+/* As daedalus_advertised_codecs(), for the stateful node. */
+u32 daedalus_advertised_stream_codecs(struct daedalus_dev *dev)
+{
+	u32 mask = daedalus_kernel_stream_codecs();
+
+	mutex_lock(&dev->chan.lock);
+	if (dev->chan.daemon_seen)
+		mask &= dev->chan.daemon_stream_codecs;
+	mutex_unlock(&dev->chan.lock);
+	return mask;
+}
 
 const struct daedalus_codec_desc *daedalus_codec_by_index(unsigned int i)
 {
@@ -170,6 +219,7 @@ static void daedalus_m2m_pool_free(struct daedalus_dev *dev)
 static int daedalus_open(struct file *file)
 {
 	struct daedalus_dev *dev = video_drvdata(file);
+	bool stateful = video_devdata(file) == &dev->stream_vfd;
 	struct daedalus_ctx *ctx;
 	int ret;
 
@@ -188,10 +238,15 @@ static int daedalus_open(struct file *file)
 	v4l2_fh_init(&ctx->fh, video_devdata(file));
 	file->private_data = &ctx->fh;
 
-	ret = daedalus_ctrls_init(ctx);
+	if (stateful) {
+		ret = daedalus_stream_open(ctx);
+	} else {
+		ret = daedalus_ctrls_init(ctx);
+		if (!ret)
+			daedalus_fmt_init(ctx);
+	}
 	if (ret)
 		goto err_fh;
-	daedalus_fmt_init(ctx);
 
 	ctx->m2m = daedalus_m2m_get(dev);
 	if (IS_ERR(ctx->m2m)) {
@@ -200,6 +255,7 @@ static int daedalus_open(struct file *file)
 	}
 
 	ctx->fh.m2m_ctx = v4l2_m2m_ctx_init(ctx->m2m->m2m_dev, ctx,
+					    stateful ? daedalus_stream_queue_init :
 					    daedalus_queue_init);
 	if (IS_ERR(ctx->fh.m2m_ctx)) {
 		ret = PTR_ERR(ctx->fh.m2m_ctx);
@@ -221,6 +277,8 @@ static int daedalus_open(struct file *file)
 err_m2m:
 	daedalus_m2m_put(dev, ctx->m2m);
 err_ctrls:
+	if (stateful)
+		daedalus_stream_release(ctx);
 	v4l2_ctrl_handler_free(&ctx->hdl);
 err_fh:
 	v4l2_fh_exit(&ctx->fh);
@@ -242,11 +300,16 @@ static int daedalus_release(struct file *file)
 	list_del(&ctx->node);
 	mutex_unlock(&dev->ctx_lock);
 
+	/* No answer of the daemon finds the stream once quiesced. */
+	if (ctx->stream)
+		daedalus_stream_unlink(ctx);
 	daedalus_ctx_quiesce(ctx, file);
 	mutex_lock(&ctx->lock);
 	v4l2_m2m_ctx_release(ctx->fh.m2m_ctx);
 	mutex_unlock(&ctx->lock);
 	cancel_delayed_work_sync(&ctx->watchdog);
+	if (ctx->stream)
+		daedalus_stream_release(ctx);
 
 	daedalus_channel_ctx_event(dev, DAEDALUS_MSG_CTX_CLOSE, ctx->id);
 	daedalus_m2m_put(dev, ctx->m2m);
@@ -370,6 +433,46 @@ err_vfd:
 	return ret;
 }
 
+/*
+ * The stateful node: M2M like the stateless one, in no media device (an
+ * M2M node gets no entity unless registered with the media controller),
+ * and under a platform device of its own, so that nothing pairs it with the
+ * request API's media device (v4l2-compliance looks for a media device
+ * beside the node in sysfs).
+ */
+static int daedalus_stream_register(struct daedalus_dev *dev)
+{
+	struct video_device *vfd = &dev->stream_vfd;
+	int ret;
+
+	dev->stream_pdev = platform_device_register_simple(DAEDALUS_STREAM_NAME,
+							   PLATFORM_DEVID_NONE,
+							   NULL, 0);
+	if (IS_ERR(dev->stream_pdev))
+		return PTR_ERR(dev->stream_pdev);
+
+	strscpy(vfd->name, DAEDALUS_STREAM_NAME, sizeof(vfd->name));
+	vfd->vfl_dir = VFL_DIR_M2M;
+	vfd->fops = &daedalus_fops;
+	vfd->ioctl_ops = &daedalus_stream_ioctl_ops;
+	vfd->minor = -1;
+	vfd->release = video_device_release_empty;
+	vfd->v4l2_dev = &dev->v4l2_dev;
+	vfd->dev_parent = &dev->stream_pdev->dev;
+	vfd->device_caps = V4L2_CAP_VIDEO_M2M_MPLANE | V4L2_CAP_STREAMING;
+	video_set_drvdata(vfd, dev);
+	ret = video_register_device(vfd, VFL_TYPE_VIDEO, daedalus_stateful_nr);
+	if (ret)
+		platform_device_unregister(dev->stream_pdev);
+	return ret;
+}
+
+static void daedalus_stream_unregister(struct daedalus_dev *dev)
+{
+	video_unregister_device(&dev->stream_vfd);
+	platform_device_unregister(dev->stream_pdev);
+}
+
 static int __init daedalus_init(void)
 {
 	struct daedalus_dev *dev;
@@ -440,12 +543,24 @@ static int __init daedalus_init(void)
 	if (ret)
 		goto err_chan;
 
+	if (daedalus_stateful) {
+		ret = daedalus_stream_register(dev);
+		if (ret)
+			goto err_video;
+		v4l2_info(&dev->v4l2_dev, "stateful decoder /dev/video%d\n",
+			  dev->stream_vfd.num);
+	}
+
 	daedalus_debugfs_init(dev);
 	daedalus_device = dev;
 	v4l2_info(&dev->v4l2_dev, "decoder /dev/video%d, control device /dev/%s\n",
 		  dev->vfd.num, DAEDALUS_CTL_NAME);
 	return 0;
 
+err_video:
+	media_device_unregister(&dev->mdev);
+	v4l2_m2m_unregister_media_controller(dev->mc_m2m_dev);
+	video_unregister_device(&dev->vfd);
 err_chan:
 	daedalus_channel_unregister(dev);
 err_m2m:
@@ -470,6 +585,8 @@ static void __exit daedalus_exit(void)
 
 	/* Every file holds a module reference: nothing is open here. */
 	daedalus_debugfs_exit(dev);
+	if (daedalus_stateful)
+		daedalus_stream_unregister(dev);
 	media_device_unregister(&dev->mdev);
 	v4l2_m2m_unregister_media_controller(dev->mc_m2m_dev);
 	video_unregister_device(&dev->vfd);

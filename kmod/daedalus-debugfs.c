@@ -25,13 +25,17 @@ static int daedalus_contexts_show(struct seq_file *s, void *unused)
 		enum daedalus_job_state state;
 		u32 cookie;
 
+		if (ctx->stream) {
+			daedalus_stream_show(s, ctx);
+			continue;
+		}
 		mutex_lock(&dev->chan.lock);
 		state = ctx->job.state;
 		cookie = ctx->job.cookie;
 		mutex_unlock(&dev->chan.lock);
 
 		seq_printf(s, "ctx %u codec %s out %ux%u cap %p4cc %ux%u job %s cookie %u done %llu failed %llu request_wait_max_us %llu mem_kib %llu\n",
-			   ctx->id, ctx->codec->name, ctx->out_fmt.width,
+			   ctx->id, ctx->codec->pic.name, ctx->out_fmt.width,
 			   ctx->out_fmt.height, &ctx->cap_fmt.pixelformat,
 			   ctx->cap_fmt.width, ctx->cap_fmt.height,
 			   daedalus_job_states[state], cookie,

@@ -44,7 +44,7 @@ void daedalus_job_init(struct daedalus_ctx *ctx)
 {
 	ctx->job.state = DAEDALUS_JOB_IDLE;
 	INIT_LIST_HEAD(&ctx->job.q.list);
-	ctx->job.q.job = true;
+	ctx->job.q.kind = DAEDALUS_QNODE_JOB;
 	INIT_DELAYED_WORK(&ctx->watchdog, daedalus_watchdog);
 	atomic_set(&ctx->finishing, 0);
 }
@@ -303,7 +303,16 @@ void daedalus_ctx_quiesce(struct daedalus_ctx *ctx, struct file *file)
 	wait_var_event(&ctx->finishing, !atomic_read(&ctx->finishing));
 }
 
+/* The stateful node's contexts run no job: their buffers go to the daemon. */
+static int daedalus_job_ready(void *priv)
+{
+	struct daedalus_ctx *ctx = priv;
+
+	return !ctx->stream;
+}
+
 const struct v4l2_m2m_ops daedalus_m2m_ops = {
 	.device_run	= daedalus_device_run,
+	.job_ready	= daedalus_job_ready,
 	.job_abort	= daedalus_job_abort,
 };

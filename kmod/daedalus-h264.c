@@ -1,12 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * daedalus-v4l2: H.264 (V4L2_PIX_FMT_H264_SLICE).
+ * daedalus-v4l2: H.264, stateless (V4L2_PIX_FMT_H264_SLICE) and as a stream
+ * (V4L2_PIX_FMT_H264) on the stateful node.
  */
 
 #include <linux/moduleparam.h>
 #include <media/videobuf2-v4l2.h>
 
 #include "daedalus.h"
+
+/*
+ * Both interfaces decode the same pictures: 8 bits, 4:2:0 or monochrome (High
+ * 10, 4:2:2 and 4:4:4 streams are refused, so clients fall back to software).
+ */
+#define DAEDALUS_H264_PICTURES {					\
+	.name		= "h264",					\
+	.block		= 16,						\
+	.max_width	= DAEDALUS_MAX_WIDTH,				\
+	.max_height	= DAEDALUS_MAX_HEIGHT,				\
+	.bit_depths	= BIT(8),					\
+	.chroma_formats	= BIT(DAEDALUS_CHROMA_400) | BIT(DAEDALUS_CHROMA_420), \
+	.cap_formats	= &daedalus_cap_formats_8bit,			\
+}
 
 static unsigned int daedalus_h264_decode_modes = 3;
 module_param_named(h264_decode_modes, daedalus_h264_decode_modes, uint, 0444);
@@ -59,7 +74,7 @@ static int daedalus_h264_try_sps(struct daedalus_ctx *ctx,
 	    sps->log2_max_pic_order_cnt_lsb_minus4 > 12 ||
 	    sps->max_num_ref_frames > V4L2_H264_NUM_DPB_ENTRIES)
 		return -EINVAL;
-	return daedalus_check_picture(ctx, &daedalus_h264_desc, &pic);
+	return daedalus_check_picture(ctx, &daedalus_h264_desc.pic, &pic);
 }
 
 /*
@@ -235,14 +250,8 @@ static u32 daedalus_h264_queue_flags(void)
 
 const struct daedalus_codec_desc daedalus_h264_desc = {
 	.codec		= DAEDALUS_CODEC_H264,
-	.name		= "h264",
 	.fourcc		= V4L2_PIX_FMT_H264_SLICE,
-	.block		= 16,
-	.max_width	= DAEDALUS_MAX_WIDTH,
-	.max_height	= DAEDALUS_MAX_HEIGHT,
-	.bit_depths	= BIT(8),
-	.chroma_formats	= BIT(DAEDALUS_CHROMA_400) | BIT(DAEDALUS_CHROMA_420),
-	.cap_formats	= &daedalus_cap_formats_8bit,
+	.pic		= DAEDALUS_H264_PICTURES,
 	.check_params	= daedalus_h264_check_params,
 	.ctrls		= daedalus_h264_ctrls,
 	.num_ctrls	= ARRAY_SIZE(daedalus_h264_ctrls),
@@ -251,4 +260,25 @@ const struct daedalus_codec_desc daedalus_h264_desc = {
 	.job_ctrl_ids	= daedalus_h264_job_ctrl_ids,
 	.validate	= daedalus_h264_validate,
 	.queue_flags	= daedalus_h264_queue_flags,
+};
+
+/*
+ * The stateful node's H.264: an Annex B byte stream in any chunking, which
+ * the daemon parses. Its PROFILE menu offers the profiles whose pictures a
+ * CAPTURE format takes (High 10 comes with P010 later).
+ */
+const struct daedalus_stream_desc daedalus_h264_stream_desc = {
+	.codec		= DAEDALUS_CODEC_H264,
+	.fourcc		= V4L2_PIX_FMT_H264,
+	.fmt_flags	= V4L2_FMT_FLAG_DYN_RESOLUTION |
+			  V4L2_FMT_FLAG_CONTINUOUS_BYTESTREAM,
+	.pic		= DAEDALUS_H264_PICTURES,
+	.profile_cid	= V4L2_CID_MPEG_VIDEO_H264_PROFILE,
+	.profile_max	= V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_HIGH,
+	.profile_skip	= ~(BIT_ULL(V4L2_MPEG_VIDEO_H264_PROFILE_BASELINE) |
+			    BIT_ULL(V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_BASELINE) |
+			    BIT_ULL(V4L2_MPEG_VIDEO_H264_PROFILE_MAIN) |
+			    BIT_ULL(V4L2_MPEG_VIDEO_H264_PROFILE_HIGH) |
+			    BIT_ULL(V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_HIGH)),
+	.profile_def	= V4L2_MPEG_VIDEO_H264_PROFILE_HIGH,
 };

@@ -34,9 +34,9 @@ const struct daedalus_cap_formats daedalus_cap_formats_10bit = {
 /* The CAPTURE formats of the context's codec at the stream's bit depth. */
 const struct daedalus_cap_formats *daedalus_cap_formats(struct daedalus_ctx *ctx)
 {
-	if (ctx->bit_depth > 8 && ctx->codec->cap_formats_10bit)
-		return ctx->codec->cap_formats_10bit;
-	return ctx->codec->cap_formats;
+	if (ctx->bit_depth > 8 && ctx->caps->cap_formats_10bit)
+		return ctx->caps->cap_formats_10bit;
+	return ctx->caps->cap_formats;
 }
 
 static bool daedalus_is_cap_fourcc(struct daedalus_ctx *ctx, u32 fourcc)
@@ -51,15 +51,15 @@ static bool daedalus_is_cap_fourcc(struct daedalus_ctx *ctx, u32 fourcc)
 }
 
 /* The coded format's size limits and alignment, as V4L2 frame sizes. */
-static void daedalus_frmsize(const struct daedalus_codec_desc *codec,
-			     struct v4l2_frmsize_stepwise *s)
+void daedalus_frmsize(const struct daedalus_picture_caps *caps,
+		      struct v4l2_frmsize_stepwise *s)
 {
 	s->min_width = DAEDALUS_MIN_SIZE;
-	s->max_width = codec->max_width;
-	s->step_width = codec->block;
+	s->max_width = caps->max_width;
+	s->step_width = caps->block;
 	s->min_height = DAEDALUS_MIN_SIZE;
-	s->max_height = codec->max_height;
-	s->step_height = codec->block;
+	s->max_height = caps->max_height;
+	s->step_height = caps->block;
 }
 
 /*
@@ -90,15 +90,17 @@ static void daedalus_fill_cap_layout(struct v4l2_pix_format_mplane *pix,
 	pix->width = width;
 }
 
-/* @bytesperline: the stride a client asked for, or 0 */
-static void daedalus_fill_cap(struct daedalus_ctx *ctx,
-			      struct v4l2_pix_format_mplane *pix,
-			      u32 bytesperline)
+/*
+ * A CAPTURE format of the context's codec, at the stream's depth.
+ * @bytesperline: the stride a client asked for, or 0
+ */
+void daedalus_fill_cap(struct daedalus_ctx *ctx,
+		       struct v4l2_pix_format_mplane *pix, u32 bytesperline)
 {
 	struct v4l2_frmsize_stepwise s;
 	unsigned int i;
 
-	daedalus_frmsize(ctx->codec, &s);
+	daedalus_frmsize(ctx->caps, &s);
 	v4l2_apply_frmsize_constraints(&pix->width, &pix->height, &s);
 	if (!daedalus_is_cap_fourcc(ctx, pix->pixelformat))
 		pix->pixelformat = daedalus_cap_formats(ctx)->fourccs[0];
@@ -122,7 +124,7 @@ static void daedalus_fill_out(struct daedalus_ctx *ctx,
 	u32 sizeimage = pix->plane_fmt[0].sizeimage;
 	u32 def;
 
-	daedalus_frmsize(codec, &s);
+	daedalus_frmsize(&codec->pic, &s);
 	v4l2_apply_frmsize_constraints(&pix->width, &pix->height, &s);
 	pix->pixelformat = codec->fourcc;
 	pix->num_planes = 1;
@@ -154,6 +156,7 @@ void daedalus_fmt_init(struct daedalus_ctx *ctx)
 			break;
 		}
 	}
+	ctx->caps = &ctx->codec->pic;
 
 	memset(&ctx->out_fmt, 0, sizeof(ctx->out_fmt));
 	ctx->out_fmt.width = DAEDALUS_DEF_WIDTH;
@@ -168,7 +171,7 @@ void daedalus_fmt_init(struct daedalus_ctx *ctx)
 	daedalus_fill_cap(ctx, &ctx->cap_fmt, 0);
 }
 
-static bool daedalus_capture_busy(struct daedalus_ctx *ctx)
+bool daedalus_capture_busy(struct daedalus_ctx *ctx)
 {
 	return ctx->fh.m2m_ctx &&
 		vb2_is_busy(v4l2_m2m_get_vq(ctx->fh.m2m_ctx,
@@ -202,22 +205,52 @@ static const char *const daedalus_chroma_names[DAEDALUS_NUM_CHROMA] = {
  * before its first picture.
  */
 int daedalus_check_size(struct daedalus_ctx *ctx,
-			const struct daedalus_codec_desc *codec,
+			const struct daedalus_picture_caps *caps,
 			unsigned int width, unsigned int height)
 {
-	if (!width || !height || width > codec->max_width ||
-	    height > codec->max_height) {
+	if (!width || !height || width > caps->max_width ||
+	    height > caps->max_height) {
 		dev_dbg(ctx->dev->v4l2_dev.dev, "%s: %ux%u is beyond %ux%u\n",
-			codec->name, width, height, codec->max_width,
-			codec->max_height);
+			caps->name, width, height, caps->max_width,
+			caps->max_height);
 		return -EINVAL;
 	}
-	if (ctx->codec == codec && daedalus_capture_busy(ctx) &&
+	if (ctx->caps == caps && daedalus_capture_busy(ctx) &&
 	    (width > ctx->cap_fmt.width || height > ctx->cap_fmt.height)) {
 		dev_dbg(ctx->dev->v4l2_dev.dev,
 			"%s: %ux%u does not fit the %ux%u CAPTURE buffers\n",
-			codec->name, width, height, ctx->cap_fmt.width,
+			caps->name, width, height, ctx->cap_fmt.width,
 			ctx->cap_fmt.height);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The descriptor's limits: the picture's bit depth and chroma format are
+ * among the codec's (the reason logged, ratelimited: clients only see an
+ * error), its size within the codec's.
+ */
+int daedalus_picture_supported(struct daedalus_dev *dev,
+			       const struct daedalus_picture_caps *caps,
+			       const struct daedalus_picture *pic)
+{
+	if (pic->bit_depth >= 32 || !(caps->bit_depths & BIT(pic->bit_depth)) ||
+	    pic->chroma >= DAEDALUS_NUM_CHROMA ||
+	    !(caps->chroma_formats & BIT(pic->chroma))) {
+		dev_info_ratelimited(dev->v4l2_dev.dev,
+				     "%s: %u-bit %s streams are not supported\n",
+				     caps->name, pic->bit_depth,
+				     pic->chroma < DAEDALUS_NUM_CHROMA ?
+				     daedalus_chroma_names[pic->chroma] : "?");
+		return -EINVAL;
+	}
+	if (!pic->width || !pic->height || pic->width > caps->max_width ||
+	    pic->height > caps->max_height) {
+		dev_info_ratelimited(dev->v4l2_dev.dev,
+				     "%s: %ux%u is beyond %ux%u\n",
+				     caps->name, pic->width, pic->height,
+				     caps->max_width, caps->max_height);
 		return -EINVAL;
 	}
 	return 0;
@@ -229,27 +262,24 @@ int daedalus_check_size(struct daedalus_ctx *ctx,
  * the depth cannot change: their format depends on it.
  */
 int daedalus_check_picture(struct daedalus_ctx *ctx,
-			   const struct daedalus_codec_desc *codec,
+			   const struct daedalus_picture_caps *caps,
 			   const struct daedalus_picture *pic)
 {
-	if (pic->bit_depth >= 32 || !(codec->bit_depths & BIT(pic->bit_depth)) ||
-	    pic->chroma >= DAEDALUS_NUM_CHROMA ||
-	    !(codec->chroma_formats & BIT(pic->chroma))) {
-		dev_info_ratelimited(ctx->dev->v4l2_dev.dev,
-				     "%s: %u-bit %s streams are not supported\n",
-				     codec->name, pic->bit_depth,
-				     pic->chroma < DAEDALUS_NUM_CHROMA ?
-				     daedalus_chroma_names[pic->chroma] : "?");
+	struct daedalus_picture depth = *pic;
+
+	/* the size is checked below, quietly: controls try many sizes */
+	depth.width = 1;
+	depth.height = 1;
+	if (daedalus_picture_supported(ctx->dev, caps, &depth))
 		return -EINVAL;
-	}
-	if (ctx->codec == codec && daedalus_capture_busy(ctx) &&
+	if (ctx->caps == caps && daedalus_capture_busy(ctx) &&
 	    pic->bit_depth != ctx->bit_depth) {
 		dev_dbg(ctx->dev->v4l2_dev.dev,
 			"%s: %u bits, the CAPTURE buffers are for %u\n",
-			codec->name, pic->bit_depth, ctx->bit_depth);
+			caps->name, pic->bit_depth, ctx->bit_depth);
 		return -EINVAL;
 	}
-	return daedalus_check_size(ctx, codec, pic->width, pic->height);
+	return daedalus_check_size(ctx, caps, pic->width, pic->height);
 }
 
 /*
@@ -259,22 +289,30 @@ int daedalus_check_picture(struct daedalus_ctx *ctx,
  * control handler's lock held, from an ioctl or from device_run.
  */
 void daedalus_set_bit_depth(struct daedalus_ctx *ctx,
-			    const struct daedalus_codec_desc *codec,
+			    const struct daedalus_picture_caps *caps,
 			    unsigned int bit_depth)
 {
-	if (ctx->codec != codec || ctx->bit_depth == bit_depth ||
+	if (ctx->caps != caps || ctx->bit_depth == bit_depth ||
 	    daedalus_capture_busy(ctx))
 		return;
 	ctx->bit_depth = bit_depth;
 	daedalus_fill_cap(ctx, &ctx->cap_fmt, 0);
 }
 
-static int daedalus_querycap(struct file *file, void *priv,
-			     struct v4l2_capability *cap)
+/*
+ * Either node: the card and bus are the node's name, so that nothing pairs
+ * the stateful node with the stateless node's media device.
+ */
+int daedalus_querycap(struct file *file, void *priv,
+		      struct v4l2_capability *cap)
 {
+	struct daedalus_dev *dev = video_drvdata(file);
+	bool stateful = video_devdata(file) == &dev->stream_vfd;
+
 	strscpy(cap->driver, DAEDALUS_NAME, sizeof(cap->driver));
-	strscpy(cap->card, DAEDALUS_NAME, sizeof(cap->card));
-	strscpy(cap->bus_info, DAEDALUS_BUS_INFO, sizeof(cap->bus_info));
+	strscpy(cap->card, video_devdata(file)->name, sizeof(cap->card));
+	strscpy(cap->bus_info, stateful ? DAEDALUS_STREAM_BUS_INFO :
+		DAEDALUS_BUS_INFO, sizeof(cap->bus_info));
 	return 0;
 }
 
@@ -298,8 +336,8 @@ static int daedalus_enum_fmt_out(struct file *file, void *priv,
 }
 
 /* The formats the current OUTPUT format's codec writes. */
-static int daedalus_enum_fmt_cap(struct file *file, void *priv,
-				 struct v4l2_fmtdesc *f)
+int daedalus_enum_fmt_cap(struct file *file, void *priv,
+			  struct v4l2_fmtdesc *f)
 {
 	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
 	const struct daedalus_cap_formats *formats;
@@ -324,12 +362,11 @@ static int daedalus_enum_framesizes(struct file *file, void *priv,
 	if (!codec)
 		return -EINVAL;
 	fsize->type = V4L2_FRMSIZE_TYPE_STEPWISE;
-	daedalus_frmsize(codec, &fsize->stepwise);
+	daedalus_frmsize(&codec->pic, &fsize->stepwise);
 	return 0;
 }
 
-static int daedalus_g_fmt_out(struct file *file, void *priv,
-			      struct v4l2_format *f)
+int daedalus_g_fmt_out(struct file *file, void *priv, struct v4l2_format *f)
 {
 	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
 
@@ -339,8 +376,7 @@ static int daedalus_g_fmt_out(struct file *file, void *priv,
 	return 0;
 }
 
-static int daedalus_g_fmt_cap(struct file *file, void *priv,
-			      struct v4l2_format *f)
+int daedalus_g_fmt_cap(struct file *file, void *priv, struct v4l2_format *f)
 {
 	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
 
@@ -371,8 +407,7 @@ static int daedalus_try_fmt_out(struct file *file, void *priv,
 	return 0;
 }
 
-static int daedalus_try_fmt_cap(struct file *file, void *priv,
-				struct v4l2_format *f)
+int daedalus_try_fmt_cap(struct file *file, void *priv, struct v4l2_format *f)
 {
 	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
 
@@ -414,6 +449,7 @@ static int daedalus_s_fmt_out(struct file *file, void *priv,
 	if (codec != ctx->codec && !vb2_is_busy(cap_vq))
 		ctx->bit_depth = 8;
 	ctx->codec = codec;
+	ctx->caps = &codec->pic;
 	/*
 	 * The CAPTURE format follows the coded size, unless CAPTURE buffers
 	 * exist: then it stays (clients set OUTPUT again with CAPTURE
@@ -434,8 +470,7 @@ out:
 	return ret;
 }
 
-static int daedalus_s_fmt_cap(struct file *file, void *priv,
-			      struct v4l2_format *f)
+int daedalus_s_fmt_cap(struct file *file, void *priv, struct v4l2_format *f)
 {
 	struct daedalus_ctx *ctx = daedalus_file_to_ctx(file);
 	struct vb2_queue *vq;
@@ -530,9 +565,9 @@ static int daedalus_mem_check(struct daedalus_ctx *ctx, struct vb2_queue *vq,
 	return -ENOMEM;
 }
 
-static int daedalus_queue_setup(struct vb2_queue *vq, unsigned int *nbuffers,
-				unsigned int *nplanes, unsigned int sizes[],
-				struct device *alloc_devs[])
+int daedalus_queue_setup(struct vb2_queue *vq, unsigned int *nbuffers,
+			 unsigned int *nplanes, unsigned int sizes[],
+			 struct device *alloc_devs[])
 {
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vq);
 	struct v4l2_pix_format_mplane *pix = V4L2_TYPE_IS_OUTPUT(vq->type) ?
@@ -553,7 +588,7 @@ static int daedalus_queue_setup(struct vb2_queue *vq, unsigned int *nbuffers,
 	return daedalus_mem_check(ctx, vq, *nbuffers, *nplanes, sizes);
 }
 
-static int daedalus_buf_out_validate(struct vb2_buffer *vb)
+int daedalus_buf_out_validate(struct vb2_buffer *vb)
 {
 	struct vb2_v4l2_buffer *vbuf = to_vb2_v4l2_buffer(vb);
 
@@ -565,7 +600,7 @@ static int daedalus_buf_out_validate(struct vb2_buffer *vb)
  * Called when vb2 gives the buffer memory: a mapping the daemon kept of the
  * buffer's previous memory must not be used for this one.
  */
-static int daedalus_buf_init(struct vb2_buffer *vb)
+int daedalus_buf_init(struct vb2_buffer *vb)
 {
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
 	struct daedalus_buffer *buf = daedalus_to_buffer(to_vb2_v4l2_buffer(vb));
@@ -576,7 +611,7 @@ static int daedalus_buf_init(struct vb2_buffer *vb)
 	return 0;
 }
 
-static int daedalus_buf_prepare(struct vb2_buffer *vb)
+int daedalus_buf_prepare(struct vb2_buffer *vb)
 {
 	struct daedalus_ctx *ctx = vb2_get_drv_priv(vb->vb2_queue);
 	struct v4l2_pix_format_mplane *pix =
@@ -654,11 +689,26 @@ static const struct vb2_ops daedalus_qops = {
 };
 
 /*
- * vmalloc memory (daedalus-mem.c): the daemon maps it through the control
- * device and clients export it as dmabuf. A board whose GPU imports
- * CAPTURE buffers directly would want dma-contig instead (see
- * docs/kernel.md).
+ * What the queues of both nodes share: vmalloc memory (daedalus-mem.c),
+ * which the daemon maps through the control device and clients export as
+ * dmabuf (a board whose GPU imports CAPTURE buffers directly would want
+ * dma-contig instead, see docs/kernel.md), and the context's lock.
  */
+void daedalus_vq_setup(struct vb2_queue *vq, struct daedalus_ctx *ctx, bool out,
+		       const struct vb2_ops *ops)
+{
+	vq->type = out ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE :
+		V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	vq->io_modes = VB2_MMAP | VB2_DMABUF;
+	vq->drv_priv = ctx;
+	vq->buf_struct_size = sizeof(struct daedalus_buffer);
+	vq->ops = ops;
+	vq->mem_ops = &daedalus_mem_ops;
+	vq->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_COPY;
+	vq->lock = &ctx->lock;
+	vq->dev = ctx->dev->v4l2_dev.dev;
+}
+
 int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 			struct vb2_queue *dst_vq)
 {
@@ -667,17 +717,9 @@ int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 	unsigned int i;
 	int ret;
 
-	src_vq->type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
-	src_vq->io_modes = VB2_MMAP | VB2_DMABUF;
-	src_vq->drv_priv = ctx;
-	src_vq->buf_struct_size = sizeof(struct daedalus_buffer);
-	src_vq->ops = &daedalus_qops;
-	src_vq->mem_ops = &daedalus_mem_ops;
-	src_vq->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_COPY;
-	src_vq->lock = &ctx->lock;
+	daedalus_vq_setup(src_vq, ctx, true, &daedalus_qops);
 	src_vq->supports_requests = true;
 	src_vq->requires_requests = daedalus_requires_requests;
-	src_vq->dev = ctx->dev->v4l2_dev.dev;
 	for (i = 0; (codec = daedalus_codec_by_index(i)); i++)
 		if (codec->queue_flags)
 			src_vq->subsystem_flags |= codec->queue_flags();
@@ -686,16 +728,7 @@ int daedalus_queue_init(void *priv, struct vb2_queue *src_vq,
 	if (ret)
 		return ret;
 
-	dst_vq->type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
-	dst_vq->io_modes = VB2_MMAP | VB2_DMABUF;
-	dst_vq->drv_priv = ctx;
-	dst_vq->buf_struct_size = sizeof(struct daedalus_buffer);
-	dst_vq->ops = &daedalus_qops;
-	dst_vq->mem_ops = &daedalus_mem_ops;
-	dst_vq->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_COPY;
-	dst_vq->lock = &ctx->lock;
-	dst_vq->dev = ctx->dev->v4l2_dev.dev;
-
+	daedalus_vq_setup(dst_vq, ctx, false, &daedalus_qops);
 	return vb2_queue_init(dst_vq);
 }
 

@@ -22,7 +22,7 @@ static int daedalus_vp8_try_ctrl(struct v4l2_ctrl *ctrl)
 	    !(f->flags & V4L2_VP8_FRAME_FLAG_KEY_FRAME))
 		return 0;
 	return daedalus_check_size(daedalus_ctrl_to_ctx(ctrl),
-				   &daedalus_vp8_desc, f->width, f->height);
+				   &daedalus_vp8_desc.pic, f->width, f->height);
 }
 
 static const struct v4l2_ctrl_ops daedalus_vp8_ctrl_ops = {
@@ -43,14 +43,16 @@ static const u32 daedalus_vp8_job_ctrls[] = {
 
 const struct daedalus_codec_desc daedalus_vp8_desc = {
 	.codec		= DAEDALUS_CODEC_VP8,
-	.name		= "vp8",
 	.fourcc		= V4L2_PIX_FMT_VP8_FRAME,
-	.block		= 16,	/* macroblocks */
-	.max_width	= DAEDALUS_MAX_WIDTH,
-	.max_height	= DAEDALUS_MAX_HEIGHT,
-	.bit_depths	= BIT(8),
-	.chroma_formats	= BIT(DAEDALUS_CHROMA_420),
-	.cap_formats	= &daedalus_cap_formats_8bit,
+	.pic = {
+		.name = "vp8",
+		.block = 16,	/* macroblocks */
+		.max_width = DAEDALUS_MAX_WIDTH,
+		.max_height = DAEDALUS_MAX_HEIGHT,
+		.bit_depths = BIT(8),
+		.chroma_formats = BIT(DAEDALUS_CHROMA_420),
+		.cap_formats = &daedalus_cap_formats_8bit,
+	},
 	.ctrls		= daedalus_vp8_ctrls,
 	.num_ctrls	= ARRAY_SIZE(daedalus_vp8_ctrls),
 	.job_ctrls	= daedalus_vp8_job_ctrls,

@@ -37,14 +37,14 @@ static int daedalus_vp9_try_ctrl(struct v4l2_ctrl *ctrl)
 	if (f->profile > 3 || deep_profile != deep)
 		return -EINVAL;
 	return daedalus_check_picture(daedalus_ctrl_to_ctx(ctrl),
-				      &daedalus_vp9_desc, &pic);
+				      &daedalus_vp9_desc.pic, &pic);
 }
 
 static int daedalus_vp9_s_ctrl(struct v4l2_ctrl *ctrl)
 {
 	if (ctrl->id == V4L2_CID_STATELESS_VP9_FRAME)
 		daedalus_set_bit_depth(daedalus_ctrl_to_ctx(ctrl),
-				       &daedalus_vp9_desc,
+				       &daedalus_vp9_desc.pic,
 				       ctrl->p_new.p_vp9_frame->bit_depth);
 	return 0;
 }
@@ -74,15 +74,17 @@ static const u32 daedalus_vp9_required_ctrls[] = {
 
 const struct daedalus_codec_desc daedalus_vp9_desc = {
 	.codec			= DAEDALUS_CODEC_VP9,
-	.name			= "vp9",
 	.fourcc			= V4L2_PIX_FMT_VP9_FRAME,
-	.block			= 64,	/* superblocks */
-	.max_width		= DAEDALUS_MAX_WIDTH,
-	.max_height		= DAEDALUS_MAX_HEIGHT,
-	.bit_depths		= BIT(8) | BIT(10),
-	.chroma_formats		= BIT(DAEDALUS_CHROMA_420),
-	.cap_formats		= &daedalus_cap_formats_8bit,
-	.cap_formats_10bit	= &daedalus_cap_formats_10bit,
+	.pic = {
+		.name = "vp9",
+		.block = 64,	/* superblocks */
+		.max_width = DAEDALUS_MAX_WIDTH,
+		.max_height = DAEDALUS_MAX_HEIGHT,
+		.bit_depths = BIT(8) | BIT(10),
+		.chroma_formats = BIT(DAEDALUS_CHROMA_420),
+		.cap_formats = &daedalus_cap_formats_8bit,
+		.cap_formats_10bit = &daedalus_cap_formats_10bit,
+	},
 	.ctrls			= daedalus_vp9_ctrls,
 	.num_ctrls		= ARRAY_SIZE(daedalus_vp9_ctrls),
 	.job_ctrls		= daedalus_vp9_job_ctrls,

@@ -22,7 +22,7 @@
  * ignore. The kernel accepts a daemon whose major equals its own.
  */
 #define DAEDALUS_ABI_MAJOR		1
-#define DAEDALUS_ABI_MINOR		2
+#define DAEDALUS_ABI_MINOR		3
 #define DAEDALUS_ABI_VERSION(major, minor)	(((major) << 16) | (minor))
 
 /* Codecs, as indices; masks are (1 << codec). */
@@ -240,7 +240,13 @@ struct daedalus_complete {
 
 /**
  * struct daedalus_stream_msg - STREAM_DRAIN, STREAM_RESUME,
- *	STREAM_CAPTURE_RESET and STREAM_STOP, which carry nothing else
+ *	STREAM_CAPTURE_RESET and STREAM_STOP, which carry nothing else:
+ *	DRAIN: answered by a STREAM_PICTURE flagged LAST once every picture of
+ *	the bitstream sent before it is out; RESUME: decoding goes on after a
+ *	drain (one not finished yet, because the client stopped CAPTURE, ends);
+ *	CAPTURE_RESET: the daemon forgets its CAPTURE buffers, keeps pictures;
+ *	STOP (a seek, or the end): the daemon forgets the epoch's bitstream,
+ *	pictures and CAPTURE buffers (the next epoch sends them again)
  * @hdr: the message type and context (cookie 0)
  * @epoch: the stream's epoch
  * @reserved: zero
@@ -299,7 +305,8 @@ struct daedalus_stream_data {
 /**
  * struct daedalus_stream_capture - a DAEDALUS_MSG_STREAM_CAPTURE message: a
  *	CAPTURE buffer for the next picture, sent while the CAPTURE setup fits
- *	the stream's format
+ *	the stream's format, and before the epoch's first format (the daemon
+ *	sends the format before it writes a picture)
  * @hdr: the message type, context and the buffer's cookie
  * @epoch: the stream's epoch
  * @index: the CAPTURE buffer's vb2 index
@@ -392,7 +399,7 @@ struct daedalus_stream_picture {
  *	are taken back; STREAM_CAPTURE messages follow once it fits)
  * @reserved: zero
  *
- * A format the node cannot output fails with ENOTSUPP: the stream ends in
+ * A format the node cannot output fails with EOPNOTSUPP: the stream ends in
  * error, the reason in the kernel log.
  */
 struct daedalus_stream_format {

@@ -5,7 +5,7 @@
  */
 
 export const DAEDALUS_ABI_MAJOR = 1;
-export const DAEDALUS_ABI_MINOR = 2;
+export const DAEDALUS_ABI_MINOR = 3;
 export const abiVersion = (major: number, minor: number): number => (major << 16) | minor;
 export const DAEDALUS_MAX_MSG_SIZE = 1 << 20;
 export const DAEDALUS_MAX_PLANES = 3;

@@ -6,10 +6,13 @@
  * START_CODE control says, held slices consistent) and fills the CAPTURE
  * buffer with the pattern of common.h, which the test client verifies.
  *
- *   backend [--codecs MASK] [--stall-after N] [--garbage] [--batch N]
+ *   backend [--codecs MASK] [--stream-codecs MASK] [--stall-after N]
+ *           [--garbage] [--batch N]
  *           [--corrupt] [--lenient] [--close-mapped] [--keep-mappings]
  *           [--record FILE] [--close-dup] [--hup] [--quiet]
  *
+ * --stream-codecs MASK: the stream codecs declared (ABI 1.3; default H.264);
+ *                  the streams are backend-stream.c's
  * --stall-after N: complete N jobs, then keep fetching without completing
  *                  (a daemon that hangs; the test then kills it)
  * --garbage:       on the first job, send every kind of invalid request the
@@ -54,14 +57,14 @@
 #include <linux/videodev2.h>
 #include <linux/v4l2-controls.h>
 
-#include "daedalus_v4l2.h"
-#include "common.h"
+#include "backend.h"
 
 #define CTL "/dev/" DAEDALUS_CTL_NAME
 
 static volatile sig_atomic_t stop;
-static int failures;
-static bool quiet, lenient, corrupt, keep_mappings, close_dup;
+int failures;
+bool quiet;
+static bool lenient, corrupt, keep_mappings, close_dup;
 
 /* --keep-mappings: one mapping per context, queue and buffer index */
 struct kept {
@@ -73,14 +76,6 @@ struct kept {
 static struct kept kept[512];
 /* --record */
 static FILE *record;
-
-#define check(cond, ...) do {						\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("backend FAIL: " __VA_ARGS__);			\
-		printf("\n");						\
-	}								\
-} while (0)
 
 static void on_signal(int sig)
 {
@@ -139,7 +134,7 @@ static int complete(int fd, uint32_t cookie, int status, uint32_t planes,
 /* invalid requests sent (--garbage) and refused with their documented errno */
 static unsigned int hostile_sent, hostile_refused;
 
-static void expect_errno(int ret, int err, const char *what)
+void expect_errno(int ret, int err, const char *what)
 {
 	check(ret == -err, "%s: got %d (%s), want -%s", what, ret,
 	      ret ? strerror(-ret) : "success", strerrorname_np(err));
@@ -656,12 +651,15 @@ int main(int argc, char **argv)
 	uint32_t codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264) |
 		DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP8) | DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_VP9) |
 		DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_AV1);
+	uint32_t stream_codecs = DAEDALUS_CODEC_BIT(DAEDALUS_CODEC_H264);
 	__u32 version = 0;
 	int fd;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--codecs") && i + 1 < argc)
 			codecs = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--stream-codecs") && i + 1 < argc)
+			stream_codecs = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--stall-after") && i + 1 < argc)
 			stall_after = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--garbage"))
@@ -689,7 +687,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--close-mapped"))
 			close_mapped = true;
 		else {
-			fprintf(stderr, "usage: %s [--codecs MASK] [--stall-after N] [--garbage] [--batch N] [--corrupt] [--lenient] [--close-mapped] [--close-dup] [--hup] [--quiet]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--codecs MASK] [--stream-codecs MASK] [--stall-after N] [--garbage] [--batch N] [--corrupt] [--lenient] [--close-mapped] [--close-dup] [--hup] [--quiet]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -714,14 +712,18 @@ int main(int argc, char **argv)
 	}
 	hello.abi_version = DAEDALUS_ABI_VERSION(DAEDALUS_ABI_MAJOR, DAEDALUS_ABI_MINOR);
 	hello.codecs = codecs;
+	/* ABI 1.3: streams, declared only to a module that has them */
+	if ((version & 0xffff) >= 3)
+		hello.stream_codecs = stream_codecs;
 	if (ioctl(fd, DAEDALUS_IOC_HELLO, &hello)) {
 		perror("HELLO");
 		return 1;
 	}
 	check(hello.max_msg_size == DAEDALUS_MAX_MSG_SIZE, "max_msg_size %u", hello.max_msg_size);
 	check(hello.driver_version[sizeof(hello.driver_version) - 1] == 0, "driver_version not terminated");
-	printf("backend: connected, module %s, ABI %#x, kernel codecs %#x\n",
-	       hello.driver_version, hello.kernel_abi_version, hello.kernel_codecs);
+	printf("backend: connected, module %s, ABI %#x, kernel codecs %#x, stream codecs %#x\n",
+	       hello.driver_version, hello.kernel_abi_version, hello.kernel_codecs,
+	       hello.stream_codecs);
 	if (close_dup) {
 		int dup_fd = dup(fd);
 
@@ -762,6 +764,7 @@ int main(int argc, char **argv)
 			if (hdr->type == DAEDALUS_MSG_CTX_CLOSE) {
 				held_for(hdr->ctx_id)->ctx_id = 0;
 				drop_kept(hdr->ctx_id);
+				stream_context_closed(hdr->ctx_id);
 			}
 			ctx_msgs++;
 			break;
@@ -788,6 +791,17 @@ int main(int argc, char **argv)
 			}
 			jobs++;
 			break;
+		case DAEDALUS_MSG_STREAM_START:
+		case DAEDALUS_MSG_STREAM_DATA:
+		case DAEDALUS_MSG_STREAM_CAPTURE:
+		case DAEDALUS_MSG_STREAM_DRAIN:
+		case DAEDALUS_MSG_STREAM_RESUME:
+		case DAEDALUS_MSG_STREAM_CAPTURE_RESET:
+		case DAEDALUS_MSG_STREAM_STOP:
+			if (jobs >= stall_after)
+				break;	/* hangs: streams too */
+			stream_message(fd, buf, f.msg_size);
+			break;
 		default:
 			check(0, "unknown message type %u", hdr->type);
 		}
@@ -798,6 +812,7 @@ int main(int argc, char **argv)
 	if (do_garbage)
 		printf("backend: hostile: %u invalid requests, %u refused with their documented errno\n",
 		       hostile_sent, hostile_refused);
+	stream_report();
 	printf("backend: %lu jobs, %lu context messages, %d failures\n", jobs, ctx_msgs, failures);
 	drop_kept(0);
 	close(fd);

@@ -47,6 +47,13 @@ static inline uint32_t pattern_seed(const uint8_t *bits, size_t n,
 	       (slices << 24);
 }
 
+/* The seed of a stream's picture (the stateful node): its timestamp and size. */
+static inline uint32_t stream_seed(uint64_t timestamp_ns, uint32_t width, uint32_t height)
+{
+	return fnv1a((const uint8_t *)&timestamp_ns, sizeof(timestamp_ns), FNV_INIT) ^
+	       (width << 16) ^ height;
+}
+
 static inline uint8_t pattern_byte(uint32_t seed, size_t i)
 {
 	return (uint8_t)((i * 131u + seed) ^ (seed >> 11) ^ (i >> 9));

@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * daedalus-test-stream: the stateful node's test client, against the test
+ * backend (backend-stream.c), whose bitstream is text (F: a format, P: a
+ * picture, S: a stall, E: an error). Each scenario drives the node through
+ * dev-decoder.rst's sequences and checks what comes back: events, formats,
+ * selections, the control, flags, errnos, timestamps and every byte of every
+ * picture (common.h's pattern, seeded by timestamp and size).
+ *
+ *   stream SCENARIO...
+ *
+ * decode:    initialization (source change, then CAPTURE setup), pictures in
+ *            order with their OUTPUT timestamps, several in one buffer; drain
+ *            (LAST on an empty buffer, EOS, then EPIPE), DEC_CMD_START, a
+ *            drain whose last picture carries LAST
+ * early:     CAPTURE set up before the first format (as FFmpeg 5.1 does): a
+ *            format that fits goes on with no LAST; a visible-rectangle
+ *            change and a larger size do not fit: LAST, EPIPE, the new
+ *            format; STREAMOFF/STREAMON CAPTURE and decoding goes on
+ *            (DEC_CMD_START resuming after a setup too)
+ * seek:      STREAMOFF OUTPUT with bitstream held, STREAMON: the next epoch's
+ *            format fits, pictures after the seek only
+ * refused:   formats the codec cannot output (10-bit, 4:2:2) end the stream
+ *            with EIO; stopping both queues and starting again decodes
+ * error:     STREAM_ERROR from the daemon: EIO
+ * stall:     the daemon holds bitstream and a CAPTURE buffer and answers
+ *            nothing: EIO after job_timeout_ms; holding bitstream without a
+ *            CAPTURE buffer is no stall
+ * dead:      decodes one picture, prints "streaming", then waits for the
+ *            daemon to go (the test kills it): EIO, EPOLLERR, no hang
+ * nodaemon:  with no daemon, STREAMON OUTPUT fails after job_timeout_ms: EIO
+ *
+ * Prints "ok: <scenario>" for each passed; exits 1 at the first failure.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/videodev2.h>
+
+#include "common.h"
+
+#define NODE_NAME	"daedalus-v4l2-stateful"
+#define MAX_BUFS	16
+/* How long anything the backend answers may take (a loaded TCG guest) */
+#define WAIT_MS		10000
+
+#define fail(...) do {							\
+	printf("FAIL: %s:%d: ", scenario, __LINE__);			\
+	printf(__VA_ARGS__);						\
+	printf("\n");							\
+	exit(1);							\
+} while (0)
+#define expect(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
+
+static const char *scenario = "";
+static char node[64];
+
+struct buf {
+	void *p[VIDEO_MAX_PLANES];
+	uint32_t len[VIDEO_MAX_PLANES];
+};
+
+struct dec {
+	int fd;
+	struct buf out[MAX_BUFS], cap[MAX_BUFS];
+	unsigned int nout, ncap, planes;
+	bool out_queued[MAX_BUFS];
+	struct v4l2_format capfmt;
+};
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+static bool find_node(void)
+{
+	for (int i = 0; i < 64; i++) {
+		struct v4l2_capability cap = { 0 };
+		int fd;
+
+		snprintf(node, sizeof(node), "/dev/video%d", i);
+		fd = open(node, O_RDWR);
+		if (fd < 0)
+			continue;
+		if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) && !strcmp((char *)cap.card, NODE_NAME)) {
+			close(fd);
+			return true;
+		}
+		close(fd);
+	}
+	return false;
+}
+
+static void subscribe(struct dec *d)
+{
+	struct v4l2_event_subscription sub = { .type = V4L2_EVENT_SOURCE_CHANGE };
+
+	expect(!xioctl(d->fd, VIDIOC_SUBSCRIBE_EVENT, &sub), "subscribe SOURCE_CHANGE");
+	sub.type = V4L2_EVENT_EOS;
+	expect(!xioctl(d->fd, VIDIOC_SUBSCRIBE_EVENT, &sub), "subscribe EOS");
+}
+
+static void set_out(struct dec *d, uint32_t w, uint32_t h)
+{
+	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE };
+
+	f.fmt.pix_mp.pixelformat = V4L2_PIX_FMT_H264;
+	f.fmt.pix_mp.width = w;
+	f.fmt.pix_mp.height = h;
+	f.fmt.pix_mp.plane_fmt[0].sizeimage = 128;	/* as FFmpeg asks on a raw stream */
+	expect(!xioctl(d->fd, VIDIOC_S_FMT, &f), "S_FMT OUTPUT");
+	expect(f.fmt.pix_mp.pixelformat == V4L2_PIX_FMT_H264 &&
+	       f.fmt.pix_mp.plane_fmt[0].sizeimage >= 2 << 20,
+	       "S_FMT OUTPUT gave %.4s sizeimage %u", (char *)&f.fmt.pix_mp.pixelformat,
+	       f.fmt.pix_mp.plane_fmt[0].sizeimage);
+}
+
+static void open_dec(struct dec *d, uint32_t w, uint32_t h)
+{
+	memset(d, 0, sizeof(*d));
+	d->fd = open(node, O_RDWR | O_NONBLOCK);
+	expect(d->fd >= 0, "open %s: %s", node, strerror(errno));
+	subscribe(d);
+	set_out(d, w, h);
+}
+
+static void reqbufs(struct dec *d, bool out, unsigned int count)
+{
+	struct v4l2_requestbuffers rb = {
+		.count = count, .memory = V4L2_MEMORY_MMAP,
+		.type = out ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE : V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE,
+	};
+	struct buf *bufs = out ? d->out : d->cap;
+	unsigned int *n = out ? &d->nout : &d->ncap;
+
+	for (unsigned int i = 0; i < *n; i++)
+		for (unsigned int p = 0; p < VIDEO_MAX_PLANES; p++)
+			if (bufs[i].p[p])
+				munmap(bufs[i].p[p], bufs[i].len[p]);
+	memset(bufs, 0, sizeof(d->out));
+	*n = 0;
+	expect(!xioctl(d->fd, VIDIOC_REQBUFS, &rb), "REQBUFS %s %u: %s", out ? "OUTPUT" : "CAPTURE",
+	       count, strerror(errno));
+	expect(rb.count <= MAX_BUFS && (!count || rb.count >= count), "REQBUFS gave %u", rb.count);
+	for (unsigned int i = 0; i < rb.count; i++) {
+		struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
+		struct v4l2_buffer b = {
+			.type = rb.type, .memory = V4L2_MEMORY_MMAP, .index = i,
+			.length = VIDEO_MAX_PLANES, .m.planes = planes,
+		};
+
+		expect(!xioctl(d->fd, VIDIOC_QUERYBUF, &b), "QUERYBUF");
+		for (unsigned int p = 0; p < b.length; p++) {
+			bufs[i].len[p] = planes[p].length;
+			bufs[i].p[p] = mmap(NULL, planes[p].length, PROT_READ | PROT_WRITE, MAP_SHARED,
+					    d->fd, planes[p].m.mem_offset);
+			expect(bufs[i].p[p] != MAP_FAILED, "mmap");
+		}
+		if (!out)
+			d->planes = b.length;
+	}
+	*n = rb.count;
+	if (out)
+		memset(d->out_queued, 0, sizeof(d->out_queued));
+}
+
+static void stream(struct dec *d, bool out, bool on)
+{
+	int type = out ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE : V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+
+	expect(!xioctl(d->fd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF, &type), "STREAM%s %s: %s",
+	       on ? "ON" : "OFF", out ? "OUTPUT" : "CAPTURE", strerror(errno));
+	if (out && !on)
+		memset(d->out_queued, 0, sizeof(d->out_queued));
+}
+
+/* Waits for @events on the node; false on timeout. */
+static bool wait_for(struct dec *d, short events, int ms)
+{
+	struct pollfd p = { .fd = d->fd, .events = events };
+
+	return poll(&p, 1, ms) > 0 && (p.revents & (events | POLLERR));
+}
+
+static int dqbuf(struct dec *d, bool out, struct v4l2_buffer *b, struct v4l2_plane *planes)
+{
+	memset(b, 0, sizeof(*b));
+	b->type = out ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE : V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	b->memory = V4L2_MEMORY_MMAP;
+	b->length = VIDEO_MAX_PLANES;
+	b->m.planes = planes;
+	return xioctl(d->fd, VIDIOC_DQBUF, b);
+}
+
+/* Dequeues the OUTPUT buffers the backend answered (nonblocking). */
+static void reap_out(struct dec *d)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b;
+
+	while (!dqbuf(d, true, &b, planes)) {
+		expect(!(b.flags & V4L2_BUF_FLAG_ERROR), "OUTPUT buffer %u returned with ERROR", b.index);
+		d->out_queued[b.index] = false;
+	}
+}
+
+/* Queues @text on a free OUTPUT buffer with @ts_ns. */
+static void send_text(struct dec *d, const char *text, uint64_t ts_ns)
+{
+	struct v4l2_plane planes[1] = { 0 };
+	struct v4l2_buffer b = {
+		.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, .memory = V4L2_MEMORY_MMAP,
+		.length = 1, .m.planes = planes,
+	};
+	unsigned int i;
+
+	for (int tries = 0; tries < WAIT_MS / 10; tries++) {
+		reap_out(d);
+		for (i = 0; i < d->nout && d->out_queued[i]; i++)
+			;
+		if (i < d->nout)
+			break;
+		usleep(10000);
+	}
+	expect(i < d->nout, "no OUTPUT buffer came back");
+	memcpy(d->out[i].p[0], text, strlen(text));
+	b.index = i;
+	planes[0].bytesused = strlen(text);
+	b.timestamp.tv_sec = ts_ns / 1000000000;
+	b.timestamp.tv_usec = ts_ns % 1000000000 / 1000;
+	expect(!xioctl(d->fd, VIDIOC_QBUF, &b), "QBUF OUTPUT: %s", strerror(errno));
+	d->out_queued[i] = true;
+}
+
+static void qbuf_cap(struct dec *d, unsigned int i)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES] = { 0 };
+	struct v4l2_buffer b = {
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .memory = V4L2_MEMORY_MMAP,
+		.index = i, .length = d->planes, .m.planes = planes,
+	};
+
+	expect(!xioctl(d->fd, VIDIOC_QBUF, &b), "QBUF CAPTURE %u: %s", i, strerror(errno));
+}
+
+static void qbuf_caps(struct dec *d)
+{
+	for (unsigned int i = 0; i < d->ncap; i++)
+		qbuf_cap(d, i);
+}
+
+static struct v4l2_event dqevent(struct dec *d, uint32_t type)
+{
+	struct v4l2_event ev;
+
+	expect(wait_for(d, POLLPRI, WAIT_MS), "no event (want %u)", type);
+	expect(!xioctl(d->fd, VIDIOC_DQEVENT, &ev), "DQEVENT: %s", strerror(errno));
+	expect(ev.type == type, "event %u, want %u", ev.type, type);
+	if (type == V4L2_EVENT_SOURCE_CHANGE)
+		expect(ev.u.src_change.changes & V4L2_EVENT_SRC_CH_RESOLUTION,
+		       "source change without RESOLUTION");
+	return ev;
+}
+
+static void no_event(struct dec *d)
+{
+	struct v4l2_event ev;
+
+	expect(xioctl(d->fd, VIDIOC_DQEVENT, &ev) == -ENOENT, "unexpected event %u", ev.type);
+}
+
+/* G_FMT CAPTURE, G_SELECTION COMPOSE and MIN_BUFFERS_FOR_CAPTURE are the stream's. */
+static void check_format(struct dec *d, uint32_t w, uint32_t h, uint32_t vw, uint32_t vh, int min)
+{
+	struct v4l2_selection sel = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .target = V4L2_SEL_TGT_COMPOSE };
+	struct v4l2_control ctrl = { .id = V4L2_CID_MIN_BUFFERS_FOR_CAPTURE };
+	struct v4l2_pix_format_mplane *pix = &d->capfmt.fmt.pix_mp;
+
+	d->capfmt.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	expect(!xioctl(d->fd, VIDIOC_G_FMT, &d->capfmt), "G_FMT CAPTURE");
+	expect(pix->width == w && pix->height == h && pix->pixelformat == V4L2_PIX_FMT_NV12 &&
+	       pix->plane_fmt[0].bytesperline == capture_stride(V4L2_PIX_FMT_NV12, w),
+	       "CAPTURE %ux%u %.4s stride %u, want %ux%u NV12", pix->width, pix->height,
+	       (char *)&pix->pixelformat, pix->plane_fmt[0].bytesperline, w, h);
+	expect(!xioctl(d->fd, VIDIOC_G_SELECTION, &sel), "G_SELECTION COMPOSE");
+	expect(sel.r.left == 0 && sel.r.top == 0 && sel.r.width == vw && sel.r.height == vh,
+	       "COMPOSE %ux%u@%d,%d, want %ux%u", sel.r.width, sel.r.height, sel.r.left, sel.r.top,
+	       vw, vh);
+	sel.target = V4L2_SEL_TGT_COMPOSE_PADDED;
+	expect(!xioctl(d->fd, VIDIOC_G_SELECTION, &sel) && sel.r.width == w && sel.r.height == h,
+	       "COMPOSE_PADDED %ux%u", sel.r.width, sel.r.height);
+	expect(!xioctl(d->fd, VIDIOC_G_CTRL, &ctrl) && ctrl.value == min,
+	       "MIN_BUFFERS_FOR_CAPTURE %d, want %d", ctrl.value, min);
+}
+
+/*
+ * The next CAPTURE buffer: a picture of @w x @h with @ts_ns (its bytes the
+ * backend's pattern), flagged LAST if @last; or, with @empty, an empty LAST.
+ */
+static unsigned int expect_picture(struct dec *d, uint32_t w, uint32_t h, uint64_t ts_ns,
+				   bool last, bool empty)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b;
+	uint64_t ts;
+	int ret;
+
+	expect(wait_for(d, POLLIN, WAIT_MS), "no CAPTURE buffer");
+	ret = dqbuf(d, false, &b, planes);
+	expect(!ret, "DQBUF CAPTURE: %s", strerror(-ret));
+	expect(!(b.flags & V4L2_BUF_FLAG_ERROR), "CAPTURE buffer with ERROR");
+	expect(!!(b.flags & V4L2_BUF_FLAG_LAST) == (last || empty), "LAST flag %s, want %s",
+	       b.flags & V4L2_BUF_FLAG_LAST ? "set" : "clear", last || empty ? "set" : "clear");
+	if (empty) {
+		expect(!planes[0].bytesused, "the empty LAST buffer has %u bytes", planes[0].bytesused);
+		return b.index;
+	}
+	ts = b.timestamp.tv_sec * 1000000000ull + b.timestamp.tv_usec * 1000ull;
+	expect(ts == ts_ns, "picture timestamp %llu, want %llu", (unsigned long long)ts,
+	       (unsigned long long)ts_ns);
+	expect(b.flags & V4L2_BUF_FLAG_KEYFRAME, "picture without KEYFRAME");
+	for (unsigned int p = 0; p < d->planes; p++) {
+		size_t bad = pattern_check(d->cap[b.index].p[p], planes[p].bytesused,
+					   stream_seed(ts_ns, w, h) + p);
+
+		expect(planes[p].bytesused == d->cap[b.index].len[p] && bad == planes[p].bytesused,
+		       "picture plane %u: %u of %u bytes, first wrong at %zu", p, planes[p].bytesused,
+		       d->cap[b.index].len[p], bad);
+	}
+	return b.index;
+}
+
+static void expect_dqbuf_errno(struct dec *d, bool out, int err)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b;
+	int ret = dqbuf(d, out, &b, planes);
+
+	expect(ret == -err, "DQBUF %s: %s, want %s", out ? "OUTPUT" : "CAPTURE",
+	       ret ? strerrorname_np(-ret) : "a buffer", strerrorname_np(err));
+}
+
+static int decoder_cmd(struct dec *d, uint32_t cmd)
+{
+	struct v4l2_decoder_cmd dc = { .cmd = cmd };
+
+	return xioctl(d->fd, VIDIOC_DECODER_CMD, &dc);
+}
+
+/*
+ * The node fails: EPOLLERR within @ms (buffers done before, the failed
+ * ones with ERROR, are dequeued on the way), then EIO on DQBUF.
+ */
+static void expect_eio(struct dec *d, int ms)
+{
+	struct pollfd p = { .fd = d->fd, .events = POLLIN | POLLOUT };
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b;
+
+	for (;;) {
+		expect(poll(&p, 1, ms) > 0, "no POLLERR in %d ms", ms);
+		if (p.revents & POLLERR)
+			break;
+		if (p.revents & POLLIN)
+			dqbuf(d, false, &b, planes);
+		if (p.revents & POLLOUT)
+			dqbuf(d, true, &b, planes);
+	}
+	if (d->ncap)	/* a queue that does not stream says EINVAL first */
+		expect_dqbuf_errno(d, false, EIO);
+	expect_dqbuf_errno(d, true, EIO);
+}
+
+static void close_dec(struct dec *d)
+{
+	stream(d, true, false);
+	stream(d, false, false);
+	reqbufs(d, true, 0);
+	reqbufs(d, false, 0);
+	close(d->fd);
+}
+
+/* Both queues streaming at 320x240 before any format, as FFmpeg 5.1 starts. */
+static void start_early(struct dec *d, unsigned int nout, unsigned int ncap)
+{
+	open_dec(d, 320, 240);
+	reqbufs(d, true, nout);
+	reqbufs(d, false, ncap);
+	qbuf_caps(d);
+	stream(d, true, true);
+	stream(d, false, true);
+}
+
+/* A compliant client: CAPTURE set up after the source change. */
+static void decode(void)
+{
+	struct dec d;
+	struct v4l2_decoder_cmd dc = { .cmd = V4L2_DEC_CMD_STOP };
+
+	open_dec(&d, 0, 0);
+	check_format(&d, 1280, 720, 1280, 720, 2);
+	reqbufs(&d, true, 4);
+	stream(&d, true, true);
+	/* a drain with CAPTURE not streaming does nothing */
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP with CAPTURE stopped");
+	send_text(&d, "F 320 240 0 0 318 236 8 1 3\nP\n", 1000);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	check_format(&d, 320, 240, 318, 236, 3);
+	reqbufs(&d, false, 3);
+	qbuf_caps(&d);
+	stream(&d, false, true);
+	/* the daemon holds each picture until the next is known */
+	send_text(&d, "P\n", 2000);
+	send_text(&d, "P\nP\n", 3000);
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 1000, false, false));
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 2000, false, false));
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 3000, false, false));
+	no_event(&d);
+	/* a drain: its last picture carries LAST, EOS, then EPIPE */
+	expect(!xioctl(d.fd, VIDIOC_TRY_DECODER_CMD, &dc), "TRY_DECODER_CMD STOP");
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 3000, true, false));
+	dqevent(&d, V4L2_EVENT_EOS);
+	expect_dqbuf_errno(&d, false, EPIPE);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP when stopped");
+	/* DEC_CMD_START: decoding goes on */
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START");
+	send_text(&d, "P\n", 4000);
+	send_text(&d, "P\n", 5000);
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 4000, false, false));
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 5000, true, false));
+	dqevent(&d, V4L2_EVENT_EOS);
+	expect_dqbuf_errno(&d, false, EPIPE);
+	/* a drain with nothing left: an empty LAST */
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START");
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	expect_picture(&d, 0, 0, 0, true, true);
+	dqevent(&d, V4L2_EVENT_EOS);
+	expect_dqbuf_errno(&d, false, EPIPE);
+	close_dec(&d);
+}
+
+/* CAPTURE streaming before the first format, as FFmpeg 5.1 sets it up. */
+static void early(void)
+{
+	struct dec d;
+	unsigned int i;
+
+	start_early(&d, 4, 4);
+	check_format(&d, 320, 240, 320, 240, 2);
+	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\n", 1000);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	/* a visible rectangle change does not fit: LAST, EPIPE */
+	send_text(&d, "F 320 240 0 0 320 232 8 1 2\nP\n", 2000);
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 1000, false, false));
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	expect_picture(&d, 0, 0, 0, true, true);
+	expect_dqbuf_errno(&d, false, EPIPE);
+	check_format(&d, 320, 240, 320, 232, 2);
+	/* the same buffers fit the new format: DEC_CMD_START resumes */
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START after the setup");
+	for (i = 0; i < d.ncap; i++) {
+		struct v4l2_plane planes[VIDEO_MAX_PLANES];
+		struct v4l2_buffer b = {
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, .index = i,
+			.length = VIDEO_MAX_PLANES, .m.planes = planes,
+		};
+
+		expect(!xioctl(d.fd, VIDIOC_QUERYBUF, &b), "QUERYBUF");
+		if (!(b.flags & V4L2_BUF_FLAG_QUEUED))
+			qbuf_cap(&d, i);
+	}
+	/* a larger picture does not fit: LAST, new buffers */
+	send_text(&d, "F 640 480 0 0 640 480 8 1 3\nP\n", 3000);
+	/* (too small to queue again once the format says 640x480, as on vicodec) */
+	expect_picture(&d, 320, 240, 2000, false, false);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	expect_picture(&d, 0, 0, 0, true, true);
+	expect_dqbuf_errno(&d, false, EPIPE);
+	check_format(&d, 640, 480, 640, 480, 3);
+	stream(&d, false, false);
+	reqbufs(&d, false, 0);
+	reqbufs(&d, false, 3);
+	qbuf_caps(&d);
+	stream(&d, false, true);
+	send_text(&d, "P\n", 4000);
+	qbuf_cap(&d, expect_picture(&d, 640, 480, 3000, false, false));
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	expect_picture(&d, 640, 480, 4000, true, false);
+	close_dec(&d);
+}
+
+/* STREAMOFF/STREAMON OUTPUT with bitstream and pictures in flight. */
+static void seek(void)
+{
+	struct dec d;
+
+	start_early(&d, 4, 3);
+	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\nP\n", 1000);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 1000, false, false));
+	/* held bitstream and a picture, then the seek: the OUTPUT buffers come back */
+	send_text(&d, "S\n", 2000);
+	stream(&d, true, false);
+	reap_out(&d);
+	stream(&d, true, true);
+	/* the new epoch's first format fits: no LAST */
+	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\nP\n", 9000);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	/* pictures after the seek only */
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 9000, false, false));
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	expect_picture(&d, 320, 240, 9000, true, false);
+	close_dec(&d);
+}
+
+/* Formats the codec cannot output end the stream; it can start again. */
+static void refused(void)
+{
+	static const char * const formats[] = {
+		"F 320 240 0 0 320 240 10 1 2\n",	/* 10-bit H.264: no P010 yet */
+		"F 320 240 0 0 320 240 8 2 2\n",	/* 4:2:2 */
+	};
+	struct dec d;
+
+	open_dec(&d, 320, 240);
+	reqbufs(&d, true, 2);
+	reqbufs(&d, false, 2);
+	for (unsigned int i = 0; i < 2; i++) {
+		qbuf_caps(&d);
+		stream(&d, true, true);
+		stream(&d, false, true);
+		send_text(&d, formats[i], 1000);
+		expect_eio(&d, WAIT_MS);
+		stream(&d, true, false);
+		stream(&d, false, false);
+	}
+	/* both queues stopped: the context decodes again */
+	qbuf_caps(&d);
+	stream(&d, true, true);
+	stream(&d, false, true);
+	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\n", 3000);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	expect_picture(&d, 320, 240, 3000, true, false);
+	close_dec(&d);
+}
+
+static void error(void)
+{
+	struct dec d;
+
+	start_early(&d, 2, 2);
+	send_text(&d, "E the test's error\n", 1000);
+	expect_eio(&d, WAIT_MS);
+	expect(decoder_cmd(&d, V4L2_DEC_CMD_STOP) == -EIO, "DEC_CMD_STOP in error");
+	close_dec(&d);
+}
+
+static unsigned int timeout_ms(void)
+{
+	FILE *f = fopen("/sys/module/daedalus_v4l2/parameters/job_timeout_ms", "r");
+	unsigned int ms = 0;
+
+	expect(f && fscanf(f, "%u", &ms) == 1, "job_timeout_ms");
+	fclose(f);
+	return ms;
+}
+
+static void stall(void)
+{
+	unsigned int ms = timeout_ms();
+	struct dec d;
+
+	/* bitstream held, no CAPTURE buffer: the client paused, no error */
+	open_dec(&d, 320, 240);
+	reqbufs(&d, true, 2);
+	stream(&d, true, true);
+	send_text(&d, "S\n", 1000);
+	usleep((ms + 1000) * 1000);
+	expect_dqbuf_errno(&d, true, EAGAIN);
+	/* and a CAPTURE buffer too: a stall, EIO */
+	reqbufs(&d, false, 2);
+	qbuf_caps(&d);
+	stream(&d, false, true);
+	expect_eio(&d, ms + WAIT_MS);
+	close_dec(&d);
+}
+
+/* Decodes, then waits for the daemon to go: EIO, no hang. */
+static void dead(void)
+{
+	struct dec d;
+
+	start_early(&d, 2, 2);
+	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\nP\n", 1000);
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 1000, false, false));
+	printf("streaming\n");
+	fflush(stdout);
+	expect_eio(&d, 60000);
+	close_dec(&d);
+}
+
+static void nodaemon(void)
+{
+	struct dec d;
+
+	open_dec(&d, 320, 240);
+	reqbufs(&d, true, 2);
+	stream(&d, true, true);
+	/* (with nothing queued, poll says EPOLLERR at once) */
+	send_text(&d, "P\n", 1000);
+	expect_eio(&d, timeout_ms() + WAIT_MS);
+	close_dec(&d);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *name; void (*run)(void); } scenarios[] = {
+		{ "decode", decode }, { "early", early }, { "seek", seek },
+		{ "refused", refused }, { "error", error }, { "stall", stall },
+		{ "dead", dead }, { "nodaemon", nodaemon },
+	};
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!find_node()) {
+		printf("FAIL: no " NODE_NAME " node\n");
+		return 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		size_t j;
+
+		for (j = 0; j < sizeof(scenarios) / sizeof(scenarios[0]); j++)
+			if (!strcmp(argv[i], scenarios[j].name))
+				break;
+		if (j == sizeof(scenarios) / sizeof(scenarios[0])) {
+			fprintf(stderr, "unknown scenario %s\n", argv[i]);
+			return 2;
+		}
+		scenario = argv[i];
+		scenarios[j].run();
+		printf("ok: stream %s\n", argv[i]);
+	}
+	return 0;
+}
