@@ -56,9 +56,11 @@ static struct daedalus_ctx *daedalus_job_ctx(struct daedalus_qnode *q)
 	return container_of(job, struct daedalus_ctx, job);
 }
 
-/* Channel lock held. Takes ownership of the context's queued or fetched job. */
+/* Takes ownership of the context's queued or fetched job. */
 bool daedalus_channel_take(struct daedalus_ctx *ctx)
 {
+	lockdep_assert_held(&ctx->dev->chan.lock);
+
 	if (ctx->job.state != DAEDALUS_JOB_QUEUED &&
 	    ctx->job.state != DAEDALUS_JOB_FETCHED)
 		return false;
@@ -78,13 +80,15 @@ u32 daedalus_channel_cookie(struct daedalus_channel *chan)
 	return chan->next_cookie;
 }
 
-/* Channel lock held. Queues the job device_run() built. */
+/* Queues the job device_run() built. */
 void daedalus_channel_submit(struct daedalus_ctx *ctx)
 {
 	struct daedalus_channel *chan = &ctx->dev->chan;
 	struct daedalus_job *job = ctx->job.msg;
 	u64 base;
 	unsigned int i;
+
+	lockdep_assert_held(&ctx->dev->chan.lock);
 
 	ctx->job.cookie = daedalus_channel_cookie(chan);
 	job->hdr.cookie = ctx->job.cookie;

@@ -155,8 +155,8 @@ static void daedalus_stream_kick(struct daedalus_stream *stream)
 }
 
 /*
- * Channel lock held. Queues a message; @buf (STREAM_DATA, STREAM_CAPTURE)
- * joins the stream's held buffers under a new cookie.
+ * Queues a message; @buf (STREAM_DATA, STREAM_CAPTURE) joins the stream's
+ * held buffers under a new cookie.
  */
 static int daedalus_stream_send(struct daedalus_ctx *ctx, u32 type,
 				struct daedalus_buffer *buf)
@@ -239,7 +239,7 @@ static int daedalus_stream_send(struct daedalus_ctx *ctx, u32 type,
 }
 
 /*
- * Channel lock held. Drops the stream's messages the daemon has not
+ * Drops the stream's messages the daemon has not
  * fetched, those of @type only unless it is 0.
  */
 static void daedalus_stream_drop(struct daedalus_ctx *ctx, u32 type)
@@ -263,7 +263,7 @@ static void daedalus_stream_drop(struct daedalus_ctx *ctx, u32 type)
 }
 
 /*
- * Channel lock held. Takes back the buffers of one queue the daemon holds
+ * Takes back the buffers of one queue the daemon holds
  * (or was sent): their unfetched messages go, and each returns to the m2m
  * ready list (@state 0) or to the client with @state.
  */
@@ -290,7 +290,7 @@ static unsigned int daedalus_stream_reclaim(struct daedalus_ctx *ctx, bool out,
 }
 
 /*
- * Channel lock held. The stream cannot go on: what the daemon holds returns
+ * The stream cannot go on: what the daemon holds returns
  * with V4L2_BUF_FLAG_ERROR and both queues fail (EIO, EPOLLERR) until the
  * client stops them.
  */
@@ -343,7 +343,7 @@ static bool daedalus_stream_sends_capture(enum daedalus_stream_state state)
 }
 
 /*
- * Context lock held. Sends the daemon the buffers the state lets it have:
+ * Sends the daemon the buffers the state lets it have:
  * OUTPUT ones in queue order, CAPTURE ones while the setup fits (or before
  * any format: the daemon sends the format before it writes a picture).
  */
@@ -382,11 +382,13 @@ static void daedalus_stream_pump(struct daedalus_ctx *ctx)
 	mutex_unlock(&chan->lock);
 }
 
-/* Channel lock held. Queues a command; a failure fails the stream. */
+/* Queues a command; a failure fails the stream. */
 static void daedalus_stream_command(struct daedalus_ctx *ctx, u32 type)
 {
-	int ret = daedalus_stream_send(ctx, type, NULL);
+	int ret;
 
+	lockdep_assert_held(&ctx->dev->chan.lock);
+	ret = daedalus_stream_send(ctx, type, NULL);
 	if (ret)
 		daedalus_stream_fail(ctx, ret);
 }
@@ -466,13 +468,14 @@ static void daedalus_stream_fill_out(struct v4l2_pix_format_mplane *pix,
 	       sizeof(pix->plane_fmt[0].reserved));
 }
 
-/* Context lock held. The visible rectangle: all the placeholder until parsed. */
+/* The visible rectangle: all the placeholder until parsed. */
 static void daedalus_stream_set_out(struct daedalus_ctx *ctx,
 				    const struct daedalus_stream_desc *desc,
 				    const struct v4l2_pix_format_mplane *pix)
 {
 	struct daedalus_stream *stream = ctx->stream;
 
+	lockdep_assert_held(&ctx->lock);
 	ctx->out_fmt = *pix;
 	if (desc != stream->desc)
 		ctx->bit_depth = 8;
@@ -670,7 +673,7 @@ static int daedalus_stream_subscribe_event(struct v4l2_fh *fh,
 	}
 }
 
-/* Context lock held. The number of CAPTURE buffers, each large enough. */
+/* The number of CAPTURE buffers, each large enough. */
 static bool daedalus_stream_bufs_fit(struct daedalus_ctx *ctx,
 				     const struct v4l2_pix_format_mplane *pix,
 				     unsigned int min)
@@ -683,6 +686,7 @@ static bool daedalus_stream_bufs_fit(struct daedalus_ctx *ctx,
 	unsigned int max = q->num_buffers;
 #endif
 
+	lockdep_assert_held(&ctx->lock);
 	for (i = 0; i < max; i++) {
 		struct vb2_buffer *vb = vb2_get_buffer(q, i);
 
@@ -701,7 +705,7 @@ static bool daedalus_stream_bufs_fit(struct daedalus_ctx *ctx,
 }
 
 /*
- * Context lock held. The CAPTURE setup fits the stream's format: CAPTURE
+ * The CAPTURE setup fits the stream's format: CAPTURE
  * streams, set up for the format's size and depth, with enough buffers,
  * each large enough.
  */
@@ -709,6 +713,7 @@ static bool daedalus_stream_fits(struct daedalus_ctx *ctx)
 {
 	struct daedalus_stream *stream = ctx->stream;
 
+	lockdep_assert_held(&ctx->lock);
 	return daedalus_stream_streaming(ctx, false) &&
 	       stream->setup.width == stream->fmt.width &&
 	       stream->setup.height == stream->fmt.height &&
@@ -717,11 +722,13 @@ static bool daedalus_stream_fits(struct daedalus_ctx *ctx)
 					stream->fmt.min_buffers);
 }
 
-/* Both channel and context lock held. Decoding goes on after a setup. */
+/* Decoding goes on after a setup. */
 static void daedalus_stream_set_up(struct daedalus_ctx *ctx)
 {
 	struct daedalus_stream *stream = ctx->stream;
 
+	lockdep_assert_held(&ctx->lock);
+	lockdep_assert_held(&ctx->dev->chan.lock);
 	stream->state = stream->draining ? DAEDALUS_STREAM_DRAINING :
 		DAEDALUS_STREAM_DECODING;
 	stream->draining = false;
@@ -1139,20 +1146,22 @@ void daedalus_stream_show(struct seq_file *s, struct daedalus_ctx *ctx)
 
 /* --- the channel's side ------------------------------------------------ */
 
-/* Channel lock held. Only a daemon that declared the codec gets the message. */
+/* Only a daemon that declared the codec gets the message. */
 bool daedalus_stream_msg_ready(struct daedalus_channel *chan,
 			       struct daedalus_stream_qmsg *m)
 {
+	lockdep_assert_held(&chan->lock);
 	return chan->daemon_stream_codecs & DAEDALUS_CODEC_BIT(m->codec);
 }
 
-/* Channel lock held. The daemon took @m (it is freed after). */
+/* The daemon took @m (it is freed after). */
 void daedalus_stream_fetched(struct daedalus_stream_qmsg *m)
 {
 	struct daedalus_stream *stream = m->ctx ? m->ctx->stream : NULL;
 
 	if (!stream)
 		return;
+	lockdep_assert_held(&m->ctx->dev->chan.lock);
 	stream->unfetched--;
 	daedalus_stream_kick(stream);
 	switch (m->u.hdr.type) {
@@ -1168,7 +1177,7 @@ void daedalus_stream_fetched(struct daedalus_stream_qmsg *m)
 	}
 }
 
-/* Channel lock held. A buffer the daemon fetched, by cookie. */
+/* A buffer the daemon fetched, by cookie. */
 static struct daedalus_buffer *
 daedalus_stream_find(struct daedalus_channel *chan, u32 cookie, bool out,
 		     struct daedalus_stream **streamp)
@@ -1176,6 +1185,7 @@ daedalus_stream_find(struct daedalus_channel *chan, u32 cookie, bool out,
 	struct daedalus_stream *stream;
 	struct daedalus_buffer *buf;
 
+	lockdep_assert_held(&chan->lock);
 	list_for_each_entry(stream, &chan->streams, node) {
 		list_for_each_entry(buf, out ? &stream->out_held :
 				    &stream->cap_held, held) {
@@ -1188,19 +1198,20 @@ daedalus_stream_find(struct daedalus_channel *chan, u32 cookie, bool out,
 	return NULL;
 }
 
-/* Channel lock held. What the daemon maps: slot 0 bitstream, 1.. planes. */
+/* What the daemon maps: slot 0 bitstream, 1.. planes. */
 struct vb2_buffer *daedalus_stream_mmap_buf(struct daedalus_channel *chan,
 					    u32 cookie, unsigned int slot)
 {
 	struct daedalus_stream *stream;
 	struct daedalus_buffer *buf;
 
+	lockdep_assert_held(&chan->lock);
 	buf = daedalus_stream_find(chan, cookie, !slot, &stream);
 	return buf ? &buf->m2m.vb.vb2_buf : NULL;
 }
 
 /*
- * Channel lock held; the daemon's file is gone. Every stream it served ends
+ * The daemon's file is gone. Every stream it served ends
  * in error (dev-decoder.rst: a fatal error, EIO), and no message of it is
  * left for the next daemon, which starts from new epochs.
  */
@@ -1245,12 +1256,13 @@ static void daedalus_stream_put(struct daedalus_ctx *ctx)
 		wake_up_var(&ctx->finishing);
 }
 
-/* Channel lock held. A stream by context id, for the daemon. */
+/* A stream by context id, for the daemon. */
 static struct daedalus_stream *
 daedalus_stream_by_id(struct daedalus_channel *chan, u32 id)
 {
 	struct daedalus_stream *stream;
 
+	lockdep_assert_held(&chan->lock);
 	list_for_each_entry(stream, &chan->streams, node)
 		if (stream->ctx->id == id)
 			return stream;
@@ -1463,10 +1475,10 @@ static bool daedalus_stream_format_valid(const struct daedalus_stream_format *f)
 }
 
 /*
- * Context and channel lock held. The format does not fit a CAPTURE setup
- * the client decoded with: the buffers the daemon holds come back (it asked
- * before writing the new picture), the oldest returns empty with LAST (or
- * the next queued, or the next the client queues).
+ * The format does not fit a CAPTURE setup the client decoded with: the
+ * buffers the daemon holds come back (it asked before writing the new
+ * picture), the oldest returns empty with LAST (or the next queued, or the
+ * next the client queues).
  */
 static void daedalus_stream_resolution_change(struct daedalus_ctx *ctx)
 {
@@ -1475,6 +1487,8 @@ static void daedalus_stream_resolution_change(struct daedalus_ctx *ctx)
 	struct daedalus_buffer *oldest;
 	struct vb2_v4l2_buffer *vbuf = NULL;
 
+	lockdep_assert_held(&ctx->lock);
+	lockdep_assert_held(&ctx->dev->chan.lock);
 	oldest = list_first_entry_or_null(&stream->cap_held,
 					  struct daedalus_buffer, held);
 	if (oldest) {
