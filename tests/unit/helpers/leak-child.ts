@@ -1,7 +1,7 @@
 /**
  * Child process of leak.test.ts: decodes `file` in `cycles` fresh decoder contexts (or, with
  * `stream`, stream sessions: pictures left waiting at a flush and at close, the rest written out)
- * and prints the RSS (KiB) after the warm-up, half-way and at the end as JSON. Run with
+ * and prints the RSS (KiB) after the warm-up and after each cycle as JSON. Run with
  * --v8-flags=--expose-gc, so that garbage the JS side has not collected yet is not mistaken for a
  * native leak.
  */
@@ -53,9 +53,9 @@ function cycle(): void {
 }
 
 for (let i = 0; i < 5; i++) cycle(); // warm up allocators and JIT
-const before = rss();
-const half = Math.floor(Number(cyclesArg) / 2);
-for (let i = 0; i < half; i++) cycle();
-const middle = rss();
-for (let i = half; i < Number(cyclesArg); i++) cycle();
-console.log(JSON.stringify({ before, middle, after: rss() }));
+const samples = [rss()];
+for (let i = 0; i < Number(cyclesArg); i++) {
+  cycle();
+  samples.push(rss());
+}
+console.log(JSON.stringify({ samples }));
