@@ -25,7 +25,7 @@ MODULE_PARM_DESC(job_timeout_ms,
 
 unsigned int daedalus_codecs_param = ~0U;
 module_param_named(codecs, daedalus_codecs_param, uint, 0444);
-MODULE_PARM_DESC(codecs, "mask of codecs offered, bit 1 << enum daedalus_codec (H.264 0x2, VP8 0x8, VP9 0x10, AV1 0x40)");
+MODULE_PARM_DESC(codecs, "mask of codecs offered, bit 1 << enum daedalus_codec (H.264 0x2, HEVC 0x4, VP8 0x8, VP9 0x10, MPEG-2 0x20, AV1 0x40, MPEG-1 0x80, MPEG-4 0x100, H.263 0x200)");
 
 /*
  * Off by default, like visl: v4l2-compliance's streaming tests queue OUTPUT
@@ -91,9 +91,17 @@ static const struct daedalus_codec_desc * const daedalus_codecs[] = {
 #endif
 };
 
-/* The stateful node's codecs; one per OUTPUT format. */
+/* The stateful node's codecs; one per OUTPUT format, in ENUM_FMT's order. */
 static const struct daedalus_stream_desc * const daedalus_stream_codecs[] = {
 	&daedalus_h264_stream_desc,
+	&daedalus_hevc_stream_desc,
+	&daedalus_vp8_stream_desc,
+	&daedalus_vp9_stream_desc,
+	&daedalus_mpeg1_stream_desc,
+	&daedalus_mpeg2_stream_desc,
+	&daedalus_mpeg4_stream_desc,
+	&daedalus_xvid_stream_desc,
+	&daedalus_h263_stream_desc,
 };
 
 const struct daedalus_stream_desc *daedalus_stream_codec_by_index(unsigned int i)

@@ -1010,12 +1010,15 @@ static int daedalus_stream_ctrls_init(struct daedalus_ctx *ctx)
 	unsigned int i;
 	int ret;
 
-	v4l2_ctrl_handler_init(hdl, 4);
+	v4l2_ctrl_handler_init(hdl, 8);
 	ctx->stream->min_bufs =
 		v4l2_ctrl_new_std(hdl, NULL, V4L2_CID_MIN_BUFFERS_FOR_CAPTURE,
 				  1, DAEDALUS_STREAM_MAX_BUFFERS, 1,
 				  DAEDALUS_STREAM_MIN_BUFFERS);
 	for (i = 0; (desc = daedalus_stream_codec_by_index(i)); i++) {
+		/* none in the uAPI, or one that a codec's other fourcc added */
+		if (!desc->profile_cid || v4l2_ctrl_find(hdl, desc->profile_cid))
+			continue;
 		ctrl = v4l2_ctrl_new_std_menu(hdl, NULL, desc->profile_cid,
 					      desc->profile_max,
 					      desc->profile_skip,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * daedalus-v4l2: VP8 (V4L2_PIX_FMT_VP8_FRAME).
+ * daedalus-v4l2: VP8, stateless (V4L2_PIX_FMT_VP8_FRAME) and as a stream
+ * (V4L2_PIX_FMT_VP8) on the stateful node.
  *
  * An OUTPUT buffer holds one whole frame, frame tag and first partition
  * included, which the daemon decodes as it is. VP8 is always 8-bit 4:2:0.
@@ -9,6 +10,8 @@
 #include <media/v4l2-ctrls.h>
 
 #include "daedalus.h"
+
+#define DAEDALUS_VP8_PICTURES DAEDALUS_PICTURES_8BIT("vp8", 16)
 
 /* Sizes beyond the advertised ones or the CAPTURE buffers' are refused. */
 static int daedalus_vp8_try_ctrl(struct v4l2_ctrl *ctrl)
@@ -44,19 +47,26 @@ static const u32 daedalus_vp8_job_ctrls[] = {
 const struct daedalus_codec_desc daedalus_vp8_desc = {
 	.codec		= DAEDALUS_CODEC_VP8,
 	.fourcc		= V4L2_PIX_FMT_VP8_FRAME,
-	.pic = {
-		.name = "vp8",
-		.block = 16,	/* macroblocks */
-		.max_width = DAEDALUS_MAX_WIDTH,
-		.max_height = DAEDALUS_MAX_HEIGHT,
-		.bit_depths = BIT(8),
-		.chroma_formats = BIT(DAEDALUS_CHROMA_420),
-		.cap_formats = &daedalus_cap_formats_8bit,
-	},
+	.pic		= DAEDALUS_VP8_PICTURES,
 	.ctrls		= daedalus_vp8_ctrls,
 	.num_ctrls	= ARRAY_SIZE(daedalus_vp8_ctrls),
 	.job_ctrls	= daedalus_vp8_job_ctrls,
 	.num_job_ctrls	= ARRAY_SIZE(daedalus_vp8_job_ctrls),
 	.required_ctrls	= daedalus_vp8_job_ctrls,
 	.num_required_ctrls = ARRAY_SIZE(daedalus_vp8_job_ctrls),
+};
+
+/*
+ * The stateful node's VP8: one frame a buffer (the uAPI's V4L2_PIX_FMT_VP8),
+ * no parsing. Every profile (0-3: filter and motion vector precision) is
+ * 8-bit 4:2:0.
+ */
+const struct daedalus_stream_desc daedalus_vp8_stream_desc = {
+	.codec		= DAEDALUS_CODEC_VP8,
+	.fourcc		= V4L2_PIX_FMT_VP8,
+	.fmt_flags	= V4L2_FMT_FLAG_DYN_RESOLUTION,
+	.pic		= DAEDALUS_VP8_PICTURES,
+	.profile_cid	= V4L2_CID_MPEG_VIDEO_VP8_PROFILE,
+	.profile_max	= V4L2_MPEG_VIDEO_VP8_PROFILE_3,
+	.profile_def	= V4L2_MPEG_VIDEO_VP8_PROFILE_0,
 };

@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * daedalus-v4l2: VP9 (V4L2_PIX_FMT_VP9_FRAME).
+ * daedalus-v4l2: VP9, stateless (V4L2_PIX_FMT_VP9_FRAME) and as a stream
+ * (V4L2_PIX_FMT_VP9) on the stateful node.
  *
- * An OUTPUT buffer holds one whole frame, uncompressed header included
- * (clients split superframes), which the daemon decodes as it is. Profiles
- * 0 (8-bit) and 2 (10-bit, CAPTURE P010), 4:2:0 only.
+ * A stateless OUTPUT buffer holds one whole frame, uncompressed header
+ * included (clients split superframes), which the daemon decodes as it is;
+ * a stream's holds a frame or a superframe. Profiles 0 (8-bit) and 2
+ * (10-bit, CAPTURE P010), 4:2:0 only.
  */
 
 #include <media/v4l2-ctrls.h>
 
 #include "daedalus.h"
+
+/* superblocks */
+#define DAEDALUS_VP9_PICTURES DAEDALUS_PICTURES_10BIT("vp9", 64)
 
 /*
  * Refuses, before any picture, what the daemon cannot decode (the
@@ -75,20 +80,26 @@ static const u32 daedalus_vp9_required_ctrls[] = {
 const struct daedalus_codec_desc daedalus_vp9_desc = {
 	.codec			= DAEDALUS_CODEC_VP9,
 	.fourcc			= V4L2_PIX_FMT_VP9_FRAME,
-	.pic = {
-		.name = "vp9",
-		.block = 64,	/* superblocks */
-		.max_width = DAEDALUS_MAX_WIDTH,
-		.max_height = DAEDALUS_MAX_HEIGHT,
-		.bit_depths = BIT(8) | BIT(10),
-		.chroma_formats = BIT(DAEDALUS_CHROMA_420),
-		.cap_formats = &daedalus_cap_formats_8bit,
-		.cap_formats_10bit = &daedalus_cap_formats_10bit,
-	},
+	.pic			= DAEDALUS_VP9_PICTURES,
 	.ctrls			= daedalus_vp9_ctrls,
 	.num_ctrls		= ARRAY_SIZE(daedalus_vp9_ctrls),
 	.job_ctrls		= daedalus_vp9_job_ctrls,
 	.num_job_ctrls		= ARRAY_SIZE(daedalus_vp9_job_ctrls),
 	.required_ctrls		= daedalus_vp9_required_ctrls,
 	.num_required_ctrls	= ARRAY_SIZE(daedalus_vp9_required_ctrls),
+};
+
+/*
+ * The stateful node's VP9: a frame (or superframe) a buffer, no parsing.
+ * Profiles 0 and 2, whose pictures NV12/YUV420 and P010 hold.
+ */
+const struct daedalus_stream_desc daedalus_vp9_stream_desc = {
+	.codec		= DAEDALUS_CODEC_VP9,
+	.fourcc		= V4L2_PIX_FMT_VP9,
+	.fmt_flags	= V4L2_FMT_FLAG_DYN_RESOLUTION,
+	.pic		= DAEDALUS_VP9_PICTURES,
+	.profile_cid	= V4L2_CID_MPEG_VIDEO_VP9_PROFILE,
+	.profile_max	= V4L2_MPEG_VIDEO_VP9_PROFILE_2,
+	.profile_skip	= BIT_ULL(V4L2_MPEG_VIDEO_VP9_PROFILE_1),
+	.profile_def	= V4L2_MPEG_VIDEO_VP9_PROFILE_0,
 };

@@ -122,6 +122,32 @@ struct daedalus_picture_caps {
 	const struct daedalus_cap_formats *cap_formats_10bit;
 };
 
+/*
+ * The limits of a codec whose pictures are 4:2:0 of any size up to the
+ * node's largest, coded in blocks of @align: 8-bit to NV12, YUV420 and
+ * YUV420M, and with DAEDALUS_PICTURES_10BIT 10-bit to P010 too.
+ */
+#define DAEDALUS_PICTURES_8BIT(codec_name, align) {			\
+	.name		= (codec_name),					\
+	.block		= (align),					\
+	.max_width	= DAEDALUS_MAX_WIDTH,				\
+	.max_height	= DAEDALUS_MAX_HEIGHT,				\
+	.bit_depths	= BIT(8),					\
+	.chroma_formats	= BIT(DAEDALUS_CHROMA_420),			\
+	.cap_formats	= &daedalus_cap_formats_8bit,			\
+}
+
+#define DAEDALUS_PICTURES_10BIT(codec_name, align) {			\
+	.name		= (codec_name),					\
+	.block		= (align),					\
+	.max_width	= DAEDALUS_MAX_WIDTH,				\
+	.max_height	= DAEDALUS_MAX_HEIGHT,				\
+	.bit_depths	= BIT(8) | BIT(10),				\
+	.chroma_formats	= BIT(DAEDALUS_CHROMA_420),			\
+	.cap_formats	= &daedalus_cap_formats_8bit,			\
+	.cap_formats_10bit = &daedalus_cap_formats_10bit,		\
+}
+
 /**
  * struct daedalus_codec_desc - what one codec adds to the stateless node
  * @codec: enum daedalus_codec
@@ -174,7 +200,8 @@ extern const struct daedalus_codec_desc daedalus_av1_desc; /* kernels with AV1's
  * @fmt_flags: its V4L2_FMT_FLAG_*: DYN_RESOLUTION, and CONTINUOUS_BYTESTREAM
  *	when the daemon parses it (bytes in any chunking)
  * @pic: its pictures' limits (the stream's bit depth selects the formats)
- * @profile_cid: its PROFILE menu control (read-only: what the node decodes)
+ * @profile_cid: its PROFILE menu control (read-only: what the node decodes),
+ *	or 0 where the uAPI has none; descriptors of one codec may share it
  * @profile_max: the menu's last item
  * @profile_skip: the items not offered, BIT(item) each
  * @profile_def: the menu's default item
@@ -191,6 +218,14 @@ struct daedalus_stream_desc {
 };
 
 extern const struct daedalus_stream_desc daedalus_h264_stream_desc;
+extern const struct daedalus_stream_desc daedalus_hevc_stream_desc;
+extern const struct daedalus_stream_desc daedalus_vp8_stream_desc;
+extern const struct daedalus_stream_desc daedalus_vp9_stream_desc;
+extern const struct daedalus_stream_desc daedalus_mpeg1_stream_desc;
+extern const struct daedalus_stream_desc daedalus_mpeg2_stream_desc;
+extern const struct daedalus_stream_desc daedalus_mpeg4_stream_desc;
+extern const struct daedalus_stream_desc daedalus_xvid_stream_desc;
+extern const struct daedalus_stream_desc daedalus_h263_stream_desc;
 
 enum daedalus_job_state {
 	DAEDALUS_JOB_IDLE,	/* no job, or owned by a finisher */

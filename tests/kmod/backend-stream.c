@@ -18,7 +18,9 @@
  * empty buffer does when none is left. Each picture is common.h's pattern seeded by stream_seed(), which
  * the client checks. Along the way it sends what a stale or broken daemon
  * would (an old epoch, a cookie not in flight, fields out of range) and
- * checks each is refused with its documented errno.
+ * checks each is refused with its documented errno. It checks that each
+ * STREAM_START's codec is its OUTPUT format's wire id (common.h's
+ * stream_codecs).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -60,6 +62,8 @@ struct sstream {
 
 static struct sstream streams[64];
 static unsigned long stream_msgs, stream_pictures, stream_refused;
+/* STREAM_STARTs per OUTPUT format, as stream_codecs[] lists them */
+static unsigned long stream_starts[NUM_STREAM_CODECS];
 
 static struct sstream *stream_for(uint32_t ctx_id, bool create)
 {
@@ -339,11 +343,14 @@ void stream_message(int fd, const void *msg, uint32_t size)
 	switch (hdr->type) {
 	case DAEDALUS_MSG_STREAM_START: {
 		const struct daedalus_stream_start *st = msg;
+		const struct stream_codec *codec = stream_codec(st->pixelformat);
 
-		check(size == sizeof(*st) && st->epoch > s->epoch && st->codec == DAEDALUS_CODEC_H264 &&
-		      st->pixelformat == V4L2_PIX_FMT_H264 && !st->reserved,
-		      "STREAM_START size %u epoch %u after %u codec %u", size, st->epoch, s->epoch,
-		      st->codec);
+		check(size == sizeof(*st) && st->epoch > s->epoch && codec &&
+		      st->codec == codec->wire && !st->reserved,
+		      "STREAM_START size %u epoch %u after %u codec %u of %.4s", size, st->epoch,
+		      s->epoch, st->codec, (const char *)&st->pixelformat);
+		if (codec)
+			stream_starts[codec - stream_codecs]++;
 		s->epoch = st->epoch;
 		s->nev = s->ncap = 0;
 		if (s->old_epoch)
@@ -415,4 +422,8 @@ void stream_report(void)
 {
 	printf("backend: %lu stream messages, %lu stream pictures, %lu formats refused\n",
 	       stream_msgs, stream_pictures, stream_refused);
+	printf("backend: streams started:");
+	for (size_t i = 0; i < NUM_STREAM_CODECS; i++)
+		printf(" %.4s %lu", (const char *)&stream_codecs[i].fourcc, stream_starts[i]);
+	printf("\n");
 }

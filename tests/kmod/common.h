@@ -25,6 +25,59 @@ static inline uint32_t capture_stride(uint32_t fourcc, uint32_t width)
 	return (width + align - 1) / align * align * bpp;
 }
 
+/*
+ * The stateful node's coded formats as docs/stateful.md gives them: the
+ * daemon's codec (the wire id STREAM_START carries), the coded block the
+ * CAPTURE size aligns to, whether 10-bit pictures go to P010, whether
+ * bytes come in any chunking (CONTINUOUS_BYTESTREAM; VP8 and VP9 a frame a
+ * buffer), the PROFILE menu (0: the uAPI has none) and its items.
+ */
+struct stream_codec {
+	uint32_t fourcc, wire, block;
+	int deep, bytestream;
+	uint32_t profile_cid;
+	uint64_t profiles;
+};
+
+#define PROFILES_H264	((1ull << V4L2_MPEG_VIDEO_H264_PROFILE_BASELINE) |		\
+			 (1ull << V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_BASELINE) |	\
+			 (1ull << V4L2_MPEG_VIDEO_H264_PROFILE_MAIN) |			\
+			 (1ull << V4L2_MPEG_VIDEO_H264_PROFILE_HIGH) |			\
+			 (1ull << V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_HIGH))
+#define PROFILES_MPEG4	((1ull << V4L2_MPEG_VIDEO_MPEG4_PROFILE_SIMPLE) |		\
+			 (1ull << V4L2_MPEG_VIDEO_MPEG4_PROFILE_ADVANCED_SIMPLE))
+
+static const struct stream_codec stream_codecs[] = {
+	{ V4L2_PIX_FMT_H264, DAEDALUS_CODEC_H264, 16, 0, 1, V4L2_CID_MPEG_VIDEO_H264_PROFILE,
+	  PROFILES_H264 },
+	{ V4L2_PIX_FMT_HEVC, DAEDALUS_CODEC_HEVC, 8, 1, 1, V4L2_CID_MPEG_VIDEO_HEVC_PROFILE,
+	  (1ull << V4L2_MPEG_VIDEO_HEVC_PROFILE_MAIN) |
+	  (1ull << V4L2_MPEG_VIDEO_HEVC_PROFILE_MAIN_STILL_PICTURE) |
+	  (1ull << V4L2_MPEG_VIDEO_HEVC_PROFILE_MAIN_10) },
+	{ V4L2_PIX_FMT_VP8, DAEDALUS_CODEC_VP8, 16, 0, 0, V4L2_CID_MPEG_VIDEO_VP8_PROFILE, 0xf },
+	{ V4L2_PIX_FMT_VP9, DAEDALUS_CODEC_VP9, 64, 1, 0, V4L2_CID_MPEG_VIDEO_VP9_PROFILE,
+	  (1ull << V4L2_MPEG_VIDEO_VP9_PROFILE_0) | (1ull << V4L2_MPEG_VIDEO_VP9_PROFILE_2) },
+	{ V4L2_PIX_FMT_MPEG1, DAEDALUS_CODEC_MPEG1, 16, 0, 1, 0, 0 },
+	{ V4L2_PIX_FMT_MPEG2, DAEDALUS_CODEC_MPEG2, 16, 0, 1, V4L2_CID_MPEG_VIDEO_MPEG2_PROFILE,
+	  (1ull << V4L2_MPEG_VIDEO_MPEG2_PROFILE_SIMPLE) |
+	  (1ull << V4L2_MPEG_VIDEO_MPEG2_PROFILE_MAIN) },
+	{ V4L2_PIX_FMT_MPEG4, DAEDALUS_CODEC_MPEG4, 16, 0, 1, V4L2_CID_MPEG_VIDEO_MPEG4_PROFILE,
+	  PROFILES_MPEG4 },
+	{ V4L2_PIX_FMT_XVID, DAEDALUS_CODEC_MPEG4, 16, 0, 1, V4L2_CID_MPEG_VIDEO_MPEG4_PROFILE,
+	  PROFILES_MPEG4 },
+	{ V4L2_PIX_FMT_H263, DAEDALUS_CODEC_H263, 16, 0, 1, 0, 0 },
+};
+
+#define NUM_STREAM_CODECS	(sizeof(stream_codecs) / sizeof(stream_codecs[0]))
+
+static inline const struct stream_codec *stream_codec(uint32_t fourcc)
+{
+	for (size_t i = 0; i < NUM_STREAM_CODECS; i++)
+		if (stream_codecs[i].fourcc == fourcc)
+			return &stream_codecs[i];
+	return NULL;
+}
+
 static inline uint32_t fnv1a(const uint8_t *p, size_t n, uint32_t h)
 {
 	while (n--)

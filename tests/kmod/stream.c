@@ -7,7 +7,7 @@
  * selections, the control, flags, errnos, timestamps and every byte of every
  * picture (common.h's pattern, seeded by timestamp and size).
  *
- *   stream SCENARIO...
+ *   stream [--codecs MASK] SCENARIO...
  *
  * decode:    initialization (source change, then CAPTURE setup), pictures in
  *            order with their OUTPUT timestamps, several in one buffer; drain
@@ -29,6 +29,14 @@
  * dead:      decodes one picture, prints "streaming", then waits for the
  *            daemon to go (the test kills it): EIO, EPOLLERR, no hang
  * nodaemon:  with no daemon, STREAMON OUTPUT fails after job_timeout_ms: EIO
+ * formats:   OUTPUT lists common.h's stream_codecs whose codec is in --codecs
+ *            MASK (default: all), each with its flags, and no other; each
+ *            listed one is set with its frame sizes, the CAPTURE format
+ *            aligned to its block; one not listed is not taken
+ * profiles:  each PROFILE menu is there once, read-only, with exactly its
+ *            items
+ * codecs:    a stream of each format starts (the backend checks the codec
+ *            STREAM_START names) and decodes at its block-aligned size
  *
  * Prints "ok: <scenario>" for each passed; exits 1 at the first failure.
  */
@@ -64,6 +72,8 @@
 
 static const char *scenario = "";
 static char node[64];
+/* --codecs: the codecs the node should offer */
+static uint32_t codec_mask = ~0u;
 
 struct buf {
 	void *p[VIDEO_MAX_PLANES];
@@ -111,28 +121,33 @@ static void subscribe(struct dec *d)
 	expect(!xioctl(d->fd, VIDIOC_SUBSCRIBE_EVENT, &sub), "subscribe EOS");
 }
 
-static void set_out(struct dec *d, uint32_t w, uint32_t h)
+static void set_out(struct dec *d, uint32_t fourcc, uint32_t w, uint32_t h)
 {
 	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE };
 
-	f.fmt.pix_mp.pixelformat = V4L2_PIX_FMT_H264;
+	f.fmt.pix_mp.pixelformat = fourcc;
 	f.fmt.pix_mp.width = w;
 	f.fmt.pix_mp.height = h;
 	f.fmt.pix_mp.plane_fmt[0].sizeimage = 128;	/* as FFmpeg asks on a raw stream */
 	expect(!xioctl(d->fd, VIDIOC_S_FMT, &f), "S_FMT OUTPUT");
-	expect(f.fmt.pix_mp.pixelformat == V4L2_PIX_FMT_H264 &&
+	expect(f.fmt.pix_mp.pixelformat == fourcc &&
 	       f.fmt.pix_mp.plane_fmt[0].sizeimage >= 2 << 20,
-	       "S_FMT OUTPUT gave %.4s sizeimage %u", (char *)&f.fmt.pix_mp.pixelformat,
-	       f.fmt.pix_mp.plane_fmt[0].sizeimage);
+	       "S_FMT OUTPUT %.4s gave %.4s sizeimage %u", (char *)&fourcc,
+	       (char *)&f.fmt.pix_mp.pixelformat, f.fmt.pix_mp.plane_fmt[0].sizeimage);
 }
 
-static void open_dec(struct dec *d, uint32_t w, uint32_t h)
+static void open_codec(struct dec *d, uint32_t fourcc, uint32_t w, uint32_t h)
 {
 	memset(d, 0, sizeof(*d));
 	d->fd = open(node, O_RDWR | O_NONBLOCK);
 	expect(d->fd >= 0, "open %s: %s", node, strerror(errno));
 	subscribe(d);
-	set_out(d, w, h);
+	set_out(d, fourcc, w, h);
+}
+
+static void open_dec(struct dec *d, uint32_t w, uint32_t h)
+{
+	open_codec(d, V4L2_PIX_FMT_H264, w, h);
 }
 
 static void reqbufs(struct dec *d, bool out, unsigned int count)
@@ -280,19 +295,26 @@ static void no_event(struct dec *d)
 	expect(xioctl(d->fd, VIDIOC_DQEVENT, &ev) == -ENOENT, "unexpected event %u", ev.type);
 }
 
-/* G_FMT CAPTURE, G_SELECTION COMPOSE and MIN_BUFFERS_FOR_CAPTURE are the stream's. */
-static void check_format(struct dec *d, uint32_t w, uint32_t h, uint32_t vw, uint32_t vh, int min)
+/*
+ * G_FMT CAPTURE (@fourcc, one memory plane of 4:2:0 at the aligned stride),
+ * G_SELECTION COMPOSE and MIN_BUFFERS_FOR_CAPTURE are the stream's.
+ */
+static void check_format_of(struct dec *d, uint32_t fourcc, uint32_t w, uint32_t h, uint32_t vw,
+			    uint32_t vh, int min)
 {
 	struct v4l2_selection sel = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .target = V4L2_SEL_TGT_COMPOSE };
 	struct v4l2_control ctrl = { .id = V4L2_CID_MIN_BUFFERS_FOR_CAPTURE };
 	struct v4l2_pix_format_mplane *pix = &d->capfmt.fmt.pix_mp;
+	uint32_t stride = capture_stride(fourcc, w);
 
 	d->capfmt.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
 	expect(!xioctl(d->fd, VIDIOC_G_FMT, &d->capfmt), "G_FMT CAPTURE");
-	expect(pix->width == w && pix->height == h && pix->pixelformat == V4L2_PIX_FMT_NV12 &&
-	       pix->plane_fmt[0].bytesperline == capture_stride(V4L2_PIX_FMT_NV12, w),
-	       "CAPTURE %ux%u %.4s stride %u, want %ux%u NV12", pix->width, pix->height,
-	       (char *)&pix->pixelformat, pix->plane_fmt[0].bytesperline, w, h);
+	expect(pix->width == w && pix->height == h && pix->pixelformat == fourcc &&
+	       pix->num_planes == 1 && pix->plane_fmt[0].bytesperline == stride &&
+	       pix->plane_fmt[0].sizeimage == stride * h * 3 / 2,
+	       "CAPTURE %ux%u %.4s stride %u size %u, want %ux%u %.4s stride %u size %u",
+	       pix->width, pix->height, (char *)&pix->pixelformat, pix->plane_fmt[0].bytesperline,
+	       pix->plane_fmt[0].sizeimage, w, h, (char *)&fourcc, stride, stride * h * 3 / 2);
 	expect(!xioctl(d->fd, VIDIOC_G_SELECTION, &sel), "G_SELECTION COMPOSE");
 	expect(sel.r.left == 0 && sel.r.top == 0 && sel.r.width == vw && sel.r.height == vh,
 	       "COMPOSE %ux%u@%d,%d, want %ux%u", sel.r.width, sel.r.height, sel.r.left, sel.r.top,
@@ -302,6 +324,11 @@ static void check_format(struct dec *d, uint32_t w, uint32_t h, uint32_t vw, uin
 	       "COMPOSE_PADDED %ux%u", sel.r.width, sel.r.height);
 	expect(!xioctl(d->fd, VIDIOC_G_CTRL, &ctrl) && ctrl.value == min,
 	       "MIN_BUFFERS_FOR_CAPTURE %d, want %d", ctrl.value, min);
+}
+
+static void check_format(struct dec *d, uint32_t w, uint32_t h, uint32_t vw, uint32_t vh, int min)
+{
+	check_format_of(d, V4L2_PIX_FMT_NV12, w, h, vw, vh, min);
 }
 
 /*
@@ -625,12 +652,150 @@ static void nodaemon(void)
 	close_dec(&d);
 }
 
+static uint32_t align_up(uint32_t x, uint32_t a)
+{
+	return (x + a - 1) / a * a;
+}
+
+/* ENUM_FMT CAPTURE lists @fourccs (@n of them) and no more. */
+static void expect_cap_formats(struct dec *d, const uint32_t *fourccs, unsigned int n)
+{
+	struct v4l2_fmtdesc f = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE };
+
+	for (f.index = 0; f.index < n; f.index++)
+		expect(!xioctl(d->fd, VIDIOC_ENUM_FMT, &f) && f.pixelformat == fourccs[f.index],
+		       "CAPTURE format %u is %.4s, want %.4s", f.index, (char *)&f.pixelformat,
+		       (char *)&fourccs[f.index]);
+	expect(xioctl(d->fd, VIDIOC_ENUM_FMT, &f) == -EINVAL, "a CAPTURE format %u: %.4s", f.index,
+	       (char *)&f.pixelformat);
+}
+
+static const uint32_t formats_8bit[] = {
+	V4L2_PIX_FMT_NV12, V4L2_PIX_FMT_YUV420, V4L2_PIX_FMT_YUV420M,
+};
+
+/* The coded formats offered: those of --codecs, with their flags and sizes. */
+static void formats(void)
+{
+	struct v4l2_fmtdesc f = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE };
+	bool listed[NUM_STREAM_CODECS] = { 0 };
+	struct dec d;
+
+	memset(&d, 0, sizeof(d));
+	d.fd = open(node, O_RDWR | O_NONBLOCK);
+	expect(d.fd >= 0, "open %s: %s", node, strerror(errno));
+	for (f.index = 0; !xioctl(d.fd, VIDIOC_ENUM_FMT, &f); f.index++) {
+		const struct stream_codec *c = stream_codec(f.pixelformat);
+		uint32_t want = V4L2_FMT_FLAG_COMPRESSED | V4L2_FMT_FLAG_DYN_RESOLUTION |
+			(c && c->bytestream ? V4L2_FMT_FLAG_CONTINUOUS_BYTESTREAM : 0);
+
+		expect(c && (codec_mask & DAEDALUS_CODEC_BIT(c->wire)) && !listed[c - stream_codecs],
+		       "OUTPUT lists %.4s", (char *)&f.pixelformat);
+		expect(f.flags == want, "%.4s flags %#x, want %#x", (char *)&f.pixelformat, f.flags,
+		       want);
+		listed[c - stream_codecs] = true;
+	}
+	for (size_t i = 0; i < NUM_STREAM_CODECS; i++) {
+		const struct stream_codec *c = &stream_codecs[i];
+		struct v4l2_frmsizeenum fs = { .pixel_format = c->fourcc };
+		struct v4l2_format out = { .type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE };
+
+		if (!(codec_mask & DAEDALUS_CODEC_BIT(c->wire))) {
+			expect(!listed[i], "OUTPUT lists %.4s", (char *)&c->fourcc);
+			out.fmt.pix_mp.pixelformat = c->fourcc;
+			expect(!xioctl(d.fd, VIDIOC_S_FMT, &out) &&
+			       out.fmt.pix_mp.pixelformat != c->fourcc, "S_FMT OUTPUT took %.4s",
+			       (char *)&c->fourcc);
+			expect(xioctl(d.fd, VIDIOC_ENUM_FRAMESIZES, &fs) == -EINVAL,
+			       "frame sizes of %.4s", (char *)&c->fourcc);
+			continue;
+		}
+		expect(listed[i], "OUTPUT lacks %.4s", (char *)&c->fourcc);
+		set_out(&d, c->fourcc, 344, 280);
+		expect(!xioctl(d.fd, VIDIOC_ENUM_FRAMESIZES, &fs) &&
+		       fs.type == V4L2_FRMSIZE_TYPE_STEPWISE && fs.stepwise.min_width == 16 &&
+		       fs.stepwise.max_width == 8192 && fs.stepwise.step_width == c->block &&
+		       fs.stepwise.min_height == 16 && fs.stepwise.max_height == 4352 &&
+		       fs.stepwise.step_height == c->block,
+		       "%.4s frame sizes %u-%u step %u, %u-%u step %u", (char *)&c->fourcc,
+		       fs.stepwise.min_width, fs.stepwise.max_width, fs.stepwise.step_width,
+		       fs.stepwise.min_height, fs.stepwise.max_height, fs.stepwise.step_height);
+		expect_cap_formats(&d, formats_8bit, 3);
+		check_format(&d, align_up(344, c->block), align_up(280, c->block), 344, 280, 2);
+	}
+	close(d.fd);
+}
+
+/* Each PROFILE menu once, read-only, with exactly the profiles decoded. */
+static void profiles(void)
+{
+	struct v4l2_queryctrl qc = { .id = V4L2_CTRL_FLAG_NEXT_CTRL };
+	unsigned int seen[NUM_STREAM_CODECS] = { 0 };
+	int fd = open(node, O_RDWR);
+
+	expect(fd >= 0, "open %s: %s", node, strerror(errno));
+	while (!xioctl(fd, VIDIOC_QUERYCTRL, &qc)) {
+		for (size_t i = 0; i < NUM_STREAM_CODECS; i++)
+			seen[i] += stream_codecs[i].profile_cid == qc.id;
+		qc.id |= V4L2_CTRL_FLAG_NEXT_CTRL;
+	}
+	for (size_t i = 0; i < NUM_STREAM_CODECS; i++) {
+		const struct stream_codec *c = &stream_codecs[i];
+		int max = 63;
+
+		if (!c->profile_cid)
+			continue;
+		expect(seen[i] == 1, "%.4s: PROFILE control %#x listed %u times", (char *)&c->fourcc,
+		       c->profile_cid, seen[i]);
+		while (!(c->profiles >> max & 1))
+			max--;
+		memset(&qc, 0, sizeof(qc));
+		qc.id = c->profile_cid;
+		expect(!xioctl(fd, VIDIOC_QUERYCTRL, &qc) && qc.type == V4L2_CTRL_TYPE_MENU &&
+		       (qc.flags & V4L2_CTRL_FLAG_READ_ONLY) && qc.minimum == 0 && qc.maximum == max,
+		       "%.4s PROFILE type %u flags %#x %d-%d", (char *)&c->fourcc, qc.type, qc.flags,
+		       qc.minimum, qc.maximum);
+		for (int item = 0; item <= max; item++) {
+			struct v4l2_querymenu qm = { .id = c->profile_cid, .index = item };
+			bool offered = !xioctl(fd, VIDIOC_QUERYMENU, &qm);
+
+			expect(offered == (c->profiles >> item & 1), "%.4s profile %d %s",
+			       (char *)&c->fourcc, item, offered ? "offered" : "not offered");
+		}
+	}
+	close(fd);
+}
+
+/* A stream of each coded format starts and decodes at its block-aligned size. */
+static void codecs(void)
+{
+	for (size_t i = 0; i < NUM_STREAM_CODECS; i++) {
+		const struct stream_codec *c = &stream_codecs[i];
+		uint64_t ts = (i + 1) * 1000;
+		struct dec d;
+
+		open_codec(&d, c->fourcc, 0, 0);
+		reqbufs(&d, true, 2);
+		stream(&d, true, true);
+		send_text(&d, "F 344 280 0 0 343 279 8 1 2\nP\n", ts);
+		dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+		check_format(&d, align_up(344, c->block), align_up(280, c->block), 343, 279, 2);
+		reqbufs(&d, false, 2);
+		qbuf_caps(&d);
+		stream(&d, false, true);
+		expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+		expect_picture(&d, 344, 280, ts, true, false);
+		close_dec(&d);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; void (*run)(void); } scenarios[] = {
 		{ "decode", decode }, { "early", early }, { "seek", seek },
 		{ "refused", refused }, { "error", error }, { "stall", stall },
-		{ "dead", dead }, { "nodaemon", nodaemon },
+		{ "dead", dead }, { "nodaemon", nodaemon }, { "formats", formats },
+		{ "profiles", profiles }, { "codecs", codecs },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -641,6 +806,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		size_t j;
 
+		if (!strcmp(argv[i], "--codecs") && i + 1 < argc) {
+			codec_mask = strtoul(argv[++i], NULL, 0);
+			continue;
+		}
 		for (j = 0; j < sizeof(scenarios) / sizeof(scenarios[0]); j++)
 			if (!strcmp(argv[i], scenarios[j].name))
 				break;

@@ -2,7 +2,9 @@
 # The stateful node (docs/stateful.md, module parameter stateful, off by default): registered only when
 # asked, where Raspberry Pi OS's Chromium looks; v4l2-compliance without streaming; then the test stream
 # client (tests/kmod/stream.c) against the test backend's streams through dev-decoder.rst's sequences,
-# the backend's stale and invalid answers refused, the daemon's death and no daemon at all.
+# the backend's stale and invalid answers refused, every coded format (its flags, sizes, PROFILE menu,
+# a stream with the right codec on the wire), the formats offered as the
+# daemon's and the module's codecs narrow them, the daemon's death and no daemon at all.
 . "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
 . "$DAEDALUS_REPO/tests/vm/guest/kmod_lib.sh"
 
@@ -15,22 +17,35 @@ S=$(stateful_node) || fail "no stateful node with stateful=1"
 [ "$S" = /dev/video10 ] || fail "the stateful node is $S, not /dev/video10 (stateful_nr's default)"
 v4l2-ctl -d "$S" -D | grep -Eq 'Bus info *: *platform:daedalus-v4l2-stateful$' || fail "the stateful node's bus_info"
 v4l2-ctl -d "$S" --list-formats-out | grep -q "'H264'" || fail "the stateful node lacks H264"
+# The stream codecs (1 << the wire ids): all of the node's, and without HEVC and MPEG-4 (the backend's),
+# without VP9 and H.263 (the module's codecs parameter).
+ALL=0x3be NO_HEVC_MPEG4=0x2ba NO_VP9_H263=0x1ae
 # The test backend serves its streams: what compliance starts is fetched, so no stall watchdog ends it.
-start_backend
+start_backend --stream-codecs $ALL
 t=$(compliance compliance-stateful -d "$S"); rc=$?
 echo "compliance $S (stateful): $t"
 echo "$t" | grep -q 'Failed: 0, Warnings: 0' && [ $rc = 0 ] || { grep -E 'fail:|warn:' "$DAEDALUS_RESULTS/compliance-stateful.log"; fail "v4l2-compliance on the stateful node"; }
-ok "stateful=1: $S, H.264; v4l2-compliance: 0 failures, 0 warnings"
-s0=$(counter streams) p0=$(counter pictures_done)
-"$BIN/stream" decode early seek refused error stall || fail "the stream client"
 stop_backend
-grep -h 'stream pictures' "$BACKEND_LOG"
+grep -q "stream codecs $ALL\$" "$BACKEND_LOG" || fail "the module's stream codecs are not $ALL"
+ok "stateful=1: $S, H.264, HEVC, VP8, VP9, MPEG-1, MPEG-2, MPEG-4 (and XVID), H.263; v4l2-compliance: 0 failures, 0 warnings"
+s0=$(counter streams) p0=$(counter pictures_done)
+start_backend --stream-codecs $ALL
+"$BIN/stream" decode early seek refused error stall formats profiles codecs || fail "the stream client"
+stop_backend
+grep -h 'stream pictures\|streams started' "$BACKEND_LOG"
 grep -q 'backend ok: STREAM_FORMAT of an old epoch -> ENOENT' "$BACKEND_LOG" || fail "no stale epoch was refused"
 grep -q 'backend ok: STREAM_PICTURE of a cookie the kernel took back -> ENOENT' "$BACKEND_LOG" || fail "no stale cookie was refused"
-[ $(($(counter streams) - s0)) = 9 ] || fail "$(($(counter streams) - s0)) streams started, not 9"
-[ $(($(counter pictures_done) - p0)) = 14 ] || fail "$(($(counter pictures_done) - p0)) pictures done, not 14"
+# H.264: 9 streams of the state machine's scenarios and one of codecs; each other format one of codecs.
+grep -qx 'backend: streams started: H264 10 HEVC 1 VP80 1 VP90 1 MPG1 1 MPG2 1 MPG4 1 XVID 1 H263 1' "$BACKEND_LOG" ||
+  fail "STREAM_STARTs per format: $(grep -h 'streams started' "$BACKEND_LOG")"
+[ $(($(counter streams) - s0)) = 18 ] || fail "$(($(counter streams) - s0)) streams started, not 18"
+[ $(($(counter pictures_done) - p0)) = 23 ] || fail "$(($(counter pictures_done) - p0)) pictures done, not 23"
 dmesg | grep -q 'stream [0-9]*: h264 320x240 10-bit cannot be output' || fail "no dmesg line for the refused format"
 ok "stateful node: initialization, drain (LAST, EOS, EPIPE, DEC_CMD_START), resolution change fitting or not, seek, refused formats, daemon errors, stall watchdog; stale epochs and cookies refused"
+ok "stateful node: 9 coded formats with their flags, frame sizes and PROFILE menus, a stream of each with its wire codec"
+start_backend --stream-codecs $NO_HEVC_MPEG4
+"$BIN/stream" --codecs $NO_HEVC_MPEG4 formats || fail "the formats of a daemon without HEVC and MPEG-4"
+stop_backend
 # The daemon goes while a stream decodes: EIO, no hang; the next stream decodes.
 start_backend
 "$BIN/stream" dead > "$DAEDALUS_RESULTS/stream-dead.log" 2>&1 &
@@ -45,3 +60,7 @@ stop_backend
 ok "the daemon's death ends a stream with EIO, no hang; with no daemon a stream fails after job_timeout_ms; the next stream decodes"
 
 rmmod daedalus_v4l2 || fail "rmmod"
+load_daedalus stateful=1 codecs=$NO_VP9_H263
+"$BIN/stream" --codecs $NO_VP9_H263 formats || fail "the formats of codecs=$NO_VP9_H263"
+rmmod daedalus_v4l2 || fail "rmmod"
+ok "the coded formats offered: those both the daemon declared and the module's codecs parameter allows"
