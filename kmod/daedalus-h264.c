@@ -10,17 +10,19 @@
 #include "daedalus.h"
 
 /*
- * Both interfaces decode the same pictures: 8 bits, 4:2:0 or monochrome (High
- * 10, 4:2:2 and 4:4:4 streams are refused, so clients fall back to software).
+ * Both interfaces decode 8-bit 4:2:0 and monochrome pictures; a stream also
+ * High 10's 10-bit ones, to P010 (the stateless controls stay 8-bit). 4:2:2
+ * and 4:4:4 streams are refused, so clients fall back to software.
  */
-#define DAEDALUS_H264_PICTURES {					\
+#define DAEDALUS_H264_PICTURES(depths, formats_10bit) {			\
 	.name		= "h264",					\
 	.block		= 16,						\
 	.max_width	= DAEDALUS_MAX_WIDTH,				\
 	.max_height	= DAEDALUS_MAX_HEIGHT,				\
-	.bit_depths	= BIT(8),					\
+	.bit_depths	= (depths),					\
 	.chroma_formats	= BIT(DAEDALUS_CHROMA_400) | BIT(DAEDALUS_CHROMA_420), \
 	.cap_formats	= &daedalus_cap_formats_8bit,			\
+	.cap_formats_10bit = (formats_10bit),				\
 }
 
 static unsigned int daedalus_h264_decode_modes = 3;
@@ -251,7 +253,7 @@ static u32 daedalus_h264_queue_flags(void)
 const struct daedalus_codec_desc daedalus_h264_desc = {
 	.codec		= DAEDALUS_CODEC_H264,
 	.fourcc		= V4L2_PIX_FMT_H264_SLICE,
-	.pic		= DAEDALUS_H264_PICTURES,
+	.pic		= DAEDALUS_H264_PICTURES(BIT(8), NULL),
 	.check_params	= daedalus_h264_check_params,
 	.ctrls		= daedalus_h264_ctrls,
 	.num_ctrls	= ARRAY_SIZE(daedalus_h264_ctrls),
@@ -265,20 +267,22 @@ const struct daedalus_codec_desc daedalus_h264_desc = {
 /*
  * The stateful node's H.264: an Annex B byte stream in any chunking, which
  * the daemon parses. Its PROFILE menu offers the profiles whose pictures a
- * CAPTURE format takes (High 10 comes with P010 later).
+ * CAPTURE format takes, High 10 with P010.
  */
 const struct daedalus_stream_desc daedalus_h264_stream_desc = {
 	.codec		= DAEDALUS_CODEC_H264,
 	.fourcc		= V4L2_PIX_FMT_H264,
 	.fmt_flags	= V4L2_FMT_FLAG_DYN_RESOLUTION |
 			  V4L2_FMT_FLAG_CONTINUOUS_BYTESTREAM,
-	.pic		= DAEDALUS_H264_PICTURES,
+	.pic		= DAEDALUS_H264_PICTURES(BIT(8) | BIT(10),
+						 &daedalus_cap_formats_10bit),
 	.profile_cid	= V4L2_CID_MPEG_VIDEO_H264_PROFILE,
 	.profile_max	= V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_HIGH,
 	.profile_skip	= ~(BIT_ULL(V4L2_MPEG_VIDEO_H264_PROFILE_BASELINE) |
 			    BIT_ULL(V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_BASELINE) |
 			    BIT_ULL(V4L2_MPEG_VIDEO_H264_PROFILE_MAIN) |
 			    BIT_ULL(V4L2_MPEG_VIDEO_H264_PROFILE_HIGH) |
+			    BIT_ULL(V4L2_MPEG_VIDEO_H264_PROFILE_HIGH_10) |
 			    BIT_ULL(V4L2_MPEG_VIDEO_H264_PROFILE_CONSTRAINED_HIGH)),
 	.profile_def	= V4L2_MPEG_VIDEO_H264_PROFILE_HIGH,
 };

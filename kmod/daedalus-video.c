@@ -74,14 +74,18 @@ static void daedalus_fill_cap_layout(struct v4l2_pix_format_mplane *pix,
 				     u32 bytesperline)
 {
 	const struct v4l2_format_info *info = v4l2_format_info(pix->pixelformat);
-	unsigned int width = pix->width, align = 1, padded, i;
+	unsigned int width = pix->width, align = 1, padded;
 
-	for (i = 0; info && i < info->comp_planes; i++) {
-		unsigned int hdiv = i ? info->hdiv : 1;
-
-		/* powers of two: the largest is a multiple of the others */
-		align = max(align, DAEDALUS_STRIDE_ALIGN * hdiv / info->bpp[i]);
-	}
+	/*
+	 * The luma stride's alignment in pixels; the chroma rows of the 4:2:0
+	 * formats offered are as long in bytes when Cb and Cr interleave
+	 * (NV12, P010), half as long when planar. (From the luma's bytes per
+	 * pixel alone: 6.1's format table gives P010's chroma plane 2 bytes
+	 * a pixel, not 4, which would pad it to 64 pixels instead of 32.)
+	 */
+	if (info)
+		align = DAEDALUS_STRIDE_ALIGN / info->bpp[0] *
+			(info->comp_planes > 2 ? 2 : 1);
 	padded = ALIGN(width, align);
 	if (info && bytesperline > padded * info->bpp[0])
 		padded = ALIGN(min(DIV_ROUND_UP(bytesperline, info->bpp[0]),

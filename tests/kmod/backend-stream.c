@@ -18,9 +18,10 @@
  * empty buffer does when none is left. Each picture is common.h's pattern seeded by stream_seed(), which
  * the client checks. Along the way it sends what a stale or broken daemon
  * would (an old epoch, a cookie not in flight, fields out of range) and
- * checks each is refused with its documented errno. It checks that each
- * STREAM_START's codec is its OUTPUT format's wire id (common.h's
- * stream_codecs).
+ * checks each is refused with its documented errno. It checks what the
+ * kernel sends: each STREAM_START's codec is its OUTPUT format's wire id
+ * (common.h's stream_codecs), every CAPTURE stride a multiple of 64 bytes,
+ * and CAPTURE buffers sent after a format are P010 exactly when it is 10-bit.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -54,6 +55,8 @@ struct sstream {
 	struct scap cap[MAX_CAPS];
 	unsigned int ncap;
 	uint32_t width, height;
+	/* the bit depth of the format the kernel took last, 0 before one */
+	uint32_t depth;
 	/* for the stale answers: a CAPTURE cookie of an epoch that ended */
 	uint32_t old_cookie, old_epoch;
 	bool checked_invalid;
@@ -230,6 +233,7 @@ static void deliver(int fd, struct sstream *s)
 				       f.width, f.height, f.fits);
 			if (!f.fits)
 				s->ncap = 0;
+			s->depth = f.bit_depth;
 			s->width = f.width;
 			s->height = f.height;
 			pop_event(s, 1);
@@ -352,6 +356,7 @@ void stream_message(int fd, const void *msg, uint32_t size)
 		if (codec)
 			stream_starts[codec - stream_codecs]++;
 		s->epoch = st->epoch;
+		s->depth = 0;
 		s->nev = s->ncap = 0;
 		if (s->old_epoch)
 			stale_answers(fd, s);
@@ -380,6 +385,11 @@ void stream_message(int fd, const void *msg, uint32_t size)
 		      c->planes[0].bytesperline >= c->width,
 		      "STREAM_CAPTURE size %u planes %u stride %u width %u", size, c->num_planes,
 		      c->planes[0].bytesperline, c->width);
+		for (uint32_t i = 0; i < c->num_planes && i < DAEDALUS_MAX_PLANES; i++)
+			check(!(c->planes[i].bytesperline % 64), "CAPTURE plane %u stride %u", i,
+			      c->planes[i].bytesperline);
+		check(!s->depth || (c->pixelformat == V4L2_PIX_FMT_P010) == (s->depth == 10),
+		      "CAPTURE %.4s for a %u-bit format", (const char *)&c->pixelformat, s->depth);
 		if (s->ncap >= MAX_CAPS)
 			break;
 		s->cap[s->ncap].cookie = hdr->cookie;

@@ -20,7 +20,7 @@
  *            (DEC_CMD_START resuming after a setup too)
  * seek:      STREAMOFF OUTPUT with bitstream held, STREAMON: the next epoch's
  *            format fits, pictures after the seek only
- * refused:   formats the codec cannot output (10-bit, 4:2:2) end the stream
+ * refused:   formats the codec cannot output (12-bit, 4:2:2) end the stream
  *            with EIO; stopping both queues and starting again decodes
  * error:     STREAM_ERROR from the daemon: EIO
  * stall:     the daemon holds bitstream and a CAPTURE buffer and answers
@@ -37,6 +37,9 @@
  *            items
  * codecs:    a stream of each format starts (the backend checks the codec
  *            STREAM_START names) and decodes at its block-aligned size
+ * deep:      a 10-bit stream of each format: P010 at its stride and size
+ *            and pictures for H.264, HEVC and VP9, EIO for the others; and a
+ *            stream whose depth changes from 8 to 10 bits and back
  *
  * Prints "ok: <scenario>" for each passed; exits 1 at the first failure.
  */
@@ -557,7 +560,7 @@ static void seek(void)
 static void refused(void)
 {
 	static const char * const formats[] = {
-		"F 320 240 0 0 320 240 10 1 2\n",	/* 10-bit H.264: no P010 yet */
+		"F 320 240 0 0 320 240 12 1 2\n",	/* 12-bit: no CAPTURE format */
 		"F 320 240 0 0 320 240 8 2 2\n",	/* 4:2:2 */
 	};
 	struct dec d;
@@ -673,6 +676,7 @@ static void expect_cap_formats(struct dec *d, const uint32_t *fourccs, unsigned 
 static const uint32_t formats_8bit[] = {
 	V4L2_PIX_FMT_NV12, V4L2_PIX_FMT_YUV420, V4L2_PIX_FMT_YUV420M,
 };
+static const uint32_t formats_10bit[] = { V4L2_PIX_FMT_P010 };
 
 /* The coded formats offered: those of --codecs, with their flags and sizes. */
 static void formats(void)
@@ -789,13 +793,82 @@ static void codecs(void)
 	}
 }
 
+/* CAPTURE set up again for the new format: @n buffers. */
+static void set_up_again(struct dec *d, unsigned int n)
+{
+	stream(d, false, false);
+	reqbufs(d, false, 0);
+	reqbufs(d, false, n);
+	qbuf_caps(d);
+	stream(d, false, true);
+}
+
+/*
+ * 10-bit streams: P010 (64-byte aligned stride) for the codecs that have
+ * it, with CAPTURE set up first at 8 bits as FFmpeg 5.1 does; the others
+ * refused. Then a stream whose depth changes while decoding, both ways.
+ */
+static void deep(void)
+{
+	struct dec d;
+
+	for (size_t i = 0; i < NUM_STREAM_CODECS; i++) {
+		const struct stream_codec *c = &stream_codecs[i];
+		uint32_t w = align_up(352, c->block), h = align_up(288, c->block);
+
+		open_codec(&d, c->fourcc, 352, 288);
+		reqbufs(&d, true, 2);
+		reqbufs(&d, false, 2);
+		qbuf_caps(&d);
+		stream(&d, true, true);
+		stream(&d, false, true);
+		send_text(&d, "F 352 288 0 0 350 286 10 1 3\nP\n", 1000);
+		if (!c->deep) {
+			expect_eio(&d, WAIT_MS);
+			close_dec(&d);
+			continue;
+		}
+		dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+		check_format_of(&d, V4L2_PIX_FMT_P010, w, h, 350, 286, 3);
+		expect_cap_formats(&d, formats_10bit, 1);
+		set_up_again(&d, 3);
+		expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+		expect_picture(&d, 352, 288, 1000, true, false);
+		close_dec(&d);
+	}
+
+	/* H.264 from 8 to 10 bits while decoding: LAST, EPIPE, P010 */
+	start_early(&d, 4, 2);
+	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\n", 1000);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	send_text(&d, "F 320 240 0 0 320 240 10 1 2\nP\n", 2000);
+	expect_picture(&d, 320, 240, 1000, false, false);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	expect_picture(&d, 0, 0, 0, true, true);
+	expect_dqbuf_errno(&d, false, EPIPE);
+	check_format_of(&d, V4L2_PIX_FMT_P010, 320, 240, 320, 240, 2);
+	set_up_again(&d, 2);
+	/* and back to 8 bits: NV12 */
+	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\n", 3000);
+	expect_picture(&d, 320, 240, 2000, false, false);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	expect_picture(&d, 0, 0, 0, true, true);
+	expect_dqbuf_errno(&d, false, EPIPE);
+	check_format(&d, 320, 240, 320, 240, 2);
+	expect_cap_formats(&d, formats_8bit, 3);
+	set_up_again(&d, 2);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	expect_picture(&d, 320, 240, 3000, true, false);
+	close_dec(&d);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; void (*run)(void); } scenarios[] = {
 		{ "decode", decode }, { "early", early }, { "seek", seek },
 		{ "refused", refused }, { "error", error }, { "stall", stall },
 		{ "dead", dead }, { "nodaemon", nodaemon }, { "formats", formats },
-		{ "profiles", profiles }, { "codecs", codecs },
+		{ "profiles", profiles }, { "codecs", codecs }, { "deep", deep },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -3,7 +3,7 @@
 # asked, where Raspberry Pi OS's Chromium looks; v4l2-compliance without streaming; then the test stream
 # client (tests/kmod/stream.c) against the test backend's streams through dev-decoder.rst's sequences,
 # the backend's stale and invalid answers refused, every coded format (its flags, sizes, PROFILE menu,
-# a stream with the right codec on the wire), the formats offered as the
+# a stream with the right codec on the wire, 10-bit to P010 or refused), the formats offered as the
 # daemon's and the module's codecs narrow them, the daemon's death and no daemon at all.
 . "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
 . "$DAEDALUS_REPO/tests/vm/guest/kmod_lib.sh"
@@ -30,19 +30,21 @@ grep -q "stream codecs $ALL\$" "$BACKEND_LOG" || fail "the module's stream codec
 ok "stateful=1: $S, H.264, HEVC, VP8, VP9, MPEG-1, MPEG-2, MPEG-4 (and XVID), H.263; v4l2-compliance: 0 failures, 0 warnings"
 s0=$(counter streams) p0=$(counter pictures_done)
 start_backend --stream-codecs $ALL
-"$BIN/stream" decode early seek refused error stall formats profiles codecs || fail "the stream client"
+"$BIN/stream" decode early seek refused error stall formats profiles codecs deep || fail "the stream client"
 stop_backend
 grep -h 'stream pictures\|streams started' "$BACKEND_LOG"
 grep -q 'backend ok: STREAM_FORMAT of an old epoch -> ENOENT' "$BACKEND_LOG" || fail "no stale epoch was refused"
 grep -q 'backend ok: STREAM_PICTURE of a cookie the kernel took back -> ENOENT' "$BACKEND_LOG" || fail "no stale cookie was refused"
-# H.264: 9 streams of the state machine's scenarios and one of codecs; each other format one of codecs.
-grep -qx 'backend: streams started: H264 10 HEVC 1 VP80 1 VP90 1 MPG1 1 MPG2 1 MPG4 1 XVID 1 H263 1' "$BACKEND_LOG" ||
+# H.264: 9 streams of the state machine's scenarios, one of codecs, two of deep; each other format one
+# of codecs and one of deep.
+grep -qx 'backend: streams started: H264 12 HEVC 2 VP80 2 VP90 2 MPG1 2 MPG2 2 MPG4 2 XVID 2 H263 2' "$BACKEND_LOG" ||
   fail "STREAM_STARTs per format: $(grep -h 'streams started' "$BACKEND_LOG")"
-[ $(($(counter streams) - s0)) = 18 ] || fail "$(($(counter streams) - s0)) streams started, not 18"
-[ $(($(counter pictures_done) - p0)) = 23 ] || fail "$(($(counter pictures_done) - p0)) pictures done, not 23"
-dmesg | grep -q 'stream [0-9]*: h264 320x240 10-bit cannot be output' || fail "no dmesg line for the refused format"
+[ $(($(counter streams) - s0)) = 28 ] || fail "$(($(counter streams) - s0)) streams started, not 28"
+[ $(($(counter pictures_done) - p0)) = 29 ] || fail "$(($(counter pictures_done) - p0)) pictures done, not 29"
+dmesg | grep -q 'stream [0-9]*: h264 320x240 12-bit cannot be output' || fail "no dmesg line for the refused format"
+dmesg | grep -q 'stream [0-9]*: mpeg2 352x288 10-bit cannot be output' || fail "no dmesg line for the refused 10-bit MPEG-2"
 ok "stateful node: initialization, drain (LAST, EOS, EPIPE, DEC_CMD_START), resolution change fitting or not, seek, refused formats, daemon errors, stall watchdog; stale epochs and cookies refused"
-ok "stateful node: 9 coded formats with their flags, frame sizes and PROFILE menus, a stream of each with its wire codec"
+ok "stateful node: 9 coded formats with their flags, frame sizes and PROFILE menus, a stream of each with its wire codec; 10-bit H.264, HEVC and VP9 to P010, the others refused; depth changes while decoding"
 start_backend --stream-codecs $NO_HEVC_MPEG4
 "$BIN/stream" --codecs $NO_HEVC_MPEG4 formats || fail "the formats of a daemon without HEVC and MPEG-4"
 stop_backend
