@@ -16,6 +16,7 @@ import {
   streamDecoderBytes,
 } from "../../src/service/decoder-memory.ts";
 import { decodeStreamFile } from "../../src/stream/file.ts";
+import type { StreamDelivery } from "../../src/stream/delivery.ts";
 import { ivfFrames } from "../../src/decoder/ivf.ts";
 import { Client, data, deliver } from "../lib/stream-client.ts";
 import { MATRIX } from "../lib/h264-matrix.ts";
@@ -37,6 +38,32 @@ function randomChunks(data: Uint8Array, seed: number): Uint8Array[] {
 
 const BPYRAMID = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
 
+/** The B-pyramid stream: its file, its bytes and ffmpeg's MD5 of each of its pictures. */
+async function bpyramid(): Promise<{ file: string; bytes: Uint8Array; expected: string[] }> {
+  const file = await streamFile(BPYRAMID);
+  return { file, bytes: await Deno.readFile(file), expected: await ffmpegFrameMd5s(file, "nv12") };
+}
+
+/**
+ * Runs `fn` with `codec` (default H.264) delivered at `threads` frame threads to a client double
+ * holding `captures` CAPTURE buffers (`prepare` sets it up first); the delivery closed after.
+ */
+async function withDelivery(
+  captures: number,
+  threads: number,
+  fn: (client: Client, delivery: StreamDelivery) => void | Promise<void>,
+  { codec = H264, prepare }: { codec?: Codec; prepare?: (client: Client) => void } = {},
+): Promise<void> {
+  const client = new Client(captures);
+  prepare?.(client);
+  const delivery = deliver(client, codec, threads);
+  try {
+    await fn(client, delivery);
+  } finally {
+    delivery.close();
+  }
+}
+
 /** The plain session's timestamps for `chunks` (chunk i stamped 1000 + i), display order. */
 function sessionTimestamps(file: Uint8Array, chunks: Uint8Array[], codec: Codec): bigint[] {
   // decodeStreamFile stamps buffer i with i: the same chunking, shifted by 1000.
@@ -49,13 +76,9 @@ function sessionTimestamps(file: Uint8Array, chunks: Uint8Array[], codec: Codec)
 }
 
 Deno.test("delivery: a whole H.264 stream in random chunks, 3 CAPTURE buffers: bit-exact, the last picture alone LAST, every buffer answered in order", async () => {
-  const file = await streamFile(BPYRAMID);
-  const bytes = await Deno.readFile(file);
-  const expected = await ffmpegFrameMd5s(file, "nv12");
+  const { bytes, expected } = await bpyramid();
   for (const threads of [1, 3]) {
-    const client = new Client(3);
-    const delivery = deliver(client, H264, threads);
-    try {
+    await withDelivery(3, threads, (client, delivery) => {
       const chunks = randomChunks(bytes, 7);
       const cookies = chunks.map((c, i) => data(client, c, 1000n + BigInt(i)));
       delivery.drain();
@@ -76,23 +99,18 @@ Deno.test("delivery: a whole H.264 stream in random chunks, 3 CAPTURE buffers: b
       );
       assert.equal(delivery.waiting, 0);
       assert.equal(delivery.captures, 3, "its buffers wait for the next stream");
-    } finally {
-      delivery.close();
-    }
+    });
   }
 });
 
 Deno.test("delivery: timestamps pass through as the session gives them; key frames and P/B pictures marked as ffprobe sees them", async () => {
-  const file = await streamFile(BPYRAMID);
-  const bytes = await Deno.readFile(file);
+  const { file, bytes } = await bpyramid();
   const size = 777;
   const chunks = Array.from(
     { length: Math.ceil(bytes.length / size) },
     (_, i) => bytes.subarray(i * size, (i + 1) * size),
   );
-  const client = new Client(4);
-  const delivery = deliver(client, H264, 2);
-  try {
+  await withDelivery(4, 2, async (client, delivery) => {
     chunks.forEach((c, i) => data(client, c, 1000n + BigInt(i)));
     delivery.drain();
     client.settle();
@@ -104,18 +122,12 @@ Deno.test("delivery: timestamps pass through as the session gives them; key fram
     assert.ok(types.includes("B") && types.includes("P"), `ffprobe's types: ${types}`);
     const predicted = { I: undefined, P: "p", B: "b" } as Record<string, string | undefined>;
     assert.deepEqual(pics.map((p) => p.out.predicted), types.map((t) => predicted[t]));
-  } finally {
-    delivery.close();
-  }
+  });
 });
 
 Deno.test("delivery: LAST waits for a CAPTURE buffer; a drain with no picture left returns an empty buffer flagged LAST; the next stream decodes again", async () => {
-  const file = await streamFile(BPYRAMID);
-  const bytes = await Deno.readFile(file);
-  const expected = await ffmpegFrameMd5s(file, "nv12");
-  const client = new Client(2);
-  const delivery = deliver(client, H264, 1);
-  try {
+  const { bytes, expected } = await bpyramid();
+  await withDelivery(2, 1, (client, delivery) => {
     data(client, bytes, 1n);
     // The client stops queueing: the drain's pictures wait, the last one with them.
     client.queueing = false;
@@ -150,20 +162,14 @@ Deno.test("delivery: LAST waits for a CAPTURE buffer; a drain with no picture le
       expected.map((_, i) => i === expected.length - 1),
     );
     assert.equal(client.answers.filter((a) => a.kind === "format").length, 1);
-  } finally {
-    delivery.close();
-  }
+  });
 });
 
 Deno.test("delivery: back-pressure, no STREAM_DATA consumed while more than 2 + threads pictures wait with no CAPTURE buffer", async () => {
-  const file = await streamFile(BPYRAMID);
-  const bytes = await Deno.readFile(file);
-  const expected = await ffmpegFrameMd5s(file, "nv12");
+  const { bytes, expected } = await bpyramid();
   for (const threads of [1, 2]) {
-    const client = new Client(2);
-    client.queueing = false;
-    const delivery = deliver(client, H264, threads);
-    try {
+    const prepare = (client: Client) => client.queueing = false;
+    await withDelivery(2, threads, (client, delivery) => {
       const chunks = randomChunks(bytes, 11);
       const answered = () => client.answers.filter((a) => a.kind === "done").length;
       assert.equal(delivery.waitingBound, 2 + threads);
@@ -188,9 +194,7 @@ Deno.test("delivery: back-pressure, no STREAM_DATA consumed while more than 2 + 
       assert.equal(client.answers.filter((a) => a.kind === "done").length, chunks.length);
       assert.deepEqual(client.pictures().map((p) => p.md5), expected);
       assert.equal(client.pictures().at(-1)!.out.last, true);
-    } finally {
-      delivery.close();
-    }
+    }, { prepare });
   }
 });
 
@@ -199,9 +203,7 @@ Deno.test("delivery: a format that does not fit takes back the CAPTURE buffers h
   const file = await streamFile(recipe);
   const frames = ivfFrames(await Deno.readFile(file));
   const expected = await ffmpegFrameMd5s(file, "nv12");
-  const client = new Client(4);
-  const delivery = deliver(client, VP9, 2);
-  try {
+  await withDelivery(4, 2, (client, delivery) => {
     frames.forEach((f, i) => data(client, f.data, BigInt(i)));
     delivery.drain();
     client.settle();
@@ -214,25 +216,21 @@ Deno.test("delivery: a format that does not fit takes back the CAPTURE buffers h
     const answered = client.pictures().length;
     assert.equal(answered, expected.length);
     assert.equal(client.pictures().filter((p) => p.out.last).length, 1);
-  } finally {
-    delivery.close();
-  }
+  }, { codec: VP9 });
 });
 
 Deno.test("delivery: a decoder-memory charge over budget ends the stream with ENOMEM, nothing answered after it", async () => {
-  const file = await streamFile(BPYRAMID);
-  const bytes = await Deno.readFile(file);
+  const { bytes } = await bpyramid();
   const threads = 2;
   const charged = pictureBytes(640, 368, 1) * (18 + threads + 2 + threads);
   const memory = new DecoderMemory(charged * 2 - 1);
   assert.equal(memory.charge(1, charged), undefined, "another context's share");
-  const client = new Client(3);
-  client.charges = (format) => {
-    assert.equal(streamDecoderBytes(H264, format, threads), charged);
-    return memory.charge(2, streamDecoderBytes(H264, format, threads));
-  };
-  const delivery = deliver(client, H264, threads);
-  try {
+  const prepare = (client: Client) =>
+    client.charges = (format) => {
+      assert.equal(streamDecoderBytes(H264, format, threads), charged);
+      return memory.charge(2, streamDecoderBytes(H264, format, threads));
+    };
+  await withDelivery(3, threads, (client, delivery) => {
     const chunks = randomChunks(bytes, 3);
     chunks.forEach((c, i) => data(client, c, BigInt(i)));
     delivery.drain();
@@ -245,18 +243,12 @@ Deno.test("delivery: a decoder-memory charge over budget ends the stream with EN
     assert.equal(client.answers.filter((a) => a.kind !== "done" && a.kind !== "error").length, 0);
     assert.ok(delivery.failed);
     assert.equal(memory.used, charged, "the refused charge left nothing");
-  } finally {
-    delivery.close();
-  }
+  }, { prepare });
 });
 
 Deno.test("delivery: a resume ends a drain not delivered yet: its pictures come later with no LAST, the next drain's last has it", async () => {
-  const file = await streamFile(BPYRAMID);
-  const bytes = await Deno.readFile(file);
-  const expected = await ffmpegFrameMd5s(file, "nv12");
-  const client = new Client(2);
-  const delivery = deliver(client, H264, 1);
-  try {
+  const { bytes, expected } = await bpyramid();
+  await withDelivery(2, 1, (client, delivery) => {
     data(client, bytes, 1n);
     client.queueing = false;
     delivery.drain();
@@ -274,18 +266,12 @@ Deno.test("delivery: a resume ends a drain not delivered yet: its pictures come 
     client.settle();
     assert.deepEqual(client.pictures().map((p) => p.md5), expected);
     assert.equal(client.pictures().at(-1)!.out.last, true, "the next drain ends with LAST");
-  } finally {
-    delivery.close();
-  }
+  });
 });
 
 Deno.test("delivery: a stop (seek) drops the held data, the waiting pictures and the CAPTURE buffers held", async () => {
-  const file = await streamFile(BPYRAMID);
-  const bytes = await Deno.readFile(file);
-  const expected = await ffmpegFrameMd5s(file, "nv12");
-  const client = new Client(2);
-  const delivery = deliver(client, H264, 1);
-  try {
+  const { bytes, expected } = await bpyramid();
+  await withDelivery(2, 1, (client, delivery) => {
     const parts = randomChunks(bytes, 5);
     const half = parts.length >> 1;
     parts.slice(0, half).forEach((c, i) => data(client, c, BigInt(i)));
@@ -312,7 +298,5 @@ Deno.test("delivery: a stop (seek) drops the held data, the waiting pictures and
     delivery.drain();
     client.settle();
     assert.deepEqual(client.pictures().slice(out).map((p) => p.md5), expected);
-  } finally {
-    delivery.close();
-  }
+  });
 });
