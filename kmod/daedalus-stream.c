@@ -515,7 +515,10 @@ static int daedalus_stream_enum_fmt_out(struct file *file, void *priv,
 
 /*
  * Stepwise for each coded format, and for the raw formats of the current
- * codec (the coded sizes it decodes, which CAPTURE takes as they are).
+ * codec, by one pixel: clients take these for the visible size, which is
+ * any size up to the limits (GStreamer puts the steps in its caps and
+ * matches a 640x360 stream's, and its pictures', against them), while the
+ * CAPTURE format's own size is the coded one, in whole blocks.
  */
 static int daedalus_stream_enum_framesizes(struct file *file, void *priv,
 					   struct v4l2_frmsizeenum *fsize)
@@ -541,6 +544,8 @@ static int daedalus_stream_enum_framesizes(struct file *file, void *priv,
 		return -EINVAL;
 	fsize->type = V4L2_FRMSIZE_TYPE_STEPWISE;
 	daedalus_frmsize(caps, &fsize->stepwise);
+	fsize->stepwise.step_width = 1;
+	fsize->stepwise.step_height = 1;
 	return 0;
 }
 
