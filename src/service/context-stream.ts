@@ -10,7 +10,7 @@ import type { Libav } from "../../ffi/libav.ts";
 import { EINVAL, EIO, ENOTSUP } from "../../ffi/libc.ts";
 import { type Codec, codecByWireId } from "../codecs.ts";
 import type { PictureOut, StreamSink } from "../stream/delivery.ts";
-import { StreamDelivery } from "../stream/delivery.ts";
+import { StreamDelivery, V4L2_BUF_FLAG } from "../stream/delivery.ts";
 import { StreamError } from "../stream/error.ts";
 import type { StreamFormat } from "../stream/session.ts";
 import { CHROMA_FORMATS } from "../decoder/picture-writer.ts";
@@ -112,6 +112,7 @@ export class ContextStream {
         return d.data({
           cookie: m.cookie,
           timestamp: m.timestamp,
+          flags: m.flags,
           bytes: () => this.#mappings.map(slot, data, false).bytes.subarray(0, data.bytesused),
         });
       }
@@ -182,9 +183,11 @@ export class ContextStream {
   }
 
   #picture(cookie: number, out: PictureOut): StreamPicture {
-    const flags = (out.last ? PICTURE_FLAG.last : 0) | (out.keyFrame ? PICTURE_FLAG.keyframe : 0) |
-      (out.predicted === "p" ? PICTURE_FLAG.pframe : 0) |
-      (out.predicted === "b" ? PICTURE_FLAG.bframe : 0);
+    const f = out.frameFlags;
+    const flags = (out.last ? PICTURE_FLAG.last : 0) |
+      (f & V4L2_BUF_FLAG.keyframe ? PICTURE_FLAG.keyframe : 0) |
+      (f & V4L2_BUF_FLAG.pframe ? PICTURE_FLAG.pframe : 0) |
+      (f & V4L2_BUF_FLAG.bframe ? PICTURE_FLAG.bframe : 0);
     // A failed picture carries no planes: the kernel returns its buffer flagged ERROR, empty.
     const planes = out.status === 0 ? out.bytesused : [];
     return {

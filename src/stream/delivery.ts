@@ -23,8 +23,15 @@ import { type CaptureFormat, type CaptureMemory, JobError } from "../decoder/job
 import { StreamError } from "./error.ts";
 import { type StreamFormat, type StreamPicture, StreamSession } from "./session.ts";
 
-/** libavcodec's picture types (enum AVPictureType) that are predicted: P, S, SP; B, BI. */
-const PREDICTED: Readonly<Record<number, "p" | "b">> = { 2: "p", 4: "p", 6: "p", 3: "b", 7: "b" };
+/** The V4L2_BUF_FLAG_* frame flags an OUTPUT buffer may carry (STREAM_DATA's `flags`). */
+export const V4L2_BUF_FLAG = { keyframe: 0x08, pframe: 0x10, bframe: 0x20 } as const;
+
+/**
+ * The OUTPUT buffer flags a picture's CAPTURE buffer takes (V4L2_BUF_FLAG_KEYFRAME, PFRAME,
+ * BFRAME): a decoder copies them as the client set them (v4l2_m2m_buf_copy_metadata, which
+ * v4l2-compliance checks), not from the picture's type.
+ */
+export const FRAME_FLAGS = V4L2_BUF_FLAG.keyframe | V4L2_BUF_FLAG.pframe | V4L2_BUF_FLAG.bframe;
 
 /** A CAPTURE buffer the client queued (STREAM_CAPTURE), held until a picture goes into it. */
 export interface CaptureSlot {
@@ -42,6 +49,8 @@ export interface DataSlot {
   cookie: number;
   /** The timestamp the client queued it with. */
   timestamp: bigint;
+  /** The V4L2_BUF_FLAG_* it was queued with (0 when none are known). */
+  flags?: number;
   /** Its bytes, mapped when they are consumed (valid until it is answered). */
   bytes(): Uint8Array;
 }
@@ -54,10 +63,8 @@ export interface PictureOut {
   timestamp: bigint;
   /** The drain's last buffer. */
   last: boolean;
-  /** The picture is a key frame. */
-  keyFrame: boolean;
-  /** How it was predicted, when it was (libavcodec's picture type: P, or B), for its flags. */
-  predicted?: "p" | "b";
+  /** The frame flags (FRAME_FLAGS) of the OUTPUT buffer its timestamp is from. */
+  frameFlags: number;
   /** Bytes written per CAPTURE plane: none for an empty LAST buffer, all 0 for a failed write. */
   bytesused: number[];
   /** Why it failed, when it did. */
@@ -240,7 +247,7 @@ export class StreamDelivery {
 
   #consume(data: DataSlot): void {
     const bytes = data.bytes();
-    this.#session.queue(bytes, data.timestamp);
+    this.#session.queue(bytes, data.timestamp, data.flags ?? 0);
     this.#sink.dataDone(data.cookie, 0);
   }
 
@@ -263,7 +270,7 @@ export class StreamDelivery {
           status: 0,
           timestamp: 0n,
           last: true,
-          keyFrame: false,
+          frameFlags: 0,
           bytesused: [],
         });
         continue;
@@ -291,10 +298,8 @@ export class StreamDelivery {
   }
 
   #write(picture: StreamPicture, slot: CaptureSlot, last: boolean): PictureOut {
-    const frame = picture.frame;
-    const type = frame.pictType;
-    const predicted = PREDICTED[type];
-    const out = { timestamp: picture.timestamp, last, keyFrame: frame.keyFrame, predicted };
+    const frameFlags = picture.outputFlags & FRAME_FLAGS;
+    const out = { timestamp: picture.timestamp, last, frameFlags };
     const flagged = picture.error;
     try {
       const bytesused = this.#session.write(picture, slot.format, slot.memory());

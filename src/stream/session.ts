@@ -52,6 +52,11 @@ export interface StreamPicture {
   /** The timestamp of the OUTPUT buffer that held its first byte. */
   timestamp: bigint;
   /**
+   * That buffer's flags (V4L2_BUF_FLAG_*, as queue() got them): a decoder copies the frame
+   * flags of a picture's OUTPUT buffer to its CAPTURE buffer (v4l2_m2m_buf_copy_metadata).
+   */
+  outputFlags: number;
+  /**
    * libavcodec flagged it damaged (decode_error_flags), or a picture before it was and no key
    * frame came since.
    */
@@ -66,6 +71,12 @@ export type StreamEvent =
   | { kind: "picture"; picture: StreamPicture }
   | { kind: "end" };
 
+/**
+ * Packets whose pictures have not come out yet, at most: far more than any decoder's delay
+ * (reorder depth and frame threads), so only pictures never output are forgotten.
+ */
+const MAX_FLAGS_HELD = 256;
+
 const ptrHolder = (p: Deno.PointerObject) =>
   new BigUint64Array([BigInt(Deno.UnsafePointer.value(p))]);
 
@@ -78,6 +89,8 @@ export class StreamSession {
   readonly #packetView: AVPacketView;
   readonly #writer: PictureWriter;
   readonly #timestamps = new OffsetTimestamps();
+  /** Per packet timestamp in flight, its OUTPUT buffer's flags (insertion order: oldest first). */
+  readonly #outputFlags = new Map<bigint, number>();
   readonly #framing: "bytestream" | "frame";
   readonly #pictures: CodecPictures;
   #parser: Framer;
@@ -133,12 +146,13 @@ export class StreamSession {
   }
 
   /**
-   * Takes the next `bytes` of the stream, queued by the client with `timestamp`, and decodes
-   * every frame they complete; the pictures that come out wait in take()'s queue.
+   * Takes the next `bytes` of the stream, queued by the client with `timestamp` and `flags`
+   * (its V4L2_BUF_FLAG_*, which the pictures starting in it carry), and decodes every frame they
+   * complete; the pictures that come out wait in take()'s queue.
    */
-  queue(bytes: Uint8Array, timestamp: bigint): void {
+  queue(bytes: Uint8Array, timestamp: bigint, flags = 0): void {
     if (bytes.length === 0) return;
-    this.#timestamps.add(bytes.length, timestamp);
+    this.#timestamps.add(bytes.length, timestamp, flags);
     this.#parser.parse(bytes, (f) => this.#decode(f));
   }
 
@@ -239,12 +253,21 @@ export class StreamSession {
     this.#parser.close();
     this.#parser = makeFramer(this.#av, this.#codec, this.#framing);
     this.#timestamps.clear();
+    this.#outputFlags.clear();
   }
 
   #decode(f: ParsedFrame): void {
-    const timestamp = this.#timestamps.at(f.offset);
-    if (timestamp === undefined) {
+    const buffer = this.#timestamps.at(f.offset);
+    if (buffer === undefined) {
       throw new StreamError(EIO, `frame at stream offset ${f.offset}: no buffer held it`);
+    }
+    const timestamp = buffer.timestamp;
+    // The packet's pts comes back on its picture (through reordering and frame threads); the
+    // flags wait here for it, the oldest forgotten past a bound (a picture never output).
+    this.#outputFlags.delete(timestamp);
+    this.#outputFlags.set(timestamp, buffer.flags);
+    if (this.#outputFlags.size > MAX_FLAGS_HELD) {
+      this.#outputFlags.delete(this.#outputFlags.keys().next().value!);
     }
     // Not reference-counted: avcodec_send_packet copies the bytes (the parser's memory is
     // reused by its next call).
@@ -304,7 +327,12 @@ export class StreamSession {
       else if (view.keyFrame) this.#damaged = false;
       this.#events.push({
         kind: "picture",
-        picture: { timestamp: view.pts, error: this.#damaged, frame: view },
+        picture: {
+          timestamp: view.pts,
+          outputFlags: this.#outputFlags.get(view.pts) ?? 0,
+          error: this.#damaged,
+          frame: view,
+        },
       });
     }
   }

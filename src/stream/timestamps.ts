@@ -1,14 +1,16 @@
 /**
  * A stream's byte offset → OUTPUT timestamp table: each buffer the client queued covers a run of
  * the stream's bytes, and a frame takes the timestamp of the buffer holding its first byte (the
- * parser's frame_offset). Unlike the parser's own 4-entry window (AV_PARSER_PTS_NB), a frame
+ * parser's frame_offset), and its flags. Unlike the parser's own 4-entry window (AV_PARSER_PTS_NB), a frame
  * spread over any number of buffers, or many frames in one buffer, get the right one.
  */
 
-/** One queued buffer: where its bytes start in the stream, and its timestamp. */
-interface Entry {
+/** One queued buffer: where its bytes start in the stream, its timestamp and its flags. */
+export interface Entry {
   offset: number;
   timestamp: bigint;
+  /** The V4L2_BUF_FLAG_* bits its pictures take (the kernel passes them as the client set them). */
+  flags: number;
 }
 
 /** The offsets and timestamps of the buffers of one stream, from offset 0. */
@@ -22,18 +24,21 @@ export class OffsetTimestamps {
     return this.#end;
   }
 
-  /** Records a buffer of `length` bytes (the next in the stream) queued with `timestamp`. */
-  add(length: number, timestamp: bigint): void {
+  /**
+   * Records a buffer of `length` bytes (the next in the stream) queued with `timestamp` and
+   * `flags`.
+   */
+  add(length: number, timestamp: bigint, flags = 0): void {
     if (length <= 0) return;
-    this.#entries.push({ offset: this.#end, timestamp });
+    this.#entries.push({ offset: this.#end, timestamp, flags });
     this.#end += length;
   }
 
   /**
-   * The timestamp of the buffer holding stream byte `offset`, or undefined when no buffer did.
-   * Frames come in stream order: the buffers before that one are forgotten.
+   * The buffer holding stream byte `offset`, or undefined when no buffer did. Frames come in
+   * stream order: the buffers before that one are forgotten.
    */
-  at(offset: number): bigint | undefined {
+  at(offset: number): Entry | undefined {
     const e = this.#entries;
     let i = this.#first;
     if (i >= e.length || offset < e[i].offset || offset >= this.#end) return undefined;
@@ -43,7 +48,7 @@ export class OffsetTimestamps {
       this.#entries = e.slice(i);
       this.#first = 0;
     }
-    return e[i].timestamp;
+    return e[i];
   }
 
   /** Forgets every buffer: the next one starts the stream at offset 0 again. */

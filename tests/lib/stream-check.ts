@@ -131,7 +131,7 @@ export function expectedTimestamps(chunks: Chunk[], positions: number[]): bigint
   for (const c of chunks) table.add(c.bytes.length, c.timestamp);
   // Looked up in order of position (the table forgets what lies behind a lookup).
   const sorted = [...positions].sort((a, b) => a - b);
-  const at = new Map(sorted.map((p) => [p, table.at(p)!]));
+  const at = new Map(sorted.map((p) => [p, table.at(p)!.timestamp]));
   return positions.map((p) => at.get(p)!);
 }
 
@@ -282,7 +282,7 @@ export function checkSeek(
   for (const c of resumed) table.add(c.bytes.length, c.timestamp);
   const base = ref.us[key].pos;
   const sorted = [...rest].sort((a, b) => a - b);
-  const at = new Map(sorted.map((p) => [p, table.at(p - base)!]));
+  const at = new Map(sorted.map((p) => [p, table.at(p - base)!.timestamp]));
   assert.deepEqual(after.md5s, ref.md5s.slice(keyPicture), `${what}: after`);
   assert.deepEqual(after.timestamps, rest.map((p) => at.get(p)!), `${what}: timestamps`);
   assert.equal(after.ends, 1);

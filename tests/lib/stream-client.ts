@@ -137,10 +137,13 @@ export function deliver(client: Client, codec: Codec, threads: number): StreamDe
 
 let dataCookie = 1000;
 
-/** Hands `chunk` in as STREAM_DATA (timestamp `ts`), then lets the client queue its buffers. */
-export function data(client: Client, chunk: Uint8Array, ts: bigint): number {
+/**
+ * Hands `chunk` in as STREAM_DATA (timestamp `ts`, V4L2 buffer `flags`), then lets the client
+ * queue its buffers.
+ */
+export function data(client: Client, chunk: Uint8Array, ts: bigint, flags = 0): number {
   const cookie = ++dataCookie;
-  client.delivery.data({ cookie, timestamp: ts, bytes: () => chunk });
+  client.delivery.data({ cookie, timestamp: ts, flags, bytes: () => chunk });
   client.settle();
   return cookie;
 }

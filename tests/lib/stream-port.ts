@@ -93,10 +93,11 @@ export class StatefulClient implements StreamPortHandler {
   }
 
   /**
-   * Queues `bytes` in the next free OUTPUT buffer with `timestamp`, waiting for one (rejects
-   * after `limitMs` without one: the daemon stopped taking data for good).
+   * Queues `bytes` in the next free OUTPUT buffer with `timestamp` and V4L2 buffer `flags`,
+   * waiting for one (rejects after `limitMs` without one: the daemon stopped taking data for
+   * good).
    */
-  async data(bytes: Uint8Array, timestamp: bigint, limitMs = 60_000): Promise<void> {
+  async data(bytes: Uint8Array, timestamp: bigint, limitMs = 60_000, flags = 0): Promise<void> {
     while (this.#freeOutputs.length === 0) {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -121,7 +122,7 @@ export class StatefulClient implements StreamPortHandler {
       cookie,
       index,
       timestamp,
-      flags: 0,
+      flags,
       data: {
         mmapOffset: out.offset,
         length: out.length,
