@@ -25,6 +25,7 @@ import {
   type H264Recipe,
   isFfmpegRecipe,
   type PackedFormat,
+  probeFrames,
   type Recipe,
   referencePictures,
   streamFile,
@@ -60,7 +61,14 @@ const FFMPEG_PIX_FMT: Record<Format, PackedFormat> = {
  * v4l2_request driver (what browsers and mpv use; NV12 only), or GStreamer 1.22's own VA-API
  * decoders through the same driver (gstva: `va*dec`, to system memory).
  */
-export type Client = "gst1.22" | "gst1.26" | "vaapi" | "gstva";
+export type Client = "gst1.22" | "gst1.26" | "vaapi" | "gstva" | StatefulClient;
+
+/**
+ * The clients of the stateful node (docs/stateful.md; the module loaded with `stateful=1`):
+ * bookworm's ffmpeg with its `<codec>_v4l2m2m` decoder (what mpv, Kodi and Firefox's FFmpeg path
+ * use), and GStreamer 1.22's stock stateful elements (`v4l2<codec>dec`).
+ */
+export type StatefulClient = "ffmpeg-m2m" | "gst1.22-m2m";
 
 /**
  * Whether VA-API can hand over a picture `size` ("WxH") wide bit-exact. libva-v4l2_request 1.3
@@ -90,19 +98,38 @@ function libvaDriverBuild(): Promise<string> {
 }
 
 /**
- * Per codec, the GStreamer elements between the demuxer and raw video (`gst`, and `va` for the
- * gstva client where a test uses it), and the ffmpeg decoder the VA-API client must ask for when
- * ffmpeg's default cannot drive hardware.
+ * After GStreamer's stateful decoders: their NV12 through videoconvert (to the clip's format,
+ * I420). v4l2<codec>dec pushes its CAPTURE buffers as they are, at the device's strides and coded
+ * rows, describing the picture in a video meta that filesink does not read (GStreamer 1.22 does
+ * not copy them for a downstream without meta support); videoconvert reads the meta, as a video
+ * sink does, and writes the pictures in GStreamer's default layout. NV12 to I420 moves samples
+ * only: the pictures stay bit-exact.
+ */
+const M2M_CONVERT = "video/x-raw,format=NV12 ! videoconvert";
+
+/**
+ * Per codec, the GStreamer elements between the demuxer and raw video (`gst`, `va` for the gstva
+ * client where a test uses it, `m2m` for the stateful node), the ffmpeg decoder the VA-API client
+ * must ask for when ffmpeg's default cannot drive hardware, and ffmpeg's decoder for the stateful
+ * node (`ffmpegM2m`).
  */
 export const CLIENT_CODECS = {
-  h264: { gst: "h264parse ! v4l2slh264dec", va: "h264parse ! vah264dec" },
+  h264: {
+    gst: "h264parse ! v4l2slh264dec",
+    va: "h264parse ! vah264dec",
+    m2m: `h264parse ! v4l2h264dec ! ${M2M_CONVERT}`,
+    ffmpegM2m: "h264_v4l2m2m",
+  },
   vp8: { gst: "v4l2slvp8dec" },
   // vp9parse splits superframes: each frame, hidden ones too, is its own request
   vp9: { gst: "vp9parse ! v4l2slvp9dec" },
   // GStreamer 1.24 and later only; ffmpeg's default AV1 decoder (libdav1d) has no hwaccel, its
   // own "av1" decoder drives VA-API
   av1: { gst: "av1parse ! v4l2slav1dec", vaapi: "av1" },
-} as const satisfies Record<string, { gst: string; va?: string; vaapi?: string }>;
+} as const satisfies Record<
+  string,
+  { gst: string; va?: string; vaapi?: string; m2m?: string; ffmpegM2m?: string }
+>;
 export type ClipCodec = keyof typeof CLIENT_CODECS;
 
 /** Per container, the GStreamer demuxer ("" for an elementary stream). */
@@ -131,6 +158,12 @@ export interface Clip {
   client?: Client;
   /** Files whose ffmpeg decodes, concatenated, are the expected output (default: `file`). */
   parts?: string[];
+  /**
+   * A seek, as a player makes one (GStreamer 1.22 clients only, guest/gst-seek.py): once `after`
+   * pictures are out, a flushing key-unit seek back to `toNs` (before the `after`th picture); the
+   * expected output is then the pictures the client wrote, found by their timestamps.
+   */
+  seek?: { after: number; toNs: number };
 }
 
 /**
@@ -158,11 +191,18 @@ function clientOf(clip: Clip): Client {
 function jobLine(clip: Clip, staged: string): string {
   const client = clientOf(clip);
   const demux = GST_DEMUXERS[clip.container];
-  const row: { gst: string; va?: string; vaapi?: string } = CLIENT_CODECS[clip.codec];
-  const decoder = client === "gstva" ? row.va : row.gst;
+  const row: { gst: string; va?: string; vaapi?: string; m2m?: string; ffmpegM2m?: string } =
+    CLIENT_CODECS[clip.codec];
+  const decoder = client === "gstva" ? row.va : client === "gst1.22-m2m" ? row.m2m : row.gst;
   if (!decoder) throw new Error(`no ${client} elements for ${clip.codec}`);
+  const ffmpegDecoder = client === "ffmpeg-m2m" ? row.ffmpegM2m : row.vaapi;
+  if (client === "ffmpeg-m2m" && !ffmpegDecoder) {
+    throw new Error(`no ffmpeg decoder of the stateful node for ${clip.codec}`);
+  }
   const elements = (demux ? `${demux} ! ` : "") + decoder;
-  return [clip.id, staged, client, clip.format, elements, row.vaapi ?? "-"].join("\t");
+  if (clip.seek && !client.startsWith("gst1.22")) throw new Error(`${client} cannot seek`);
+  const seek = clip.seek ? `${clip.seek.after}:${clip.seek.toNs}` : "-";
+  return [clip.id, staged, client, clip.format, elements, ffmpegDecoder ?? "-", seek].join("\t");
 }
 
 export interface Timed {
@@ -179,6 +219,8 @@ export interface E2eRun {
   daemonLog: string;
   /** v4l2-compliance's "Total for" line, when asked for. */
   compliance?: string;
+  /** The same of its streaming run on the stateful node (`complianceStream`). */
+  streamCompliance?: string;
   /**
    * The slowest request any client waited for after the warm-up, in ms (the module's
    * request_wait_max_us): what GStreamer's 1 s limit per request is measured against.
@@ -283,6 +325,11 @@ export async function decodeInGuest(
     probers?: number;
     ffmpeg?: boolean;
     compliance?: boolean;
+    /**
+     * A stream v4l2-compliance sends through the stateful node (`-s --stream-from`), the daemon
+     * decoding it: its fourcc and the file.
+     */
+    complianceStream?: { fourcc: string; file: string };
     timeoutS?: number;
     cpus?: number;
   } = {},
@@ -299,6 +346,9 @@ export async function decodeInGuest(
     "warmup.h264": warmup.file,
   };
   if (opts.probers) files.client = await testProgram("client");
+  const complianceStream = opts.complianceStream &&
+    `${opts.complianceStream.fourcc}=compliance-stream`;
+  if (opts.complianceStream) files["compliance-stream"] = opts.complianceStream.file;
   // The guest's own copy, like the module's: a rebuild meanwhile changes no running test's.
   if (clips.some((c) => c.client === "vaapi" || c.client === "gstva")) {
     files[LIBVA_DRIVER] = await libvaDriverBuild();
@@ -327,14 +377,21 @@ export async function decodeInGuest(
       DECODE_PROBERS: String(opts.probers ?? 0),
       DECODE_FFMPEG: opts.ffmpeg ? "1" : "0",
       DECODE_COMPLIANCE: opts.compliance ? "1" : "0",
+      DECODE_COMPLIANCE_STREAM: complianceStream ?? "",
       // DECODE_DUMP=1 in the test's environment: the daemon dumps every job (guest/decode.sh)
       DECODE_DUMP: Deno.env.get("DECODE_DUMP") ?? "0",
+      // DECODE_GST_DEBUG=<GST_DEBUG> in the test's environment: GStreamer clients log with it
+      DECODE_GST_DEBUG: Deno.env.get("DECODE_GST_DEBUG") ?? "",
+      // DECODE_FFMPEG_LOGLEVEL=<level> in the test's environment: ffmpeg clients log at it
+      DECODE_FFMPEG_LOGLEVEL: Deno.env.get("DECODE_FFMPEG_LOGLEVEL") ?? "info",
     },
   });
   await Deno.remove(jobs);
   await Deno.remove(warmupJob);
   const daemonLog = await Deno.readTextFile(`${guest.runDir}/daemon.log`).catch(() => "");
   const compliance = /^v4l2-compliance with the daemon connected: (.*)$/m.exec(guest.log)?.[1];
+  const streamCompliance = /^v4l2-compliance streaming on the stateful node: (.*)$/m.exec(guest.log)
+    ?.[1];
   const latency = await Deno.readTextFile(`${guest.runDir}/request-wait-max-us.txt`).catch(() =>
     ""
   );
@@ -346,26 +403,46 @@ export async function decodeInGuest(
     daemonThreads: await readThreads(guest.runDir),
     daemonLog,
     compliance,
+    streamCompliance,
   };
 }
 
 /**
- * Every client of `r` exited 0 and wrote exactly ffmpeg's decode of its clip; the slowest request
- * is printed against the clients' own limits, for the record (a limit missed fails the client).
+ * Every client of `r` exited 0 and wrote exactly ffmpeg's decode of its clip (`verdicts`, when
+ * the caller has them from clientVerdicts already), else throws naming every clip that did not;
+ * the slowest request is printed against the clients' own limits, for the record (a limit missed
+ * fails the client).
  */
-export async function assertClientsBitExact(r: E2eRun, clips: Clip[]): Promise<void> {
+export async function assertClientsBitExact(
+  r: E2eRun,
+  clips: Clip[],
+  verdicts?: Map<string, string>,
+): Promise<void> {
   console.log(
     `slowest request: ${r.slowestRequestMs ?? "?"} ms (GStreamer waits 1000 ms, libva 2000)`,
   );
   assertGuestOk(r.guest);
+  const v = verdicts ?? await clientVerdicts(r, clips);
+  const wrong = clips.map((c) => v.get(c.id) ?? `${c.id}: no verdict`).filter(Boolean);
+  if (wrong.length) throw new Error(wrong.join("\n"));
+}
+
+/**
+ * Per clip id of run `r`: "" when its client exited 0 and wrote exactly ffmpeg's decode, else
+ * why not (the clip's id first).
+ */
+export async function clientVerdicts(r: E2eRun, clips: Clip[]): Promise<Map<string, string>> {
+  const verdicts = new Map<string, string>();
   for (const c of clips) {
-    assert.equal(
-      r.clients.get(c.id)?.status,
-      0,
-      `the client for ${c.id} (see ${r.guest.runDir}/${c.id}.log)`,
+    const status = r.clients.get(c.id)?.status;
+    verdicts.set(
+      c.id,
+      status !== 0
+        ? `${c.id}: its client exited ${status} (see ${r.guest.runDir}/${c.id}.log)`
+        : await assertBitExact(r.guest.runDir, c).then(() => "", (e: Error) => e.message),
     );
-    await assertBitExact(r.guest.runDir, c);
   }
+  return verdicts;
 }
 
 const up = (v: number, n: number) => Math.ceil(v / n) * n;
@@ -404,17 +481,107 @@ function unpadGst(bytes: Uint8Array, format: Format, sizes: { width: number; hei
   return concatBytes(out);
 }
 
+/**
+ * Stock FFmpeg's `*_v4l2m2m` frames (rawvideo, each at the CAPTURE format's coded size, which
+ * `-vf showinfo` logs per frame) cut to the visible pictures ffmpeg's software decode gives: it
+ * reads the crop rectangle only before the first source change, and takes the coded size from it
+ * (v4l2_context.c `v4l2_handle_event`), so a stream whose size is not a multiple of the codec's
+ * block comes out with the padding rows and columns.
+ */
+function cropM2m(
+  bytes: Uint8Array,
+  format: Format,
+  coded: { width: number; height: number }[],
+  visible: { width: number; height: number }[],
+): Uint8Array {
+  const out: Uint8Array[] = [];
+  let off = 0;
+  coded.forEach(({ width: cw, height: chh }, i) => {
+    const { width: w, height: h } = visible[i] ?? { width: cw, height: chh };
+    const bps = format === "P010_10LE" ? 2 : 1;
+    // [stride, row bytes, rows kept, rows in the frame] per plane
+    const planes: [number, number, number, number][] = format === "I420"
+      ? [
+        [cw, w, h, chh],
+        [cw / 2, Math.ceil(w / 2), Math.ceil(h / 2), chh / 2],
+        [cw / 2, Math.ceil(w / 2), Math.ceil(h / 2), chh / 2],
+      ]
+      : [[cw * bps, w * bps, h, chh], [cw * bps, up(w, 2) * bps, Math.ceil(h / 2), chh / 2]];
+    for (const [stride, rowBytes, rows, frameRows] of planes) {
+      for (let y = 0; y < rows; y++) {
+        out.push(bytes.subarray(off + y * stride, off + y * stride + rowBytes));
+      }
+      off += stride * frameRows;
+    }
+  });
+  if (off < bytes.length) out.push(bytes.subarray(off)); // more than logged: left to compare
+  return concatBytes(out);
+}
+
+/** The frame sizes `-vf showinfo` logged in an ffmpeg log, in output order. */
+async function showinfoSizes(log: string): Promise<{ width: number; height: number }[]> {
+  const text = await Deno.readTextFile(log).catch(() => "");
+  return [...text.matchAll(/Parsed_showinfo.* n: *\d+ .* s:(\d+)x(\d+) /g)].map((m) => ({
+    width: Number(m[1]),
+    height: Number(m[2]),
+  }));
+}
+
+/**
+ * What a seeking client (Clip.seek) should have written: ffmpeg's pictures of the clip whose
+ * timestamps it wrote (guest/gst-seek.py's `.pts` list, relative to the first), in its order.
+ * The seek goes back (its target lies before the pictures written by then), so it shows as the
+ * one place the timestamps go back: throws unless the pictures are the first m (m at least
+ * `after`), then every picture from the last key frame at or before the target to the end.
+ * Returns the pictures and their sizes.
+ */
+async function seekExpected(
+  runDir: string,
+  clip: Clip & { seek: { after: number; toNs: number } },
+  whole: Uint8Array,
+): Promise<{ expected: Uint8Array; sizes: { width: number; height: number }[] }> {
+  const frames = await probeFrames(clip.file, ["best_effort_timestamp_time", "key_frame"]);
+  const ns = frames.map((f) => Math.round(Number(f.best_effort_timestamp_time) * 1e9));
+  const rel = ns.map((n) => n - ns[0]);
+  const pts = (await Deno.readTextFile(`${runDir}/${clip.id}.yuv.pts`).catch(() => ""))
+    .split("\n").filter(Boolean).map(Number);
+  const at = pts.map((p) => rel.findIndex((n) => Math.abs(n - (p - pts[0])) < 1e6));
+  const key = rel.findLastIndex((n, i) => Number(frames[i].key_frame) === 1 && n <= clip.seek.toNs);
+  const m = at.findIndex((v, i) => v !== i);
+  const wanted = [
+    ...Array(Math.max(m, clip.seek.after)).keys(),
+    ...Array.from({ length: ns.length - key }, (_, i) => key + i),
+  ];
+  assert.deepEqual(
+    at,
+    wanted,
+    `${clip.id}: the pictures written (indices by timestamp) are not the first ${clip.seek.after} ` +
+      `or more, then every one from the key frame ${key} to the end (${runDir}/${clip.id}.yuv.pts)`,
+  );
+  const size = whole.length / ns.length;
+  const sizes = await frameSizes(clip.file);
+  return {
+    expected: concatBytes(at.map((i) => whole.subarray(i * size, (i + 1) * size))),
+    sizes: at.map((i) => sizes[i]),
+  };
+}
+
 /** Throws unless the clip's output in `runDir` equals ffmpeg's decode byte for byte. */
 export async function assertBitExact(runDir: string, clip: Clip): Promise<void> {
   const files = clip.parts ?? [clip.file];
   const refs = await Promise.all(files.map((f) => reference(f, clip.format)));
-  const expected = concatBytes(await Promise.all(refs.map((r) => Deno.readFile(r))));
+  let expected: Uint8Array = concatBytes(await Promise.all(refs.map((r) => Deno.readFile(r))));
+  let sizes = (await Promise.all(files.map(frameSizes))).flat();
+  if (clip.seek) {
+    ({ expected, sizes } = await seekExpected(runDir, { ...clip, seek: clip.seek }, expected));
+  }
   let got: Uint8Array = await Deno.readFile(`${runDir}/${clip.id}.yuv`).catch(() =>
     new Uint8Array()
   );
   if (clientOf(clip).startsWith("gst")) {
-    const sizes = (await Promise.all(files.map(frameSizes))).flat();
     got = unpadGst(got, clip.format, sizes);
+  } else if (clientOf(clip) === "ffmpeg-m2m") {
+    got = cropM2m(got, clip.format, await showinfoSizes(`${runDir}/${clip.id}.log`), sizes);
   }
   let first = -1;
   const n = Math.min(got.length, expected.length);

@@ -155,3 +155,12 @@ export const H264_DEFAULTS: H264Recipe[] = [
     multiSlice: tune === "zerolatency",
   })),
 ];
+
+/** A stream to seek in: an IDR every 8 pictures (0.32 s at 25 fps), B-frames between. */
+export const SEEK_STREAM: H264Recipe = {
+  name: "seek-keyint8-bframes-320x240",
+  codec: "h264",
+  size: "320x240",
+  frames: 40,
+  args: ["-g", "8", "-bf", "2"],
+};

@@ -20,14 +20,13 @@ import {
   type Clip,
   decodeInGuest,
   type E2eRun,
-  type Format,
-  joined,
   matrixTier,
   recipeClip,
   WARMUP_FRAMES,
 } from "../lib/e2e.ts";
 import { FULL, KERNELS, vmTest } from "../lib/harness.ts";
 import { H264_DEFAULTS, MATRIX } from "../lib/h264-matrix.ts";
+import { mp4AndResolutionChange } from "../lib/h264-clips.ts";
 import { type H264Recipe, streamFile } from "../lib/streams.ts";
 
 // TCG runs the guest tens of times slower than hardware: the watchdog must not judge that.
@@ -65,28 +64,6 @@ const ENCODER_SAMPLE = H264_DEFAULTS.filter((r) =>
 );
 const matrixOr = (sample: string[]) => MATRIX.filter((r) => FULL || sample.includes(r.name));
 const matrixName = FULL ? "the stream matrix" : "a sample of the stream matrix";
-
-/** MP4 input, and a stream whose resolution changes at an IDR (two clips joined). */
-async function mp4AndResolutionChange(format: Format): Promise<{ clips: Clip[]; frames: number }> {
-  const a = MATRIX.find((r) => r.name === "main-cabac-bpyramid-640x360")!;
-  const b = MATRIX.find((r) => r.name === "baseline-cavlc-poc2-176x144")!;
-  const [fa, fb] = [await streamFile(a), await streamFile(b)];
-  const joinedFile = await joined([fa, fb]);
-  return {
-    clips: [
-      { id: "mp4", file: await streamFile(a, "mp4"), codec: "h264", container: "mp4", format },
-      {
-        id: "res-change",
-        file: joinedFile,
-        codec: "h264",
-        container: "h264",
-        format,
-        parts: [fa, fb],
-      },
-    ],
-    frames: 2 * a.frames + b.frames,
-  };
-}
 
 /** Module parameters that leave the device offering only `mode` (see kmod/daedalus-core.c). */
 function params(mode: Mode): string[] {

@@ -27,6 +27,7 @@ const SIZES = SOAK
     FAULT_PAYLOAD_JOBS: 500,
     FAULT_PIN_MODES: "capture output expbuf import",
     FAULT_HOSTILE: 10,
+    FAULT_STATEFUL_KILLS: 10,
   }
   : {
     // Two kills a kernel in the default tier (random moments mid-stream), four in the full one.
@@ -37,6 +38,8 @@ const SIZES = SOAK
     FAULT_PAYLOAD_JOBS: 12,
     FAULT_PIN_MODES: "expbuf",
     FAULT_HOSTILE: 1,
+    // per stateful client (DAEDALUS_STATEFUL=1 until the stateful node joins the tiers)
+    FAULT_STATEFUL_KILLS: Deno.env.get("DAEDALUS_STATEFUL") === "1" ? 1 : 0,
   };
 
 for (const kernel of KERNELS) {
@@ -58,6 +61,13 @@ for (const kernel of KERNELS) {
           codec: "h264",
           size: "320x240",
           frames: 24,
+          args: ["-bf", "2"],
+        }),
+        "long.h264": await streamFile({
+          name: "faults-long-320x240",
+          codec: "h264",
+          size: "320x240",
+          frames: 250,
           args: ["-bf", "2"],
         }),
       },

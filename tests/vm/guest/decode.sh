@@ -3,11 +3,14 @@
 # every job of $DAEDALUS_RESULTS/jobs.tsv through its client, stop the daemon. Nothing here names a codec:
 # jobs.tsv says it all (tests/lib/e2e.ts writes it), tab-separated:
 #   <id> <clip file in the run dir> <client> <raw format> <GStreamer elements from the file to raw video>
-#   <the ffmpeg decoder VA-API needs, or - for ffmpeg's default>
+#   <the ffmpeg decoder VA-API needs or ffmpeg-m2m uses, or - for ffmpeg's default>
+#   <a seek, GStreamer 1.22 only: after:to_ns (gst-seek.py), or ->
 # client: gst1.22 (bookworm's own GStreamer) or gst1.26 (trixie's, tests/vm/gstreamer-1.26.sh: only 1.24+
 # offers I420, as YUV420M), or vaapi (bookworm's ffmpeg through libva's v4l2_request driver; the GStreamer
 # elements are unused), or gstva (GStreamer 1.22's own VA-API decoders, va*dec, through the same driver,
-# to system memory). The output goes to <id>.yuv.
+# to system memory), or, on the stateful node (the module loaded with stateful=1): ffmpeg-m2m (bookworm's ffmpeg
+# with the given <codec>_v4l2m2m decoder) or gst1.22-m2m (bookworm's GStreamer, the elements naming its stock
+# stateful v4l2<codec>dec). The output goes to <id>.yuv.
 # DECODE_JOBS=N runs up to N jobs at once (one gst-launch process each; default 1).
 # DECODE_PROBERS=N also runs N processes that probe formats and buffers on their own contexts meanwhile
 # (tests/kmod/client.c, staged as $R/client: S_FMT on both queues and REQBUFS, over and over).
@@ -29,7 +32,7 @@ ok "daemon connected (uptime $(cut -d' ' -f1 /proc/uptime) s)"
 if [ -e "$R/warmup.tsv" ]; then
   IFS=$'\t' read -r _ wclip _ _ welements _ < "$R/warmup.tsv"
   # shellcheck disable=SC2086 # the elements are a gst-launch pipeline fragment
-  timeout 300 gst-launch-1.0 -q filesrc location="$R/$wclip" ! $welements ! fakesink > "$R/warmup.gst.log" 2>&1
+  timeout -k 10 300 gst-launch-1.0 -q filesrc location="$R/$wclip" ! $welements ! fakesink > "$R/warmup.gst.log" 2>&1
   echo "warm-up decode exit status $? (uptime $(cut -d' ' -f1 /proc/uptime) s)"
 fi
 # The daemon's CPU per thread (clock ticks, user + system, the thread's id, its name), read after the
@@ -67,22 +70,28 @@ if cut -f3 "$R/jobs.tsv" | grep -Eqx 'vaapi|gstva'; then
   fi
 fi
 
-decode() { # <id> <clip> <client> <format> <elements> <ffmpeg decoder for VA-API, or ->
+decode() { # <id> <clip> <client> <format> <elements> <ffmpeg decoder, or -> <seek, or ->
   # A hung client is killed and counted as failed. GStreamer waits at most 1 s for a request (hard-coded)
   # and then fails the stream: the tests size their clips and clients so that the slowest request
   # (request_wait_max_us, reported) stays well below that, and a failure is never retried.
   t0=$(date +%s.%N)
   case $3 in
-    gst1.22 | gst1.26 | gstva)
+    gst1.22 | gst1.26 | gstva | gst1.22-m2m)
       case $3 in
         gst1.26) launch=("$GST126" gst-launch-1.0) ;;
         # GStreamer's va plugin takes only drivers it knows unless told otherwise.
         gstva) launch=(env "${VAAPI_ENV[@]}" GST_VA_ALL_DRIVERS=1 gst-launch-1.0) ;;
         *) launch=(gst-launch-1.0) ;;
       esac
-      # shellcheck disable=SC2086 # $5 is a pipeline fragment
-      timeout 300 "${launch[@]}" -q filesrc location="$R/$2" ! $5 ! "video/x-raw,format=$4" ! \
-        filesink location="$R/$1.yuv" > "$R/$1.log" 2>&1
+      if [ "${7:--}" != - ]; then
+        # a player's seek: after ${7%%:*} pictures, to ${7#*:} ns (the pictures' timestamps in $1.yuv.pts)
+        timeout -k 10 300 /usr/bin/python3 "$DAEDALUS_REPO/tests/vm/guest/gst-seek.py" "$R/$2" "$5" "$4" "$R/$1.yuv" \
+          "${7%%:*}" "${7#*:}" > "$R/$1.log" 2>&1
+      else
+        # shellcheck disable=SC2086 # $5 is a pipeline fragment
+        GST_DEBUG=${DECODE_GST_DEBUG:-} timeout -k 10 300 "${launch[@]}" -q filesrc location="$R/$2" ! $5 ! \
+          "video/x-raw,format=$4" ! filesink location="$R/$1.yuv" > "$R/$1.log" 2>&1
+      fi
       ;;
     vaapi)
       # ffmpeg (bookworm's) through VA-API: a hardware decode requested explicitly (-hwaccel vaapi) fails
@@ -91,12 +100,22 @@ decode() { # <id> <clip> <client> <format> <elements> <ffmpeg decoder for VA-API
       # so one request at a time, as the tests size them.
       case $4 in NV12) pix=nv12 ;; P010_10LE) pix=p010le ;; *) pix="" ;; esac
       if [ -z "$pix" ]; then echo "VA-API gives no $4" > "$R/$1.log"; false; else
-        timeout 300 env "${VAAPI_ENV[@]}" ffmpeg -nostdin -hide_banner -xerror -threads 1 \
+        timeout -k 10 300 env "${VAAPI_ENV[@]}" ffmpeg -nostdin -hide_banner -xerror -threads 1 \
           -hwaccel vaapi -hwaccel_device "$DRI" -hwaccel_output_format vaapi \
           $([ "${6:--}" = - ] || echo "-c:v $6") -i "$R/$2" \
           -vf "hwdownload,format=$pix" -fps_mode passthrough -autoscale 0 -f rawvideo -y "$R/$1.yuv" \
           > "$R/$1.log" 2>&1
       fi
+      ;;
+    ffmpeg-m2m)
+      # ffmpeg (bookworm's) through the stateful node: the decoder finds the node by its OUTPUT formats. After a
+      # source change its frames may have the CAPTURE format's coded size (it reads the crop rectangle only at the
+      # start): showinfo logs each frame's size for the test to crop; -autoscale 0 keeps every frame at its own
+      # size. The frames are copied (-vf copy, as mpv's v4l2m2m-copy does): ffmpeg 5.1 keeps a reference to the
+      # last frame it wrote (fftools' last_frame), and its decoder's reinit at a resolution change waits until
+      # every CAPTURE buffer is released (v4l2_m2m.c), which then never happens.
+      timeout -k 10 300 ffmpeg -nostdin -hide_banner -v "${DECODE_FFMPEG_LOGLEVEL:-info}" -xerror -c:v "$6" -i "$R/$2" -vf copy,showinfo \
+        -fps_mode passthrough -autoscale 0 -f rawvideo -y "$R/$1.yuv" > "$R/$1.log" 2>&1
       ;;
     *) echo "unknown client $3" > "$R/$1.log"; false ;;
   esac
@@ -128,10 +147,10 @@ if [ "${DECODE_PROBERS:-0}" -gt 0 ]; then
   for p in $(seq 1 "$DECODE_PROBERS"); do probe_formats "$p" & probers="${probers:-} $!"; done
 fi
 running=0
-while IFS=$'\t' read -r id clip client format elements vaapi_decoder; do
+while IFS=$'\t' read -r id clip client format elements ffmpeg_decoder seek; do
   [ -n "$id" ] || continue
   if [ "$running" -ge "${DECODE_JOBS:-1}" ]; then wait -n; running=$((running - 1)); fi
-  decode "$id" "$clip" "$client" "$format" "$elements" "$vaapi_decoder" &
+  decode "$id" "$clip" "$client" "$format" "$elements" "$ffmpeg_decoder" "$seek" &
   running=$((running + 1))
 done < "$R/jobs.tsv"
 while [ "$running" -gt 0 ]; do wait -n; running=$((running - 1)); done
@@ -142,6 +161,13 @@ for p in ${probers:-}; do wait "$p"; done
 
 if [ "${DECODE_COMPLIANCE:-0}" = 1 ]; then
   echo "v4l2-compliance with the daemon connected: $(compliance compliance-daemon -d "$V" -s 10)"
+fi
+# DECODE_COMPLIANCE_STREAM=<fourcc>=<file in the run dir>: v4l2-compliance streams the file through the stateful
+# node (in OUTPUT buffers of its sizeimage: the arbitrary chunking), the daemon decoding it.
+if [ -n "${DECODE_COMPLIANCE_STREAM:-}" ]; then
+  S=$(stateful_node) || fail "no stateful node for v4l2-compliance"
+  echo "v4l2-compliance streaming on the stateful node: $(compliance compliance-stateful -d "$S" -s 10 \
+    --stream-from "${DECODE_COMPLIANCE_STREAM%%=*}=$R/${DECODE_COMPLIANCE_STREAM#*=}")"
 fi
 
 daemon_threads > "$R/daemon-threads.txt"

@@ -19,15 +19,18 @@
 #   bounds: the module's count and MemAvailable never pass them;
 # - a hostile daemon (tests/kmod/backend.c --garbage), FAULT_HOSTILE connections: every invalid request
 #   refused with its documented errno; the real daemon then connects and decodes bit-exact.
+# - the daemon SIGKILLed while the stateful node's stock clients decode (ffmpeg h264_v4l2m2m, GStreamer
+#   v4l2h264dec), FAULT_STATEFUL_KILLS times each: the stream ends in error, no hang; the next is bit-exact.
 # The kernel's log is judged by the harness (no warning, no oops). Staged by tests/vm/faults.test.ts:
-# daedalusd.js, client, backend, clip.h264 (320x240: GStreamer's output then has ffmpeg's layout).
+# daedalusd.js, client, backend, clip.h264 (320x240: GStreamer's output then has ffmpeg's layout), long.h264
+# (the same size, longer: a stream still going when the daemon dies).
 . "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
 . "$DAEDALUS_REPO/tests/vm/guest/kmod_lib.sh"
 R=$DAEDALUS_RESULTS
 need gst-launch-1.0 ffmpeg python3
 # TCG runs the guest tens of times slower than hardware: the watchdog must not judge that, but for
 # the SIGSTOP rounds, which lower it.
-load_daedalus job_timeout_ms=30000
+load_daedalus job_timeout_ms=30000 stateful=1
 P=/sys/module/daedalus_v4l2/parameters
 ffmpeg -v error -i "$R/clip.h264" -pix_fmt nv12 -f rawvideo -y "$R/ref.nv12" || fail "reference decode"
 n=0
@@ -82,6 +85,49 @@ for i in $(seq "${FAULT_KILLS:-4}"); do
 done
 echo "faults: SIGKILL mid-stream x${FAULT_KILLS:-4}: $hung hung clients, $dst times a process in D state, $exact recovery decodes bit-exact"
 [ "$hung" = 0 ] && [ "$dst" = 0 ] && [ "$exact" = "${FAULT_KILLS:-4}" ] || fail "SIGKILL rounds"
+
+# The stateful node's stock clients (module loaded with stateful=1): bookworm's ffmpeg h264_v4l2m2m and
+# GStreamer 1.22's v4l2h264dec. m2m_decode prints the client's status (124: hung and stopped by SIGTERM; 137:
+# hung past it too, killed).
+m2m_decode() { # <client: ffmpeg|gst> <clip> <output> [timeout s]
+  case $1 in
+    ffmpeg) timeout -k 10 "${4:-180}" ffmpeg -nostdin -hide_banner -xerror -c:v h264_v4l2m2m -i "$2" \
+      -fps_mode passthrough -f rawvideo -y "$3" > "$3.log" 2>&1 ;;
+    gst) timeout -k 10 "${4:-180}" gst-launch-1.0 -q filesrc location="$2" ! h264parse ! v4l2h264dec ! \
+      video/x-raw,format=NV12 ! filesink location="$3" > "$3.log" 2>&1 ;;
+  esac
+  echo $?
+}
+# The daemon SIGKILLed once a stateful client has pictures (the long clip: it is then mid-stream): the
+# stream ends in error (dev-decoder.rst's fatal error: EIO), never a hang; after a restart the next
+# stream through the same client is bit-exact. FAULT_STATEFUL_KILLS rounds per client.
+hung=0 erred=0 exact=0 rounds=0
+for c in ffmpeg gst; do
+  for i in $(seq "${FAULT_STATEFUL_KILLS:-0}"); do
+    rounds=$((rounds + 1))
+    rm -f "$R/m2m-kill.nv12"
+    m2m_decode $c "$R/long.h264" "$R/m2m-kill.nv12" > "$R/m2m-kill.status" &
+    G=$!
+    # a picture out (320x240 NV12: 115200 bytes), then a random moment more
+    while kill -0 $G 2>/dev/null && [ "$(stat -c %s "$R/m2m-kill.nv12" 2>/dev/null || echo 0)" -lt 115200 ]; do
+      sleep 0.1
+    done
+    sleep "$(awk -v i="$rounds" 'BEGIN { srand(i); printf "%.2f", rand() }')"
+    kill -KILL "$DPID"; wait "$DPID" 2>/dev/null
+    wait $G
+    st=$(cat "$R/m2m-kill.status")
+    case $st in 0) ;; 124 | 137) hung=$((hung + 1)) ;; *) erred=$((erred + 1)) ;; esac
+    echo "stateful kill: $c round $i: status $st, $(stat -c %s "$R/m2m-kill.nv12" 2>/dev/null) bytes out"
+    daemon
+    m2m_decode $c "$R/clip.h264" "$R/warm.nv12" > /dev/null
+    [ "$(m2m_decode $c "$R/clip.h264" "$R/m2m-clean.nv12")" = 0 ] && cmp -s "$R/m2m-clean.nv12" "$R/ref.nv12" &&
+      exact=$((exact + 1))
+  done
+done
+if [ "$rounds" -gt 0 ]; then
+  echo "faults: SIGKILL under the stateful node's clients (ffmpeg h264_v4l2m2m, GStreamer v4l2h264dec) x$rounds: $erred streams ended in error, $hung hung clients, $exact next streams bit-exact"
+  [ "$hung" = 0 ] && [ "$erred" = "$rounds" ] && [ "$exact" = "$rounds" ] || fail "SIGKILL rounds under stateful clients"
+fi
 
 # Every thread of process $1 stopped (state T): none is inside a system call any more.
 stopped() {

@@ -8,7 +8,6 @@
 . "$DAEDALUS_REPO/tests/vm/guest/lib.sh"
 . "$DAEDALUS_REPO/tests/vm/guest/kmod_lib.sh"
 
-stateful_node() { for d in /dev/video*; do v4l2-ctl -d "$d" -D 2>/dev/null | grep -Eq 'Card type *: *daedalus-v4l2-stateful$' && { echo "$d"; return 0; }; done; return 1; }
 load_daedalus
 stateful_node >/dev/null && fail "a stateful node without stateful=1"
 rmmod daedalus_v4l2 || fail "rmmod"

@@ -28,6 +28,14 @@ video_node() {
   return 1
 }
 
+# /dev/videoN of the stateful decoder (docs/stateful.md: the module loaded with stateful=1), by its card name.
+stateful_node() {
+  for d in /dev/video*; do
+    v4l2-ctl -d "$d" -D 2>/dev/null | grep -Eq 'Card type *: *daedalus-v4l2-stateful$' && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
 # /dev/mediaN whose driver is $1 (default: the daedalus decoder).
 media_node() {
   for m in /dev/media*; do
