@@ -25,7 +25,12 @@ const CLIENTS: StatefulClient[] = ["ffmpeg-m2m", "gst1.22-m2m"];
 const FORMAT: Record<StatefulClient, Format> = { "ffmpeg-m2m": "I420", "gst1.22-m2m": "I420" };
 /**
  * B-frames with a cropped height (coded 640x368), an odd size with odd chroma; then MP4 and a
- * resolution change at an IDR (mp4AndResolutionChange).
+ * resolution change at an IDR (mp4AndResolutionChange). Not the resolution change through ffmpeg
+ * 5.1: it handles the source change event before it dequeues the pictures done before it
+ * (libavcodec/v4l2_context.c v4l2_dequeue_v4l2buf: POLLPRI first, then its CAPTURE reinit drops
+ * them), so it loses the last picture before the change on any device that signals the change as
+ * dev-decoder.rst orders (measured on 6.12: 23 of 24 pictures at 640x360, then all 20 at 176x144,
+ * each bit-exact). GStreamer takes the change whole.
  */
 const STREAMS = ["main-cabac-bpyramid-640x360", "crop-odd-chroma-350x286"];
 
@@ -39,7 +44,8 @@ async function clips(): Promise<Clip[]> {
     }
   }
   for (const client of CLIENTS) {
-    out.push(...(await mp4AndResolutionChange(FORMAT[client], client, `${client}-`)).clips);
+    const { clips } = await mp4AndResolutionChange(FORMAT[client], client, `${client}-`);
+    out.push(...clips.filter((c) => client !== "ffmpeg-m2m" || !c.parts));
   }
   // a player's seek back, once 20 pictures are out, to 0.35 s (the IDR at 0.32 s), from MP4
   out.push({
