@@ -40,7 +40,7 @@
 enum daedalus_stream_state {
 	DAEDALUS_STREAM_IDLE,		/* OUTPUT not streaming */
 	DAEDALUS_STREAM_PARSING,	/* no format yet in this epoch */
-	DAEDALUS_STREAM_SETUP,		/* the CAPTURE setup does not fit */
+	DAEDALUS_STREAM_SETUP,		/* a format waits for the client */
 	DAEDALUS_STREAM_DECODING,
 	DAEDALUS_STREAM_DRAINING,	/* DEC_CMD_STOP until the LAST picture */
 	DAEDALUS_STREAM_STOPPED,	/* drained */
@@ -1591,6 +1591,15 @@ static long daedalus_stream_format(struct daedalus_channel *chan,
 		ctx->cap_fmt.pixelformat = stream->setup.pixelformat;
 		daedalus_fill_cap(ctx, &ctx->cap_fmt,
 				  stream->setup.plane_fmt[0].bytesperline);
+	}
+	/*
+	 * An epoch's first format never fits on its own: the client set
+	 * CAPTURE up before it knew the stream, and answers the source change
+	 * with DEC_CMD_START (its setup fits) or a new setup (dev-decoder.rst's
+	 * initialization). Until then no picture goes to buffers it may free.
+	 */
+	fits = fits && was_decoding;
+	if (fits) {
 		if (stream->state != DAEDALUS_STREAM_DRAINING)
 			daedalus_stream_set_up(ctx);
 	} else {

@@ -13,13 +13,22 @@
  *            order with their OUTPUT timestamps, several in one buffer; drain
  *            (LAST on an empty buffer, EOS, then EPIPE), DEC_CMD_START, a
  *            drain whose last picture carries LAST
- * early:     CAPTURE set up before the first format (as FFmpeg 5.1 does): a
- *            format that fits goes on with no LAST; a visible-rectangle
- *            change and a larger size do not fit: LAST, EPIPE, the new
- *            format; STREAMOFF/STREAMON CAPTURE and decoding goes on
- *            (DEC_CMD_START resuming after a setup too)
+ * early:     CAPTURE set up before the first format (as FFmpeg 5.1 does):
+ *            the format's source change, DEC_CMD_START (FFmpeg's answer
+ *            when the size is the same) and decoding goes on; a
+ *            visible-rectangle change and a larger size do not fit: LAST,
+ *            EPIPE, the new format; STREAMOFF/STREAMON CAPTURE and decoding
+ *            goes on (DEC_CMD_START resuming after a setup too)
  * seek:      STREAMOFF OUTPUT with bitstream held, STREAMON: the next epoch's
- *            format fits, pictures after the seek only
+ *            format waits for DEC_CMD_START too, pictures after the seek only
+ * pause:     an epoch's first format stops the stream until the client
+ *            answers, though the early CAPTURE setup fits it: the backend
+ *            answers every OUTPUT buffer and no CAPTURE buffer comes back
+ *            until DEC_CMD_START, then every picture in order (DEC_CMD_START
+ *            before the format and a second one are harmless); after a
+ *            seek, a drain asked while paused ends with LAST after START
+ * restart:   the same with CAPTURE set up again instead (as GStreamer 1.22
+ *            answers every source change), at the start and after a seek
  * refused:   formats the codec cannot output (12-bit, 4:2:2) end the stream
  *            with EIO; stopping both queues and starting again decodes
  * error:     STREAM_ERROR from the daemon: EIO
@@ -432,6 +441,35 @@ static void start_early(struct dec *d, unsigned int nout, unsigned int ncap)
 	stream(d, false, true);
 }
 
+/* CAPTURE set up again for the new format: @n buffers. */
+static void set_up_again(struct dec *d, unsigned int n)
+{
+	stream(d, false, false);
+	reqbufs(d, false, 0);
+	reqbufs(d, false, n);
+	qbuf_caps(d);
+	stream(d, false, true);
+}
+
+/*
+ * Waits until the backend answered every OUTPUT buffer queued: it handles a
+ * stream's messages in order, so it has done all it would for them.
+ */
+static void out_answered(struct dec *d)
+{
+	unsigned int i = 0;
+
+	for (int tries = 0; tries < WAIT_MS / 10; tries++) {
+		reap_out(d);
+		for (i = 0; i < d->nout && !d->out_queued[i]; i++)
+			;
+		if (i == d->nout)
+			return;
+		usleep(10000);
+	}
+	fail("OUTPUT buffer %u did not come back", i);
+}
+
 /* A compliant client: CAPTURE set up after the source change. */
 static void decode(void)
 {
@@ -492,6 +530,8 @@ static void early(void)
 	check_format(&d, 320, 240, 320, 240, 2);
 	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\n", 1000);
 	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	/* the same size: FFmpeg 5.1 resumes with DEC_CMD_START */
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START after the first format");
 	/* a visible rectangle change does not fit: LAST, EPIPE */
 	send_text(&d, "F 320 240 0 0 320 232 8 1 2\nP\n", 2000);
 	qbuf_cap(&d, expect_picture(&d, 320, 240, 1000, false, false));
@@ -540,19 +580,93 @@ static void seek(void)
 	start_early(&d, 4, 3);
 	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\nP\n", 1000);
 	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START after the first format");
 	qbuf_cap(&d, expect_picture(&d, 320, 240, 1000, false, false));
 	/* held bitstream and a picture, then the seek: the OUTPUT buffers come back */
 	send_text(&d, "S\n", 2000);
 	stream(&d, true, false);
 	reap_out(&d);
 	stream(&d, true, true);
-	/* the new epoch's first format fits: no LAST */
+	/* the new epoch's first format: no LAST, DEC_CMD_START goes on */
 	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\nP\n", 9000);
 	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START after the seek's format");
 	/* pictures after the seek only */
 	qbuf_cap(&d, expect_picture(&d, 320, 240, 9000, false, false));
 	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
 	expect_picture(&d, 320, 240, 9000, true, false);
+	close_dec(&d);
+}
+
+/*
+ * Three pictures after an epoch's first format, CAPTURE set up early for
+ * it: the source change, and once the backend answered all the bitstream,
+ * still no CAPTURE buffer back (it would have written the first two).
+ */
+static void paused_at_format(struct dec *d, uint64_t ts)
+{
+	send_text(d, "F 320 240 0 0 320 240 8 1 2\nP\n", ts);
+	send_text(d, "P\n", ts + 1000);
+	send_text(d, "P\n", ts + 2000);
+	dqevent(d, V4L2_EVENT_SOURCE_CHANGE);
+	check_format(d, 320, 240, 320, 240, 2);
+	out_answered(d);
+	expect_dqbuf_errno(d, false, EAGAIN);
+}
+
+/* The first format waits for DEC_CMD_START, as FFmpeg 5.1 answers it. */
+static void pause_start(void)
+{
+	struct dec d;
+
+	start_early(&d, 4, 3);
+	/* before any format: nothing to resume */
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START before the format");
+	paused_at_format(&d, 1000);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START after the format");
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 1000, false, false));
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 2000, false, false));
+	/* a second one changes nothing */
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "a second DEC_CMD_START");
+	no_event(&d);
+	/* a seek, and a drain asked while paused: LAST once resumed */
+	stream(&d, true, false);
+	reap_out(&d);
+	stream(&d, true, true);
+	paused_at_format(&d, 9000);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP while paused");
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START after the seek's format");
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 9000, false, false));
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 10000, false, false));
+	expect_picture(&d, 320, 240, 11000, true, false);
+	dqevent(&d, V4L2_EVENT_EOS);
+	expect_dqbuf_errno(&d, false, EPIPE);
+	close_dec(&d);
+}
+
+/* The first format, answered with CAPTURE set up again, as GStreamer 1.22 does. */
+static void restart(void)
+{
+	struct dec d;
+
+	start_early(&d, 4, 3);
+	paused_at_format(&d, 1000);
+	set_up_again(&d, 3);
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 1000, false, false));
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 2000, false, false));
+	no_event(&d);
+	/* a seek: the same again */
+	stream(&d, true, false);
+	reap_out(&d);
+	stream(&d, true, true);
+	paused_at_format(&d, 9000);
+	set_up_again(&d, 3);
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 9000, false, false));
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	qbuf_cap(&d, expect_picture(&d, 320, 240, 10000, false, false));
+	expect_picture(&d, 320, 240, 11000, true, false);
+	dqevent(&d, V4L2_EVENT_EOS);
+	expect_dqbuf_errno(&d, false, EPIPE);
 	close_dec(&d);
 }
 
@@ -582,6 +696,8 @@ static void refused(void)
 	stream(&d, true, true);
 	stream(&d, false, true);
 	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\n", 3000);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START");
 	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
 	expect_picture(&d, 320, 240, 3000, true, false);
 	close_dec(&d);
@@ -635,6 +751,8 @@ static void dead(void)
 
 	start_early(&d, 2, 2);
 	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\nP\n", 1000);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START");
 	qbuf_cap(&d, expect_picture(&d, 320, 240, 1000, false, false));
 	printf("streaming\n");
 	fflush(stdout);
@@ -793,16 +911,6 @@ static void codecs(void)
 	}
 }
 
-/* CAPTURE set up again for the new format: @n buffers. */
-static void set_up_again(struct dec *d, unsigned int n)
-{
-	stream(d, false, false);
-	reqbufs(d, false, 0);
-	reqbufs(d, false, n);
-	qbuf_caps(d);
-	stream(d, false, true);
-}
-
 /*
  * 10-bit streams: P010 (64-byte aligned stride) for the codecs that have
  * it, with CAPTURE set up first at 8 bits as FFmpeg 5.1 does; the others
@@ -841,6 +949,7 @@ static void deep(void)
 	start_early(&d, 4, 2);
 	send_text(&d, "F 320 240 0 0 320 240 8 1 2\nP\n", 1000);
 	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START");
 	send_text(&d, "F 320 240 0 0 320 240 10 1 2\nP\n", 2000);
 	expect_picture(&d, 320, 240, 1000, false, false);
 	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
@@ -866,6 +975,7 @@ int main(int argc, char **argv)
 {
 	static const struct { const char *name; void (*run)(void); } scenarios[] = {
 		{ "decode", decode }, { "early", early }, { "seek", seek },
+		{ "pause", pause_start }, { "restart", restart },
 		{ "refused", refused }, { "error", error }, { "stall", stall },
 		{ "dead", dead }, { "nodaemon", nodaemon }, { "formats", formats },
 		{ "profiles", profiles }, { "codecs", codecs }, { "deep", deep },
