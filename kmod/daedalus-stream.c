@@ -36,6 +36,17 @@
 /* V4L2_CID_MIN_BUFFERS_FOR_CAPTURE before the stream says */
 #define DAEDALUS_STREAM_MIN_BUFFERS	2
 #define DAEDALUS_STREAM_MAX_BUFFERS	32
+/*
+ * OUTPUT buffers whose metadata a picture can still take: those the daemon
+ * holds (at most VB2_MAX_FRAME) and the decoder's delay behind them (a
+ * reorder depth of up to 16 frames, a frame per frame thread beyond the
+ * first) with a frame a buffer; as many as the daemon keeps each packet's
+ * flags for (MAX_FLAGS_HELD in src/stream/session.ts).
+ */
+#define DAEDALUS_STREAM_META		256
+/* what a CAPTURE buffer takes from its OUTPUT buffer */
+#define DAEDALUS_STREAM_META_FLAGS	(V4L2_BUF_FLAG_TIMECODE | \
+					 V4L2_BUF_FLAG_TSTAMP_SRC_MASK)
 
 enum daedalus_stream_state {
 	DAEDALUS_STREAM_IDLE,		/* OUTPUT not streaming */
@@ -55,6 +66,18 @@ static const char * const daedalus_stream_states[] = {
 	[DAEDALUS_STREAM_DRAINING]	= "draining",
 	[DAEDALUS_STREAM_STOPPED]	= "stopped",
 	[DAEDALUS_STREAM_ERROR]		= "error",
+};
+
+/**
+ * struct daedalus_stream_meta - an OUTPUT buffer sent as STREAM_DATA
+ * @timestamp: its timestamp, which its pictures carry
+ * @timecode: its timecode, if @flags has V4L2_BUF_FLAG_TIMECODE
+ * @flags: its DAEDALUS_STREAM_META_FLAGS
+ */
+struct daedalus_stream_meta {
+	u64 timestamp;
+	struct v4l2_timecode timecode;
+	u32 flags;
 };
 
 /**
@@ -80,6 +103,11 @@ static const char * const daedalus_stream_states[] = {
  *	resumed with DEC_CMD_START: what the CAPTURE buffers are for
  * @setup_depth: the bit depth @setup is for
  * @min_bufs: V4L2_CID_MIN_BUFFERS_FOR_CAPTURE
+ * @meta: the last DAEDALUS_STREAM_META OUTPUT buffers of the epoch sent as
+ *	STREAM_DATA, a ring: what each picture copies from the one whose
+ *	timestamp it carries, as v4l2_m2m_buf_copy_metadata() does
+ * @meta_next: the slot of @meta the next one takes (the oldest once full)
+ * @meta_count: the slots of @meta in use
  *
  * Everything but @desc, @fmt, @setup and the controls is under the channel
  * lock.
@@ -104,6 +132,9 @@ struct daedalus_stream {
 	struct v4l2_pix_format_mplane setup;
 	unsigned int setup_depth;
 	struct v4l2_ctrl *min_bufs;
+	struct daedalus_stream_meta *meta;
+	unsigned int meta_next;
+	unsigned int meta_count;
 };
 
 static unsigned int daedalus_num_buffers(struct vb2_queue *q)
@@ -152,6 +183,66 @@ static void daedalus_stream_kick(struct daedalus_stream *stream)
 	stream->progress = jiffies;
 	mod_delayed_work(system_wq, &stream->watchdog,
 			 msecs_to_jiffies(daedalus_job_timeout_ms));
+}
+
+/*
+ * Records an OUTPUT buffer sent as STREAM_DATA. One with the timestamp of the
+ * buffer sent just before it (a frame split over buffers) takes no slot of
+ * its own: the frame's pictures take the first buffer's, as its timestamp.
+ */
+static void daedalus_stream_meta_add(struct daedalus_stream *stream,
+				     const struct vb2_v4l2_buffer *vbuf)
+{
+	struct daedalus_stream_meta *m;
+
+	lockdep_assert_held(&stream->ctx->dev->chan.lock);
+	if (stream->meta_count) {
+		m = &stream->meta[(stream->meta_next + DAEDALUS_STREAM_META - 1) %
+				  DAEDALUS_STREAM_META];
+		if (m->timestamp == vbuf->vb2_buf.timestamp)
+			return;
+	}
+	m = &stream->meta[stream->meta_next];
+	m->timestamp = vbuf->vb2_buf.timestamp;
+	m->flags = vbuf->flags & DAEDALUS_STREAM_META_FLAGS;
+	m->timecode = vbuf->timecode;
+	stream->meta_next = (stream->meta_next + 1) % DAEDALUS_STREAM_META;
+	if (stream->meta_count < DAEDALUS_STREAM_META)
+		stream->meta_count++;
+}
+
+/* A CAPTURE buffer of no OUTPUT buffer: no TIMECODE, its queue's TSTAMP_SRC. */
+static void daedalus_stream_meta_none(struct vb2_v4l2_buffer *vbuf)
+{
+	vbuf->flags &= ~DAEDALUS_STREAM_META_FLAGS;
+	vbuf->flags |= vbuf->vb2_buf.vb2_queue->timestamp_flags &
+		V4L2_BUF_FLAG_TSTAMP_SRC_MASK;
+}
+
+/*
+ * A picture's TIMECODE, timecode and TSTAMP_SRC: those of the newest OUTPUT
+ * buffer recorded with its timestamp, else none. Entries stay: a buffer may
+ * hold several pictures.
+ */
+static void daedalus_stream_meta_copy(struct daedalus_stream *stream,
+				      struct vb2_v4l2_buffer *vbuf)
+{
+	const struct daedalus_stream_meta *m;
+	unsigned int i;
+
+	lockdep_assert_held(&stream->ctx->dev->chan.lock);
+	for (i = 1; i <= stream->meta_count; i++) {
+		m = &stream->meta[(stream->meta_next + DAEDALUS_STREAM_META - i) %
+				  DAEDALUS_STREAM_META];
+		if (m->timestamp == vbuf->vb2_buf.timestamp) {
+			vbuf->flags &= ~DAEDALUS_STREAM_META_FLAGS;
+			vbuf->flags |= m->flags;
+			if (m->flags & V4L2_BUF_FLAG_TIMECODE)
+				vbuf->timecode = m->timecode;
+			return;
+		}
+	}
+	daedalus_stream_meta_none(vbuf);
 }
 
 /*
@@ -206,6 +297,7 @@ static int daedalus_stream_send(struct daedalus_ctx *ctx, u32 type,
 			d->data.bytesused = vb2_get_plane_payload(vb, 0);
 			d->data.memory_id = buf->memory_id;
 			list_add_tail(&buf->held, &stream->out_held);
+			daedalus_stream_meta_add(stream, &buf->m2m.vb);
 		} else {
 			struct daedalus_stream_capture *c = &m->u.capture;
 
@@ -314,7 +406,8 @@ static void daedalus_stream_fail(struct daedalus_ctx *ctx, int err)
 
 /*
  * An empty CAPTURE buffer flagged LAST (not v4l2_m2m_last_buffer_done(),
- * which marks the m2m context stopped for its job scheduling).
+ * which marks the m2m context stopped for its job scheduling): no OUTPUT
+ * buffer's metadata.
  */
 static void daedalus_stream_last_done(struct vb2_v4l2_buffer *vbuf)
 {
@@ -324,6 +417,7 @@ static void daedalus_stream_last_done(struct vb2_v4l2_buffer *vbuf)
 		vb2_set_plane_payload(&vbuf->vb2_buf, i, 0);
 	vbuf->flags &= ~(V4L2_BUF_FLAG_KEYFRAME | V4L2_BUF_FLAG_PFRAME |
 			 V4L2_BUF_FLAG_BFRAME);
+	daedalus_stream_meta_none(vbuf);
 	vbuf->flags |= V4L2_BUF_FLAG_LAST;
 	v4l2_m2m_buf_done(vbuf, VB2_BUF_STATE_DONE);
 }
@@ -949,6 +1043,8 @@ static void daedalus_stream_stop_streaming(struct vb2_queue *vq)
 		daedalus_stream_reclaim(ctx, false, 0);
 		stream->daemon_has_cap = false;
 		stream->last_pending = false;
+		stream->meta_count = 0;
+		stream->meta_next = 0;
 		if (stream->started)
 			daedalus_stream_command(ctx, DAEDALUS_MSG_STREAM_STOP);
 		stream->started = false;
@@ -1052,6 +1148,12 @@ int daedalus_stream_open(struct daedalus_ctx *ctx)
 	stream = kzalloc(sizeof(*stream), GFP_KERNEL);
 	if (!stream)
 		return -ENOMEM;
+	stream->meta = kcalloc(DAEDALUS_STREAM_META, sizeof(*stream->meta),
+			       GFP_KERNEL);
+	if (!stream->meta) {
+		kfree(stream);
+		return -ENOMEM;
+	}
 	stream->ctx = ctx;
 	INIT_LIST_HEAD(&stream->node);
 	INIT_LIST_HEAD(&stream->out_held);
@@ -1062,6 +1164,7 @@ int daedalus_stream_open(struct daedalus_ctx *ctx)
 	ret = daedalus_stream_ctrls_init(ctx);
 	if (ret) {
 		ctx->stream = NULL;
+		kfree(stream->meta);
 		kfree(stream);
 		return ret;
 	}
@@ -1127,6 +1230,7 @@ void daedalus_stream_release(struct daedalus_ctx *ctx)
 	mutex_unlock(&chan->lock);
 	cancel_delayed_work_sync(&stream->watchdog);
 	ctx->stream = NULL;
+	kfree(stream->meta);
 	kfree(stream);
 }
 
@@ -1444,6 +1548,11 @@ static long daedalus_stream_picture(struct daedalus_channel *chan,
 		buf->m2m.vb.flags |= V4L2_BUF_FLAG_PFRAME;
 	if (p.flags & DAEDALUS_PICTURE_BFRAME)
 		buf->m2m.vb.flags |= V4L2_BUF_FLAG_BFRAME;
+	/* an empty LAST is no picture */
+	if (p.num_planes || p.status)
+		daedalus_stream_meta_copy(stream, &buf->m2m.vb);
+	else
+		daedalus_stream_meta_none(&buf->m2m.vb);
 	if (last) {
 		buf->m2m.vb.flags |= V4L2_BUF_FLAG_LAST;
 		stream->state = DAEDALUS_STREAM_STOPPED;

@@ -6,6 +6,8 @@
  *
  *   F w h vl vt vw vh depth chroma min   the stream's format from here on
  *   P                                    a picture
+ *   P ts                                 a picture with timestamp ts (ns), as a
+ *                                        reordering decoder gives an earlier buffer's
  *   S                                    a stall: this buffer is never answered
  *   E reason                             the stream cannot go on (STREAM_ERROR; the
  *                                        buffer is not answered: it came back)
@@ -303,7 +305,7 @@ static bool parse(int fd, struct sstream *s, const struct daedalus_stream_data *
 			s->ev[s->nev - 1].fmt = f;
 			break;
 		case 'P':
-			push(s, 'P', d->timestamp);
+			push(s, 'P', line[1] == ' ' ? strtoull(line + 2, NULL, 10) : d->timestamp);
 			break;
 		case 'S':
 			answer = false;

@@ -49,6 +49,13 @@
  * deep:      a 10-bit stream of each format: P010 at its stride and size
  *            and pictures for H.264, HEVC and VP9, EIO for the others; and a
  *            stream whose depth changes from 8 to 10 bits and back
+ * timecode:  each picture takes TIMECODE, the timecode and TSTAMP_SRC of the
+ *            OUTPUT buffer whose timestamp it carries (pictures out of
+ *            order, two from one buffer); a timestamp no buffer of the epoch
+ *            had, or one 256 buffers back, takes none; an empty LAST none
+ *
+ * Every picture's TIMECODE and TSTAMP_SRC are checked: none (TSTAMP_SRC_EOF,
+ * the CAPTURE queue's) unless it is said which OUTPUT buffer's it takes.
  *
  * Prints "ok: <scenario>" for each passed; exits 1 at the first failure.
  */
@@ -73,6 +80,8 @@
 #define MAX_BUFS	16
 /* How long anything the backend answers may take (a loaded TCG guest) */
 #define WAIT_MS		10000
+/* what a picture takes from its OUTPUT buffer (v4l2_m2m_buf_copy_metadata) */
+#define META_FLAGS	(V4L2_BUF_FLAG_TIMECODE | V4L2_BUF_FLAG_TSTAMP_SRC_MASK)
 
 #define fail(...) do {							\
 	printf("FAIL: %s:%d: ", scenario, __LINE__);			\
@@ -242,13 +251,17 @@ static void reap_out(struct dec *d)
 	}
 }
 
-/* Queues @text on a free OUTPUT buffer with @ts_ns. */
-static void send_text(struct dec *d, const char *text, uint64_t ts_ns)
+/*
+ * Queues @text on a free OUTPUT buffer with @ts_ns and @flags (TIMECODE with
+ * @tc); *@queued (if not NULL): the buffer as QBUF gave it back.
+ */
+static void send_buf(struct dec *d, const char *text, uint64_t ts_ns, uint32_t flags,
+		     const struct v4l2_timecode *tc, struct v4l2_buffer *queued)
 {
 	struct v4l2_plane planes[1] = { 0 };
 	struct v4l2_buffer b = {
 		.type = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, .memory = V4L2_MEMORY_MMAP,
-		.length = 1, .m.planes = planes,
+		.length = 1, .m.planes = planes, .flags = flags,
 	};
 	unsigned int i;
 
@@ -266,8 +279,20 @@ static void send_text(struct dec *d, const char *text, uint64_t ts_ns)
 	planes[0].bytesused = strlen(text);
 	b.timestamp.tv_sec = ts_ns / 1000000000;
 	b.timestamp.tv_usec = ts_ns % 1000000000 / 1000;
+	if (tc)
+		b.timecode = *tc;
 	expect(!xioctl(d->fd, VIDIOC_QBUF, &b), "QBUF OUTPUT: %s", strerror(errno));
 	d->out_queued[i] = true;
+	if (queued) {
+		*queued = b;
+		queued->m.planes = NULL;
+	}
+}
+
+/* Queues @text on a free OUTPUT buffer with @ts_ns. */
+static void send_text(struct dec *d, const char *text, uint64_t ts_ns)
+{
+	send_buf(d, text, ts_ns, 0, NULL, NULL);
 }
 
 static void qbuf_cap(struct dec *d, unsigned int i)
@@ -346,10 +371,13 @@ static void check_format(struct dec *d, uint32_t w, uint32_t h, uint32_t vw, uin
 /*
  * The next CAPTURE buffer: a picture of @w x @h with @ts_ns (its bytes the
  * backend's pattern), flagged LAST if @last; or, with @empty, an empty LAST.
+ * Its TIMECODE, timecode and TSTAMP_SRC are those of OUTPUT buffer @from,
+ * or none (TSTAMP_SRC_EOF) without one.
  */
-static unsigned int expect_picture(struct dec *d, uint32_t w, uint32_t h, uint64_t ts_ns,
-				   bool last, bool empty)
+static unsigned int picture_from(struct dec *d, uint32_t w, uint32_t h, uint64_t ts_ns,
+				 bool last, bool empty, const struct v4l2_buffer *from)
 {
+	uint32_t meta = from ? from->flags & META_FLAGS : V4L2_BUF_FLAG_TSTAMP_SRC_EOF;
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct v4l2_buffer b;
 	uint64_t ts;
@@ -361,6 +389,14 @@ static unsigned int expect_picture(struct dec *d, uint32_t w, uint32_t h, uint64
 	expect(!(b.flags & V4L2_BUF_FLAG_ERROR), "CAPTURE buffer with ERROR");
 	expect(!!(b.flags & V4L2_BUF_FLAG_LAST) == (last || empty), "LAST flag %s, want %s",
 	       b.flags & V4L2_BUF_FLAG_LAST ? "set" : "clear", last || empty ? "set" : "clear");
+	expect((b.flags & META_FLAGS) == meta, "TIMECODE|TSTAMP_SRC %#x, want %#x (timestamp %llu)",
+	       b.flags & META_FLAGS, meta, (unsigned long long)ts_ns);
+	expect(!(meta & V4L2_BUF_FLAG_TIMECODE) ||
+	       !memcmp(&b.timecode, &from->timecode, sizeof(b.timecode)),
+	       "timecode %02u:%02u:%02u:%02u %.4s, want %02u:%02u:%02u:%02u %.4s", b.timecode.hours,
+	       b.timecode.minutes, b.timecode.seconds, b.timecode.frames,
+	       (char *)b.timecode.userbits, from->timecode.hours, from->timecode.minutes,
+	       from->timecode.seconds, from->timecode.frames, (char *)from->timecode.userbits);
 	if (empty) {
 		expect(!planes[0].bytesused, "the empty LAST buffer has %u bytes", planes[0].bytesused);
 		return b.index;
@@ -378,6 +414,12 @@ static unsigned int expect_picture(struct dec *d, uint32_t w, uint32_t h, uint64
 		       d->cap[b.index].len[p], bad);
 	}
 	return b.index;
+}
+
+static unsigned int expect_picture(struct dec *d, uint32_t w, uint32_t h, uint64_t ts_ns,
+				   bool last, bool empty)
+{
+	return picture_from(d, w, h, ts_ns, last, empty, NULL);
 }
 
 static void expect_dqbuf_errno(struct dec *d, bool out, int err)
@@ -971,6 +1013,92 @@ static void deep(void)
 	close_dec(&d);
 }
 
+/* A timecode as v4l2-compliance's: 30 fps, @n frames, 8-bit user bits. */
+static struct v4l2_timecode timecode_of(unsigned int n)
+{
+	struct v4l2_timecode tc = {
+		.type = V4L2_TC_TYPE_30FPS, .flags = V4L2_TC_USERBITS_8BITCHARS,
+		.frames = n % 30, .seconds = n / 30 % 60, .minutes = n / 1800 % 60,
+		.userbits = { 't', 'c', '0' + n / 10 % 10, '0' + n % 10 },
+	};
+
+	return tc;
+}
+
+/* Sends @text with @ts_ns and @flags, TIMECODE with timecode_of(@n) too. */
+static struct v4l2_buffer send_meta(struct dec *d, const char *text, uint64_t ts_ns,
+				    uint32_t flags, unsigned int n)
+{
+	struct v4l2_timecode tc = timecode_of(n);
+	struct v4l2_buffer b;
+
+	send_buf(d, text, ts_ns, flags, &tc, &b);
+	expect((b.flags & META_FLAGS) == flags, "QBUF OUTPUT kept TIMECODE|TSTAMP_SRC %#x of %#x",
+	       b.flags & META_FLAGS, flags);
+	return b;
+}
+
+/*
+ * Pictures take TIMECODE, the timecode and TSTAMP_SRC of the OUTPUT buffer
+ * whose timestamp they carry, as m2m decoders copy them; the node keeps the
+ * last 256 buffers of an epoch.
+ */
+static void timecode(void)
+{
+	const uint32_t soe = V4L2_BUF_FLAG_TSTAMP_SRC_SOE, tc = V4L2_BUF_FLAG_TIMECODE;
+	struct v4l2_buffer out[4], far[2], after;
+	struct dec d;
+
+	start_early(&d, 4, 4);
+	out[0] = send_meta(&d, "F 320 240 0 0 320 240 8 1 2\n", 1000, tc | soe, 1);
+	out[1] = send_meta(&d, "\n", 2000, tc, 2);
+	out[2] = send_meta(&d, "\n", 3000, soe, 3);
+	/* in another order, two from one buffer, one of a timestamp no buffer had */
+	out[3] = send_meta(&d, "P 3000\nP 1000\nP 2000\nP 2000\nP 5000\nP 4000\n", 4000, 0, 4);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START after the first format");
+	qbuf_cap(&d, picture_from(&d, 320, 240, 3000, false, false, &out[2]));
+	qbuf_cap(&d, picture_from(&d, 320, 240, 1000, false, false, &out[0]));
+	qbuf_cap(&d, picture_from(&d, 320, 240, 2000, false, false, &out[1]));
+	qbuf_cap(&d, picture_from(&d, 320, 240, 2000, false, false, &out[1]));
+	qbuf_cap(&d, picture_from(&d, 320, 240, 5000, false, false, NULL));
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	qbuf_cap(&d, picture_from(&d, 320, 240, 4000, true, false, &out[3]));
+	dqevent(&d, V4L2_EVENT_EOS);
+	expect_dqbuf_errno(&d, false, EPIPE);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START");
+
+	/* 10000 then 256 buffers: 10000 is forgotten, 11000 (the 256th back) is not */
+	far[0] = send_meta(&d, "\n", 10000, tc | soe, 10);
+	far[1] = send_meta(&d, "\n", 11000, tc | soe, 11);
+	for (unsigned int i = 0; i < 254; i++)
+		send_text(&d, "\n", 20000 + i * 1000);
+	send_meta(&d, "P 11000\nP 10000\n", 300000, soe, 12);
+	qbuf_cap(&d, picture_from(&d, 320, 240, 11000, false, false, &far[1]));
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	qbuf_cap(&d, picture_from(&d, 320, 240, 10000, true, false, NULL));
+	dqevent(&d, V4L2_EVENT_EOS);
+	expect_dqbuf_errno(&d, false, EPIPE);
+	/* an empty LAST carries none */
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START");
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	qbuf_cap(&d, picture_from(&d, 0, 0, 0, true, true, NULL));
+	dqevent(&d, V4L2_EVENT_EOS);
+	expect_dqbuf_errno(&d, false, EPIPE);
+
+	/* a seek forgets the epoch's buffers */
+	stream(&d, true, false);
+	stream(&d, true, true);
+	after = send_meta(&d, "F 320 240 0 0 320 240 8 1 2\nP 11000\nP 50000\n", 50000, tc | soe,
+			  50);
+	dqevent(&d, V4L2_EVENT_SOURCE_CHANGE);
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_START), "DEC_CMD_START after the seek's format");
+	qbuf_cap(&d, picture_from(&d, 320, 240, 11000, false, false, NULL));
+	expect(!decoder_cmd(&d, V4L2_DEC_CMD_STOP), "DEC_CMD_STOP");
+	picture_from(&d, 320, 240, 50000, true, false, &after);
+	close_dec(&d);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct { const char *name; void (*run)(void); } scenarios[] = {
@@ -979,6 +1107,7 @@ int main(int argc, char **argv)
 		{ "refused", refused }, { "error", error }, { "stall", stall },
 		{ "dead", dead }, { "nodaemon", nodaemon }, { "formats", formats },
 		{ "profiles", profiles }, { "codecs", codecs }, { "deep", deep },
+		{ "timecode", timecode },
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);

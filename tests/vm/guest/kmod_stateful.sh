@@ -29,20 +29,21 @@ grep -q "stream codecs $ALL\$" "$BACKEND_LOG" || fail "the module's stream codec
 ok "stateful=1: $S, H.264, HEVC, VP8, VP9, MPEG-1, MPEG-2, MPEG-4 (and XVID), H.263; v4l2-compliance: 0 failures, 0 warnings"
 s0=$(counter streams) p0=$(counter pictures_done)
 start_backend --stream-codecs $ALL
-"$BIN/stream" decode early seek pause restart refused error stall formats profiles codecs deep || fail "the stream client"
+"$BIN/stream" decode early seek pause restart refused error stall formats profiles codecs deep timecode || fail "the stream client"
 stop_backend
 grep -h 'stream pictures\|streams started' "$BACKEND_LOG"
 grep -q 'backend ok: STREAM_FORMAT of an old epoch -> ENOENT' "$BACKEND_LOG" || fail "no stale epoch was refused"
 grep -q 'backend ok: STREAM_PICTURE of a cookie the kernel took back -> ENOENT' "$BACKEND_LOG" || fail "no stale cookie was refused"
-# H.264: 13 streams of the state machine's scenarios, one of codecs, two of deep; each other format one
-# of codecs and one of deep.
-grep -qx 'backend: streams started: H264 16 HEVC 2 VP80 2 VP90 2 MPG1 2 MPG2 2 MPG4 2 XVID 2 H263 2' "$BACKEND_LOG" ||
+# H.264: 13 streams of the state machine's scenarios, one of codecs, two of deep, two of timecode (a
+# seek); each other format one of codecs and one of deep.
+grep -qx 'backend: streams started: H264 18 HEVC 2 VP80 2 VP90 2 MPG1 2 MPG2 2 MPG4 2 XVID 2 H263 2' "$BACKEND_LOG" ||
   fail "STREAM_STARTs per format: $(grep -h 'streams started' "$BACKEND_LOG")"
-[ $(($(counter streams) - s0)) = 32 ] || fail "$(($(counter streams) - s0)) streams started, not 32"
-[ $(($(counter pictures_done) - p0)) = 39 ] || fail "$(($(counter pictures_done) - p0)) pictures done, not 39"
+[ $(($(counter streams) - s0)) = 34 ] || fail "$(($(counter streams) - s0)) streams started, not 34"
+# timecode's 10 pictures among them
+[ $(($(counter pictures_done) - p0)) = 49 ] || fail "$(($(counter pictures_done) - p0)) pictures done, not 49"
 dmesg | grep -q 'stream [0-9]*: h264 320x240 12-bit cannot be output' || fail "no dmesg line for the refused format"
 dmesg | grep -q 'stream [0-9]*: mpeg2 352x288 10-bit cannot be output' || fail "no dmesg line for the refused 10-bit MPEG-2"
-ok "stateful node: initialization, drain (LAST, EOS, EPIPE, DEC_CMD_START), resolution change fitting or not, seek, an epoch's first format paused until DEC_CMD_START or a new CAPTURE setup (no picture before), refused formats, daemon errors, stall watchdog; stale epochs and cookies refused"
+ok "stateful node: initialization, drain (LAST, EOS, EPIPE, DEC_CMD_START), resolution change fitting or not, seek, an epoch's first format paused until DEC_CMD_START or a new CAPTURE setup (no picture before), refused formats, daemon errors, stall watchdog; stale epochs and cookies refused; each picture's TIMECODE, timecode and TSTAMP_SRC its OUTPUT buffer's (out of order, the last 256 buffers of an epoch)"
 ok "stateful node: 9 coded formats with their flags, frame sizes and PROFILE menus, a stream of each with its wire codec; 10-bit H.264, HEVC and VP9 to P010, the others refused; depth changes while decoding"
 start_backend --stream-codecs $NO_HEVC_MPEG4
 "$BIN/stream" --codecs $NO_HEVC_MPEG4 formats || fail "the formats of a daemon without HEVC and MPEG-4"
