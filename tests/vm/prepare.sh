@@ -4,9 +4,11 @@
 # (Debian's amd64 kernels do not ship it), an uncompressed vmlinux and a busybox initramfs per kernel,
 # checkpatch.pl, v4l2-compliance 1.30.1 and GStreamer 1.26 (trixie), the arm64 6.1 headers for the cross-build
 # check, trixie's and sid's libav headers for the daemon's layout check, and libva's v4l2_request driver
-# (build-libva-driver.sh).
+# (build-libva-driver.sh); on request only, Raspberry Pi OS's FFmpeg (build-rpi-ffmpeg.sh, for the gated
+# stateful test: a few minutes' build).
 # Nothing is installed into the system but the apt packages the bootstrap already lists.
-# usage: prepare.sh [6.1] [6.12] [arm64] [tools] [libav-headers] [libva]      (default: all)
+# usage: prepare.sh [6.1] [6.12] [arm64] [tools] [libav-headers] [libva] [rpi-ffmpeg]
+#        (default: all but rpi-ffmpeg)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 TARGETS=("$@"); [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(6.1 6.12 arm64 tools libav-headers libva)
@@ -161,6 +163,7 @@ for t in "${TARGETS[@]}"; do
     tools) prepare_tools;;
     libav-headers) prepare_libav_headers;;
     libva) prepare_kernel 6.12; "$HERE/build-libva-driver.sh";;
-    *) die "unknown target $t (6.1, 6.12, arm64, tools, libav-headers, libva)";;
+    rpi-ffmpeg) "$HERE/build-rpi-ffmpeg.sh";;
+    *) die "unknown target $t (6.1, 6.12, arm64, tools, libav-headers, libva, rpi-ffmpeg)";;
   esac
 done
