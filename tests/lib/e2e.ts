@@ -65,10 +65,13 @@ export type Client = "gst1.22" | "gst1.26" | "vaapi" | "gstva" | StatefulClient;
 
 /**
  * The clients of the stateful node (docs/stateful.md; the module loaded with `stateful=1`):
- * bookworm's ffmpeg with its `<codec>_v4l2m2m` decoder (what mpv, Kodi and Firefox's FFmpeg path
- * use), and GStreamer 1.22's stock stateful elements (`v4l2<codec>dec`).
+ * bookworm's ffmpeg with its `<codec>_v4l2m2m` decoder (what mpv and Kodi use with Debian's
+ * FFmpeg), GStreamer 1.22's stock stateful elements (`v4l2<codec>dec`), and Raspberry Pi OS's
+ * FFmpeg (rpi-ffmpeg 5.1.4, built by tests/vm/build-rpi-ffmpeg.sh) with the same decoders' DRM_PRIME
+ * frames read back by `hwdownload` (what Firefox's V4L2 path and Pi OS's Chromium, mpv and Kodi
+ * take).
  */
-export type StatefulClient = "ffmpeg-m2m" | "gst1.22-m2m";
+export type StatefulClient = "ffmpeg-m2m" | "gst1.22-m2m" | "rpi-ffmpeg";
 
 /**
  * Whether VA-API can hand over a picture `size` ("WxH") wide bit-exact. libva-v4l2_request 1.3
@@ -97,6 +100,15 @@ function libvaDriverBuild(): Promise<string> {
   return libvaDriver;
 }
 
+/** Raspberry Pi OS's ffmpeg program's file name in the guest's run dir (guest/decode.sh). */
+const RPI_FFMPEG = "rpi-ffmpeg";
+let rpiFfmpeg: Promise<string> | undefined;
+/** rpi-ffmpeg 5.1.4, built once per test process (cached across them) by build-rpi-ffmpeg.sh. */
+function rpiFfmpegBuild(): Promise<string> {
+  rpiFfmpeg ??= run("bash", [`${REPO}/tests/vm/build-rpi-ffmpeg.sh`]).then((out) => out.trim());
+  return rpiFfmpeg;
+}
+
 /**
  * After GStreamer's stateful decoders: their NV12 through videoconvert (to the clip's format,
  * I420). v4l2<codec>dec pushes its CAPTURE buffers as they are, at the device's strides and coded
@@ -108,10 +120,10 @@ function libvaDriverBuild(): Promise<string> {
 const M2M_CONVERT = "video/x-raw,format=NV12 ! videoconvert";
 
 /**
- * Per codec, the GStreamer elements between the demuxer and raw video (`gst`, `va` for the gstva
- * client where a test uses it, `m2m` for the stateful node), the ffmpeg decoder the VA-API client
- * must ask for when ffmpeg's default cannot drive hardware, and ffmpeg's decoder for the stateful
- * node (`ffmpegM2m`).
+ * Per codec, the GStreamer elements between the demuxer and raw video (`gst` for the stateless
+ * node, `va` for the gstva client where a test uses it, `m2m` for the stateful node), the ffmpeg
+ * decoder the VA-API client must ask for when ffmpeg's default cannot drive hardware, and
+ * ffmpeg's decoder for the stateful node (`ffmpegM2m`, Debian's and Raspberry Pi OS's alike).
  */
 export const CLIENT_CODECS = {
   h264: {
@@ -126,15 +138,23 @@ export const CLIENT_CODECS = {
   // GStreamer 1.24 and later only; ffmpeg's default AV1 decoder (libdav1d) has no hwaccel, its
   // own "av1" decoder drives VA-API
   av1: { gst: "av1parse ! v4l2slav1dec", vaapi: "av1" },
-} as const satisfies Record<
-  string,
-  { gst: string; va?: string; vaapi?: string; m2m?: string; ffmpegM2m?: string }
->;
+  // the stateful node only
+  hevc: { ffmpegM2m: "hevc_v4l2m2m" },
+} as const satisfies Record<string, ClientCodec>;
 export type ClipCodec = keyof typeof CLIENT_CODECS;
+/** A row of CLIENT_CODECS. */
+interface ClientCodec {
+  gst?: string;
+  va?: string;
+  vaapi?: string;
+  m2m?: string;
+  ffmpegM2m?: string;
+}
 
 /** Per container, the GStreamer demuxer ("" for an elementary stream). */
 const GST_DEMUXERS = {
   h264: "",
+  hevc: "",
   mp4: "qtdemux",
   ivf: "ivfparse",
   webm: "matroskademux",
@@ -191,15 +211,18 @@ function clientOf(clip: Clip): Client {
 function jobLine(clip: Clip, staged: string): string {
   const client = clientOf(clip);
   const demux = GST_DEMUXERS[clip.container];
-  const row: { gst: string; va?: string; vaapi?: string; m2m?: string; ffmpegM2m?: string } =
-    CLIENT_CODECS[clip.codec];
+  const row: ClientCodec = CLIENT_CODECS[clip.codec];
+  const m2m = client === "ffmpeg-m2m" || client === "rpi-ffmpeg";
+  // the ffmpeg clients take no GStreamer elements (VA-API's: unused)
   const decoder = client === "gstva" ? row.va : client === "gst1.22-m2m" ? row.m2m : row.gst;
-  if (!decoder) throw new Error(`no ${client} elements for ${clip.codec}`);
-  const ffmpegDecoder = client === "ffmpeg-m2m" ? row.ffmpegM2m : row.vaapi;
-  if (client === "ffmpeg-m2m" && !ffmpegDecoder) {
+  if (!decoder && client.startsWith("gst")) {
+    throw new Error(`no ${client} elements for ${clip.codec}`);
+  }
+  const ffmpegDecoder = m2m ? row.ffmpegM2m : row.vaapi;
+  if (m2m && !ffmpegDecoder) {
     throw new Error(`no ffmpeg decoder of the stateful node for ${clip.codec}`);
   }
-  const elements = (demux ? `${demux} ! ` : "") + decoder;
+  const elements = decoder ? (demux ? `${demux} ! ` : "") + decoder : "-";
   if (clip.seek && !client.startsWith("gst1.22")) throw new Error(`${client} cannot seek`);
   const seek = clip.seek ? `${clip.seek.after}:${clip.seek.toNs}` : "-";
   return [clip.id, staged, client, clip.format, elements, ffmpegDecoder ?? "-", seek].join("\t");
@@ -353,6 +376,7 @@ export async function decodeInGuest(
   if (clips.some((c) => c.client === "vaapi" || c.client === "gstva")) {
     files[LIBVA_DRIVER] = await libvaDriverBuild();
   }
+  if (clips.some((c) => c.client === "rpi-ffmpeg")) files[RPI_FFMPEG] = await rpiFfmpegBuild();
   const lines: string[] = [];
   for (const c of clips) {
     const staged = `${c.id}.${c.container}`;
@@ -486,7 +510,8 @@ function unpadGst(bytes: Uint8Array, format: Format, sizes: { width: number; hei
  * `-vf showinfo` logs per frame) cut to the visible pictures ffmpeg's software decode gives: it
  * reads the crop rectangle only before the first source change, and takes the coded size from it
  * (v4l2_context.c `v4l2_handle_event`), so a stream whose size is not a multiple of the codec's
- * block comes out with the padding rows and columns.
+ * block comes out with the padding rows and columns. Raspberry Pi OS's frames come at the size
+ * showinfo logs too (rawvideo packs an odd width's chroma rows at half the width rounded up).
  */
 function cropM2m(
   bytes: Uint8Array,
@@ -503,10 +528,13 @@ function cropM2m(
     const planes: [number, number, number, number][] = format === "I420"
       ? [
         [cw, w, h, chh],
-        [cw / 2, Math.ceil(w / 2), Math.ceil(h / 2), chh / 2],
-        [cw / 2, Math.ceil(w / 2), Math.ceil(h / 2), chh / 2],
+        [Math.ceil(cw / 2), Math.ceil(w / 2), Math.ceil(h / 2), Math.ceil(chh / 2)],
+        [Math.ceil(cw / 2), Math.ceil(w / 2), Math.ceil(h / 2), Math.ceil(chh / 2)],
       ]
-      : [[cw * bps, w * bps, h, chh], [cw * bps, up(w, 2) * bps, Math.ceil(h / 2), chh / 2]];
+      : [
+        [cw * bps, w * bps, h, chh],
+        [up(cw, 2) * bps, up(w, 2) * bps, Math.ceil(h / 2), Math.ceil(chh / 2)],
+      ];
     for (const [stride, rowBytes, rows, frameRows] of planes) {
       for (let y = 0; y < rows; y++) {
         out.push(bytes.subarray(off + y * stride, off + y * stride + rowBytes));
@@ -580,7 +608,7 @@ export async function assertBitExact(runDir: string, clip: Clip): Promise<void> 
   );
   if (clientOf(clip).startsWith("gst")) {
     got = unpadGst(got, clip.format, sizes);
-  } else if (clientOf(clip) === "ffmpeg-m2m") {
+  } else if (clientOf(clip) === "ffmpeg-m2m" || clientOf(clip) === "rpi-ffmpeg") {
     got = cropM2m(got, clip.format, await showinfoSizes(`${runDir}/${clip.id}.log`), sizes);
   }
   let first = -1;

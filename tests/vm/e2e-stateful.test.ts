@@ -1,10 +1,14 @@
 // The stateful node (docs/stateful.md; the module loaded with stateful=1) with the real daemon and
-// stock clients: bookworm's ffmpeg `h264_v4l2m2m` and GStreamer 1.22's `v4l2h264dec`, every picture
-// bit-exact against ffmpeg's own software decode (FFmpeg's frames cut to the visible size it
-// ignores: tests/lib/e2e.ts). Gated by DAEDALUS_STATEFUL=1 until it joins the tiers.
+// stock clients: bookworm's ffmpeg `h264_v4l2m2m` and GStreamer 1.22's `v4l2h264dec`, and Raspberry
+// Pi OS's ffmpeg (rpi-ffmpeg 5.1.4, tests/vm/build-rpi-ffmpeg.sh) `h264_v4l2m2m` and `hevc_v4l2m2m`
+// with DRM_PRIME frames read back by `hwdownload`; every picture bit-exact against ffmpeg's own
+// software decode (FFmpeg's frames cut to the visible size it ignores: tests/lib/e2e.ts), and a
+// 10-bit HEVC stream refused by rpi-ffmpeg (it maps no P010). Gated by DAEDALUS_STATEFUL=1 until
+// it joins the tiers.
 import assert from "node:assert/strict";
 import {
   assertClientsBitExact,
+  clientVerdicts,
   type Clip,
   decodeInGuest,
   type Format,
@@ -14,15 +18,40 @@ import { KERNELS, vmTest } from "../lib/harness.ts";
 import { MATRIX, SEEK_STREAM } from "../lib/h264-matrix.ts";
 import { mp4AndResolutionChange } from "../lib/h264-clips.ts";
 import { streamFile } from "../lib/streams.ts";
+import { STREAM_MATRIX } from "../lib/stream-matrix.ts";
 import type { StatefulClient } from "../lib/e2e.ts";
 
 const PARAMS = ["job_timeout_ms=30000", "stateful=1"];
-const CLIENTS: StatefulClient[] = ["ffmpeg-m2m", "gst1.22-m2m"];
+const CLIENTS: StatefulClient[] = ["ffmpeg-m2m", "gst1.22-m2m", "rpi-ffmpeg"];
 /**
  * What each writes: ffmpeg takes the CAPTURE format of its stream's pixel format (yuv420p:
- * YUV420); GStreamer decodes to NV12 and converts to I420 (e2e.ts M2M_CONVERT).
+ * YUV420); GStreamer decodes to NV12 and converts to I420 (e2e.ts M2M_CONVERT); rpi-ffmpeg is
+ * asked for YUV420 and downloads its DRM_PRIME frames (DRM_FORMAT_YUV420) as yuv420p.
  */
-const FORMAT: Record<StatefulClient, Format> = { "ffmpeg-m2m": "I420", "gst1.22-m2m": "I420" };
+const FORMAT: Record<StatefulClient, Format> = {
+  "ffmpeg-m2m": "I420",
+  "gst1.22-m2m": "I420",
+  "rpi-ffmpeg": "I420",
+};
+/** HEVC Main through rpi-ffmpeg: B-frames, and x265's open GOPs (CRA key frames, RASL pictures). */
+const HEVC_STREAMS = ["hevc-main-bframes-352x288", "hevc-main-opengop-352x288"];
+/** HEVC Main 10 (cropped 350x286): rpi-ffmpeg maps no P010, so it must refuse the stream. */
+const HEVC_10BIT = "hevc-main10-crop-350x286";
+
+/** A clip of an HEVC stream of the stream matrix, for rpi-ffmpeg. */
+async function hevcClip(name: string, format: Format): Promise<Clip> {
+  const r = STREAM_MATRIX.find((r) => r.name === name);
+  assert.ok(r, `no stream ${name} in the stream matrix`);
+  const file = await streamFile(r);
+  return {
+    id: `${name}-rpi-ffmpeg`,
+    file,
+    codec: "hevc",
+    container: "hevc",
+    format,
+    client: "rpi-ffmpeg",
+  };
+}
 /**
  * B-frames with a cropped height (coded 640x368), an odd size with odd chroma; then MP4 and a
  * resolution change at an IDR (mp4AndResolutionChange). Not the resolution change through ffmpeg
@@ -30,7 +59,12 @@ const FORMAT: Record<StatefulClient, Format> = { "ffmpeg-m2m": "I420", "gst1.22-
  * (libavcodec/v4l2_context.c v4l2_dequeue_v4l2buf: POLLPRI first, then its CAPTURE reinit drops
  * them), so it loses the last picture before the change on any device that signals the change as
  * dev-decoder.rst orders (measured on 6.12: 23 of 24 pictures at 640x360, then all 20 at 176x144,
- * each bit-exact). GStreamer takes the change whole.
+ * each bit-exact). GStreamer takes the change whole. Nor through rpi-ffmpeg's ffmpeg program: with
+ * -no_cvt_hw (guest/decode.sh) it never rebuilds its filter graph, so hwdownload refuses the first
+ * frame of the new size, which comes in a new hardware frames context ("Input frame is not the in
+ * the configured hwframe context"; measured on 6.12: its decoder gave all 24 pictures before the
+ * change, showinfo saw them, 23 written, each bit-exact, then that refusal). Players take each
+ * frame's own context.
  */
 const STREAMS = ["main-cabac-bpyramid-640x360", "crop-odd-chroma-350x286"];
 
@@ -43,10 +77,16 @@ async function clips(): Promise<Clip[]> {
       out.push(await recipeClip(r, FORMAT[client], client, `${name}-${client}`));
     }
   }
+  // rpi-ffmpeg asked for NV12 too (DRM_FORMAT_NV12: one dma-buf, chroma after the luma rows)
+  const odd = MATRIX.find((r) => r.name === "crop-odd-chroma-350x286")!;
+  out.push(await recipeClip(odd, "NV12", "rpi-ffmpeg", `${odd.name}-rpi-ffmpeg-nv12`));
   for (const client of CLIENTS) {
     const { clips } = await mp4AndResolutionChange(FORMAT[client], client, `${client}-`);
-    out.push(...clips.filter((c) => client !== "ffmpeg-m2m" || !c.parts));
+    out.push(...clips.filter((c) => client === "gst1.22-m2m" || !c.parts));
   }
+  // the refusal before the HEVC Main clips: the next streams must decode
+  out.push(await hevcClip(HEVC_10BIT, FORMAT["rpi-ffmpeg"]));
+  for (const name of HEVC_STREAMS) out.push(await hevcClip(name, FORMAT["rpi-ffmpeg"]));
   // a player's seek back, once 20 pictures are out, to 0.35 s (the IDR at 0.32 s), from MP4
   out.push({
     id: "seek-gst1.22-m2m",
@@ -62,17 +102,37 @@ async function clips(): Promise<Clip[]> {
 
 for (const kernel of KERNELS) {
   vmTest({
-    name: `stateful ${kernel}: H.264 through ffmpeg h264_v4l2m2m and GStreamer 1.22 v4l2h264dec, ` +
-      `bit-exact`,
+    name: `stateful ${kernel}: H.264 through ffmpeg h264_v4l2m2m, GStreamer 1.22 v4l2h264dec and ` +
+      `rpi-ffmpeg (DRM_PRIME), HEVC through rpi-ffmpeg, bit-exact; 10-bit HEVC refused by rpi-ffmpeg`,
     kernel,
     boots: 1,
     gatedBy: "DAEDALUS_STATEFUL",
   }, async () => {
-    const c = await clips();
-    const r = await decodeInGuest(kernel, PARAMS, c, {
+    const all = await clips();
+    const tenBit = all.find((clip) => clip.id === `${HEVC_10BIT}-rpi-ffmpeg`)!;
+    const c = all.filter((clip) => clip !== tenBit);
+    const r = await decodeInGuest(kernel, PARAMS, all, {
       complianceStream: { fourcc: "H264", file: c[0].file },
     });
-    await assertClientsBitExact(r, c);
+    const verdicts = await clientVerdicts(r, c);
+    for (const clip of c) console.log(`${clip.id}: ${verdicts.get(clip.id) || "bit-exact"}`);
+    // The refusal. For Main 10 the node's CAPTURE format is P010; rpi-ffmpeg takes the format
+    // G_FMT gives at the source change (v4l2_context.c do_source_change) and maps no P010
+    // (v4l2_fmt.c), so its DRM_PRIME frames have no software format and hwdownload refuses the
+    // first: the client ends with an error before it writes a picture, and the next streams decode.
+    const log = await Deno.readTextFile(`${r.guest.runDir}/${tenBit.id}.log`).catch(() => "");
+    const written = await Deno.stat(`${r.guest.runDir}/${tenBit.id}.yuv`).then(
+      (s) => s.size,
+      () => 0,
+    );
+    console.log(
+      `${tenBit.id}: exit ${r.clients.get(tenBit.id)?.status}, ${written} bytes written: ` +
+        log.split("\n").filter((l) => /hwdownload/.test(l)).join(" | "),
+    );
+    assert.notEqual(r.clients.get(tenBit.id)?.status, 0, `${tenBit.id}: rpi-ffmpeg decoded 10-bit`);
+    assert.equal(written, 0, `${tenBit.id}: rpi-ffmpeg wrote pictures of a 10-bit stream`);
+    assert.match(log, /Invalid output format yuv420p for hwframe download/);
+    await assertClientsBitExact(r, c, verdicts);
     console.log(`v4l2-compliance -s --stream-from on the stateful node: ${r.streamCompliance}`);
     assert.match(r.streamCompliance ?? "", /Failed: 0, Warnings: 0/);
   });

@@ -3,14 +3,15 @@
 # every job of $DAEDALUS_RESULTS/jobs.tsv through its client, stop the daemon. Nothing here names a codec:
 # jobs.tsv says it all (tests/lib/e2e.ts writes it), tab-separated:
 #   <id> <clip file in the run dir> <client> <raw format> <GStreamer elements from the file to raw video>
-#   <the ffmpeg decoder VA-API needs or ffmpeg-m2m uses, or - for ffmpeg's default>
+#   <the ffmpeg decoder VA-API needs or ffmpeg-m2m and rpi-ffmpeg use, or - for ffmpeg's default>
 #   <a seek, GStreamer 1.22 only: after:to_ns (gst-seek.py), or ->
 # client: gst1.22 (bookworm's own GStreamer) or gst1.26 (trixie's, tests/vm/gstreamer-1.26.sh: only 1.24+
 # offers I420, as YUV420M), or vaapi (bookworm's ffmpeg through libva's v4l2_request driver; the GStreamer
 # elements are unused), or gstva (GStreamer 1.22's own VA-API decoders, va*dec, through the same driver,
 # to system memory), or, on the stateful node (the module loaded with stateful=1): ffmpeg-m2m (bookworm's ffmpeg
 # with the given <codec>_v4l2m2m decoder) or gst1.22-m2m (bookworm's GStreamer, the elements naming its stock
-# stateful v4l2<codec>dec). The output goes to <id>.yuv.
+# stateful v4l2<codec>dec) or rpi-ffmpeg (Raspberry Pi OS's ffmpeg, staged as $R/rpi-ffmpeg, with the given
+# <codec>_v4l2m2m decoder and DRM_PRIME frames read back by hwdownload). The output goes to <id>.yuv.
 # DECODE_JOBS=N runs up to N jobs at once (one gst-launch process each; default 1).
 # DECODE_PROBERS=N also runs N processes that probe formats and buffers on their own contexts meanwhile
 # (tests/kmod/client.c, staged as $R/client: S_FMT on both queues and REQBUFS, over and over).
@@ -116,6 +117,22 @@ decode() { # <id> <clip> <client> <format> <elements> <ffmpeg decoder, or -> <se
       # every CAPTURE buffer is released (v4l2_m2m.c), which then never happens.
       timeout -k 10 300 ffmpeg -nostdin -hide_banner -v "${DECODE_FFMPEG_LOGLEVEL:-info}" -xerror -c:v "$6" -i "$R/$2" -vf copy,showinfo \
         -fps_mode passthrough -autoscale 0 -f rawvideo -y "$R/$1.yuv" > "$R/$1.log" 2>&1
+      ;;
+    rpi-ffmpeg)
+      # Raspberry Pi OS's FFmpeg (tests/vm/build-rpi-ffmpeg.sh, staged as $R/rpi-ffmpeg) through the stateful node
+      # as Firefox's V4L2 path and Pi OS's players take its frames: DRM_PRIME, each CAPTURE plane exported as a
+      # dma-buf (VIDIOC_EXPBUF). Its ffmpeg program picks the decoder's DRM_PRIME format only with -no_cvt_hw
+      # (its get_format skips a hardware configuration of method "internal" otherwise; -hwaccel drm does not
+      # change that) and then hands the frames to the filters as they are: hwdownload maps the dma-bufs and
+      # copies the pictures out, in the CAPTURE format the decoder chose (-pixel_format: its preference among
+      # the node's). showinfo logs each frame's size, which is the visible one: libavcodec applies the crop
+      # rectangle's right and bottom to a hardware frame's size.
+      case $4 in NV12) pix=nv12 ;; I420) pix=yuv420p ;; *) pix="" ;; esac
+      if [ -z "$pix" ]; then echo "rpi-ffmpeg gives no $4" > "$R/$1.log"; false; else
+        timeout -k 10 300 "$R/rpi-ffmpeg" -nostdin -hide_banner -v "${DECODE_FFMPEG_LOGLEVEL:-info}" -xerror -no_cvt_hw \
+          -pixel_format "$pix" -c:v "$6" -i "$R/$2" -vf "hwdownload,format=$pix,showinfo" \
+          -fps_mode passthrough -autoscale 0 -f rawvideo -y "$R/$1.yuv" > "$R/$1.log" 2>&1
+      fi
       ;;
     *) echo "unknown client $3" > "$R/$1.log"; false ;;
   esac
