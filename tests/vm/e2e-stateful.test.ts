@@ -3,8 +3,9 @@
 // Pi OS's ffmpeg (rpi-ffmpeg 5.1.4, tests/vm/build-rpi-ffmpeg.sh) `h264_v4l2m2m` and `hevc_v4l2m2m`
 // with DRM_PRIME frames read back by `hwdownload`; every picture bit-exact against ffmpeg's own
 // software decode (FFmpeg's frames cut to the visible size it ignores: tests/lib/e2e.ts), and a
-// 10-bit HEVC stream refused by rpi-ffmpeg (it maps no P010). Gated by DAEDALUS_STATEFUL=1 until
-// it joins the tiers.
+// 10-bit HEVC stream refused by rpi-ffmpeg (it maps no P010); then v4l2-compliance's streaming
+// test on the node, the daemon decoding. The default tier takes a share of the clips on both
+// kernels (DEFAULT_CLIPS), the full tier all of them.
 import assert from "node:assert/strict";
 import {
   assertClientsBitExact,
@@ -14,7 +15,7 @@ import {
   type Format,
   recipeClip,
 } from "../lib/e2e.ts";
-import { KERNELS, vmTest } from "../lib/harness.ts";
+import { FULL, KERNELS, vmTest } from "../lib/harness.ts";
 import { MATRIX, SEEK_STREAM } from "../lib/h264-matrix.ts";
 import { mp4AndResolutionChange } from "../lib/h264-clips.ts";
 import { streamFile } from "../lib/streams.ts";
@@ -100,15 +101,35 @@ async function clips(): Promise<Clip[]> {
   return out;
 }
 
+/**
+ * The default tier's share: each client through B-frames with a cropped size, ffmpeg through the
+ * odd size, GStreamer through MP4, the resolution change and the seek, rpi-ffmpeg through HEVC and
+ * the 10-bit refusal.
+ */
+const DEFAULT_CLIPS = [
+  "main-cabac-bpyramid-640x360-ffmpeg-m2m",
+  "main-cabac-bpyramid-640x360-gst1.22-m2m",
+  "main-cabac-bpyramid-640x360-rpi-ffmpeg",
+  "crop-odd-chroma-350x286-ffmpeg-m2m",
+  "gst1.22-m2m-mp4",
+  "gst1.22-m2m-res-change",
+  "seek-gst1.22-m2m",
+  `${HEVC_10BIT}-rpi-ffmpeg`,
+  `${HEVC_STREAMS[0]}-rpi-ffmpeg`,
+];
+
 for (const kernel of KERNELS) {
   vmTest({
     name: `stateful ${kernel}: H.264 through ffmpeg h264_v4l2m2m, GStreamer 1.22 v4l2h264dec and ` +
-      `rpi-ffmpeg (DRM_PRIME), HEVC through rpi-ffmpeg, bit-exact; 10-bit HEVC refused by rpi-ffmpeg`,
+      `rpi-ffmpeg (DRM_PRIME), HEVC through rpi-ffmpeg, bit-exact; 10-bit HEVC refused by ` +
+      `rpi-ffmpeg; v4l2-compliance streaming`,
     kernel,
     boots: 1,
-    gatedBy: "DAEDALUS_STATEFUL",
   }, async () => {
-    const all = await clips();
+    const every = await clips();
+    const missing = DEFAULT_CLIPS.filter((id) => !every.some((c) => c.id === id));
+    assert.deepEqual(missing, [], "default-tier clips that no longer exist");
+    const all = every.filter((c) => FULL || DEFAULT_CLIPS.includes(c.id));
     const tenBit = all.find((clip) => clip.id === `${HEVC_10BIT}-rpi-ffmpeg`)!;
     const c = all.filter((clip) => clip !== tenBit);
     const r = await decodeInGuest(kernel, PARAMS, all, {
