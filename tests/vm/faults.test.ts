@@ -38,8 +38,8 @@ const SIZES = SOAK
     FAULT_PAYLOAD_JOBS: 12,
     FAULT_PIN_MODES: "expbuf",
     FAULT_HOSTILE: 1,
-    // per stateful client (DAEDALUS_STATEFUL=1 until the stateful node joins the tiers)
-    FAULT_STATEFUL_KILLS: Deno.env.get("DAEDALUS_STATEFUL") === "1" ? 1 : 0,
+    // per stateful client
+    FAULT_STATEFUL_KILLS: 1,
   };
 
 for (const kernel of KERNELS) {
