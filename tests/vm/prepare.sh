@@ -4,8 +4,8 @@
 # (Debian's amd64 kernels do not ship it), an uncompressed vmlinux and a busybox initramfs per kernel,
 # checkpatch.pl, v4l2-compliance 1.30.1 and GStreamer 1.26 (trixie), the arm64 6.1 headers for the cross-build
 # check, trixie's and sid's libav headers for the daemon's layout check, and libva's v4l2_request driver
-# (build-libva-driver.sh); on request only, Raspberry Pi OS's FFmpeg (build-rpi-ffmpeg.sh, for the gated
-# stateful test: a few minutes' build).
+# (build-libva-driver.sh); on request only, Raspberry Pi OS's FFmpeg (build-rpi-ffmpeg.sh: a few minutes' build,
+# which e2e-stateful.test.ts also starts itself when its cache lacks it).
 # Nothing is installed into the system but the apt packages the bootstrap already lists.
 # usage: prepare.sh [6.1] [6.12] [arm64] [tools] [libav-headers] [libva] [rpi-ffmpeg]
 #        (default: all but rpi-ffmpeg)
