@@ -494,15 +494,29 @@ function unpadGst(bytes: Uint8Array, format: Format, sizes: { width: number; hei
         [up(w * bps, 4), w * bps, h, up(h, 2)],
         [up(w * bps, 4), up(w, 2) * bps, ch, up(h, 2) / 2],
       ];
-    for (const [stride, rowBytes, rows, allocated] of planes) {
-      for (let y = 0; y < rows; y++) {
-        out.push(bytes.subarray(off + y * stride, off + y * stride + rowBytes));
-      }
-      off += stride * allocated;
-    }
+    off = keepRows(bytes, off, planes, out);
   }
   if (off < bytes.length) out.push(bytes.subarray(off)); // more than expected: left to compare
   return concatBytes(out);
+}
+
+/**
+ * One frame's planes from `bytes` at `off`, each [stride, row bytes kept, rows kept, rows in the
+ * frame]: the kept rows pushed to `out`; returns where the next frame starts.
+ */
+function keepRows(
+  bytes: Uint8Array,
+  off: number,
+  planes: [number, number, number, number][],
+  out: Uint8Array[],
+): number {
+  for (const [stride, rowBytes, rows, frameRows] of planes) {
+    for (let y = 0; y < rows; y++) {
+      out.push(bytes.subarray(off + y * stride, off + y * stride + rowBytes));
+    }
+    off += stride * frameRows;
+  }
+  return off;
 }
 
 /**
@@ -535,12 +549,7 @@ function cropM2m(
         [cw * bps, w * bps, h, chh],
         [up(cw, 2) * bps, up(w, 2) * bps, Math.ceil(h / 2), Math.ceil(chh / 2)],
       ];
-    for (const [stride, rowBytes, rows, frameRows] of planes) {
-      for (let y = 0; y < rows; y++) {
-        out.push(bytes.subarray(off + y * stride, off + y * stride + rowBytes));
-      }
-      off += stride * frameRows;
-    }
+    off = keepRows(bytes, off, planes, out);
   });
   if (off < bytes.length) out.push(bytes.subarray(off)); // more than logged: left to compare
   return concatBytes(out);
