@@ -3,14 +3,11 @@
  * then a time table of every test (name, kernel, seconds, guest boots declared and taken), slowest
  * first, and the totals.
  *
- * The phases: the unit tier (tests/unit/) in a network namespace of its own and without the VM cache
- * (it needs neither: whatever downloads belongs under tests/vm/), then the other host-side files
- * (formatting, lint, types, the package, the module's builds); beside those two, from the start, the
- * VM tests, one guest at a time. The host-side phases run at a lower priority (nice 10): a guest
- * leaves about a core idle most of the time (a client and the daemon take turns), which they fill,
- * and they give way when the guest wants both cores (a client waits at most 1 s for a request under
- * GStreamer; measured: run at the same priority beside the guest they slowed its tests by about as
- * much as they took). Their output is printed when the VM tests end.
+ * The phases: the unit tier (tests/unit/) runs once, in a network namespace of its own and without
+ * the VM cache (it needs neither: whatever downloads belongs under tests/vm/), its files in
+ * parallel; beside it the other host-side files (formatting, lint, types, the package, the module's
+ * builds), in parallel too; then the VM tests, one guest at a time (each is sized for the whole
+ * machine: a client waits at most 1 s for a request under GStreamer).
  *
  * `--full` runs the full tier too (DAEDALUS_FULL=1: the whole client x mode x kernel matrices);
  * other arguments go to each deno test; paths replace the phases with one deno test of them.
@@ -42,7 +39,7 @@ interface Phase {
   args: string[];
   /** A command and its arguments that run deno under them (env, unshare). */
   wrap?: string[];
-  /** Prints its output when its group ends rather than as it comes (it runs beside another phase). */
+  /** Prints its output when it ends rather than as it comes (it runs beside another phase). */
   buffered?: boolean;
 }
 
@@ -53,8 +50,6 @@ interface PhaseResult {
   seconds: number;
   counts?: { passed: number; failed: number; ignored: number };
   junit: string;
-  /** Its standard output, kept. */
-  output: Uint8Array;
 }
 
 const vmDir = new URL("./vm/", import.meta.url);
@@ -65,33 +60,26 @@ const vmFiles = [...Deno.readDirSync(vmDir)]
   .map((n) => `tests/vm/${n}`);
 // A path that is not there, so that a unit test reaching for the VM cache fails.
 const noVmCache = `${work}/no-vm-cache`;
-/**
- * Groups run one after the other; a group's lanes run side by side, each lane's phases in turn.
- */
-const groups: Phase[][][] = hasPath ? [[[{ name: "the given paths", args: rest }]]] : [
+const groups: Phase[][] = hasPath ? [[{ name: "the given paths", args: rest }]] : [
   [
-    [
-      {
-        name: "unit tier (no network, no VM cache)",
-        wrap: ["nice", "-n", "10", "env", `DAEDALUS_VM_CACHE=${noVmCache}`, "unshare", "--net"],
-        args: ["--cached-only", "--parallel", ...rest, "tests/unit/"],
-        buffered: true,
-      },
-      {
-        name: "host checks (static, package, module builds)",
-        wrap: ["nice", "-n", "10"],
-        args: [
-          "--parallel",
-          ...rest,
-          "tests/static.test.ts",
-          "tests/dist.test.ts",
-          "tests/vm/build.test.ts",
-        ],
-        buffered: true,
-      },
-    ],
-    [{ name: "VM tests (one guest at a time)", args: [...rest, ...vmFiles] }],
+    {
+      name: "unit tier (no network, no VM cache)",
+      wrap: ["env", `DAEDALUS_VM_CACHE=${noVmCache}`, "unshare", "--net"],
+      args: ["--cached-only", "--parallel", ...rest, "tests/unit/"],
+    },
+    {
+      name: "host checks (static, package, module builds)",
+      args: [
+        "--parallel",
+        ...rest,
+        "tests/static.test.ts",
+        "tests/dist.test.ts",
+        "tests/vm/build.test.ts",
+      ],
+      buffered: true,
+    },
   ],
+  [{ name: "VM tests (one guest at a time)", args: [...rest, ...vmFiles] }],
 ];
 
 /** A terminal's colour codes, which deno test writes unless NO_COLOR is set. */
@@ -124,31 +112,25 @@ async function runPhase(phase: Phase): Promise<PhaseResult> {
   const { code } = await child.status;
   const seconds = (performance.now() - start) / 1000;
   const text = new TextDecoder().decode(concatBytes(kept)).replace(ANSI, "");
+  if (phase.buffered) await Deno.stdout.write(concatBytes(kept));
   // The output's closing line, "ok | 12 passed (3 steps) | 0 failed | 2 ignored (1m2s)", is
   // searched in what was kept, or else counted from the report.
   const m = text.match(/^(?:ok|FAILED) \| (\d+) passed.*?\| (\d+) failed(?: \| (\d+) ignored)?/m);
   const counts = m
     ? { passed: Number(m[1]), failed: Number(m[2]), ignored: Number(m[3] ?? 0) }
     : undefined;
-  return { phase, code, seconds, counts, junit, output: concatBytes(kept) };
+  return { phase, code, seconds, counts, junit };
 }
 
 const start = performance.now();
 const results: PhaseResult[] = [];
 for (const group of groups) {
-  const lanes = group.map((lane) => lane.map((p) => p.name).join(", then "));
-  console.log(`suite: ${lanes.join("; beside it: ")}`);
-  const laneResults = await Promise.all(group.map(async (lane) => {
-    const done: PhaseResult[] = [];
-    for (const phase of lane) done.push(await runPhase(phase));
-    return done;
-  }));
-  for (const r of laneResults.flat()) {
-    if (!r.phase.buffered) continue;
-    console.log(`\nsuite: the output of ${r.phase.name}`);
-    await Deno.stdout.write(r.output);
-  }
-  results.push(...laneResults.flat());
+  if (group.length > 1) {
+    console.log(
+      `suite: ${group.map((p) => p.name).join(" and, beside it, ")} (that one's output at its end)`,
+    );
+  } else console.log(`suite: ${group[0].name}`);
+  results.push(...await Promise.all(group.map(runPhase)));
 }
 const wall = (performance.now() - start) / 1000;
 
