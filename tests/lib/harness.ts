@@ -133,6 +133,8 @@ function shellQuote(s: string): string {
 
 /** Run directories kept for reading after a test; older ones go (decoded clips fill disks). */
 const KEEP_RUNS = 40;
+/** The seeds of the daemon's compiled code kept (guest/lib.sh start_daemon), about 4 MB each. */
+const KEEP_CODE_CACHES = 10;
 
 let pruned: Promise<void> | undefined;
 /** Once per test process, before its first boot. */
@@ -142,17 +144,28 @@ function pruneRuns(): Promise<void> {
 }
 
 async function pruneOldRuns(): Promise<void> {
-  const runs: { path: string; mtime: number }[] = [];
-  for await (const e of Deno.readDir(`${CACHE}/runs`)) {
-    if (!e.isDirectory) continue;
-    const path = `${CACHE}/runs/${e.name}`;
-    const st = await Deno.stat(path).catch(() => null);
-    if (st?.mtime) runs.push({ path, mtime: st.mtime.getTime() });
+  await pruneDir(`${CACHE}/runs`, KEEP_RUNS, true);
+  // the guests' seeds of the daemon's compiled code, one file per bundle (guest/lib.sh start_daemon)
+  await pruneDir(`${CACHE}/deno-code-cache`, KEEP_CODE_CACHES, false);
+}
+
+/** Removes the entries of `dir` (directories or files) past its `keep` newest, if over a day old. */
+async function pruneDir(dir: string, keep: number, directories: boolean): Promise<void> {
+  const entries: { path: string; mtime: number }[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory !== directories) continue;
+      const path = `${dir}/${e.name}`;
+      const st = await Deno.stat(path).catch(() => null);
+      if (st?.mtime) entries.push({ path, mtime: st.mtime.getTime() });
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   // A day's grace: another test process (another clone) may still be using a recent one.
   const old = Date.now() - 24 * 3600 * 1000;
-  runs.sort((a, b) => b.mtime - a.mtime);
-  for (const r of runs.slice(KEEP_RUNS).filter((r) => r.mtime < old)) {
+  entries.sort((a, b) => b.mtime - a.mtime);
+  for (const r of entries.slice(keep).filter((r) => r.mtime < old)) {
     await Deno.remove(r.path, { recursive: true }).catch(() => {});
   }
 }
