@@ -132,9 +132,14 @@ export const CLIENT_CODECS = {
     m2m: `h264parse ! v4l2h264dec ! ${M2M_CONVERT}`,
     ffmpegM2m: "h264_v4l2m2m",
   },
-  vp8: { gst: "v4l2slvp8dec" },
-  // vp9parse splits superframes: each frame, hidden ones too, is its own request
-  vp9: { gst: "vp9parse ! v4l2slvp9dec" },
+  vp8: { gst: "v4l2slvp8dec", m2m: `v4l2vp8dec ! ${M2M_CONVERT}`, ffmpegM2m: "vp8_v4l2m2m" },
+  // vp9parse splits superframes: each frame, hidden ones too, is its own request; a player's
+  // decodebin puts it before the stateful decoder too (a buffer then a frame, hidden or shown)
+  vp9: {
+    gst: "vp9parse ! v4l2slvp9dec",
+    m2m: `vp9parse ! v4l2vp9dec ! ${M2M_CONVERT}`,
+    ffmpegM2m: "vp9_v4l2m2m",
+  },
   // GStreamer 1.24 and later only; ffmpeg's default AV1 decoder (libdav1d) has no hwaccel, its
   // own "av1" decoder drives VA-API
   av1: { gst: "av1parse ! v4l2slav1dec", vaapi: "av1" },
