@@ -143,8 +143,12 @@ export const CLIENT_CODECS = {
   // GStreamer 1.24 and later only; ffmpeg's default AV1 decoder (libdav1d) has no hwaccel, its
   // own "av1" decoder drives VA-API
   av1: { gst: "av1parse ! v4l2slav1dec", vaapi: "av1" },
-  // the stateful node only
-  hevc: { ffmpegM2m: "hevc_v4l2m2m" },
+  // the stateful node only: the parsers decodebin plugs before GStreamer's stateful decoders
+  hevc: { m2m: `h265parse ! v4l2h265dec ! ${M2M_CONVERT}`, ffmpegM2m: "hevc_v4l2m2m" },
+  mpeg1: { m2m: `mpegvideoparse ! v4l2mpeg1dec ! ${M2M_CONVERT}`, ffmpegM2m: "mpeg1_v4l2m2m" },
+  mpeg2: { m2m: `mpegvideoparse ! v4l2mpeg2dec ! ${M2M_CONVERT}`, ffmpegM2m: "mpeg2_v4l2m2m" },
+  mpeg4: { m2m: `mpeg4videoparse ! v4l2mpeg4dec ! ${M2M_CONVERT}`, ffmpegM2m: "mpeg4_v4l2m2m" },
+  h263: { m2m: `h263parse ! v4l2h263dec ! ${M2M_CONVERT}`, ffmpegM2m: "h263_v4l2m2m" },
 } as const satisfies Record<string, ClientCodec>;
 export type ClipCodec = keyof typeof CLIENT_CODECS;
 /** A row of CLIENT_CODECS. */
@@ -160,6 +164,10 @@ interface ClientCodec {
 const GST_DEMUXERS = {
   h264: "",
   hevc: "",
+  m1v: "",
+  m2v: "",
+  m4v: "",
+  h263: "",
   mp4: "qtdemux",
   ivf: "ivfparse",
   webm: "matroskademux",
@@ -202,8 +210,10 @@ export async function recipeClip(
   id: string = r.name,
 ): Promise<Clip> {
   const container = containerOf(r);
-  if (!isGstContainer(container) || isFfmpegRecipe(r)) {
-    throw new Error(`${r.name}: no stateless clip of ${r.codec} in ${container}`);
+  // the stream-only codecs (FfmpegRecipe) reach the stateful node's clients alone
+  const stateful = client === "ffmpeg-m2m" || client === "gst1.22-m2m" || client === "rpi-ffmpeg";
+  if (!isGstContainer(container) || isFfmpegRecipe(r) && !stateful) {
+    throw new Error(`${r.name}: no ${client ?? "stateless"} clip of ${r.codec} in ${container}`);
   }
   return { id, file: await streamFile(r), codec: r.codec, container, format, client };
 }

@@ -19,7 +19,7 @@ import {
 import { FULL, KERNELS, vmTest } from "../lib/harness.ts";
 import { MATRIX, SEEK_STREAM } from "../lib/h264-matrix.ts";
 import { mp4AndResolutionChange } from "../lib/h264-clips.ts";
-import { streamFile } from "../lib/streams.ts";
+import { type FfmpegRecipe, streamFile } from "../lib/streams.ts";
 import { STREAM_MATRIX } from "../lib/stream-matrix.ts";
 import type { StatefulClient } from "../lib/e2e.ts";
 import { VP8_MATRIX, VP9_MATRIX } from "../lib/vpx-matrix.ts";
@@ -46,20 +46,30 @@ const HEVC_STREAMS = ["hevc-main-bframes-352x288", "hevc-main-opengop-352x288"];
 /** HEVC Main 10 (cropped 350x286): rpi-ffmpeg maps no P010, so it must refuse the stream. */
 const HEVC_10BIT = "hevc-main10-crop-350x286";
 
-/** A clip of an HEVC stream of the stream matrix, for rpi-ffmpeg. */
-async function hevcClip(name: string, format: Format): Promise<Clip> {
+/** A stream of the stream matrix (HEVC, MPEG-1/2/4, H.263) by name. */
+function streamRecipe(name: string): FfmpegRecipe {
   const r = STREAM_MATRIX.find((r) => r.name === name);
   assert.ok(r, `no stream ${name} in the stream matrix`);
-  const file = await streamFile(r);
-  return {
-    id: `${name}-rpi-ffmpeg`,
-    file,
-    codec: "hevc",
-    container: "hevc",
-    format,
-    client: "rpi-ffmpeg",
-  };
+  return r;
 }
+
+/**
+ * The stream-only codecs through Debian's ffmpeg (`<codec>_v4l2m2m`) and GStreamer 1.22 (the
+ * parser decodebin plugs, then `v4l2<codec>dec`): every 8-bit stream of the stream matrix through
+ * each. Not verified yet: taken only with DAEDALUS_STATEFUL_STREAMS=1 (its default-tier share too).
+ */
+const STREAM_CODECS = Deno.env.get("DAEDALUS_STATEFUL_STREAMS") === "1";
+const STREAM_DEFAULT_CLIPS = [
+  "mpeg2-bframes-352x288-ffmpeg-m2m",
+  "mpeg2-interlaced-720x576-gst1.22-m2m",
+  "mpeg1-bframes-odd-351x287-ffmpeg-m2m",
+  "mpeg4-bframes-odd-351x287-gst1.22-m2m",
+  "xvid-bframes-352x288-ffmpeg-m2m",
+  "h263-cif-352x288-gst1.22-m2m",
+  "h263p-custom-352x200-ffmpeg-m2m",
+  "hevc-main-opengop-352x288-gst1.22-m2m",
+];
+
 /**
  * B-frames with a cropped height (coded 640x368), an odd size with odd chroma; then MP4 and a
  * resolution change at an IDR (mp4AndResolutionChange). Not the resolution change through ffmpeg
@@ -104,8 +114,23 @@ async function clips(): Promise<Clip[]> {
     }
   }
   // the refusal before the HEVC Main clips: the next streams must decode
-  out.push(await hevcClip(HEVC_10BIT, FORMAT["rpi-ffmpeg"]));
-  for (const name of HEVC_STREAMS) out.push(await hevcClip(name, FORMAT["rpi-ffmpeg"]));
+  for (const name of [HEVC_10BIT, ...HEVC_STREAMS]) {
+    out.push(
+      await recipeClip(
+        streamRecipe(name),
+        FORMAT["rpi-ffmpeg"],
+        "rpi-ffmpeg",
+        `${name}-rpi-ffmpeg`,
+      ),
+    );
+  }
+  if (STREAM_CODECS) {
+    for (const r of STREAM_MATRIX.filter((r) => !r.pixFmt)) {
+      for (const client of ["ffmpeg-m2m", "gst1.22-m2m"] as const) {
+        out.push(await recipeClip(r, FORMAT[client], client, `${r.name}-${client}`));
+      }
+    }
+  }
   // a player's seek back, once 20 pictures are out, to 0.35 s (the IDR at 0.32 s), from MP4
   out.push({
     id: "seek-gst1.22-m2m",
@@ -139,6 +164,7 @@ const DEFAULT_CLIPS = [
   "vp9-ffmpeg-webm-640x360-gst1.22-m2m",
   "vp8-odd-351x287-gst1.22-m2m",
   "vp8-vpxenc-webm-640x360-ffmpeg-m2m",
+  ...(STREAM_CODECS ? STREAM_DEFAULT_CLIPS : []),
 ];
 
 for (const kernel of KERNELS) {
