@@ -1,12 +1,12 @@
 // The stateful node (docs/stateful.md; the module loaded with stateful=1) with the real daemon and
-// stock clients: bookworm's ffmpeg `h264_v4l2m2m`, `vp9_v4l2m2m`, `vp8_v4l2m2m` and GStreamer
-// 1.22's `v4l2h264dec`, `v4l2vp9dec`, `v4l2vp8dec`, and Raspberry Pi OS's ffmpeg (rpi-ffmpeg 5.1.4,
-// tests/vm/build-rpi-ffmpeg.sh) `h264_v4l2m2m` and `hevc_v4l2m2m` with DRM_PRIME frames read back by
-// `hwdownload`; every picture bit-exact against ffmpeg's own software decode (FFmpeg's frames cut to
-// the visible size it ignores: tests/lib/e2e.ts), and a 10-bit HEVC stream refused by rpi-ffmpeg
-// (it maps no P010); then v4l2-compliance's streaming test on the node, the daemon decoding. The
-// default tier takes a share of the clips on both kernels (DEFAULT_CLIPS), the full tier all of
-// them.
+// stock clients: bookworm's ffmpeg `<codec>_v4l2m2m` and GStreamer 1.22's `v4l2<codec>dec` (H.264,
+// VP9, VP8, and the stream-only codecs: HEVC, MPEG-1/2/4, H.263), and Raspberry Pi OS's ffmpeg
+// (rpi-ffmpeg 5.1.4, tests/vm/build-rpi-ffmpeg.sh) `h264_v4l2m2m` and `hevc_v4l2m2m` with DRM_PRIME
+// frames read back by `hwdownload`; every picture bit-exact against ffmpeg's own software decode
+// (FFmpeg's frames cut to the visible size it ignores: tests/lib/e2e.ts), and a 10-bit HEVC stream
+// refused by rpi-ffmpeg (it maps no P010); then v4l2-compliance's streaming test on the node, the
+// daemon decoding. The default tier takes a share of the clips on both kernels (DEFAULT_CLIPS), the
+// full tier all of them.
 import assert from "node:assert/strict";
 import {
   assertClientsBitExact,
@@ -55,13 +55,17 @@ function streamRecipe(name: string): FfmpegRecipe {
 
 /**
  * The stream-only codecs through Debian's ffmpeg (`<codec>_v4l2m2m`) and GStreamer 1.22 (the
- * parser decodebin plugs, then `v4l2<codec>dec`): every 8-bit stream of the stream matrix through
- * each. Not verified yet: taken only with DAEDALUS_STATEFUL_STREAMS=1 (its default-tier share too).
+ * parser decodebin plugs, then `v4l2<codec>dec`): in the default tier a share, each codec through
+ * one client or both; the other 8-bit streams of the stream matrix through each client, which the
+ * full tier is to take, are not verified yet: only with DAEDALUS_STATEFUL_STREAMS=1. Not MPEG-1/2
+ * through GStreamer: 1.22 registered no `v4l2mpeg2dec` for the node (gstv4l2videodec.c names an
+ * element by the caps' mpegversion, and any but 2 as MPEG-4; which element takes MPEG-1/2 is to be
+ * found out).
  */
 const STREAM_CODECS = Deno.env.get("DAEDALUS_STATEFUL_STREAMS") === "1";
 const STREAM_DEFAULT_CLIPS = [
   "mpeg2-bframes-352x288-ffmpeg-m2m",
-  "mpeg2-interlaced-720x576-gst1.22-m2m",
+  "mpeg2-interlaced-720x576-ffmpeg-m2m",
   "mpeg1-bframes-odd-351x287-ffmpeg-m2m",
   "mpeg4-bframes-odd-351x287-gst1.22-m2m",
   "xvid-bframes-352x288-ffmpeg-m2m",
@@ -124,10 +128,12 @@ async function clips(): Promise<Clip[]> {
       ),
     );
   }
-  if (STREAM_CODECS) {
-    for (const r of STREAM_MATRIX.filter((r) => !r.pixFmt)) {
-      for (const client of ["ffmpeg-m2m", "gst1.22-m2m"] as const) {
-        out.push(await recipeClip(r, FORMAT[client], client, `${r.name}-${client}`));
+  for (const r of STREAM_MATRIX.filter((r) => !r.pixFmt)) {
+    for (const client of ["ffmpeg-m2m", "gst1.22-m2m"] as const) {
+      const id = `${r.name}-${client}`;
+      if (client === "gst1.22-m2m" && (r.codec === "mpeg1" || r.codec === "mpeg2")) continue;
+      if (STREAM_CODECS || STREAM_DEFAULT_CLIPS.includes(id)) {
+        out.push(await recipeClip(r, FORMAT[client], client, id));
       }
     }
   }
@@ -164,14 +170,15 @@ const DEFAULT_CLIPS = [
   "vp9-ffmpeg-webm-640x360-gst1.22-m2m",
   "vp8-odd-351x287-gst1.22-m2m",
   "vp8-vpxenc-webm-640x360-ffmpeg-m2m",
-  ...(STREAM_CODECS ? STREAM_DEFAULT_CLIPS : []),
+  ...STREAM_DEFAULT_CLIPS,
 ];
 
 for (const kernel of KERNELS) {
   vmTest({
     name: `stateful ${kernel}: H.264 through ffmpeg h264_v4l2m2m, GStreamer 1.22 v4l2h264dec and ` +
-      `rpi-ffmpeg (DRM_PRIME), VP9 and VP8 through ffmpeg and GStreamer, HEVC through rpi-ffmpeg, ` +
-      `bit-exact; 10-bit HEVC refused by rpi-ffmpeg; v4l2-compliance streaming`,
+      `rpi-ffmpeg (DRM_PRIME); VP9 and VP8 through ffmpeg and GStreamer; HEVC, MPEG-1/2/4 and ` +
+      `H.263 through ffmpeg or GStreamer; HEVC through rpi-ffmpeg; bit-exact; 10-bit HEVC ` +
+      `refused by rpi-ffmpeg; v4l2-compliance streaming`,
     kernel,
     boots: 1,
   }, async () => {
