@@ -50,9 +50,16 @@ const NOT_VAAPI = ["h264-jvt/avcv1/MR2_TANDBERG_E.264"];
  *   so the buffer may go out before the second field is decoded into it: a race. Measured in one
  *   full-tier run: on 6.1 frame 98 of 100 came out as the buffer's earlier picture (frame 76),
  *   every other frame bit-exact; on 6.12 all 100 bit-exact. Hardware that decodes a field in a
- *   millisecond rarely loses it; a daemon under TCG (11 ms a picture) may.
+ *   millisecond rarely loses it; a daemon under TCG (11 ms a picture) may. freh6 and freh10 end
+ *   the same way: in the full tier's run of 53216aa on 6.1 (with other guests beside it) each
+ *   gave frame 98 of 100 as frame 76, every other frame bit-exact; VA-API bit-exact.
  */
-const NOT_GST = ["h264-jvt/frext/FRExt2_Panasonic.avc", "h264-jvt/frext/Freh7_B.264"];
+const NOT_GST = [
+  "h264-jvt/frext/FRExt2_Panasonic.avc",
+  "h264-jvt/frext/Freh7_B.264",
+  "h264-jvt/frext/freh6.264",
+  "h264-jvt/frext/freh10.264",
+];
 
 /** A clip's id for vector `rel` through `client`. */
 export function vectorId(rel: string, client: Client): string {
