@@ -72,6 +72,7 @@ export type Client = "gst1.22" | "gst1.26" | "vaapi" | "gstva" | StatefulClient;
  * take).
  */
 export type StatefulClient = "ffmpeg-m2m" | "gst1.22-m2m" | "rpi-ffmpeg";
+const STATEFUL_CLIENTS: readonly Client[] = ["ffmpeg-m2m", "gst1.22-m2m", "rpi-ffmpeg"];
 
 /**
  * Whether VA-API can hand over a picture `size` ("WxH") wide bit-exact. libva-v4l2_request 1.3
@@ -145,8 +146,9 @@ export const CLIENT_CODECS = {
   av1: { gst: "av1parse ! v4l2slav1dec", vaapi: "av1" },
   // the stateful node only: the parsers decodebin plugs before GStreamer's stateful decoders
   hevc: { m2m: `h265parse ! v4l2h265dec ! ${M2M_CONVERT}`, ffmpegM2m: "hevc_v4l2m2m" },
-  mpeg1: { m2m: `mpegvideoparse ! v4l2mpeg1dec ! ${M2M_CONVERT}`, ffmpegM2m: "mpeg1_v4l2m2m" },
-  mpeg2: { m2m: `mpegvideoparse ! v4l2mpeg2dec ! ${M2M_CONVERT}`, ffmpegM2m: "mpeg2_v4l2m2m" },
+  // no GStreamer element for them yet: 1.22 registered no v4l2mpeg2dec for the node (to find out)
+  mpeg1: { ffmpegM2m: "mpeg1_v4l2m2m" },
+  mpeg2: { ffmpegM2m: "mpeg2_v4l2m2m" },
   mpeg4: { m2m: `mpeg4videoparse ! v4l2mpeg4dec ! ${M2M_CONVERT}`, ffmpegM2m: "mpeg4_v4l2m2m" },
   h263: { m2m: `h263parse ! v4l2h263dec ! ${M2M_CONVERT}`, ffmpegM2m: "h263_v4l2m2m" },
 } as const satisfies Record<string, ClientCodec>;
@@ -211,11 +213,15 @@ export async function recipeClip(
 ): Promise<Clip> {
   const container = containerOf(r);
   // the stream-only codecs (FfmpegRecipe) reach the stateful node's clients alone
-  const stateful = client === "ffmpeg-m2m" || client === "gst1.22-m2m" || client === "rpi-ffmpeg";
-  if (!isGstContainer(container) || isFfmpegRecipe(r) && !stateful) {
+  if (!isGstContainer(container) || isFfmpegRecipe(r) && !STATEFUL_CLIENTS.includes(client!)) {
     throw new Error(`${r.name}: no ${client ?? "stateless"} clip of ${r.codec} in ${container}`);
   }
   return { id, file: await streamFile(r), codec: r.codec, container, format, client };
+}
+
+/** True when GStreamer 1.22's stateful decoders take `codec` (CLIENT_CODECS' `m2m`). */
+export function gstM2mTakes(codec: ClipCodec): boolean {
+  return (CLIENT_CODECS[codec] as ClientCodec).m2m !== undefined;
 }
 
 /** The line of jobs.tsv that tells guest/decode.sh how to decode `clip` (staged as `staged`). */

@@ -14,6 +14,7 @@ import {
   type Clip,
   decodeInGuest,
   type Format,
+  gstM2mTakes,
   recipeClip,
 } from "../lib/e2e.ts";
 import { FULL, KERNELS, vmTest } from "../lib/harness.ts";
@@ -131,7 +132,7 @@ async function clips(): Promise<Clip[]> {
   for (const r of STREAM_MATRIX.filter((r) => !r.pixFmt)) {
     for (const client of ["ffmpeg-m2m", "gst1.22-m2m"] as const) {
       const id = `${r.name}-${client}`;
-      if (client === "gst1.22-m2m" && (r.codec === "mpeg1" || r.codec === "mpeg2")) continue;
+      if (client === "gst1.22-m2m" && !gstM2mTakes(r.codec)) continue;
       if (STREAM_CODECS || STREAM_DEFAULT_CLIPS.includes(id)) {
         out.push(await recipeClip(r, FORMAT[client], client, id));
       }
